@@ -1,0 +1,64 @@
+"""The `tutor` command: parse arguments, call the pieces, turn errors into one clear message.
+
+Each subcommand lives in its own module here with two functions:
+``add_parser(subparsers)`` registers it (its help shows an example) and ``run(args) -> int`` does it.
+Everything a user can get wrong raises a `TutorError`; `main` prints it and returns exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from backprop_tutor import __version__
+from backprop_tutor.errors import TutorError
+
+EXAMPLES = """\
+examples:
+  tutor example hand-backprop             step through the hand-worked 3-2-2-3 example
+  tutor example hand-backprop --print     print its feed-forward and backprop tables
+  tutor example --list                    the built-in examples
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from backprop_tutor.cli import _commands
+
+    parser = _Parser(
+        prog="tutor",
+        description="backprop_tutor: learn backpropagation by watching every number.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"backprop_tutor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in _commands.MODULES:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except TutorError as err:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {err}", markup=True)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,5 @@
+"""The subcommand modules, in the order `tutor --help` lists them."""
+
+from backprop_tutor.cli import example
+
+MODULES = [example]
