@@ -1,0 +1,210 @@
+"""A multilayer perceptron trained by backpropagation, in the course's notation.
+
+Layers l = 1..L; a(0) = x.
+    forward    s(l) = W(l) a(l-1) + b(l),  a(l) = h(s(l)),  a'(l) = h'(s(l))
+    output     δ(L) = ∇s(L) C               (a − y for softmax + cross-entropy)
+    backward   δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))   with the weights *before* this step's update
+    gradient   ∇W(l) = mean over the minibatch of δ(l) a(l-1)ᵀ (+ λ W(l)),  ∇b(l) = mean of δ(l)
+    update     W(l) ← W(l) − η ∇W(l),  b(l) ← b(l) − η ∇b(l)   (with momentum μ: v ← μv − η∇, W ← W + v)
+
+W(l) has shape (units out, units in), as in the course's files. A minibatch is B samples stored as
+rows, so in code a column vector v of the slides is the row v[i] of a (B, units) array, and
+W(l) a(l-1) for every sample at once is a(l-1) @ W(l)ᵀ, shape (B, n_l).
+
+Work arrays are allocated once per batch size and reused, so a training step allocates nothing
+big. When a `Recorder` is attached, each step's values are copied into events for the trace; when
+none is, nothing is copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from backprop_tutor.engine.activations import Activation
+from backprop_tutor.engine.losses import Loss
+from backprop_tutor.engine.precision import Ops
+from backprop_tutor.trace.events import Delta, Forward, Gradient, Input, OutputDelta, Update
+from backprop_tutor.trace.events import Loss as LossEvent
+from backprop_tutor.trace.recorder import Recorder
+
+Array = np.ndarray
+
+
+@dataclass
+class Layer:
+    """Layer l: W(l) (units out, units in), b(l) (units out,), and its activation h."""
+
+    W: Array
+    b: Array
+    h: Activation
+
+    @property
+    def units(self) -> int:
+        return self.W.shape[0]
+
+
+class _Workspace:
+    """Preallocated arrays for one batch size B; index l = 0..L (s[0], a_prime[0] unused)."""
+
+    def __init__(self, sizes: list[int], B: int, ops: Ops) -> None:
+        self.s = [ops.zeros((B, n)) for n in sizes]
+        self.a = [ops.zeros((B, n)) for n in sizes]
+        self.a_prime = [ops.zeros((B, n)) for n in sizes]
+        self.delta = [ops.zeros((B, n)) for n in sizes]
+        self.dW = [ops.zeros((n, m)) for m, n in zip([0, *sizes[:-1]], sizes, strict=True)]
+        self.db = [ops.zeros((n,)) for n in sizes]
+
+
+class Network:
+    """An MLP with one loss, computing in one precision (`Ops`).
+
+    ``layers[l-1]`` is layer l. ``relu_prime_at_zero`` is the value used for ReLU's h'(0)."""
+
+    def __init__(self, layers: list[Layer], loss: Loss, ops: Ops, relu_prime_at_zero: float = 0.0) -> None:
+        self.layers = layers
+        self.loss = loss
+        self.ops = ops
+        self.relu_prime_at_zero = relu_prime_at_zero
+        self._workspaces: dict[int, _Workspace] = {}
+        self._velocity: list[tuple[Array, Array]] | None = None
+        self._step: list[tuple[Array, Array]] = [(ops.zeros(layer.W.shape), ops.zeros(layer.b.shape))
+                                                  for layer in layers]
+
+    @property
+    def sizes(self) -> list[int]:
+        """[n_0, n_1, …, n_L]: units of the input and of each layer."""
+        return [self.layers[0].W.shape[1]] + [layer.units for layer in self.layers]
+
+    @property
+    def L(self) -> int:
+        return len(self.layers)
+
+    def _workspace(self, B: int) -> _Workspace:
+        ws = self._workspaces.get(B)
+        if ws is None:
+            ws = self._workspaces[B] = _Workspace(self.sizes, B, self.ops)
+        return ws
+
+    # --- forward --------------------------------------------------------------------------------
+    def forward(self, x: Array, recorder: Recorder | None = None, derivatives: bool = True) -> Array:
+        """Feed x (B, n_0) forward; returns a(L) (B, n_L), a view of a work array (copy to keep it).
+
+        ``derivatives=False`` skips a'(l) (inference: accuracy and loss only)."""
+        ops = self.ops
+        with ops.context():
+            ws = self._workspace(x.shape[0])
+            ws.a[0][...] = x
+            for l, layer in enumerate(self.layers, start=1):
+                s, a, a_prime = ws.s[l], ws.a[l], ws.a_prime[l]
+                # s(l) = W(l) a(l-1) + b(l)        (rows: a(l-1) @ W(l)ᵀ, shape (B, n_l))
+                ops.matmul(ws.a[l - 1], layer.W.T, out=s)
+                s += layer.b
+                # a(l) = h(s(l)),  a'(l) = h'(s(l))
+                layer.h.h(s, a, ops)
+                if derivatives and layer.h.h_prime is not None:
+                    layer.h.h_prime(s, a, a_prime, ops, self.relu_prime_at_zero)
+                if recorder is not None:
+                    recorder.record(Forward(l, s.copy(), a.copy(),
+                                            a_prime.copy() if layer.h.elementwise and derivatives else None))
+            return ws.a[self.L]
+
+    def cost(self, y: Array, x: Array | None = None) -> Array:
+        """C per sample (B,) for the last forward pass (or forward x first)."""
+        if x is not None:
+            self.forward(x, derivatives=False)
+        with self.ops.context():
+            ws = self._workspace(y.shape[0])
+            return self.loss.cost(ws.s[self.L], ws.a[self.L], y, self.ops)
+
+    # --- backward -------------------------------------------------------------------------------
+    def backward(self, y: Array, recorder: Recorder | None = None, l2: float = 0.0) -> None:
+        """δ(l) for l = L..1 and ∇W(l), ∇b(l), after a forward pass of the same minibatch."""
+        ops, L = self.ops, self.L
+        with ops.context():
+            ws = self._workspace(y.shape[0])
+            B = y.shape[0]
+            if recorder is not None:
+                recorder.record(LossEvent(L, self.loss.cost(ws.s[L], ws.a[L], y, ops)))
+            # δ(L) = ∇s(L) C
+            self.loss.delta(ws.a[L], y, ws.a_prime[L] if self.layers[-1].h.elementwise else None, ws.delta[L])
+            if recorder is not None:
+                jacobian, grad_a = self.loss.long_way(
+                    ws.a[L], y, ws.a_prime[L] if self.layers[-1].h.elementwise else None, ops)
+                recorder.record(OutputDelta(L, ws.delta[L].copy(), jacobian, grad_a))
+            # δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))      (rows: (δ(l+1) @ W(l+1)) ⊙ a'(l), shape (B, n_l))
+            for l in range(L - 1, 0, -1):
+                ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.delta[l])
+                ws.delta[l] *= ws.a_prime[l]
+                if recorder is not None:
+                    recorder.record(Delta(l, ws.delta[l].copy()))
+            # ∇W(l) = (1/B) Σ_samples δ(l) a(l-1)ᵀ  (rows: δ(l)ᵀ @ a(l-1) / B, shape (n_l, n_{l-1}))
+            inv_B = ops.scalar(1) / ops.scalar(B)
+            for l in range(L, 0, -1):
+                layer = self.layers[l - 1]
+                ops.matmul(ws.delta[l].T, ws.a[l - 1], out=ws.dW[l])
+                ws.dW[l] *= inv_B
+                np.sum(ws.delta[l], axis=0, out=ws.db[l])
+                ws.db[l] *= inv_B
+                if l2:
+                    ws.dW[l] += ops.scalar(l2) * layer.W  # ∇ of (λ/2)‖W(l)‖²
+                if recorder is not None:
+                    recorder.record(Gradient(l, ws.dW[l].copy(), ws.db[l].copy()))
+
+    # --- update ---------------------------------------------------------------------------------
+    def update(self, eta: float, B: int, recorder: Recorder | None = None, momentum: float = 0.0) -> None:
+        """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l), with the gradients of the last backward."""
+        ops = self.ops
+        with ops.context():
+            ws = self._workspace(B)
+            eta_ = ops.scalar(eta)
+            if momentum and self._velocity is None:
+                self._velocity = [(ops.zeros(layer.W.shape), ops.zeros(layer.b.shape)) for layer in self.layers]
+            for l in range(self.L, 0, -1):  # the order a student writes them: W(L) first
+                layer = self.layers[l - 1]
+                before = (layer.W.copy(), layer.b.copy()) if recorder is not None else None
+                step_W, step_b = self._step[l - 1]
+                np.multiply(ws.dW[l], eta_, out=step_W)
+                np.multiply(ws.db[l], eta_, out=step_b)
+                if momentum:
+                    # v ← μ v − η ∇;  W ← W + v
+                    vW, vb = self._velocity[l - 1]  # type: ignore[index]
+                    vW *= ops.scalar(momentum)
+                    vW -= step_W
+                    vb *= ops.scalar(momentum)
+                    vb -= step_b
+                    layer.W += vW
+                    layer.b += vb
+                else:
+                    layer.W -= step_W
+                    layer.b -= step_b
+                if before is not None and recorder is not None:
+                    recorder.record(Update(l, before[0], layer.W.copy(), before[1], layer.b.copy(), eta=float(eta)))
+
+    def train_step(self, x: Array, y: Array, eta: float, recorder: Recorder | None = None,
+                   momentum: float = 0.0, l2: float = 0.0) -> None:
+        """One SGD step on the minibatch (x, y), each (B, units)."""
+        if recorder is not None:
+            recorder.record(Input(0, x.copy(), y.copy()))
+        self.forward(x, recorder)
+        self.backward(y, recorder, l2=l2)
+        self.update(eta, x.shape[0], recorder, momentum=momentum)
+
+    # --- inference ------------------------------------------------------------------------------
+    def predict(self, x: Array, batch_size: int = 1000) -> Array:
+        """Class index of the largest output, for each row of x, computed in chunks."""
+        out = np.empty(x.shape[0], dtype=np.int64)
+        for start in range(0, x.shape[0], batch_size):
+            chunk = x[start:start + batch_size]
+            out[start:start + len(chunk)] = np.argmax(self.forward(chunk, derivatives=False), axis=1)
+        return out
+
+    def parameters(self) -> dict[str, Any]:
+        """{"W1": W(1), "b1": b(1), …}: the layout of the course's mnist_network_params.hdf5."""
+        params: dict[str, Any] = {}
+        for l, layer in enumerate(self.layers, start=1):
+            params[f"W{l}"] = layer.W
+            params[f"b{l}"] = layer.b
+        return params

@@ -1,0 +1,64 @@
+"""Network parameters on disk: the course's `mnist_network_params.hdf5` layout.
+
+Keys W1, b1, W2, b2, …; W(l) shaped (units out, units in), b(l) shaped (units out,).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from backprop_tutor.errors import DataError
+
+
+def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(W(1), b(1)), (W(2), b(2)), …] from an HDF5 file with keys W1, b1, …; checked for shape."""
+    path = Path(path)
+    try:
+        f = h5py.File(path, "r")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such parameter file") from None
+    except OSError as err:
+        raise DataError(f"{path}: not an HDF5 file ({err})") from None
+    with f:
+        layers = []
+        l = 1
+        while f"W{l}" in f:
+            if f"b{l}" not in f:
+                raise DataError(f"{path}: has W{l} but no b{l}; keys present: {', '.join(sorted(f.keys()))}")
+            W, b = np.asarray(f[f"W{l}"][()], dtype=np.float64), np.asarray(f[f"b{l}"][()], dtype=np.float64)
+            b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
+            if W.ndim != 2 or b.shape != (W.shape[0],):
+                raise DataError(f"{path}: W{l} is {'×'.join(map(str, W.shape))} and b{l} is "
+                                f"{'×'.join(map(str, b.shape))}; W(l) must be (units out, units in) "
+                                "and b(l) (units out,)")
+            if layers and layers[-1][0].shape[0] != W.shape[1]:
+                raise DataError(f"{path}: W{l} is {W.shape[0]}×{W.shape[1]} but layer {l - 1} has "
+                                f"{layers[-1][0].shape[0]} units, so W{l} needs {layers[-1][0].shape[0]} columns")
+            layers.append((W, b))
+            l += 1
+        if not layers:
+            raise DataError(f"{path}: no W1/b1 found; keys present: {', '.join(sorted(f.keys())) or 'none'} "
+                            "(expected W1, b1, W2, b2, … as in mnist_network_params.hdf5)")
+    return layers
+
+
+def write_parameters(path: str | os.PathLike[str], params: dict[str, np.ndarray]) -> Path:
+    """Write {"W1": …, "b1": …} atomically (temporary file, renamed when complete)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            for key, value in params.items():
+                f.create_dataset(key, data=np.asarray(value, dtype=np.float64))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,336 @@
+"""Network spec files (TOML): parse, validate with clear errors, build the engine's `Network`.
+
+A spec holds the layer sizes and activations, the loss, the weights and biases (or an init
+scheme and seed), the input(s) and target(s), and the learning rate. The format is documented in
+the README; `backprop_tutor/examples/hand_backprop.toml` is a complete example.
+
+Numbers are read as exact decimals, so that in exact mode 0.1 means 1/10, not the nearest float.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backprop_tutor.engine.activations import ACTIVATIONS, activation
+from backprop_tutor.engine.init import SCHEMES, init_weights
+from backprop_tutor.engine.losses import LOSSES, loss
+from backprop_tutor.engine.network import Layer, Network
+from backprop_tutor.engine.precision import PRECISIONS, ops_for
+from backprop_tutor.errors import DataError, SpecError
+from backprop_tutor.params import read_parameters
+from backprop_tutor.trace.events import Trace, TraceHeader
+from backprop_tutor.trace.recorder import Recorder
+
+Number = int | Decimal
+
+
+@dataclass
+class LayerSpec:
+    """Layer l: its units, activation and (optionally) explicit W(l) (units × inputs) and b(l)."""
+
+    units: int
+    activation: str
+    W: list[list[Number]] | None = None
+    b: list[Number] | None = None
+
+
+@dataclass
+class InitSpec:
+    scheme: str = "he"
+    seed: int = 0
+    sigma: float | None = None
+    low: float | None = None
+    high: float | None = None
+    path: str | None = None
+
+
+@dataclass
+class NetworkSpec:
+    """A validated network spec. ``x``/``y`` are lists of rows, one per sample."""
+
+    inputs: int
+    layers: list[LayerSpec]
+    loss: str
+    learning_rate: Number
+    title: str = ""
+    precision: str = "float64"
+    relu_prime_at_zero: Number = 0
+    momentum: Number = 0
+    l2: Number = 0
+    init: InitSpec | None = None
+    x: list[list[Number]] | None = None
+    y: list[list[Number]] | None = None
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.inputs] + [layer.units for layer in self.layers]
+
+
+# --- built-in examples ------------------------------------------------------------------------
+def builtin_examples() -> dict[str, Path]:
+    """{name: path} of the spec files shipped in backprop_tutor/examples (hand_backprop → hand-backprop)."""
+    folder = resources.files("backprop_tutor") / "examples"
+    return {Path(p.name).stem.replace("_", "-"): Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
+
+
+def resolve_example(name_or_path: str) -> Path:
+    """A built-in example's name, or a path to a spec file."""
+    examples = builtin_examples()
+    if name_or_path in examples:
+        return examples[name_or_path]
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    raise SpecError(f"{name_or_path!r} is neither a built-in example ({', '.join(sorted(examples))}) "
+                    "nor an existing spec file (.toml)")
+
+
+# --- parsing ----------------------------------------------------------------------------------
+def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
+    """Read and validate a TOML spec file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read the spec file ({err.strerror or err})") from None
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML: {err}") from None
+    return parse_spec(raw, source=str(path))
+
+
+def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
+    """Validate a spec given as a dict (what the TOML file holds)."""
+    where = f"{source}:"
+    known = {"title", "loss", "learning_rate", "precision", "relu_prime_at_zero", "momentum", "l2", "inputs",
+             "init", "data", "layer"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SpecError(f"{where} unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(known))}")
+
+    layers_raw = raw.get("layer")
+    if not layers_raw or not isinstance(layers_raw, list):
+        raise SpecError(f"{where} no layers: add one [[layer]] table per layer, each with activation and "
+                        "units (or W and b)")
+    loss_name = _str(raw, "loss", where, choices=LOSSES)
+    eta = _number(raw, "learning_rate", where)
+    if eta <= 0:
+        raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (e.g. 0.5)")
+    precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
+
+    init = None
+    if "init" in raw:
+        init = _init(raw["init"], where)
+
+    inputs_raw = raw.get("inputs")
+    layers: list[LayerSpec] = []
+    n_prev: int | None = int(_number(raw, "inputs", where)) if inputs_raw is not None else None
+    for l, lr in enumerate(layers_raw, start=1):
+        lw = f"{where} layer {l}:"
+        if not isinstance(lr, dict):
+            raise SpecError(f"{lw} each [[layer]] must be a table")
+        extra = sorted(set(lr) - {"units", "activation", "W", "b"})
+        if extra:
+            raise SpecError(f"{lw} unknown field(s) {', '.join(extra)}; a layer has units, activation, W and b")
+        act = _str(lr, "activation", lw, choices=ACTIVATIONS)
+        W = _matrix(lr["W"], f"{lw} W({l})") if "W" in lr else None
+        b = _vector(lr["b"], f"{lw} b({l})") if "b" in lr else None
+        units = int(_number(lr, "units", lw)) if "units" in lr else None
+        if units is None:
+            units = len(W) if W is not None else len(b) if b is not None else None
+        if units is None or units < 1:
+            raise SpecError(f"{lw} give units (a positive whole number), or W({l}) and b({l})")
+        if W is not None:
+            if len(W) != units:
+                raise SpecError(f"{lw} W({l}) has {len(W)} rows but the layer has units = {units}; "
+                                f"W({l}) is (units out × units in), one row per unit")
+            if n_prev is None:
+                n_prev = len(W[0])
+            if len(W[0]) != n_prev:
+                prev = f"a({l - 1}) has {n_prev} units" if l > 1 else f"the input x = a(0) has {n_prev} values"
+                raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
+                                f"{units}×{n_prev} (units out × units in)")
+        if b is not None and len(b) != units:
+            raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
+        if (W is None or b is None) and init is None:
+            missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
+            raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
+                            f"{missing}, or add [init] with scheme = \"he\" and seed = 1")
+        if n_prev is None:
+            raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, or W(1)")
+        if act == "softmax" and l != len(layers_raw):
+            raise SpecError(f"{lw} softmax is only for the output layer (layer {len(layers_raw)})")
+        layers.append(LayerSpec(units, act, W, b))
+        n_prev = units
+    sizes = [int(inputs_raw) if inputs_raw is not None else len(layers[0].W[0])] + [s.units for s in layers]  # type: ignore[index]
+
+    out_act = layers[-1].activation
+    if out_act not in LOSSES[loss_name].outputs:
+        raise SpecError(f"{where} loss {loss_name!r} goes with a {' or '.join(LOSSES[loss_name].outputs)} output, "
+                        f"but layer {len(layers)} (the output) uses {out_act!r}")
+
+    x = y = None
+    if "data" in raw:
+        x, y = _data(raw["data"], where, sizes, loss_name)
+
+    return NetworkSpec(
+        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=str(raw.get("title", "")),
+        precision=precision, relu_prime_at_zero=_number(raw, "relu_prime_at_zero", where, default=0),
+        momentum=_number(raw, "momentum", where, default=0), l2=_number(raw, "l2", where, default=0),
+        init=init, x=x, y=y, source=source,
+    )
+
+
+def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[list[Number]], list[list[Number]]]:
+    if not isinstance(raw, dict) or "x" not in raw or "y" not in raw:
+        raise SpecError(f"{where} [data] needs x (the input, one row per sample) and y (the target)")
+    x = _rows(raw["x"], f"{where} data.x")
+    y = _rows(raw["y"], f"{where} data.y")
+    if len(x) != len(y):
+        raise SpecError(f"{where} data.x has {len(x)} samples but data.y has {len(y)}")
+    for i, (xi, yi) in enumerate(zip(x, y, strict=True), start=1):
+        if len(xi) != sizes[0]:
+            raise SpecError(f"{where} data.x sample {i} has {len(xi)} values but layer 1 takes {sizes[0]} inputs "
+                            f"(W(1) is {sizes[1]}×{sizes[0]})")
+        if len(yi) != sizes[-1]:
+            raise SpecError(f"{where} data.y sample {i} has {len(yi)} values but the output layer has "
+                            f"{sizes[-1]} units")
+        if loss_name == "cross-entropy" and (sorted(yi) != [0] * (len(yi) - 1) + [1]):
+            raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not one-hot: cross-entropy "
+                            "with a softmax output needs exactly one 1 and zeros elsewhere, e.g. [0, 0, 1]")
+    return x, y
+
+
+def _plain(v: Number) -> int | float:
+    return int(v) if v == int(v) else float(v)
+
+
+def _init(raw: Any, where: str) -> InitSpec:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where} [init] must be a table, e.g. [init] scheme = \"he\", seed = 1")
+    scheme = _str(raw, "scheme", f"{where} init", choices=(*SCHEMES, "zero", "zeros"))
+    spec = InitSpec(scheme=scheme, seed=int(_number(raw, "seed", f"{where} init", default=0)))
+    for name in ("sigma", "low", "high"):
+        if name in raw:
+            setattr(spec, name, float(_number(raw, name, f"{where} init")))
+    if scheme == "file":
+        if not isinstance(raw.get("path"), str):
+            raise SpecError(f"{where} init: scheme = \"file\" needs path = \"params.hdf5\" (keys W1, b1, …)")
+        spec.path = raw["path"]
+    return spec
+
+
+def _str(raw: dict[str, Any], key: str, where: str, choices: Any, default: str | None = None) -> str:
+    if key not in raw:
+        if default is not None:
+            return default
+        raise SpecError(f"{where} missing field {key!r}; choose one of {', '.join(choices)}")
+    value = raw[key]
+    if value not in choices:
+        raise SpecError(f"{where} {key} = {value!r} is not known; choose one of {', '.join(choices)}")
+    return value
+
+
+def _number(raw: dict[str, Any], key: str, where: str, default: Number | None = None) -> Number:
+    if key not in raw:
+        if default is not None:
+            return default
+        raise SpecError(f"{where} missing field {key!r} (a number)")
+    return _check_number(raw[key], f"{where} {key}")
+
+
+def _check_number(value: Any, where: str) -> Number:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or (
+            isinstance(value, Decimal) and not value.is_finite()):
+        raise SpecError(f"{where} = {value!r} is not a number")
+    return value
+
+
+def _vector(raw: Any, where: str) -> list[Number]:
+    if not isinstance(raw, list) or not raw:
+        raise SpecError(f"{where} must be a non-empty list of numbers, e.g. [1, -2]")
+    return [_check_number(v, f"{where}[{i}]") for i, v in enumerate(raw, start=1)]
+
+
+def _matrix(raw: Any, where: str) -> list[list[Number]]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(r, list) for r in raw):
+        raise SpecError(f"{where} must be a list of rows, e.g. [[1, -2, 1], [3, 4, -2]]")
+    rows = [_vector(r, f"{where} row {i}") for i, r in enumerate(raw, start=1)]
+    widths = {len(r) for r in rows}
+    if len(widths) > 1:
+        raise SpecError(f"{where} rows have different lengths ({', '.join(str(len(r)) for r in rows)})")
+    return rows
+
+
+def _rows(raw: Any, where: str) -> list[list[Number]]:
+    if isinstance(raw, list) and raw and not isinstance(raw[0], list):
+        raw = [raw]  # a single sample may be written as one list
+    return _matrix(raw, where)
+
+
+# --- building ---------------------------------------------------------------------------------
+def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
+    """The engine's Network for this spec, computing in ``precision`` (default: the spec's)."""
+    ops = ops_for(precision or spec.precision)
+    rng = np.random.default_rng(spec.init.seed) if spec.init else None
+    from_file = None
+    if spec.init and spec.init.scheme == "file":
+        base = Path(spec.source).parent if spec.source and not spec.source.startswith("<") else Path()
+        try:
+            from_file = read_parameters(base / spec.init.path)  # type: ignore[operator]
+        except DataError as err:
+            raise SpecError(f"{spec.source}: init: {err}") from None
+        if [w.shape for w, _ in from_file] != [(n, m) for m, n in zip(spec.sizes, spec.sizes[1:], strict=False)]:
+            shapes = ", ".join(f"W{l}: {w.shape[0]}×{w.shape[1]}" for l, (w, _) in enumerate(from_file, start=1))
+            raise SpecError(f"{spec.source}: init: {spec.init.path} holds {shapes}, which does not fit the layer "
+                            f"sizes {'-'.join(map(str, spec.sizes))}")
+    layers = []
+    for l, (ls, n_in) in enumerate(zip(spec.layers, spec.sizes, strict=False), start=1):
+        W: Any = ls.W
+        b: Any = ls.b
+        if W is None:
+            assert spec.init is not None
+            if from_file is not None:
+                W = from_file[l - 1][0]
+            else:
+                W = init_weights(spec.init.scheme, n_in, ls.units, rng,  # type: ignore[arg-type]
+                                 sigma=spec.init.sigma, low=spec.init.low, high=spec.init.high)
+        if b is None:
+            b = from_file[l - 1][1] if from_file is not None else np.zeros(ls.units)
+        layers.append(Layer(ops.asarray(W), ops.asarray(b), activation(ls.activation)))
+    return Network(layers, loss(spec.loss), ops, relu_prime_at_zero=float(spec.relu_prime_at_zero))
+
+
+def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The spec's (x, y) as arrays of the chosen precision, each (B, units)."""
+    if spec.x is None or spec.y is None:
+        raise SpecError(f"{spec.source}: no [data] table: give x (the input) and y (the target) to run a step")
+    ops = ops_for(precision or spec.precision)
+    return ops.asarray(spec.x), ops.asarray(spec.y)
+
+
+def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
+    """Build the network, run one SGD step on the spec's data with a recorder, return the trace."""
+    precision = precision or spec.precision
+    network = build_network(spec, precision)
+    x, y = spec_data(spec, precision)
+    header = TraceHeader(
+        sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,
+        precision=precision, learning_rate=float(spec.learning_rate), batch_size=len(spec.x or []), title=spec.title,
+        config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
+    )
+    recorder = Recorder(header)
+    network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
+                       momentum=float(spec.momentum), l2=float(spec.l2))
+    return recorder.trace

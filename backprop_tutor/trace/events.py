@@ -1,0 +1,172 @@
+"""The trace: plain data between the engine and everything that shows it.
+
+A trace is a header (the network spec and run config) and an ordered list of events. Each event
+is a small dataclass with a kind, a layer, a phase and its arrays, one row per sample of the
+minibatch, in the course's notation:
+
+    Input(0: x, y) → Forward(l: s, a, a') … → Loss(C) → OutputDelta(L: δ, A, ∇aC) → Delta(l: δ) …
+    → Gradient(l: ∇W, ∇b) … → Update(l: W, b before and after, η) …
+
+Arrays are numpy arrays: float32/float64, or object arrays of mpmath.mpf in exact mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+import numpy as np
+
+Array = np.ndarray
+
+PHASES = ("forward", "loss", "backward", "update")
+
+
+@dataclass
+class Event:
+    """Base class. ``arrays()`` gives the array fields by name; ``label`` names it in the notation."""
+
+    kind: ClassVar[str] = "event"
+    phase: ClassVar[str] = "forward"
+    layer: int
+
+    @classmethod
+    def array_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls) if f.name not in ("layer", "eta"))
+
+    def arrays(self) -> dict[str, Array | None]:
+        return {name: getattr(self, name) for name in self.array_names()}
+
+    LABEL: ClassVar[str] = "event"
+
+    @property
+    def label(self) -> str:
+        return self.LABEL.format(l=self.layer)
+
+
+@dataclass
+class Input(Event):
+    """a(0) = x and the target y, each (B, units)."""
+
+    kind: ClassVar[str] = "input"
+    x: Array
+    y: Array
+
+    LABEL: ClassVar[str] = "a(0) = x, target y"
+
+
+@dataclass
+class Forward(Event):
+    """s(l) = W(l) a(l-1) + b(l), a(l) = h(s(l)), a'(l) = h'(s(l)); each (B, units of layer l).
+    a_prime is None for a softmax output (its derivative is a matrix: see OutputDelta)."""
+
+    kind: ClassVar[str] = "forward"
+    s: Array
+    a: Array
+    a_prime: Array | None
+
+    LABEL: ClassVar[str] = "s({l}), a({l}), a'({l})"
+
+
+@dataclass
+class Loss(Event):
+    """C per sample, shape (B,); the minibatch's loss is its mean."""
+
+    kind: ClassVar[str] = "loss"
+    phase: ClassVar[str] = "loss"
+    C: Array
+
+    LABEL: ClassVar[str] = "C"
+
+
+@dataclass
+class OutputDelta(Event):
+    """δ(L) = ∇s(L) C, (B, n_L); and the long way round: A = ∂a/∂s (B, n_L, n_L), ∇a C (B, n_L),
+    δ = A ∇a C."""
+
+    kind: ClassVar[str] = "output_delta"
+    phase: ClassVar[str] = "backward"
+    delta: Array
+    jacobian: Array
+    grad_a: Array
+
+    LABEL: ClassVar[str] = "δ({l})"
+
+
+@dataclass
+class Delta(Event):
+    """δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1)) for a hidden layer, (B, units)."""
+
+    kind: ClassVar[str] = "delta"
+    phase: ClassVar[str] = "backward"
+    delta: Array
+
+    LABEL: ClassVar[str] = "δ({l})"
+
+
+@dataclass
+class Gradient(Event):
+    """∇W(l) = mean over the minibatch of δ(l) a(l-1)ᵀ (+ λ W(l) with L2), (out, in); ∇b(l), (out,)."""
+
+    kind: ClassVar[str] = "gradient"
+    phase: ClassVar[str] = "backward"
+    dW: Array
+    db: Array
+
+    LABEL: ClassVar[str] = "∇W({l}), ∇b({l})"
+
+
+@dataclass
+class Update(Event):
+    """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l): the values before and after, and η used."""
+
+    kind: ClassVar[str] = "update"
+    phase: ClassVar[str] = "update"
+    W_before: Array
+    W_after: Array
+    b_before: Array
+    b_after: Array
+    eta: float = 0.0
+
+    LABEL: ClassVar[str] = "W({l}), b({l}) updated"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls for cls in (Input, Forward, Loss, OutputDelta, Delta, Gradient, Update)
+}
+
+
+@dataclass
+class TraceHeader:
+    """What produced the trace. ``spec``: sizes, activations, loss, learning rate, precision…;
+    ``config``: anything else of the run (epoch, batch index, data set…). JSON-serialisable."""
+
+    sizes: list[int]
+    activations: list[str]
+    loss: str
+    precision: str
+    learning_rate: float
+    batch_size: int
+    title: str = ""
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def L(self) -> int:
+        return len(self.sizes) - 1
+
+
+@dataclass
+class Trace:
+    """An in-memory trace. `backprop_tutor.trace.store.TraceFile` reads the same interface from disk."""
+
+    header: TraceHeader
+    events: list[Event] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __getitem__(self, i: int) -> Event:
+        return self.events[i]
+
+    def __iter__(self):
+        return iter(self.events)
