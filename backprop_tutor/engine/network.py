@@ -208,3 +208,23 @@ class Network:
             params[f"W{l}"] = layer.W
             params[f"b{l}"] = layer.b
         return params
+
+
+def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str = "float64",
+        init: str = "he", seed: int = 0, relu_prime_at_zero: float = 0.0, **init_params: float) -> Network:
+    """A freshly initialised network: ``sizes`` = [n_0, …, n_L], one activation per layer (the
+    last is the output's: "softmax" with "cross-entropy"), weights drawn by ``init`` with ``seed``,
+    biases 0. E.g. ``mlp([784, 100, 50, 25, 10], ["tanh"] * 3 + ["softmax"], "cross-entropy", "float32")``."""
+    from backprop_tutor.engine.activations import activation
+    from backprop_tutor.engine.init import init_weights
+    from backprop_tutor.engine.losses import loss
+    from backprop_tutor.engine.precision import ops_for
+
+    if len(activations) != len(sizes) - 1:
+        raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
+    ops = ops_for(precision)
+    rng = np.random.default_rng(seed)
+    layers = [Layer(ops.asarray(init_weights(init, n_in, n_out, rng, **init_params)), ops.zeros((n_out,)),
+                    activation(name))
+              for n_in, n_out, name in zip(sizes[:-1], sizes[1:], activations, strict=True)]
+    return Network(layers, loss(loss_name), ops, relu_prime_at_zero)

@@ -1,0 +1,69 @@
+"""Numbers the way a student writes them: rounded to N significant digits, or in full.
+
+Shared by every view of a trace (terminal tables, Markdown, the UI), so a value reads the same
+everywhere. An exactly whole number is written without a decimal point ("5"); a value that only
+*rounds* to a whole number keeps one (0.99999996 → "1.0"), so a reader can tell the two apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from backprop_tutor.engine.precision import EXACT_DIGITS
+
+DEFAULT_DIGITS = 3
+
+
+def is_exact(value: Any) -> bool:
+    return isinstance(value, mpmath.mpf)
+
+
+def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
+    """One number: ``digits`` significant digits, or every digit it has when ``digits`` is None."""
+    if is_exact(value):
+        with mpmath.workdps(EXACT_DIGITS):
+            if value == int(value):
+                return str(int(value))
+            text = mpmath.nstr(value, digits or EXACT_DIGITS, min_fixed=-4, max_fixed=digits or EXACT_DIGITS)
+            return _mark_rounding(_tidy(text))
+    v = float(value)
+    if not np.isfinite(v):
+        return str(v)
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    if digits is None:
+        return repr(np.float64(v).item()) if not isinstance(value, np.float32) else str(value)
+    return _mark_rounding(_tidy(f"{v:.{digits}g}"))
+
+
+def _tidy(text: str) -> str:
+    # "1.98e-32" rather than "1.98e-032"/"1.98e-32"; drop a "+" exponent sign
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exp)}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _mark_rounding(text: str) -> str:
+    # the value was not whole, so a whole-looking result only looks whole because of rounding
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
+    """[5, -5] style."""
+    return "[" + ", ".join(fmt(v, digits) for v in np.asarray(values).ravel()) + "]"
+
+
+def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
+    """[[1, -2], [3, 4]] style (rows of W(l) are the units of layer l)."""
+    arr = np.asarray(values)
+    if arr.ndim < 2:
+        return fmt_vector(arr, digits)
+    return "[" + ", ".join(fmt_vector(row, digits) for row in arr) + "]"
