@@ -6,13 +6,13 @@ Keys W1, b1, W2, b2, …; W(l) shaped (units out, units in), b(l) shaped (units 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
+from backprop_tutor.fileio import atomic_path
 
 
 def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -49,16 +49,7 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
 
 def write_parameters(path: str | os.PathLike[str], params: dict[str, np.ndarray]) -> Path:
     """Write {"W1": …, "b1": …} atomically (temporary file, renamed when complete)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            for key, value in params.items():
-                f.create_dataset(key, data=np.asarray(value, dtype=np.float64))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for key, value in params.items():
+            f.create_dataset(key, data=np.asarray(value, dtype=np.float64))
+    return Path(path)

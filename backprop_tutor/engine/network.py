@@ -133,7 +133,9 @@ class Network:
             if recorder is not None:
                 jacobian, grad_a = self.loss.long_way(
                     ws.a[L], y, ws.a_prime[L] if self.layers[-1].h.elementwise else None, ops)
-                recorder.record(OutputDelta(L, ws.delta[L].copy(), jacobian, grad_a))
+                # A ∇a C, per sample: (B, n, n) · (B, n) → (B, n); equals δ(L) (the trace shows both)
+                recorder.record(OutputDelta(L, ws.delta[L].copy(), jacobian, grad_a,
+                                            np.matmul(jacobian, grad_a[:, :, None])[:, :, 0]))
             # δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))      (rows: (δ(l+1) @ W(l+1)) ⊙ a'(l), shape (B, n_l))
             for l in range(L - 1, 0, -1):
                 ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.delta[l])

@@ -82,13 +82,14 @@ class Loss(Event):
 @dataclass
 class OutputDelta(Event):
     """δ(L) = ∇s(L) C, (B, n_L); and the long way round: A = ∂a/∂s (B, n_L, n_L), ∇a C (B, n_L),
-    δ = A ∇a C."""
+    and their product A ∇a C (B, n_L), which equals δ(L)."""
 
     kind: ClassVar[str] = "output_delta"
     phase: ClassVar[str] = "backward"
     delta: Array
     jacobian: Array
     grad_a: Array
+    jacobian_times_grad_a: Array
 
     LABEL: ClassVar[str] = "δ({l})"
 

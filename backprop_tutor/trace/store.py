@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.errors import TraceError
+from backprop_tutor.fileio import atomic_path
 from backprop_tutor.trace.events import EVENT_TYPES, Event, Trace, TraceHeader
 
 FORMAT = "backprop_tutor.trace"
@@ -95,18 +95,9 @@ def write_trace(group: h5py.Group, trace: Trace) -> None:
 
 def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
     """Save to ``path`` atomically (a temporary file in the same folder, renamed when complete)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            write_trace(f, trace)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        write_trace(f, trace)
+    return Path(path)
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""`tutor example`: run a worked example (built-in or a spec file) for one SGD step and show it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from backprop_tutor.engine.precision import PRECISIONS
+from backprop_tutor.errors import UsageError
+from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.render.console import print_worksheet
+from backprop_tutor.render.markdown import trace_to_markdown
+from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
+from backprop_tutor.trace.store import save_trace
+
+EPILOG = """\
+examples:
+  tutor example hand-backprop                      the step-through UI (the tables, when not on a terminal)
+  tutor example hand-backprop --print              the feed-forward table, the backprop table, the new W(l), b(l)
+  tutor example hand-backprop --exact --print      the same in exact arithmetic (50 digits): δ(2) = [1.98e-32, 1.0]
+  tutor example hand-backprop --markdown hand.md   the tables as Markdown, to hand in
+  tutor example hand-backprop --save-trace hand.h5 the trace, for `tutor view` and scripts
+  tutor example examples/hand_backprop.toml        your own network (copy and edit that file)
+  tutor example --list                             the built-in examples
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "example", help="run a worked example for one SGD step and show every number",
+        description="Run a network spec (a built-in example or your own TOML file) for one SGD step, "
+                    "recording every s(l), a(l), a'(l), δ(l) and update.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("example", nargs="?", default="hand-backprop",
+                   help="a built-in example's name or a spec file (default: hand-backprop)")
+    p.add_argument("--list", action="store_true", help="list the built-in examples and exit")
+    p.add_argument("--print", dest="print_", action="store_true",
+                   help="print the tables instead of opening the step-through UI")
+    p.add_argument("--exact", action="store_true", help="exact arithmetic (mpmath, 50 significant digits)")
+    p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
+    p.add_argument("--digits", type=int, default=3, metavar="N", help="significant digits shown (default 3)")
+    p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
+    p.add_argument("--sample", type=int, default=1, metavar="K", help="which sample of a minibatch to show (1-based)")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="write the tables as Markdown to FILE")
+    p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    if args.list:
+        return _list(console)
+    if args.exact and args.dtype and args.dtype != "exact":
+        raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
+    if args.digits < 1:
+        raise UsageError(f"--digits {args.digits}: give at least 1 significant digit (or --full for all)")
+    spec = load_spec(resolve_example(args.example))
+    trace = run_spec(spec, "exact" if args.exact else args.dtype)
+    B = trace.header.batch_size
+    if not 1 <= args.sample <= B:
+        raise UsageError(f"--sample {args.sample}: this example has {B} sample(s); choose 1 to {B}")
+    digits = None if args.full else args.digits
+    options = {"sample": args.sample - 1, "digits": digits, "full": args.full}
+
+    if args.save_trace:
+        save_trace(trace, args.save_trace)
+        console.print(f"wrote the trace to {args.save_trace}  (open it with `tutor view {args.save_trace}`)",
+                      highlight=False)
+    if args.markdown:
+        write_text_atomic(args.markdown, trace_to_markdown(trace, **options))
+        console.print(f"wrote the tables to {args.markdown}", highlight=False)
+    if args.save_trace or args.markdown:
+        if args.print_:
+            print_worksheet(trace, console, **options)
+        return 0
+    if args.print_ or not sys.stdout.isatty():
+        print_worksheet(trace, console, **options)
+        return 0
+    return _open_ui(trace, args, console, options)
+
+
+def _open_ui(trace, args: argparse.Namespace, console: Console, options: dict) -> int:
+    try:
+        from backprop_tutor.tui.app import run_app
+    except ImportError:  # the UI is not part of this build: the tables are the next best thing
+        print_worksheet(trace, console, **options)
+        return 0
+    run_app(trace, digits=args.digits)
+    return 0
+
+
+def _list(console: Console) -> int:
+    table = Table(title="Built-in examples", title_justify="left")
+    table.add_column("name")
+    table.add_column("what it is")
+    for name, path in sorted(builtin_examples().items()):
+        table.add_row(name, load_spec(path).title)
+    console.print(table)
+    console.print("Run one with `tutor example NAME`; copy its file from examples/ to make your own.")
+    return 0
