@@ -1,5 +1,5 @@
 """The subcommand modules, in the order `tutor --help` lists them."""
 
-from backprop_tutor.cli import example
+from backprop_tutor.cli import data, example
 
-MODULES = [example]
+MODULES = [example, data]
