@@ -251,6 +251,8 @@ def _number(raw: dict[str, Any], key: str, where: str, default: Number | None = 
 
 
 def _check_number(value: Any, where: str) -> Number:
+    if isinstance(value, float):  # a spec built in Python: its shortest repr is the decimal the user typed
+        value = Decimal(repr(value))
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or (
             isinstance(value, Decimal) and not value.is_finite()):
         raise SpecError(f"{where} = {value!r} is not a number")
@@ -304,8 +306,11 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
             if from_file is not None:
                 W = from_file[l - 1][0]
             else:
-                W = init_weights(spec.init.scheme, n_in, ls.units, rng,  # type: ignore[arg-type]
-                                 sigma=spec.init.sigma, low=spec.init.low, high=spec.init.high)
+                try:
+                    W = init_weights(spec.init.scheme, n_in, ls.units, rng,  # type: ignore[arg-type]
+                                     sigma=spec.init.sigma, low=spec.init.low, high=spec.init.high)
+                except SpecError as err:
+                    raise SpecError(f"{spec.source}: layer {l}: {err}") from None
         if b is None:
             b = from_file[l - 1][1] if from_file is not None else np.zeros(ls.units)
         layers.append(Layer(ops.asarray(W), ops.asarray(b), activation(ls.activation)))
