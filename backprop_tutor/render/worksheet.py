@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from backprop_tutor.errors import UsageError
 from backprop_tutor.render.format import fmt, fmt_matrix, fmt_vector
 from backprop_tutor.trace.events import Delta as DeltaEvent
 from backprop_tutor.trace.events import Event, Forward, Input, Loss, OutputDelta, TraceHeader, Update
@@ -56,7 +57,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
     header = trace.header
     B = header.batch_size or 1
     if not 0 <= sample < B:
-        raise IndexError(f"sample {sample + 1} does not exist: the trace holds {B} sample(s) (1 to {B})")
+        raise UsageError(f"sample {sample + 1} does not exist: the trace holds {B} sample(s) (1 to {B})")
 
     def vec(values: Any) -> str:
         arr = np.asarray(values).ravel()
