@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
+from backprop_tutor.fileio import atomic_path
 
 IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -243,17 +243,9 @@ def write_course_hdf5(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray
     """
     path = Path(path)
     checked = labelled_images(np.asarray(x), np.asarray(y), str(path), COURSE_X_KEY, COURSE_Y_KEY)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        with h5py.File(tmp_name, "w") as f:
-            f.create_dataset(COURSE_X_KEY, data=checked.x, dtype=np.float32)
-            f.create_dataset(COURSE_Y_KEY, data=checked.y, dtype=np.float32)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset(COURSE_X_KEY, data=checked.x, dtype=np.float32)
+        f.create_dataset(COURSE_Y_KEY, data=checked.y, dtype=np.float32)
     return path
 
 
