@@ -79,7 +79,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
             forward.rows.append(["0 (x)", "", vec(e.x[sample]), ""])
             forward.notes.append(f"target y = {vec(e.y[sample])}")
         elif isinstance(e, Forward) and keep(e.layer):
-            a_prime = vec(e.a_prime[sample]) if e.a_prime is not None else "A = ∂a/∂s (softmax: a matrix, below)"
+            a_prime = vec(e.a_prime[sample]) if e.a_prime is not None else "matrix A, below"
             forward.rows.append([str(e.layer), vec(e.s[sample]), vec(e.a[sample]), a_prime])
         elif isinstance(e, Loss):
             mean = fmt(_mean(e.C), digits)
