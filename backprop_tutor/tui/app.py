@@ -1,0 +1,268 @@
+"""The step-through UI: replay a trace one event at a time with the arrow keys.
+
+The app's state is four reactive attributes (step, sample, digits, selected neuron) plus "playing";
+the screen is a function of them (`StepModel.view`), so stepping back shows exactly what was shown
+before. The app only reads the trace, lazily (`TraceSource`): one sample's rows per step.
+
+Entry point: `run_app(trace)` with a `Trace` or a `TraceFile`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import ScrollableContainer, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from backprop_tutor.trace.events import Trace
+from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
+from backprop_tutor.tui.help_screen import HelpScreen
+from backprop_tutor.tui.messages import NeuronSelected
+from backprop_tutor.tui.network_diagram import NetworkDiagram
+from backprop_tutor.tui.source import TraceSource
+from backprop_tutor.tui.step_panel import StepPanel
+from backprop_tutor.tui.viewmodel import StepModel, StepView, digits_label, next_digits
+from backprop_tutor.tui.worksheet import Worksheet
+
+PLAY_INTERVAL = 0.8  # seconds per step when playing
+
+
+def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
+    """The step one layer further on (direction +1, toward the output) or back (−1): the same kind of
+    event if there is one (Forward(2) → Forward(3)), else the same phase, else the nearest in time."""
+    here = source.info(step)
+    target = [info for info in source.infos if info.layer == here.layer + direction]
+    if not target:
+        return None
+    for same in (lambda i: i.kind == here.kind, lambda i: i.phase == here.phase, lambda i: True):
+        found = [info for info in target if same(info)]
+        if found:
+            return min(found, key=lambda i: (abs(i.index - step), -i.index)).index
+    return None
+
+
+def export_stem(trace: Trace | TraceFile, title: str | None) -> str:
+    """The file stem of exports: the trace file's, the spec file's, or the title's."""
+    if isinstance(trace, TraceFile):
+        return trace.path.stem
+    source = str(trace.header.config.get("source", "")) if isinstance(trace.header.config, dict) else ""
+    if source and not source.startswith("<"):
+        return Path(source).stem.replace("_", "-")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", title or trace.header.title).strip("-").lower()
+    return slug[:40] or "trace"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder and os.replace, so a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class TutorApp(App[None]):
+    """Step through one trace: network diagram, step panel, worksheet, status line, footer."""
+
+    CSS_PATH = "app.tcss"
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("right,l", "step(1)", "Next", key_display="→"),
+        Binding("left,h", "step(-1)", "Back", key_display="←"),
+        Binding("down,j", "layer(1)", "Layer", key_display="↓↑"),
+        Binding("up,k", "layer(-1)", "Layer", key_display="↑", show=False),
+        Binding("home", "go(0)", "First", show=False),
+        Binding("end", "go(-1)", "Last", show=False),
+        Binding("space", "play", "Play"),
+        Binding("right_square_bracket", "sample(1)", "Sample", key_display="[]"),
+        Binding("left_square_bracket", "sample(-1)", "Sample−", key_display="[", show=False),
+        Binding("d", "digits", "Digits"),
+        Binding("f", "full_view", "Full"),
+        Binding("e", "export", "Export"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    step: reactive[int] = reactive(0, init=False)
+    sample: reactive[int] = reactive(0, init=False)
+    digits: reactive[int | None] = reactive(3, init=False)
+    selected: reactive[tuple[int, int] | None] = reactive(None, init=False)
+    playing: reactive[bool] = reactive(False, init=False)
+
+    def __init__(self, trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
+                 export_dir: Path | None = None, sample: int = 0, max_units: int = 8) -> None:
+        super().__init__()
+        self.trace = trace
+        self.source = TraceSource(trace)
+        self.model = StepModel(self.source, max_units=max_units)
+        self.export_dir = export_dir
+        self.trace_title = title or trace.header.title or "backprop_tutor"
+        self.title = self.trace_title
+        self._timer: Timer | None = None
+        self.set_reactive(TutorApp.digits, digits)
+        self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
+
+    # layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with ScrollableContainer(id="diagram-box") as box:
+            box.border_title = self.trace_title
+            box.can_focus = False
+            yield NetworkDiagram(self.source.sizes, self.model.max_units, id="diagram")
+        with VerticalScroll(id="step-box") as box:
+            box.border_title = "step"
+            box.can_focus = False
+            yield StepPanel(id="step-panel")
+        worksheet = Worksheet(id="worksheet")
+        worksheet.border_title = "worksheet"
+        yield worksheet
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if len(self.source) == 0:
+            self.exit(message="this trace has no events")
+            return
+        self._timer = self.set_interval(PLAY_INTERVAL, self._tick, pause=True)
+        self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 90, "narrow")
+        self.screen.set_class(self.size.height < 26, "short")
+
+    # drawing -----------------------------------------------------------------------------------
+    @property
+    def view(self) -> StepView:
+        return self.model.view(self.step, self.sample, self.digits, self.selected)
+
+    def refresh_view(self) -> None:
+        view = self.view
+        status = view.status + (" · ▶ playing" if self.playing else "")
+        self.query_one("#status", Static).update(status)
+        self.query_one(NetworkDiagram).show(view.columns, view.weights)
+        self.query_one(StepPanel).show(view.equations)
+        self.query_one("#step-box").border_title = f"step {view.step + 1}: {view.label}"
+        self.query_one(Worksheet).show(view.tables)
+
+    def watch_step(self) -> None:
+        self.refresh_view()
+
+    def watch_sample(self) -> None:
+        self.refresh_view()
+
+    def watch_digits(self) -> None:
+        self.refresh_view()
+
+    def watch_selected(self) -> None:
+        self.refresh_view()
+
+    def watch_playing(self, playing: bool) -> None:
+        if self._timer is not None:
+            self._timer.resume() if playing else self._timer.pause()
+        self.refresh_view()
+
+    # actions -----------------------------------------------------------------------------------
+    def action_step(self, delta: int) -> None:
+        target = self.step + delta
+        if 0 <= target < len(self.source):
+            self.step = target
+        else:
+            self.bell()
+
+    def action_go(self, step: int) -> None:
+        self.step = step % len(self.source)
+
+    def action_layer(self, direction: int) -> None:
+        target = layer_jump(self.source, self.step, direction)
+        if target is None:
+            self.bell()
+        else:
+            self.step = target
+
+    def action_play(self) -> None:
+        if not self.playing and self.step == len(self.source) - 1:
+            self.step = 0
+        self.playing = not self.playing
+
+    def _tick(self) -> None:
+        if self.step < len(self.source) - 1:
+            self.step += 1
+        else:
+            self.playing = False
+
+    def action_sample(self, delta: int) -> None:
+        self.sample = (self.sample + delta) % self.source.samples
+
+    def action_digits(self) -> None:
+        self.digits = next_digits(self.digits)
+        self.notify(digits_label(self.digits), timeout=1.5)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sample" and self.source.samples < 2:
+            return False  # one sample: hide [ and ] from the footer
+        return True
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_full_view(self) -> None:
+        view = self.view
+        arrays = self.model.full_view(self.step, self.sample, self.digits)
+        self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · {digits_label(self.digits)}", arrays))
+
+    def on_neuron_selected(self, message: NeuronSelected) -> None:
+        self.selected = (message.layer, message.unit)
+        rows = self.model.neuron_detail(self.step, self.sample, self.digits, message.layer, message.unit)
+        title = f"layer {message.layer}, unit {message.unit + 1} · step {self.step + 1}"
+        self.push_screen(NeuronScreen(title, rows))
+
+    def export_path(self) -> Path:
+        folder = Path(self.export_dir) if self.export_dir is not None else Path.cwd()
+        return folder / f"{export_stem(self.trace, self.trace_title)}-step{self.step + 1}.md"
+
+    def action_export(self) -> None:
+        try:
+            from backprop_tutor.render.markdown import trace_to_markdown
+        except ImportError:
+            self.notify("Markdown export is not available in this installation", severity="error")
+            return
+        path = self.export_path()
+        try:
+            text = trace_to_markdown(self.trace, sample=self.sample, digits=self.digits)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, text)
+        except OSError as err:
+            self.notify(f"could not write {path}: {err.strerror or err}", severity="error")
+            return
+        self.notify(f"wrote {path.name}", title="exported to Markdown")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("First step", "Go to the first step (the input)", lambda: self.action_go(0))
+        yield SystemCommand("Last step", "Go to the last step (the last update)", lambda: self.action_go(-1))
+        yield SystemCommand("Play / pause", "Step forward at a steady pace", self.action_play)
+        yield SystemCommand("More digits", "Cycle 3 → 6 → full digits", self.action_digits)
+        yield SystemCommand("Full values", "Every value of this step, scrollable", self.action_full_view)
+        yield SystemCommand("Export Markdown", "Write the worksheet tables to a .md file", self.action_export)
+        if self.source.samples > 1:
+            yield SystemCommand("Next sample", "Show the next sample of the minibatch", lambda: self.action_sample(1))
+            yield SystemCommand("Previous sample", "Show the previous sample", lambda: self.action_sample(-1))
+
+
+def run_app(trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
+            export_dir: Path | None = None, sample: int = 0) -> None:
+    """Open the step-through UI on ``trace`` (in memory or a TraceFile) and return when the user quits."""
+    TutorApp(trace, digits=digits, title=title, export_dir=export_dir, sample=sample).run()

@@ -1,0 +1,111 @@
+"""The network as columns of neurons, with W(l), b(l) between them.
+
+The widgets are built once for the trace's layer sizes (at most ``max_units`` neurons per column) and
+then only updated from each step's `ColumnView`/`WeightView`, so a key press never mounts widgets.
+Row j of W(l) sits beside neuron j of layer l: it holds that neuron's incoming weights.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Static
+
+from backprop_tutor.tui.halfblock import HalfBlockImage
+from backprop_tutor.tui.messages import NeuronSelected
+from backprop_tutor.tui.viewmodel import ColumnView, WeightView
+
+
+class Neuron(Static):
+    """One unit of a layer; clicking it asks the app to show its values."""
+
+    def __init__(self, layer: int, unit: int, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.net_layer = layer
+        self.unit = unit
+
+    def on_click(self) -> None:
+        self.post_message(NeuronSelected(self.net_layer, self.unit))
+
+
+class LayerColumn(Vertical):
+    """Layer l: a title, up to ``shown`` neurons, "… N more", or an image for a square input."""
+
+    def __init__(self, layer: int, shown: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.net_layer = layer
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="column-title")
+        yield Label("", classes="more before")
+        for j in range(self.shown):
+            yield Neuron(self.net_layer, j, id=f"neuron-{self.net_layer}-{j}", classes="neuron")
+        yield Label("", classes="more after")
+        yield Static("", classes="image")
+
+    def show(self, view: ColumnView) -> None:
+        self.set_class(view.current, "current")
+        self.query_one(".column-title", Label).update(view.title)
+        before, after = self.query_one(".before", Label), self.query_one(".after", Label)
+        before.update(f"↑ {view.hidden_before} more")
+        before.display = view.hidden_before > 0
+        after.update(f"… {view.hidden_after} more")
+        after.display = view.hidden_after > 0
+        neurons = list(self.query(Neuron))
+        for widget, neuron in zip(neurons, view.neurons, strict=False):
+            widget.unit = neuron.unit
+            widget.update(neuron.text)
+            widget.set_class(neuron.current, "current")
+            widget.set_class(neuron.selected, "selected")
+            widget.set_class(not neuron.known, "unknown")
+            widget.display = True
+        for widget in neurons[len(view.neurons):]:
+            widget.display = False
+        image = self.query_one(".image", Static)
+        image.display = view.image is not None
+        if view.image is not None:
+            image.update(HalfBlockImage(view.image))
+
+
+class WeightColumn(Vertical):
+    """W(l) and b(l): one line per row (unit of layer l), or a summary and a weight-row image."""
+
+    def __init__(self, layer: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.net_layer = layer
+
+    def compose(self) -> ComposeResult:
+        yield Label("", classes="column-title")
+        yield Static("", classes="weights")
+        yield Static("", classes="image")
+
+    def show(self, view: WeightView) -> None:
+        self.set_class(view.current, "current")
+        self.query_one(".column-title", Label).update(view.title)
+        self.query_one(".weights", Static).update("\n".join(view.lines))
+        image = self.query_one(".image", Static)
+        image.display = view.image is not None
+        if view.image is not None:
+            image.update(HalfBlockImage(view.image, signed=True))
+
+
+class NetworkDiagram(Horizontal):
+    """a(0) │ W(1) b(1) │ layer 1 │ W(2) b(2) │ … │ layer L."""
+
+    def __init__(self, sizes: list[int], max_units: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sizes = sizes
+        self.max_units = max_units
+
+    def compose(self) -> ComposeResult:
+        for l, units in enumerate(self.sizes):
+            if l > 0:
+                yield WeightColumn(l, id=f"weights-{l}", classes="weight-column")
+            yield LayerColumn(l, min(units, self.max_units), id=f"layer-{l}", classes="layer-column")
+
+    def show(self, columns: tuple[ColumnView, ...], weights: tuple[WeightView, ...]) -> None:
+        for view in columns:
+            self.query_one(f"#layer-{view.layer}", LayerColumn).show(view)
+        for view in weights:
+            self.query_one(f"#weights-{view.layer}", WeightColumn).show(view)
