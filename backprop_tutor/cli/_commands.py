@@ -1,5 +1,5 @@
 """The subcommand modules, in the order `tutor --help` lists them."""
 
-from backprop_tutor.cli import data, example
+from backprop_tutor.cli import data, example, export, train
 
-MODULES = [example, data]
+MODULES = [example, data, train, export]

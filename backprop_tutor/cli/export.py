@@ -1,0 +1,72 @@
+"""`tutor export`: a saved trace (e.g. a traced minibatch of `tutor train`) as Markdown tables.
+
+Reads the trace lazily (`TraceFile`); the tables are `backprop_tutor.render.markdown.trace_to_markdown`'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from backprop_tutor.errors import UsageError
+from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.trace.store import TraceFile
+
+EPILOG = """\
+examples:
+  tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md              sample 0 of the first trace
+  tutor export runs/tanh-0.01/trace.h5 --markdown - --sample 3 --layer 2 one sample, one layer, to stdout
+  tutor export runs/tanh-0.01/trace.h5 --group epoch1-batch2 --markdown b2.md --full
+  tutor export runs/tanh-0.01/trace.h5 --list                            the traces in the file
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "export", help="write a saved trace as Markdown tables",
+        description="Write the worksheet of one sample of a saved trace as Markdown: s(l), a(l), a'(l), δ(l), "
+                    "∇W(l), ∇b(l) and the update. Big matrices are summarised unless --full.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("trace", type=Path, metavar="TRACE.h5", help="a trace file (tutor train --trace-batch, "
+                                                                "tutor example --save-trace)")
+    p.add_argument("--markdown", metavar="FILE", help="write the Markdown to FILE ('-' for standard output)")
+    p.add_argument("--group", metavar="NAME", help="which trace of the file, e.g. epoch1-batch1 (default: the first)")
+    p.add_argument("--sample", type=int, default=0, metavar="I",
+                   help="which sample of the minibatch, 0-based (default 0: the first)")
+    p.add_argument("--layer", type=int, metavar="L", help="only layer L (default: every layer)")
+    p.add_argument("--digits", type=int, default=3, metavar="N", help="significant digits (default 3)")
+    p.add_argument("--full", action="store_true", help="every digit, and matrices in full instead of summarised")
+    p.add_argument("--list", action="store_true", help="list the traces in the file and exit")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from backprop_tutor.render.markdown import trace_to_markdown
+
+    console = Console(highlight=False, soft_wrap=True, stderr=args.markdown == "-")
+    if args.digits < 1:
+        raise UsageError(f"--digits {args.digits}: give at least 1 significant digit (or --full for all)")
+    with TraceFile(args.trace, args.group) as trace:
+        if args.list:
+            for name in trace.traces:
+                console.print(name)
+            return 0
+        if args.markdown is None:
+            raise UsageError("say where the Markdown goes: --markdown FILE (or --markdown - for standard output)")
+        B, L = trace.header.batch_size, trace.header.L
+        if not 0 <= args.sample < B:
+            raise UsageError(f"--sample {args.sample}: this minibatch has {B} samples, numbered 0 to {B - 1}")
+        if args.layer is not None and not 1 <= args.layer <= L:
+            raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
+        text = trace_to_markdown(trace, sample=args.sample, digits=None if args.full else args.digits,
+                                 layer=args.layer, full=args.full)
+        if args.markdown == "-":
+            sys.stdout.write(text)
+        else:
+            write_text_atomic(args.markdown, text)
+            console.print(f"wrote {trace.group_name} of {args.trace}, sample {args.sample}"
+                          + (f", layer {args.layer}" if args.layer else "") + f" to {args.markdown}")
+    return 0
