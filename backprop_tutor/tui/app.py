@@ -9,9 +9,7 @@ Entry point: `run_app(trace)` with a `Trace` or a `TraceFile`.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -24,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.trace.events import Trace
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
@@ -61,18 +60,6 @@ def export_stem(trace: Trace | TraceFile, title: str | None) -> str:
         return Path(source).stem.replace("_", "-")
     slug = re.sub(r"[^A-Za-z0-9]+", "-", title or trace.header.title).strip("-").lower()
     return slug[:40] or "trace"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and os.replace, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TutorApp(App[None]):
@@ -242,8 +229,7 @@ class TutorApp(App[None]):
         path = self.export_path()
         try:
             text = trace_to_markdown(self.trace, sample=self.sample, digits=self.digits)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, text)
+            write_text_atomic(path, text)
         except OSError as err:
             self.notify(f"could not write {path}: {err.strerror or err}", severity="error")
             return

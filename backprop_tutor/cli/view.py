@@ -1,0 +1,63 @@
+"""`tutor view FILE.h5`: open a saved trace in the step-through UI."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from backprop_tutor.errors import UsageError
+
+EXAMPLES = """\
+examples:
+  tutor example hand-backprop --save-trace hand.h5 && tutor view hand.h5
+  tutor view batch.h5 --sample 7 --digits 6      start at the 7th sample, 6 significant digits
+  tutor view runs.h5 --trace epoch3/batch0       a file holding several traces: pick one
+
+keys: → ← step, ↓ ↑ layer, space play, [ ] sample, d digits, f full values, e export, ? help, q quit
+"""
+
+
+def _digits(text: str) -> int | None:
+    if text == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
+    return value
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "view",
+        help="step through a saved trace (.h5) in the terminal UI",
+        description="Replay a trace saved by `tutor example --save-trace` or `tutor train` one step at a "
+        "time: the network, the step's equation with its numbers, and the worksheet filling in.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", type=Path, metavar="FILE.h5", help="an HDF5 trace file")
+    p.add_argument("--trace", metavar="NAME", help="which trace, when the file holds several")
+    p.add_argument("--digits", type=_digits, default=3, metavar="N",
+                   help="significant digits shown: a number, or full (default 3; the d key cycles 3/6/full)")
+    p.add_argument("--sample", type=int, default=1, metavar="K",
+                   help="which sample of the minibatch to show first (1-based; [ and ] switch)")
+    p.add_argument("--export-dir", type=Path, metavar="DIR", help="where the e key writes Markdown (default: here)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from backprop_tutor.trace.store import TraceFile
+
+    with TraceFile(args.file, args.trace) as trace:
+        B = max(1, trace.header.batch_size)
+        if not 1 <= args.sample <= B:
+            raise UsageError(f"--sample {args.sample}: {args.file} holds {B} sample(s); choose 1 to {B}")
+        if len(trace) == 0:
+            raise UsageError(f"{args.file}: the trace has no events to step through")
+        from backprop_tutor.tui.app import run_app
+
+        run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample - 1)
+    return 0
