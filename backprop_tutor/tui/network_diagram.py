@@ -109,3 +109,7 @@ class NetworkDiagram(Horizontal):
             self.query_one(f"#layer-{view.layer}", LayerColumn).show(view)
         for view in weights:
             self.query_one(f"#weights-{view.layer}", WeightColumn).show(view)
+        current = [view.layer for view in columns if view.current]
+        if current and self.parent is not None:  # keep the current layer in view on a narrow screen
+            column = self.query_one(f"#layer-{current[0]}", LayerColumn)
+            self.call_after_refresh(self.parent.scroll_to_widget, column, animate=False)

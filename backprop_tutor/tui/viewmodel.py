@@ -25,6 +25,7 @@ from backprop_tutor.tui.source import PER_SAMPLE_KINDS, TraceSource
 DIGIT_CYCLE: tuple[int | None, ...] = (3, 6, None)
 MAX_VECTOR = 8  # values of a vector written out before "… N more"
 MAX_MATRIX = 36  # elements of a matrix written out before it is summarised
+TABLE_VECTOR = 4  # values of a vector written out in a worksheet cell
 MAX_COLUMNS = 6  # columns of a matrix written out before it is summarised
 
 PHASE_NAMES = {"forward": "forward", "loss": "loss", "backward": "backward", "update": "update"}
@@ -65,7 +66,7 @@ def summary_text(values: np.ndarray, digits: int | None) -> str:
 
 def matrix_text(values: np.ndarray, digits: int | None) -> str:
     arr = np.asarray(values)
-    return fmt_matrix(arr, digits) if is_small(arr) else summary_text(arr, digits)
+    return fmt_matrix(arr, digits) if is_small(arr) else f"({summary_text(arr, digits)})"
 
 
 def matrix_lines(values: np.ndarray, digits: int | None) -> list[str]:
@@ -487,38 +488,37 @@ class StepModel:
         return f"a({l})", lambda j: "·"
 
     def weight_views(self, step: int, d: int | None, selected: tuple[int, int] | None) -> tuple[WeightView, ...]:
+        """Small W(l) in full beside its neurons; a large one by its shape (from the header, so nothing
+        is read), plus for W(1) on an image input the selected unit's weight row drawn as an image."""
         current = self.source.info(step)
+        sizes = self.source.sizes
         views = []
         for l in range(1, self.L + 1):
             is_current = (current.layer == l and current.kind in ("forward", "update", "gradient")) or (
                 current.kind == "delta" and current.layer == l - 1)
             u = self.known("update", l, step)
-            if u is not None:
-                W, b = self.source.array(u, "W_after"), self.source.array(u, "b_after")
-            else:
-                W, b = self.weights(l)
+            i = u if u is not None else self.source.find("update", l)
+            W_name, b_name = ("W_after", "b_after") if u is not None else ("W_before", "b_before")
             title = f"W({l}) b({l})" + (" new" if u is not None else "")
-            if W is None:
+            n_out, n_in = sizes[l], sizes[l - 1]
+            if i is None:
                 views.append(WeightView(l, title, ("not in trace",), is_current))
                 continue
-            W = np.asarray(W)
-            units = W.shape[0]
-            sel_unit = selected[1] if selected and selected[0] == l else None
-            if is_small(W) and units <= self.max_units:
+            if n_out * n_in <= MAX_MATRIX and n_in <= MAX_COLUMNS and n_out <= self.max_units:
+                W, b = np.asarray(self.source.array(i, W_name)), np.asarray(self.source.array(i, b_name))
                 width = max(len(fmt(v, d)) for v in W.ravel())
                 lines = tuple(" ".join(fmt(v, d).rjust(width) for v in row) + " │ " + fmt(bj, d)
-                              for row, bj in zip(W, np.asarray(b).ravel(), strict=True))
+                              for row, bj in zip(W, b.ravel(), strict=True))
                 views.append(WeightView(l, title, lines, is_current))
                 continue
-            side = square_side(W.shape[1])
-            lines = (f"{W.shape[0]}×{W.shape[1]}", f"‖W‖ {fmt(norm(W), d)}")
+            lines: tuple[str, ...] = (f"{n_out}×{n_in}",)
             image = None
-            if side:
-                unit = sel_unit if sel_unit is not None else 0
-                i = u if u is not None else self.source.find("update", l)
-                row = self.source.array(i, "W_after" if u is not None else "W_before")[unit]
+            side = square_side(n_in)
+            if l == 1 and side:
+                unit = selected[1] if selected and selected[0] == 1 else 0
+                row = self.source.row(i, W_name, unit)
                 image = np.asarray(row, dtype=np.float64).reshape(side, side)
-                lines = (*lines, f"row {unit}:")
+                lines = (*lines, f"row {unit + 1} (into unit {unit + 1}):")
             views.append(WeightView(l, title, lines, is_current, image=image))
         return tuple(views)
 
@@ -575,4 +575,4 @@ class StepModel:
 
 
 def _maybe(arr: np.ndarray | None, d: int | None) -> str:
-    return "" if arr is None else vector_text(arr, d)
+    return "" if arr is None else vector_text(arr, d, limit=TABLE_VECTOR)
