@@ -1,0 +1,66 @@
+"""The η schedule and the checks on a run's settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from backprop_tutor.errors import UsageError
+from backprop_tutor.train.config import TrainConfig, parse_hidden, parse_int_list
+from backprop_tutor.train.schedule import StepDecay
+
+
+def test_default_schedule_halves_after_20_and_40_ending_at_a_quarter() -> None:
+    s = StepDecay(0.01)
+    assert [s.learning_rate(e) for e in (1, 20, 21, 40, 41, 50)] == [0.01, 0.01, 0.005, 0.005, 0.0025, 0.0025]
+    assert [(c.after_epoch, c.learning_rate) for c in s.changes(50)] == [(20, 0.005), (40, 0.0025)]
+    assert s.changes(30) == s.changes(50)[:1]  # a decay after the last epoch never happens
+
+
+def test_schedule_without_decay_and_with_another_factor() -> None:
+    assert StepDecay(0.1, 2, ()).learning_rate(50) == 0.1
+    assert StepDecay(1.0, 10, (1, 2)).learning_rate(3) == pytest.approx(0.01)
+
+
+def test_parse_hidden() -> None:
+    assert parse_hidden("100,50,25") == [100, 50, 25]
+    assert parse_hidden(" 64 ") == [64]
+    assert parse_hidden("none") == []
+    for bad in ("100,x", "100,,50", "100,0", "-5", "1.5"):
+        with pytest.raises(UsageError, match="--hidden"):
+            parse_hidden(bad)
+
+
+def test_parse_int_list_needs_a_number() -> None:
+    with pytest.raises(UsageError, match="--trace-batch"):
+        parse_int_list("", "--trace-batch")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"learning_rate": 0.0}, "must be > 0"),
+    ({"learning_rate": -0.01}, "must be > 0"),
+    ({"activation": "softplus"}, "unknown activation 'softplus'; choose one of tanh, relu, sigmoid"),
+    ({"hidden": [100, 0]}, "hidden layer widths"),
+    ({"epochs": 0}, "epochs"),
+    ({"momentum": 1.0}, "momentum"),
+    ({"l2": -1.0}, "L2"),
+    ({"init": "zeros"}, "unknown init scheme"),
+    ({"init": "normal"}, "--init-sigma"),
+    ({"trace_batches": [0]}, "1-based"),
+    ({"epochs": 3, "trace_epochs": [4]}, "outside the run's epochs 1..3"),
+])
+def test_bad_settings_are_refused(changes: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        TrainConfig(**changes).check()
+
+
+def test_batch_size_that_does_not_divide_suggests_the_nearest_that_do() -> None:
+    with pytest.raises(UsageError) as err:
+        TrainConfig(batch_size=300).check_data(50_000)
+    assert "does not divide the 50000 training images" in str(err.value)
+    assert "--batch-size 250 or --batch-size 400" in str(err.value)
+    assert TrainConfig(batch_size=500).check_data(50_000) == 100
+
+
+def test_trace_batch_beyond_the_epoch_is_refused() -> None:
+    with pytest.raises(UsageError, match="only 10 minibatches"):
+        TrainConfig(batch_size=50, trace_batches=[11]).check_data(500)

@@ -1,0 +1,116 @@
+"""`tutor train` and `tutor export` from the command line: success, bad inputs, resume, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_tutor.cli import main
+from backprop_tutor.params import read_parameters
+from backprop_tutor.train import TrainConfig, prepare_data, train
+
+SMALL = ["--hidden", "16,12", "--batch-size", "50", "--validation", "100", "--epochs", "2", "--lr", "0.1",
+         "--seed", "2", "--decay-at", "1"]
+
+
+def tutor(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+def test_train_writes_the_run_folder_and_a_trace_export_reads(tiny_npz: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    run = tmp_path / "run"
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--activation", "relu", "--momentum", "0.9",
+                 "--trace-batch", "1", "--trace-batch", "2,3", "--out", run) == 0
+    out = capsys.readouterr().out
+    assert "500 training, 100 validation, 100 test images" in out and "done: training accuracy" in out
+    config = json.loads((run / "config.json").read_text())["config"]
+    assert (config["activation"], config["momentum"], config["trace_batches"]) == ("relu", 0.9, [1, 2, 3])
+    assert [W.shape for W, _ in read_parameters(run / "params.h5")] == [(16, 784), (12, 16), (10, 12)]
+
+    assert tutor("export", run / "trace.h5", "--list") == 0
+    assert capsys.readouterr().out.split() == ["epoch1-batch1", "epoch1-batch2", "epoch1-batch3"]
+    md = tmp_path / "batch2.md"
+    assert tutor("export", run / "trace.h5", "--group", "epoch1-batch2", "--markdown", md, "--sample", "3",
+                 "--layer", "2") == 0
+    text = md.read_text()
+    assert "epoch 1, minibatch 2" in text and "W(2), b(2) after the update" in text and "sample 4 of 50" in text
+    assert "W(1)" not in text  # only the layer asked for
+    capsys.readouterr()
+    assert tutor("export", run / "trace.h5", "--markdown", "-", "--full") == 0
+    full = capsys.readouterr().out
+    assert full.startswith("# tiny: epoch 1, minibatch 1") and "W(1)" in full and "summarised" not in full
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--batch-size", "64"], "batch size 64 does not divide the 500 training images"),
+    (["--lr", "0"], "learning rate η = 0.0 must be > 0"),
+    (["--lr", "-0.01"], "must be > 0"),
+    (["--activation", "softplus"], "unknown activation 'softplus'"),
+    (["--hidden", "100,x"], "--hidden: '100,x' is not a comma-separated list of whole numbers"),
+    (["--hidden", "100,0"], "at least 1 unit"),
+    (["--trace-batch", "11"], "only 10 minibatches"),
+    (["--trace-epochs", "3"], "outside the run's epochs 1..2"),
+    (["--init", "normal"], "--init-sigma"),
+])
+def test_bad_inputs_give_one_clear_message_and_exit_2(tiny_npz: Path, tmp_path: Path, args: list[str],
+                                                      message: str, capsys: pytest.CaptureFixture) -> None:
+    assert tutor("train", "--data", tiny_npz, *SMALL, *args, "--out", tmp_path / "run", "--quiet") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "params.h5").exists()
+
+
+def test_batch_size_message_names_the_nearest_valid_sizes(tiny_npz: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--batch-size", "60", "--out", tmp_path / "r") == 2
+    assert "--batch-size 50 or --batch-size 100" in " ".join(capsys.readouterr().err.split())
+
+
+def test_missing_data_and_unknown_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert tutor("train", "--out", tmp_path / "r") == 2
+    assert "--data is required" in capsys.readouterr().err
+    assert tutor("train", "--data", tmp_path / "nowhere.npz", "--out", tmp_path / "r") == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_divergence_exits_2_naming_the_epoch(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--activation", "relu", "--lr", "1e8", "--quiet",
+                 "--out", tmp_path / "run") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "training diverged in epoch 1" in err and "smaller learning rate" in err
+
+
+def test_resume_from_the_command_line_matches_an_uninterrupted_run(tiny_npz: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture) -> None:
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--quiet", "--out", tmp_path / "whole") == 0
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
+                         learning_rate=0.1, seed=2, decay_at=[1])
+    stopped = train(config, prepare_data(config), tmp_path / "run", should_stop=lambda e, b: (e, b) == (1, 7))
+    assert stopped.status == "interrupted"
+    assert tutor("train", "--resume", tmp_path / "run", "--lr", "0.2") == 2
+    assert "drop --lr" in capsys.readouterr().err
+    assert tutor("train", "--resume", tmp_path / "run", "--quiet") == 0
+    whole, resumed = read_parameters(tmp_path / "whole" / "params.h5"), read_parameters(tmp_path / "run" / "params.h5")
+    assert all(np.array_equal(a, b) for wa, wb in zip(whole, resumed, strict=True) for a, b in zip(wa, wb, strict=True))
+    assert tutor("train", "--resume", tmp_path / "run", "--quiet") == 2  # finished: no checkpoint left
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_export_refuses_bad_choices(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run = tmp_path / "run"
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--epochs", "1", "--trace-batch", "1", "--quiet",
+                 "--out", run) == 0
+    capsys.readouterr()
+    for args, message in ((["--markdown", tmp_path / "x.md", "--sample", "50"], "numbered 0 to 49"),
+                          (["--markdown", tmp_path / "x.md", "--layer", "4"], "layers 1 to 3"),
+                          ([], "--markdown FILE"),
+                          (["--markdown", tmp_path / "x.md", "--group", "epoch9-batch9"], "no trace named")):
+        assert tutor("export", run / "trace.h5", *args) == 2
+        assert message in " ".join(capsys.readouterr().err.split())
+    assert tutor("export", run / "params.h5", "--markdown", tmp_path / "x.md") == 2
+    assert "no backprop_tutor trace" in capsys.readouterr().err
+    assert not (tmp_path / "x.md").exists()
