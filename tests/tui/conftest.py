@@ -1,0 +1,58 @@
+"""Fixtures for the UI tests: the hand-worked example (float64 and exact) and a 500-sample MNIST
+minibatch through a 784-100-50-25-10 tanh/softmax network, saved with the engine's store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_tutor.spec import load_spec, resolve_example, run_spec
+from backprop_tutor.trace.events import Trace, TraceHeader
+
+MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist-t10k"
+MNIST_SIZES = [784, 100, 50, 25, 10]
+
+
+@pytest.fixture(scope="session")
+def hand_float64() -> Trace:
+    return run_spec(load_spec(resolve_example("hand-backprop")), "float64")
+
+
+@pytest.fixture(scope="session")
+def hand_exact() -> Trace:
+    return run_spec(load_spec(resolve_example("hand-backprop")), "exact")
+
+
+def mnist_minibatch(n: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` MNIST test images as (n, 784) floats in [0, 1] and one-hot labels (n, 10)."""
+    from backprop_tutor.data.formats import read_idx
+
+    images = MNIST / "t10k-images-idx3-ubyte.gz"
+    labels = MNIST / "t10k-labels-idx1-ubyte.gz"
+    if not images.exists():
+        pytest.skip(f"MNIST test images not found at {images}")
+    x = read_idx(images)[:n].reshape(n, -1).astype(np.float32) / 255
+    y = np.eye(10, dtype=np.float32)[read_idx(labels)[:n].astype(int)]
+    return x, y
+
+
+def record_mnist_trace(path: Path, n: int = 500) -> Path:
+    from backprop_tutor.engine.network import mlp
+    from backprop_tutor.trace.recorder import Recorder
+    from backprop_tutor.trace.store import save_trace
+
+    x, y = mnist_minibatch(n)
+    activations = ["tanh"] * 3 + ["softmax"]
+    net = mlp(MNIST_SIZES, activations, "cross-entropy", "float32", seed=1)
+    header = TraceHeader(sizes=MNIST_SIZES, activations=activations, loss="cross-entropy", precision="float32",
+                         learning_rate=0.01, batch_size=n, title="MNIST minibatch: 784-100-50-25-10 tanh/softmax")
+    recorder = Recorder(header)
+    net.train_step(x, y, 0.01, recorder)
+    return save_trace(recorder.trace, path)
+
+
+@pytest.fixture(scope="session")
+def mnist_trace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return record_mnist_trace(tmp_path_factory.mktemp("mnist") / "mnist-batch.h5")

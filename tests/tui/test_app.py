@@ -1,0 +1,169 @@
+"""Pilot tests: press keys, read the screen."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+from tui_helpers import pilot_test, screen_text
+
+from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
+from backprop_tutor.tui.help_screen import HelpScreen
+
+
+def status(app: TutorApp) -> str:
+    return str(app.query_one("#status", Static).content)
+
+
+def step_panel(app: TutorApp) -> str:
+    return str(app.query_one("#step-panel", Static).content)
+
+
+@pilot_test
+async def test_arrow_keys_walk_the_hand_example(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert status(app).startswith("step 1 of 14 · forward")
+        await pilot.press("right", "right")
+        assert status(app).startswith("step 3 of 14 · forward · s(2)")
+        assert "[[1, -2], [3, 4]]·[5, 0] + [1, 0]" in step_panel(app)
+        assert str(app.query_one("#neuron-2-1", Static).content) == "s=15 a=15 a'=1"
+        assert app.query_one("#neuron-2-1").has_class("current")
+        await pilot.press("l", "l", "l", "l", "l")  # vi keys too
+        assert status(app).startswith("step 8 of 14 · backward · δ(1)")
+        await pilot.press("h")
+        assert status(app).startswith("step 7 of 14")
+        await pilot.press("end")
+        assert status(app).startswith("step 14 of 14 · update")
+        await pilot.press("right")  # past the end: stays
+        assert status(app).startswith("step 14 of 14")
+        await pilot.press("home")
+        assert status(app).startswith("step 1 of 14")
+
+
+@pilot_test
+async def test_stepping_back_restores_the_screen(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right", "right", "right", "right", "right")
+        await pilot.pause()
+        before = screen_text(app)
+        await pilot.press("right", "right", "left", "left")
+        await pilot.pause()
+        assert screen_text(app) == before
+
+
+@pilot_test
+async def test_exact_mode_shows_delta_2(hand_exact):
+    app = TutorApp(hand_exact)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(6):
+            await pilot.press("right")
+        assert "δ(2)" in status(app) and "exact" in status(app)
+        assert "= [1.98e-32, 1.0]" in step_panel(app)
+        assert str(app.query_one("#neuron-2-0", Static).content) == "1.98e-32"
+
+
+@pilot_test
+async def test_layer_keys_and_digits(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "down")
+        assert "s(2)" in status(app)
+        await pilot.press("j")
+        assert "s(3)" in status(app)
+        await pilot.press("k")
+        assert "s(2)" in status(app)
+        await pilot.press("j")  # s(3): a(3) = [1.0, 1.98e-32, 4.14e-8]
+        assert "4.14e-8]" in step_panel(app)
+        await pilot.press("d")
+        assert "6 digits" in status(app)
+        assert "4.13994e-8]" in step_panel(app)
+        await pilot.press("d")
+        assert "full digits" in status(app)
+        assert "4.1399375473943306e-08" in step_panel(app) or "4.1399375473943306e-8" in step_panel(app)
+        await pilot.press("d")
+        assert "3 digits" in status(app)
+
+
+@pilot_test
+async def test_export_writes_markdown(hand_float64, tmp_path):
+    app = TutorApp(hand_float64, export_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right", "right", "e")
+        await pilot.pause()
+        written = tmp_path / "hand-backprop-step3.md"
+        assert written.exists()
+        assert written.read_text().startswith("# ")
+        assert any("hand-backprop-step3.md" in str(n.message) for n in app._notifications)
+        assert [p.name for p in tmp_path.iterdir()] == ["hand-backprop-step3.md"]  # no temp file left
+
+
+@pilot_test
+async def test_click_on_a_neuron_shows_its_values(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(4):
+            await pilot.press("right")
+        await pilot.click("#neuron-1-0")
+        await pilot.pause()
+        assert isinstance(app.screen, NeuronScreen)
+        rows = dict(app.screen.rows)
+        assert rows["s_1(1)"] == "5" and rows["a_1(1)"] == "5" and rows["δ_1(1)"] == "not yet"
+        await pilot.press("escape")
+        assert app.selected == (1, 0)
+        assert app.query_one("#neuron-1-0").has_class("selected")
+
+
+@pilot_test
+async def test_help_full_view_palette_and_quit(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("right", "f")
+        assert isinstance(app.screen, FullViewScreen)
+        assert any(name.startswith("s(1)") for name, _ in app.screen.arrays)
+        await pilot.press("escape")
+        await pilot.press("space")
+        assert app.playing and "playing" in status(app)
+        await pilot.press("space")
+        assert not app.playing
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (120, 40)])
+@pilot_test
+async def test_small_terminals_keep_status_step_and_footer(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right", "right", "right", "right", "right")
+        await pilot.pause()
+        text = screen_text(app).splitlines()
+        assert len(text) == size[1] and all(len(line) == size[0] for line in text)
+        assert text[0].lstrip().startswith("step 7 of 14")
+        assert "Next" in text[-1]
+        assert "δ(2) = a'(2) ⊙ (W(3)ᵀ δ(3))" in "\n".join(text)
+
+
+@pilot_test
+async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
+    with TraceFile(mnist_trace_path) as tf:
+        app = TutorApp(tf)
+        async with app.run_test(size=(100, 30)) as pilot:
+            assert "sample 1 of 500" in status(app)
+            image = app.query_one("#layer-0 .image", Static)
+            assert image.display and image.size.width == 28 and image.size.height == 14
+            before = step_panel(app)
+            await pilot.press("right_square_bracket")
+            assert "sample 2 of 500" in status(app)
+            assert step_panel(app) != before  # another digit
+            await pilot.press("left_square_bracket", "left_square_bracket")
+            assert "sample 500 of 500" in status(app)
+            for _ in range(6):
+                await pilot.press("right")
+            assert "δ(4)" in status(app)
+            assert app.source.bytes_read < 2_000_000
