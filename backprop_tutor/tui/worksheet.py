@@ -19,8 +19,12 @@ class WorksheetTable(Static):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"worksheet-table--new", "worksheet-table--header"}
 
+    _last: TableView | None = None
+
     def show(self, view: TableView) -> None:
-        self.set_class(view.current, "current")
+        if view == self._last:
+            return  # unchanged: no repaint, no relayout
+        self._last = view
         new = self.get_component_rich_style("worksheet-table--new", partial=True)
         header = self.get_component_rich_style("worksheet-table--header", partial=True)
         table = Table(title=view.title, title_justify="left", header_style=header, expand=False,

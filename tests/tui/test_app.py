@@ -10,10 +10,15 @@ from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
+from backprop_tutor.tui.network_diagram import Neuron
 
 
 def status(app: TutorApp) -> str:
     return str(app.query_one("#status", Static).content)
+
+
+def neuron_text(app: TutorApp, selector: str) -> str:
+    return str(app.query_one(selector, Neuron).content).strip()
 
 
 def step_panel(app: TutorApp) -> str:
@@ -28,8 +33,8 @@ async def test_arrow_keys_walk_the_hand_example(hand_float64):
         await pilot.press("right", "right")
         assert status(app).startswith("step 3 of 14 · forward · s(2)")
         assert "[[1, -2], [3, 4]]·[5, 0] + [1, 0]" in step_panel(app)
-        assert str(app.query_one("#neuron-2-1", Static).content) == "s=15 a=15 a'=1"
-        assert app.query_one("#neuron-2-1").has_class("current")
+        assert neuron_text(app, "#neuron-2-1") == "s=15 a=15 a'=1"
+        assert app.query_one("#neuron-2-1", Neuron).current
         await pilot.press("l", "l", "l", "l", "l")  # vi keys too
         assert status(app).startswith("step 8 of 14 · backward · δ(1)")
         await pilot.press("h")
@@ -62,7 +67,7 @@ async def test_exact_mode_shows_delta_2(hand_exact):
             await pilot.press("right")
         assert "δ(2)" in status(app) and "exact" in status(app)
         assert "= [1.98e-32, 1.0]" in step_panel(app)
-        assert str(app.query_one("#neuron-2-0", Static).content) == "1.98e-32"
+        assert neuron_text(app, "#neuron-2-0") == "1.98e-32"
 
 
 @pilot_test
@@ -113,7 +118,7 @@ async def test_click_on_a_neuron_shows_its_values(hand_float64):
         assert rows["s_1(1)"] == "5" and rows["a_1(1)"] == "5" and rows["δ_1(1)"] == "not yet"
         await pilot.press("escape")
         assert app.selected == (1, 0)
-        assert app.query_one("#neuron-1-0").has_class("selected")
+        assert app.query_one("#neuron-1-0", Neuron).selected
 
 
 @pilot_test
