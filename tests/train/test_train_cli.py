@@ -114,3 +114,16 @@ def test_export_refuses_bad_choices(tiny_npz: Path, tmp_path: Path, capsys: pyte
     assert tutor("export", run / "params.h5", "--markdown", tmp_path / "x.md") == 2
     assert "no backprop_tutor trace" in capsys.readouterr().err
     assert not (tmp_path / "x.md").exists()
+
+
+def test_flag_lists_parse_into_the_config() -> None:
+    from backprop_tutor.cli import build_parser
+    from backprop_tutor.cli.train import config_from_args
+
+    args = build_parser().parse_args(["train", "--data", "x.npz", "--hidden", "none", "--decay-at", "none",
+                                      "--epochs", "3", "--trace-batch", "2", "--trace-batch", "1,2",
+                                      "--trace-epochs", "all", "--init", "uniform", "--init-range", "-0.1,0.1"])
+    config = config_from_args(args)
+    assert (config.hidden, config.sizes, config.decay_at) == ([], [784, 10], [])
+    assert (config.trace_batches, config.trace_epochs) == ([1, 2], [1, 2, 3])
+    assert (config.init, config.init_low, config.init_high) == ("uniform", -0.1, 0.1)
