@@ -50,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                           "the output is softmax + cross-entropy")
     net.add_argument("--init", metavar="SCHEME", help=f"{', '.join(INIT_SCHEMES)} (default {d.init})")
     net.add_argument("--init-sigma", type=float, metavar="σ", help="σ for --init normal")
-    net.add_argument("--init-range", metavar="LOW,HIGH", help="bounds for --init uniform")
+    net.add_argument("--init-low", type=float, metavar="LOW", help="lower bound for --init uniform")
+    net.add_argument("--init-high", type=float, metavar="HIGH", help="upper bound for --init uniform")
     net.add_argument("--precision", choices=("float32", "float64"), help=f"number type (default {d.precision})")
     sgd = p.add_argument_group("SGD")
     sgd.add_argument("--lr", type=float, metavar="η", help=f"learning rate η (default {d.learning_rate:g})")
@@ -82,7 +83,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 _FLAG_NAMES = {"data": "--data", "hidden": "--hidden", "activation": "--activation", "init": "--init",
-               "init_sigma": "--init-sigma", "init_range": "--init-range", "precision": "--precision", "lr": "--lr",
+               "init_sigma": "--init-sigma", "init_low": "--init-low", "init_high": "--init-high",
+               "precision": "--precision", "lr": "--lr",
                "batch_size": "--batch-size", "epochs": "--epochs", "decay_at": "--decay-at",
                "decay_factor": "--decay-factor", "momentum": "--momentum", "l2": "--l2", "seed": "--seed",
                "validation": "--validation", "subset": "--subset", "trace_batch": "--trace-batch",
@@ -98,17 +100,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.hidden is not None:
         values["hidden"] = parse_hidden(args.hidden)
     for flag, key in (("activation", "activation"), ("init", "init"), ("init_sigma", "init_sigma"),
+                      ("init_low", "init_low"), ("init_high", "init_high"),
                       ("precision", "precision"), ("lr", "learning_rate"), ("batch_size", "batch_size"),
                       ("epochs", "epochs"), ("decay_factor", "decay_factor"), ("momentum", "momentum"),
                       ("l2", "l2"), ("seed", "seed"), ("validation", "n_validation"), ("subset", "subset")):
         if getattr(args, flag) is not None:
             values[key] = getattr(args, flag)
-    if args.init_range is not None:
-        low_high = args.init_range.split(",")
-        try:
-            values["init_low"], values["init_high"] = (float(v) for v in low_high)
-        except ValueError:
-            raise UsageError(f"--init-range {args.init_range!r}: give LOW,HIGH, e.g. -0.1,0.1") from None
     if args.decay_at is not None:
         values["decay_at"] = parse_int_list(args.decay_at, "--decay-at", allow_empty=True)
     if args.trace_batch:

@@ -99,7 +99,7 @@ class TrainConfig:
         if self.init == "normal" and self.init_sigma is None:
             raise UsageError("--init normal needs --init-sigma, e.g. --init-sigma 0.1")
         if self.init == "uniform" and (self.init_low is None or self.init_high is None):
-            raise UsageError("--init uniform needs --init-range LOW,HIGH, e.g. --init-range -0.1,0.1")
+            raise UsageError("--init uniform needs --init-low and --init-high, e.g. --init-low -0.1 --init-high 0.1")
         if self.precision not in ("float32", "float64"):
             raise UsageError(f"training precision must be float32 or float64, got {self.precision!r}")
         if self.n_validation < 1:

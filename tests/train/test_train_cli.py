@@ -122,7 +122,8 @@ def test_flag_lists_parse_into_the_config() -> None:
 
     args = build_parser().parse_args(["train", "--data", "x.npz", "--hidden", "none", "--decay-at", "none",
                                       "--epochs", "3", "--trace-batch", "2", "--trace-batch", "1,2",
-                                      "--trace-epochs", "all", "--init", "uniform", "--init-range", "-0.1,0.1"])
+                                      "--trace-epochs", "all", "--init", "uniform", "--init-low", "-0.1",
+                                      "--init-high", "0.1"])
     config = config_from_args(args)
     assert (config.hidden, config.sizes, config.decay_at) == ([], [784, 10], [])
     assert (config.trace_batches, config.trace_epochs) == ([1, 2], [1, 2, 3])
