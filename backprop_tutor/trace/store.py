@@ -178,6 +178,11 @@ class TraceFile:
         ds = g[name]
         return _read(ds, sample) if sample is not None and ds.ndim >= 1 else _read(ds)
 
+    def eta(self, i: int) -> float | None:
+        """η used by update event ``i`` (None for other events); reads one attribute, no arrays."""
+        g = self._group["events"][f"{self.info(i).index:06d}"]
+        return float(g.attrs["eta"]) if "eta" in g.attrs else None
+
     def load(self) -> Trace:
         """Everything, into memory."""
         return Trace(self.header, list(self))

@@ -111,5 +111,6 @@ class TraceSource:
     def eta_of(self, i: int) -> float:
         """η of an Update event (the header's learning rate if the event does not say)."""
         if isinstance(self.trace, TraceFile):
-            return self.eta  # the index holds no attrs; the header's η is the one every update used
+            eta = self.trace.eta(i)  # one attribute: a schedule may have changed η since the header
+            return self.eta if eta is None else eta
         return float(getattr(self.trace[i], "eta", self.eta) or self.eta)

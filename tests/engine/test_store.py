@@ -64,6 +64,7 @@ def test_opening_reads_only_the_index_and_samples_read_alone(tmp_path: Path):
         row = tf.array(0, "x", sample=41)
         assert row.shape == (784,)
         np.testing.assert_array_equal(row, x[41])
+        assert tf.eta(len(tf) - 1) == pytest.approx(0.01) and tf.eta(0) is None
         assert tf.array(3 + 1, "a_prime") is None  # softmax output: a' is a matrix, not stored as a vector
 
 
