@@ -21,9 +21,10 @@ def _cell(text: str) -> str:
 
 
 def trace_to_markdown(trace: TraceLike, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,
-                      full: bool = False) -> str:
-    """The worksheet of one sample (0-based) as Markdown; ``digits=None`` writes every digit."""
-    sheet = build_worksheet(trace, sample=sample, digits=digits, layer=layer, full=full)
+                      full: bool = False, upto: int | None = None) -> str:
+    """The worksheet of one sample (0-based) as Markdown; ``digits=None`` writes every digit;
+    ``upto=k`` fills in only what events 0..k wrote (the worksheet as it stands at step k)."""
+    sheet = build_worksheet(trace, sample=sample, digits=digits, layer=layer, full=full, upto=upto)
     parts = [f"# {sheet.title}", "", sheet.summary + ".", ""]
     parts += [table_to_markdown(t) + "\n" for t in sheet.tables]
     return "\n".join(parts)

@@ -51,9 +51,10 @@ def network_summary(header: TraceHeader) -> str:
 
 
 def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,
-                    full: bool = False) -> Worksheet:
+                    full: bool = False, upto: int | None = None) -> Worksheet:
     """The worksheet of sample ``sample`` (0-based) of the trace; ``layer`` keeps only that layer's
-    rows; ``full`` shows long vectors and big matrices in full instead of summarised."""
+    rows; ``full`` shows long vectors and big matrices in full instead of summarised; ``upto=k``
+    uses only events 0..k (the worksheet part-way through the step)."""
     header = trace.header
     B = header.batch_size or 1
     if not 0 <= sample < B:
@@ -73,7 +74,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
     long_way: Table | None = None
     updates: list[Table] = []
     loss_note = ""
-    for i in range(len(trace)):
+    for i in range(len(trace) if upto is None else min(len(trace), upto + 1)):
         e = trace[i]
         if isinstance(e, Input) and keep(0):
             forward.rows.append(["0 (x)", "", vec(e.x[sample]), ""])

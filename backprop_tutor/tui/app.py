@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.trace.events import Trace
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
@@ -221,14 +222,10 @@ class TutorApp(App[None]):
         return folder / f"{export_stem(self.trace, self.trace_title)}-step{self.step + 1}.md"
 
     def action_export(self) -> None:
-        try:
-            from backprop_tutor.render.markdown import trace_to_markdown
-        except ImportError:
-            self.notify("Markdown export is not available in this installation", severity="error")
-            return
         path = self.export_path()
         try:
-            text = trace_to_markdown(self.trace, sample=self.sample, digits=self.digits)
+            # the tables as shown: filled in up to the current step
+            text = trace_to_markdown(self.trace, sample=self.sample, digits=self.digits, upto=self.step)
             write_text_atomic(path, text)
         except OSError as err:
             self.notify(f"could not write {path}: {err.strerror or err}", severity="error")

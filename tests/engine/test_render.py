@@ -68,6 +68,12 @@ def test_markdown_one_layer(hand):
     assert "W(2), b(2) after the update" in md and "W(3), b(3)" not in md
 
 
+def test_markdown_part_way_through_the_step(hand):
+    md = trace_to_markdown(run_spec(hand, "float64"), upto=2)  # input, s(1)…, s(2)…
+    assert "| 2 | [6, 15] | [6, 15] | [1, 1] |" in md
+    assert "[42, -31, 25]" not in md and "after the update" not in md
+
+
 def test_sample_out_of_range(hand):
     with pytest.raises(UsageError, match="the trace holds 1 sample"):
         trace_to_markdown(run_spec(hand, "float64"), sample=3)
