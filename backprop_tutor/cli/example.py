@@ -80,16 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if args.print_ or not sys.stdout.isatty():
         print_worksheet(trace, console, **options)
         return 0
-    return _open_ui(trace, args, console, options)
+    from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
-
-def _open_ui(trace, args: argparse.Namespace, console: Console, options: dict) -> int:
-    try:
-        from backprop_tutor.tui.app import run_app
-    except ImportError:  # the UI is not part of this build: the tables are the next best thing
-        print_worksheet(trace, console, **options)
-        return 0
-    run_app(trace, digits=args.digits)
+    run_app(trace, digits=args.digits, sample=args.sample - 1)
     return 0
 
 
