@@ -52,6 +52,7 @@ class _Workspace:
     def __init__(self, sizes: list[int], B: int, ops: Ops) -> None:
         self.s = [ops.zeros((B, n)) for n in sizes]
         self.a = [ops.zeros((B, n)) for n in sizes]
+        self.x = self.a[0]  # a(0) when x must be converted; see Network.forward
         self.a_prime = [ops.zeros((B, n)) for n in sizes]
         self.delta = [ops.zeros((B, n)) for n in sizes]
         self.dW = [ops.zeros((n, m)) for m, n in zip([0, *sizes[:-1]], sizes, strict=True)]
@@ -91,12 +92,19 @@ class Network:
     # --- forward --------------------------------------------------------------------------------
     def forward(self, x: Array, recorder: Recorder | None = None, derivatives: bool = True) -> Array:
         """Feed x (B, n_0) forward; returns a(L) (B, n_L), a view of a work array (copy to keep it).
+        x itself serves as a(0) (no copy) until the next forward, so leave it unchanged until backward.
 
         ``derivatives=False`` skips a'(l) (inference: accuracy and loss only)."""
         ops = self.ops
         with ops.context():
             ws = self._workspace(x.shape[0])
-            ws.a[0][...] = x
+            # a(0) = x. A float array already of the work type and shape is used as it is: copying it would
+            # be the step's biggest memory traffic after the matrix products. Anything else is converted.
+            if not ops.exact and x.dtype == ws.x.dtype and x.shape == ws.x.shape:
+                ws.a[0] = x
+            else:
+                ws.x[...] = x
+                ws.a[0] = ws.x
             for l, layer in enumerate(self.layers, start=1):
                 s, a, a_prime = ws.s[l], ws.a[l], ws.a_prime[l]
                 # s(l) = W(l) a(l-1) + b(l)        (rows: a(l-1) @ W(l)ᵀ, shape (B, n_l))
