@@ -44,7 +44,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
     p.add_argument("--digits", type=int, default=3, metavar="N", help="significant digits shown (default 3)")
     p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
-    p.add_argument("--sample", type=int, default=1, metavar="K", help="which sample of a minibatch to show (1-based)")
+    p.add_argument("--sample", type=int, default=0, metavar="K",
+                   help="which sample of a minibatch to show, numbered from 0 (default 0)")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="write the tables as Markdown to FILE")
     p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
     p.set_defaults(func=run)
@@ -61,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(resolve_example(args.example))
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
     B = trace.header.batch_size
-    if not 1 <= args.sample <= B:
-        raise UsageError(f"--sample {args.sample}: this example has {B} sample(s); choose 1 to {B}")
+    if not 0 <= args.sample < B:
+        raise UsageError(f"--sample {args.sample}: this example has {B} sample(s), numbered 0 to {B - 1}")
     digits = None if args.full else args.digits
-    options = {"sample": args.sample - 1, "digits": digits, "full": args.full}
+    options = {"sample": args.sample, "digits": digits, "full": args.full}
 
     if args.save_trace:
         save_trace(trace, args.save_trace)
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
-    run_app(trace, digits=args.digits, sample=args.sample - 1)
+    run_app(trace, digits=args.digits, sample=args.sample)
     return 0
 
 

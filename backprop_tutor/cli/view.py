@@ -10,7 +10,7 @@ from backprop_tutor.errors import UsageError
 EXAMPLES = """\
 examples:
   tutor example hand-backprop --save-trace hand.h5 && tutor view hand.h5
-  tutor view batch.h5 --sample 7 --digits 6      start at the 7th sample, 6 significant digits
+  tutor view batch.h5 --sample 7 --digits 6      start at sample 7 (numbered from 0), 6 significant digits
   tutor view runs.h5 --trace epoch3/batch0       a file holding several traces: pick one
 
 keys: → ← step, ↓ ↑ layer, space play, [ ] sample, d digits, f full values, e export, ? help, q quit
@@ -42,8 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--trace", metavar="NAME", help="which trace, when the file holds several")
     p.add_argument("--digits", type=_digits, default=3, metavar="N",
                    help="significant digits shown: a number, or full (default 3; the d key cycles 3/6/full)")
-    p.add_argument("--sample", type=int, default=1, metavar="K",
-                   help="which sample of the minibatch to show first (1-based; [ and ] switch)")
+    p.add_argument("--sample", type=int, default=0, metavar="K",
+                   help="which sample of the minibatch to show first (numbered from 0; [ and ] switch)")
     p.add_argument("--export-dir", type=Path, metavar="DIR", help="where the e key writes Markdown (default: here)")
     p.set_defaults(func=run)
 
@@ -53,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
     with TraceFile(args.file, args.trace) as trace:
         B = max(1, trace.header.batch_size)
-        if not 1 <= args.sample <= B:
-            raise UsageError(f"--sample {args.sample}: {args.file} holds {B} sample(s); choose 1 to {B}")
+        if not 0 <= args.sample < B:
+            raise UsageError(f"--sample {args.sample}: {args.file} holds {B} sample(s), numbered 0 to {B - 1}")
         if len(trace) == 0:
             raise UsageError(f"{args.file}: the trace has no events to step through")
         from backprop_tutor.tui.app import run_app
 
-        run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample - 1)
+        run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample)
     return 0

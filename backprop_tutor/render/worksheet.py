@@ -58,7 +58,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
     header = trace.header
     B = header.batch_size or 1
     if not 0 <= sample < B:
-        raise UsageError(f"sample {sample + 1} does not exist: the trace holds {B} sample(s) (1 to {B})")
+        raise UsageError(f"sample {sample} does not exist: the trace holds {B} sample(s), numbered 0 to {B - 1}")
 
     def vec(values: Any) -> str:
         arr = np.asarray(values).ravel()
@@ -103,7 +103,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
         tables.append(long_way)
     tables.extend(updates)
     title = header.title or "Backpropagation trace"
-    summary = network_summary(header) + (f"; sample {sample + 1} of {B}" if B > 1 else "")
+    summary = network_summary(header) + (f"; sample {sample} (of {B}, numbered from 0)" if B > 1 else "")
     return Worksheet(title, summary, tables)
 
 

@@ -175,7 +175,7 @@ class StepView:
 
     @property
     def status(self) -> str:
-        sample = f" · sample {self.sample + 1} of {self.samples}" if self.samples > 1 else ""
+        sample = f" · sample {self.sample} of 0–{self.samples - 1}" if self.samples > 1 else ""
         return (f"step {self.step + 1} of {self.count} · {self.phase} · {self.label} · {self.precision}"
                 f"{sample} · {digits_label(self.digits)}")
 

@@ -159,15 +159,15 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
     with TraceFile(mnist_trace_path) as tf:
         app = TutorApp(tf)
         async with app.run_test(size=(100, 30)) as pilot:
-            assert "sample 1 of 500" in status(app)
+            assert "sample 0 of 0–499" in status(app)
             image = app.query_one("#layer-0 .image", Static)
             assert image.display and image.size.width == 28 and image.size.height == 14
             before = step_panel(app)
             await pilot.press("right_square_bracket")
-            assert "sample 2 of 500" in status(app)
+            assert "sample 1 of 0–499" in status(app)
             assert step_panel(app) != before  # another digit
             await pilot.press("left_square_bracket", "left_square_bracket")
-            assert "sample 500 of 500" in status(app)
+            assert "sample 499 of 0–499" in status(app)
             for _ in range(6):
                 await pilot.press("right")
             assert "δ(4)" in status(app)
