@@ -68,6 +68,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     split = p.add_argument_group("data split")
     split.add_argument("--validation", type=int, metavar="N",
                        help=f"hold out the last N training images for validation (default {d.n_validation})")
+    split.add_argument("--test", action="store_true",
+                       help="evaluate the test set once at the end (for the configuration chosen on validation)")
     split.add_argument("--subset", type=int, metavar="N", help="use only the first N training images (quick runs)")
     tr = p.add_argument_group("tracing")
     tr.add_argument("--trace-batch", action="append", metavar="K[,K…]",
@@ -115,7 +117,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.trace_epochs is not None:
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"
                                   else sorted(set(parse_int_list(args.trace_epochs, "--trace-epochs"))))
-    config = TrainConfig(**values)
+    config = TrainConfig(**values, test=args.test)
     config.check()
     return config
 
@@ -150,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     last = result.history[-1]
     console.print(f"done: training accuracy {100 * last.train_accuracy:.2f}%, validation "
                   f"{100 * last.val_accuracy:.2f}%"
-                  + (f", test {100 * result.test_accuracy:.2f}%" if data.x_test.shape[0] else "")
+                  + (f", test {100 * result.test_accuracy:.2f}%" if config.test and data.x_test.shape[0] else "")
                   + f"  ({sum(m.seconds for m in result.history):.1f} s)")
     console.print(f"run folder: {folder}  (config.json, metrics.json/.csv, params.h5, accuracy.png"
                   + (", trace.h5)" if config.trace_batches else ")"))

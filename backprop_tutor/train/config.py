@@ -47,6 +47,8 @@ class TrainConfig:
     precision: str = "float32"
     trace_batches: list[int] = field(default_factory=list)
     trace_epochs: list[int] = field(default_factory=lambda: [1])
+    #: evaluate the test set at the end: only for the configuration chosen on validation accuracy
+    test: bool = False
 
     @property
     def sizes(self) -> list[int]:

@@ -258,10 +258,16 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progre
     finally:
         if progress is not None:
             progress.stop()
-    test_loss, test_accuracy = evaluate(net, data.x_test, data.y_test)
     write_parameters(folder / PARAMS_FILE, net.parameters())
-    write_metrics("complete", test={"loss": _json_float(test_loss), "accuracy": _json_float(test_accuracy),
-                                    "n_test": int(data.x_test.shape[0])})
+    # The test set is looked at once, on request: choosing a configuration by test accuracy would
+    # make the test figure an optimistic, not an honest, estimate.
+    test_loss = test_accuracy = math.nan
+    if config.test and data.x_test.shape[0]:
+        test_loss, test_accuracy = evaluate(net, data.x_test, data.y_test)
+        write_metrics("complete", test={"loss": _json_float(test_loss), "accuracy": _json_float(test_accuracy),
+                                        "n_test": int(data.x_test.shape[0])})
+    else:
+        write_metrics("complete", test=None)
     plot()
     (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
     return RunResult("complete", folder, history, net, test_loss, test_accuracy)

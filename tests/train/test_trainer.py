@@ -35,7 +35,7 @@ def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
 
 
 def test_run_folder_holds_config_metrics_params_and_plot(tiny_npz: Path, tmp_path: Path) -> None:
-    config = small_config(tiny_npz)
+    config = small_config(tiny_npz, test=True)
     data = prepare_data(config)
     assert (data.x_train.shape, data.x_val.shape, data.x_test.shape) == ((500, 784), (100, 784), (100, 784))
     result = train(config, data, tmp_path / "run")
@@ -166,3 +166,10 @@ def test_initial_weights_come_from_the_engine_init_with_the_seed(tiny_npz: Path)
     a, b = build_network(config), build_network(small_config(tiny_npz))
     assert a.layers[0].W.dtype == np.float32
     assert_same(params_of(a), params_of(b))
+
+
+def test_the_test_set_is_only_looked_at_when_asked(tiny_npz: Path, tmp_path: Path) -> None:
+    config = small_config(tiny_npz, epochs=1)
+    result = train(config, prepare_data(config), tmp_path / "run")
+    assert np.isnan(result.test_accuracy)
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["test"] is None
