@@ -202,14 +202,18 @@ class Network:
         self.backward(y, recorder, l2=l2)
         self.update(eta, x.shape[0], recorder, momentum=momentum)
 
-    # --- inference ------------------------------------------------------------------------------
-    def predict(self, x: Array, batch_size: int = 1000) -> Array:
-        """Class index of the largest output, for each row of x, computed in chunks."""
-        out = np.empty(x.shape[0], dtype=np.int64)
-        for start in range(0, x.shape[0], batch_size):
-            chunk = x[start:start + batch_size]
-            out[start:start + len(chunk)] = np.argmax(self.forward(chunk, derivatives=False), axis=1)
-        return out
+    @property
+    def velocity(self) -> list[tuple[Array, Array]] | None:
+        """Momentum's v(l) for W(l) and b(l), layer 1 first; None until a step with momentum ran.
+        Part of the training state: a checkpoint needs it to continue bit-identically."""
+        return self._velocity
+
+    @velocity.setter
+    def velocity(self, value: list[tuple[Array, Array]] | None) -> None:
+        if value is not None and [(vW.shape, vb.shape) for vW, vb in value] != [
+                (layer.W.shape, layer.b.shape) for layer in self.layers]:
+            raise ValueError("velocity shapes do not match the layers' W(l), b(l)")
+        self._velocity = value
 
     def parameters(self) -> dict[str, Any]:
         """{"W1": W(1), "b1": b(1), …}: the layout of the course's mnist_network_params.hdf5."""
