@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -69,7 +69,6 @@ class NetworkSpec:
     x: list[list[Number]] | None = None
     y: list[list[Number]] | None = None
     source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sizes(self) -> list[int]:
@@ -125,8 +124,14 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
                         "units (or W and b)")
     loss_name = _str(raw, "loss", where, choices=LOSSES)
     eta = _number(raw, "learning_rate", where)
-    if eta <= 0:
-        raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (e.g. 0.5)")
+    if not 0 < eta < Decimal("1e300"):
+        raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (and finite), e.g. 0.5")
+    momentum = _number(raw, "momentum", where, default=0)
+    if not 0 <= momentum < 1:
+        raise SpecError(f"{where} momentum = {momentum}: momentum μ must be in [0, 1), e.g. 0.9 (0: plain SGD)")
+    l2 = _number(raw, "l2", where, default=0)
+    if l2 < 0:
+        raise SpecError(f"{where} l2 = {l2}: the L2 strength λ must be ≥ 0 (0: no penalty)")
     precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
 
     init = None
@@ -135,7 +140,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
 
     inputs_raw = raw.get("inputs")
     layers: list[LayerSpec] = []
-    n_prev: int | None = int(_number(raw, "inputs", where)) if inputs_raw is not None else None
+    n_prev = _whole(raw, "inputs", where) if inputs_raw is not None else None
     for l, lr in enumerate(layers_raw, start=1):
         lw = f"{where} layer {l}:"
         if not isinstance(lr, dict):
@@ -146,7 +151,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         act = _str(lr, "activation", lw, choices=ACTIVATIONS)
         W = _matrix(lr["W"], f"{lw} W({l})") if "W" in lr else None
         b = _vector(lr["b"], f"{lw} b({l})") if "b" in lr else None
-        units = int(_number(lr, "units", lw)) if "units" in lr else None
+        units = _whole(lr, "units", lw) if "units" in lr else None
         if units is None:
             units = len(W) if W is not None else len(b) if b is not None else None
         if units is None or units < 1:
@@ -171,9 +176,11 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
             raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, or W(1)")
         if act == "softmax" and l != len(layers_raw):
             raise SpecError(f"{lw} softmax is only for the output layer (layer {len(layers_raw)})")
+        if l == 1:
+            n_inputs = n_prev
         layers.append(LayerSpec(units, act, W, b))
         n_prev = units
-    sizes = [int(inputs_raw) if inputs_raw is not None else len(layers[0].W[0])] + [s.units for s in layers]  # type: ignore[index]
+    sizes = [n_inputs] + [s.units for s in layers]
 
     out_act = layers[-1].activation
     if out_act not in LOSSES[loss_name].outputs:
@@ -187,7 +194,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     return NetworkSpec(
         inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=str(raw.get("title", "")),
         precision=precision, relu_prime_at_zero=_number(raw, "relu_prime_at_zero", where, default=0),
-        momentum=_number(raw, "momentum", where, default=0), l2=_number(raw, "l2", where, default=0),
+        momentum=momentum, l2=l2,
         init=init, x=x, y=y, source=source,
     )
 
@@ -220,7 +227,7 @@ def _init(raw: Any, where: str) -> InitSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{where} [init] must be a table, e.g. [init] scheme = \"he\", seed = 1")
     scheme = _str(raw, "scheme", f"{where} init", choices=(*SCHEMES, "zero", "zeros"))
-    spec = InitSpec(scheme=scheme, seed=int(_number(raw, "seed", f"{where} init", default=0)))
+    spec = InitSpec(scheme=scheme, seed=_whole(raw, "seed", f"{where} init", default=0, least=0))
     for name in ("sigma", "low", "high"):
         if name in raw:
             setattr(spec, name, float(_number(raw, name, f"{where} init")))
@@ -250,12 +257,21 @@ def _number(raw: dict[str, Any], key: str, where: str, default: Number | None = 
     return _check_number(raw[key], f"{where} {key}")
 
 
+def _whole(raw: dict[str, Any], key: str, where: str, default: int | None = None, least: int = 1) -> int:
+    """A whole number ≥ ``least`` (sizes: ≥ 1; seeds: ≥ 0)."""
+    value = _number(raw, key, where, default=default)
+    if value != int(value) or value < least:
+        raise SpecError(f"{where} {key} = {value}: must be a whole number ≥ {least}")
+    return int(value)
+
+
 def _check_number(value: Any, where: str) -> Number:
+    given = value
     if isinstance(value, float):  # a spec built in Python: its shortest repr is the decimal the user typed
         value = Decimal(repr(value))
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or (
             isinstance(value, Decimal) and not value.is_finite()):
-        raise SpecError(f"{where} = {value!r} is not a number")
+        raise SpecError(f"{where} = {given!r} is not a (finite) number")
     return value
 
 

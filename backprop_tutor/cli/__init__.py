@@ -60,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TutorError as err:
         Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), str(err)))
         return 2
+    except OSError as err:  # a file that cannot be read or written: say which, and why
+        where = f"{err.filename}: " if err.filename else ""
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            Text.assemble(("error: ", "bold red"), f"{where}{err.strerror or err}"))
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -28,3 +28,16 @@ def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path):
         raise RuntimeError("interrupted")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_a_folder_as_target_is_refused_with_its_name(tmp_path: Path):
+    with pytest.raises(IsADirectoryError) as err, atomic_path(tmp_path):
+        pass
+    assert err.value.filename == str(tmp_path)
+
+
+def test_cli_turns_file_errors_into_a_message_and_exit_2(tmp_path: Path, capsys):
+    from backprop_tutor.cli import main
+
+    assert main(["example", "--markdown", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a folder; give a file name" in capsys.readouterr().err

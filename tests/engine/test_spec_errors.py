@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,8 @@ CASES = {
     "missing learning rate": (spec_with(learning_rate=KeyError), ["learning_rate"]),
     "missing W without init": (spec_with(layer__1__W=KeyError), ["layer 2", "W(2) not given", "[init]"]),
     "non-numeric weight": (spec_with(layer__0__W=[[1, "two", 1], [3, 4, -2]]), ["W(1) row 1[2]", "'two'",
-                                                                                "not a number"]),
-    "boolean is not a number": (spec_with(layer__0__b=[True, 1]), ["b(1)[1]", "not a number"]),
+                                                                                "not a (finite) number"]),
+    "boolean is not a number": (spec_with(layer__0__b=[True, 1]), ["b(1)[1]", "not a (finite) number"]),
     "unknown activation": (spec_with(layer__0__activation="relu6"),
                            ["layer 1", "relu6", "relu, tanh, sigmoid, identity, softmax"]),
     "unknown loss": (spec_with(loss="hinge"), ["hinge", "cross-entropy, squared-error"]),
@@ -120,3 +121,36 @@ def test_cli_reports_a_bad_spec_with_exit_code_2_and_no_traceback(tmp_path: Path
     err = capsys.readouterr().err
     assert "W(2) is 2×3 but a(1) has 2 units" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(("changes", "fragment"), [
+    ({"inputs": -3}, "inputs = -3: must be a whole number ≥ 1"),
+    ({"inputs": 2.5}, "inputs = 2.5: must be a whole number ≥ 1"),
+    ({"momentum": -5}, "momentum = -5"),
+    ({"momentum": 1}, "momentum = 1"),
+    ({"l2": -1}, "l2 = -1"),
+    ({"learning_rate": Decimal("1e400")}, "must be > 0 (and finite)"),
+    ({"learning_rate": float("inf")}, "learning_rate = inf is not a (finite) number"),
+])
+def test_out_of_range_numbers(changes, fragment):
+    raw = spec_with(**changes)
+    with pytest.raises(SpecError) as err:
+        parse_spec(raw, source="net.toml")
+    assert fragment in str(err.value)
+
+
+def test_units_and_seed_must_be_whole():
+    raw = spec_with(layer__0__W=KeyError, layer__0__b=KeyError, inputs=3, init={"scheme": "he", "seed": -1})
+    raw["layer"][0]["units"] = 2
+    with pytest.raises(SpecError, match="seed = -1: must be a whole number ≥ 0"):
+        parse_spec(raw)
+    raw["init"]["seed"] = 1
+    raw["layer"][0]["units"] = 2.7
+    with pytest.raises(SpecError, match=r"units = 2\.7: must be a whole number ≥ 1"):
+        parse_spec(raw)
+
+
+def test_the_editable_example_is_the_builtin_one():
+    shipped = resolve_example("hand-backprop").read_text()
+    copy = Path(__file__).resolve().parents[2] / "examples" / "hand_backprop.toml"
+    assert copy.read_text() == shipped, "examples/hand_backprop.toml must stay a copy of the built-in example"
