@@ -83,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
-    run_app(trace, digits=args.digits, sample=args.sample)
-    return 0
+    return run_app(trace, digits=digits, sample=args.sample)
 
 
 def _list(console: Console) -> int:

@@ -11,7 +11,7 @@ EXAMPLES = """\
 examples:
   tutor example hand-backprop --save-trace hand.h5 && tutor view hand.h5
   tutor view batch.h5 --sample 7 --digits 6      start at sample 7 (numbered from 0), 6 significant digits
-  tutor view runs.h5 --trace epoch3/batch0       a file holding several traces: pick one
+  tutor view runs/tanh-0.01/trace.h5 --group epoch1-batch2   a file holding several traces: pick one
 
 keys: → ← step, ↓ ↑ layer, space play, [ ] sample, d digits, f full values, e export, ? help, q quit
 """
@@ -39,7 +39,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", type=Path, metavar="FILE.h5", help="an HDF5 trace file")
-    p.add_argument("--trace", metavar="NAME", help="which trace, when the file holds several")
+    p.add_argument("--group", "--trace", dest="group", metavar="NAME",
+                   help="which trace, when the file holds several, e.g. epoch1-batch2 (`tutor export FILE --list`)")
     p.add_argument("--digits", type=_digits, default=3, metavar="N",
                    help="significant digits shown: a number, or full (default 3; the d key cycles 3/6/full)")
     p.add_argument("--sample", type=int, default=0, metavar="K",
@@ -51,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.trace.store import TraceFile
 
-    with TraceFile(args.file, args.trace) as trace:
+    with TraceFile(args.file, args.group) as trace:
         B = max(1, trace.header.batch_size)
         if not 0 <= args.sample < B:
             raise UsageError(f"--sample {args.sample}: {args.file} holds {B} sample(s), numbered 0 to {B - 1}")
@@ -59,5 +60,4 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.file}: the trace has no events to step through")
         from backprop_tutor.tui.app import run_app
 
-        run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample)
-    return 0
+        return run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample)

@@ -141,6 +141,9 @@ class TraceFile:
             self.header = TraceHeader(**json.loads(self._group.attrs["header"]))
             index = json.loads(self._group.attrs["index"])
             self._index = [EventInfo(i, kind, int(layer)) for i, (kind, layer) in enumerate(index)]
+            unknown = sorted({info.kind for info in self._index} - set(EVENT_TYPES))
+            if unknown:
+                raise ValueError(f"unknown event kind(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}")
         except (KeyError, TypeError, ValueError) as err:
             self._file.close()
             raise TraceError(f"{self.path}: damaged trace header or index ({err})") from None
@@ -151,11 +154,18 @@ class TraceFile:
 
     def __getitem__(self, i: int) -> Event:
         info = self.info(i)
-        g = self._group["events"][f"{info.index:06d}"]
+        g = self._event_group(info)
         kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
         if "eta" in g.attrs:
             kwargs["eta"] = float(g.attrs["eta"])
         return info.cls(layer=info.layer, **kwargs)
+
+    def _event_group(self, info: EventInfo) -> h5py.Group:
+        try:
+            return self._group["events"][f"{info.index:06d}"]
+        except KeyError:
+            raise TraceError(f"{self.path}: damaged trace: event {info.index} ({info.label}) is listed in the "
+                             "index but missing from events/") from None
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -172,7 +182,7 @@ class TraceFile:
 
     def array(self, i: int, name: str, sample: int | None = None) -> np.ndarray | None:
         """One array of event ``i``; with ``sample``, only that sample's row (read from disk alone)."""
-        g = self._group["events"][f"{self.info(i).index:06d}"]
+        g = self._event_group(self.info(i))
         if name not in g:
             return None
         ds = g[name]
@@ -180,7 +190,7 @@ class TraceFile:
 
     def eta(self, i: int) -> float | None:
         """η used by update event ``i`` (None for other events); reads one attribute, no arrays."""
-        g = self._group["events"][f"{self.info(i).index:06d}"]
+        g = self._event_group(self.info(i))
         return float(g.attrs["eta"]) if "eta" in g.attrs else None
 
     def load(self) -> Trace:
@@ -198,17 +208,11 @@ class TraceFile:
 
 
 def list_traces(f: h5py.Group) -> list[str]:
-    """Names of the trace groups in an open file: "/" for a file that is one trace."""
+    """Names of the trace groups in an open file: "/" for a file that is one trace, else its top-level
+    groups that are traces (only attributes are read: no walk through the events)."""
     if f.attrs.get("format") == FORMAT:
         return ["/"]
-    found: list[str] = []
-
-    def visit(name: str, obj: Any) -> None:
-        if isinstance(obj, h5py.Group) and obj.attrs.get("format") == FORMAT:
-            found.append(name)
-
-    f.visititems(visit)
-    return found
+    return [name for name, obj in f.items() if isinstance(obj, h5py.Group) and obj.attrs.get("format") == FORMAT]
 
 
 def load_trace(path: str | os.PathLike[str], group: str | None = None) -> Trace:

@@ -246,6 +246,9 @@ class TutorApp(App[None]):
 
 
 def run_app(trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
-            export_dir: Path | None = None, sample: int = 0) -> None:
-    """Open the step-through UI on ``trace`` (in memory or a TraceFile) and return when the user quits."""
-    TutorApp(trace, digits=digits, title=title, export_dir=export_dir, sample=sample).run()
+            export_dir: Path | None = None, sample: int = 0) -> int:
+    """Open the step-through UI on ``trace`` (in memory or a TraceFile); when the user quits, return
+    the app's exit code (non-zero if it stopped on an error)."""
+    app = TutorApp(trace, digits=digits, title=title, export_dir=export_dir, sample=sample)
+    app.run()
+    return app.return_code or 0

@@ -103,3 +103,18 @@ def test_an_interrupted_save_leaves_no_file(tmp_path: Path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_trace(trace, tmp_path / "t.h5")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_damaged_traces_give_trace_errors(tmp_path: Path):
+    import json
+
+    trace = run_spec(load_spec(resolve_example("hand-backprop")), "float64")
+    path = save_trace(trace, tmp_path / "t.h5")
+    with h5py.File(path, "a") as f:
+        del f["events/000003"]
+    with TraceFile(path) as tf, pytest.raises(TraceError, match=r"event 3 \(s\(3\), a\(3\), a'\(3\)\) is listed"):
+        tf[3]
+    with h5py.File(path, "a") as f:
+        f.attrs["index"] = json.dumps([["input", 0], ["weird", 1]])
+    with pytest.raises(TraceError, match="unknown event kind"):
+        TraceFile(path)
