@@ -349,6 +349,7 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     header = TraceHeader(
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,
         precision=precision, learning_rate=float(spec.learning_rate), batch_size=len(spec.x or []), title=spec.title,
+        momentum=float(spec.momentum), l2=float(spec.l2),
         config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
     )
     recorder = Recorder(header)

@@ -191,7 +191,11 @@ class Network:
                     layer.W -= step_W
                     layer.b -= step_b
                 if before is not None and recorder is not None:
-                    recorder.record(Update(l, before[0], layer.W.copy(), before[1], layer.b.copy(), eta=float(eta)))
+                    velocity = self._velocity[l - 1] if momentum else (None, None)  # type: ignore[index]
+                    recorder.record(Update(l, before[0], layer.W.copy(), before[1], layer.b.copy(), eta=float(eta),
+                                           momentum=float(momentum),
+                                           v_W=None if velocity[0] is None else velocity[0].copy(),
+                                           v_b=None if velocity[1] is None else velocity[1].copy()))
 
     def train_step(self, x: Array, y: Array, eta: float, recorder: Recorder | None = None,
                    momentum: float = 0.0, l2: float = 0.0) -> None:

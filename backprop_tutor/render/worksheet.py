@@ -95,7 +95,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
                                   ["A ∇a C", vec(e.jacobian_times_grad_a[sample])],
                                   [f"δ({e.layer})", vec(e.delta[sample])]])
         elif isinstance(e, Update) and keep(e.layer):
-            updates.append(_update_table(e, digits, full, B))
+            updates.append(_update_table(e, digits, full, B, header.l2))
     if loss_note:
         forward.notes.append(loss_note)
     tables.append(backprop)
@@ -107,12 +107,23 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
     return Worksheet(title, summary, tables)
 
 
-def _update_table(e: Update, digits: int | None, full: bool, B: int) -> Table:
+def update_rule(l: int, eta: float, momentum: float = 0.0, l2: float = 0.0, averaged: bool = False) -> str:
+    """The update rule of layer l as used, in the notation: plain SGD, or with momentum and L2."""
+    if momentum:
+        rule = (f"v ← μ v − η ∇W({l}), W({l}) ← W({l}) + v (and likewise b({l})), "
+                f"η = {fmt(eta, None)}, μ = {fmt(momentum, None)}")
+    else:
+        rule = f"W({l}) ← W({l}) − η ∇W({l}), b({l}) ← b({l}) − η ∇b({l}), η = {fmt(eta, None)}"
+    if l2:
+        rule += f"; ∇W({l}) includes λ W({l}) (L2), λ = {fmt(l2, None)}"
+    return rule + (" (∇ averaged over the minibatch)" if averaged else "")
+
+
+def _update_table(e: Update, digits: int | None, full: bool, B: int, l2: float) -> Table:
     l = e.layer
     n_out, n_in = e.W_after.shape
-    mean = " (∇ averaged over the minibatch)" if B > 1 else ""
     title = f"W({l}), b({l}) after the update"
-    rule = f"W({l}) ← W({l}) − η ∇W({l}), b({l}) ← b({l}) − η ∇b({l}), η = {fmt(e.eta, None)}{mean}"
+    rule = update_rule(l, e.eta, e.momentum, l2, averaged=B > 1)
     if full or (n_in <= SHOW_AT_MOST and n_out <= SHOW_AT_MOST):
         columns = ["unit", *(f"W({l})[·,{j}]" for j in range(1, n_in + 1)), f"b({l})"]
         rows = [[str(i + 1), *(fmt(v, digits) for v in e.W_after[i]), fmt(e.b_after[i], digits)]

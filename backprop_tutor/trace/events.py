@@ -19,7 +19,8 @@ import numpy as np
 
 Array = np.ndarray
 
-PHASES = ("forward", "loss", "backward", "update")
+#: Event fields that are numbers, not arrays.
+SCALARS = ("eta", "momentum")
 
 
 @dataclass
@@ -32,7 +33,11 @@ class Event:
 
     @classmethod
     def array_names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls) if f.name not in ("layer", "eta"))
+        return tuple(f.name for f in fields(cls) if f.name != "layer" and f.name not in SCALARS)
+
+    def scalars(self) -> dict[str, float]:
+        """The event's plain numbers (η, μ of an update), stored on disk as attributes."""
+        return {name: getattr(self, name) for name in SCALARS if hasattr(self, name)}
 
     def arrays(self) -> dict[str, Array | None]:
         return {name: getattr(self, name) for name in self.array_names()}
@@ -119,7 +124,8 @@ class Gradient(Event):
 
 @dataclass
 class Update(Event):
-    """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l): the values before and after, and η used."""
+    """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l): the values before and after, and η used.
+    With momentum μ > 0 the step is v ← μ v − η ∇, W ← W + v, and v_W, v_b hold v after the step."""
 
     kind: ClassVar[str] = "update"
     phase: ClassVar[str] = "update"
@@ -128,6 +134,9 @@ class Update(Event):
     b_before: Array
     b_after: Array
     eta: float = 0.0
+    momentum: float = 0.0
+    v_W: Array | None = None
+    v_b: Array | None = None
 
     LABEL: ClassVar[str] = "W({l}), b({l}) updated"
 
@@ -149,6 +158,8 @@ class TraceHeader:
     learning_rate: float
     batch_size: int
     title: str = ""
+    momentum: float = 0.0
+    l2: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
 
     @property

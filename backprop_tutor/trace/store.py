@@ -27,7 +27,7 @@ import numpy as np
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_path
-from backprop_tutor.trace.events import EVENT_TYPES, Event, Trace, TraceHeader
+from backprop_tutor.trace.events import EVENT_TYPES, SCALARS, Event, Trace, TraceHeader
 
 FORMAT = "backprop_tutor.trace"
 VERSION = 1
@@ -86,8 +86,8 @@ def write_trace(group: h5py.Group, trace: Trace) -> None:
         g = events.create_group(f"{i:06d}")
         g.attrs["kind"] = event.kind
         g.attrs["layer"] = event.layer
-        if hasattr(event, "eta"):
-            g.attrs["eta"] = float(event.eta)
+        for name, value in event.scalars().items():
+            g.attrs[name] = float(value)
         for name, arr in event.arrays().items():
             if arr is not None:
                 _write_array(g, name, np.asarray(arr))
@@ -156,8 +156,7 @@ class TraceFile:
         info = self.info(i)
         g = self._event_group(info)
         kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
-        if "eta" in g.attrs:
-            kwargs["eta"] = float(g.attrs["eta"])
+        kwargs.update({name: float(g.attrs[name]) for name in SCALARS if name in g.attrs})
         return info.cls(layer=info.layer, **kwargs)
 
     def _event_group(self, info: EventInfo) -> h5py.Group:

@@ -355,13 +355,16 @@ class StepModel:
         delta = self.delta(l, step, sample)
         a_prev = self.activation(l - 1, step, sample)
         B = self.source.samples
+        l2 = self.source.header.l2
+        penalty = f" + λ W({l})" if l2 else ""
+        note = f"λ = {fmt(l2, None)}: the gradient of the L2 penalty (λ/2)‖W({l})‖²" if l2 else None
         if B == 1:
-            return [Equation(f"∇W({l}) = δ({l}) a({l - 1})ᵀ", f"{vector_text(delta, d)}·{vector_text(a_prev, d)}ᵀ",
-                             matrix_text(dW, d)),
+            subst = f"{vector_text(delta, d)}·{vector_text(a_prev, d)}ᵀ" + (f" + {fmt(l2, None)}·W({l})" if l2 else "")
+            return [Equation(f"∇W({l}) = δ({l}) a({l - 1})ᵀ{penalty}", subst, matrix_text(dW, d), note=note),
                     Equation(f"∇b({l}) = δ({l})", vector_text(delta, d), vector_text(db, d))]
-        return [Equation(f"∇W({l}) = (1/{B}) Σ_samples δ({l}) a({l - 1})ᵀ",
+        return [Equation(f"∇W({l}) = (1/{B}) Σ_samples δ({l}) a({l - 1})ᵀ{penalty}",
                          f"this sample's δ({l}) = {vector_text(delta, d)}, a({l - 1}) = {vector_text(a_prev, d)}",
-                         matrix_text(dW, d)),
+                         matrix_text(dW, d), note=note),
                 Equation(f"∇b({l}) = (1/{B}) Σ_samples δ({l})", None, vector_text(db, d))]
 
     def _eq_update(self, step: int, l: int, sample: int, d: int | None) -> list[Equation]:
@@ -374,6 +377,16 @@ class StepModel:
         W_sub = f"{matrix_text(W0, d)} − {eta}·{matrix_text(dW, d)}" if dW is not None else None
         b_sub = f"{vector_text(b0, d)} − {eta}·{vector_text(db, d)}" if db is not None else None
         change = norm(np.asarray(W1, dtype=np.float64) - np.asarray(W0, dtype=np.float64))
+        momentum = self.source.header.momentum
+        if momentum:
+            vW, vb = self.source.array(step, "v_W"), self.source.array(step, "v_b")
+            mu = fmt(momentum, d)
+            return [Equation(f"v ← μ v − η ∇W({l})", f"{mu}·v − {eta}·{matrix_text(dW, d)}" if dW is not None else None,
+                             matrix_text(vW, d), note=f"momentum μ = {mu}: v keeps a running sum of past steps"),
+                    Equation(f"W({l}) ← W({l}) + v", f"{matrix_text(W0, d)} + {matrix_text(vW, d)}",
+                             matrix_text(W1, d), note=f"‖ΔW({l})‖ = {fmt(change, d)}"),
+                    Equation(f"b({l}) ← b({l}) + v_b", f"{vector_text(b0, d)} + {vector_text(vb, d)}",
+                             vector_text(b1, d))]
         return [Equation(f"W({l}) ← W({l}) − η ∇W({l})", W_sub, matrix_text(W1, d),
                          note=f"‖ΔW({l})‖ = {fmt(change, d)}"),
                 Equation(f"b({l}) ← b({l}) − η ∇b({l})", b_sub, vector_text(b1, d))]

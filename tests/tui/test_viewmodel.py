@@ -102,3 +102,26 @@ def test_mnist_trace_is_read_one_sample_at_a_time(mnist_trace_path):
             m.view(step, sample=3)
         assert source.bytes_read < 3_000_000
         assert "sample 3 of 0–499" in m.view(0, sample=3).status
+
+
+def test_momentum_and_l2_show_the_rule_that_was_used(tmp_path):
+    """With μ and λ the equations must be the ones applied, and their numbers must add up."""
+    from backprop_tutor.render.markdown import trace_to_markdown
+    from backprop_tutor.spec import load_spec, resolve_example, run_spec
+    from backprop_tutor.trace.events import Update
+    from backprop_tutor.trace.store import save_trace
+
+    spec = load_spec(resolve_example("hand-backprop"))
+    spec.momentum, spec.l2 = 0.9, 0.1
+    trace = run_spec(spec, "float64")
+    update = next(e for e in trace if isinstance(e, Update) and e.layer == 3)
+    np.testing.assert_allclose(update.W_after, update.W_before + update.v_W, atol=1e-12)
+    path = save_trace(trace, tmp_path / "m.h5")
+    with TraceFile(path) as tf:
+        m = model(tf)
+        eqs = m.view(step_of(m, "update", 3)).equations
+        assert [e.symbolic for e in eqs] == ["v ← μ v − η ∇W(3)", "W(3) ← W(3) + v", "b(3) ← b(3) + v_b"]
+        grad = m.view(step_of(m, "gradient", 3)).equations[0]
+        assert grad.symbolic == "∇W(3) = δ(3) a(2)ᵀ + λ W(3)" and grad.substituted.endswith("+ 0.1·W(3)")
+    md = trace_to_markdown(trace)
+    assert "v ← μ v − η ∇W(3), W(3) ← W(3) + v" in md and "μ = 0.9" in md and "λ = 0.1" in md
