@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.engine.activations import Activation
-from backprop_tutor.engine.losses import Loss
-from backprop_tutor.engine.precision import Ops
+from backprop_tutor.engine.activations import Activation, activation
+from backprop_tutor.engine.init import init_weights
+from backprop_tutor.engine.losses import Loss, loss
+from backprop_tutor.engine.precision import Ops, ops_for
 from backprop_tutor.trace.events import Delta, Forward, Gradient, Input, OutputDelta, Update
 from backprop_tutor.trace.events import Loss as LossEvent
 from backprop_tutor.trace.recorder import Recorder
@@ -233,11 +234,6 @@ def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str
     """A freshly initialised network: ``sizes`` = [n_0, …, n_L], one activation per layer (the
     last is the output's: "softmax" with "cross-entropy"), weights drawn by ``init`` with ``seed``,
     biases 0. E.g. ``mlp([784, 100, 50, 25, 10], ["tanh"] * 3 + ["softmax"], "cross-entropy", "float32")``."""
-    from backprop_tutor.engine.activations import activation
-    from backprop_tutor.engine.init import init_weights
-    from backprop_tutor.engine.losses import loss
-    from backprop_tutor.engine.precision import ops_for
-
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
     ops = ops_for(precision)

@@ -56,9 +56,13 @@ def _mark_rounding(text: str) -> str:
     return text + ".0" if text.lstrip("-").isdigit() else text
 
 
-def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
-    """[5, -5] style."""
-    return "[" + ", ".join(fmt(v, digits) for v in np.asarray(values).ravel()) + "]"
+def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | None = None) -> str:
+    """[5, -5] style; with ``limit``, a longer vector shows its first ``limit`` values and how many
+    more there are: [0.1, 0.2, … 98 more]."""
+    flat = np.asarray(values).ravel()
+    if limit is None or flat.size <= limit:
+        return "[" + ", ".join(fmt(v, digits) for v in flat) + "]"
+    return "[" + ", ".join(fmt(v, digits) for v in flat[:limit]) + f", … {flat.size - limit} more]"
 
 
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:

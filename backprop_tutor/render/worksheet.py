@@ -41,7 +41,6 @@ class Worksheet:
     title: str
     summary: str
     tables: list[Table]
-    notes: list[str] = field(default_factory=list)
 
 
 def network_summary(header: TraceHeader) -> str:
@@ -61,11 +60,7 @@ def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3
         raise UsageError(f"sample {sample} does not exist: the trace holds {B} sample(s), numbered 0 to {B - 1}")
 
     def vec(values: Any) -> str:
-        arr = np.asarray(values).ravel()
-        if full or arr.size <= SHOW_AT_MOST:
-            return fmt_vector(arr, digits)
-        head = ", ".join(fmt(v, digits) for v in arr[:8])
-        return f"[{head}, … {arr.size - 8} more]"
+        return fmt_vector(values, digits, limit=None if full else SHOW_AT_MOST)
 
     keep = (lambda l: True) if layer is None else (lambda l: l == layer)
     forward = Table("Feed-forward", ["l", "s(l)", "a(l)", "a'(l)"], [])

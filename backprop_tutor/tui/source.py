@@ -82,19 +82,10 @@ class TraceSource:
             return whole[j]
         key = (i, f"{name}[{j}]", None)
         if key not in self._cache:
-            self._cache[key] = self._read_row(i, name, j)
+            self._cache[key] = self._read(i, name, j)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return self._cache[key]
-
-    def _read_row(self, i: int, name: str, j: int) -> np.ndarray | None:
-        if isinstance(self.trace, TraceFile):
-            value = self.trace.array(i, name, sample=j)  # reads ds[j]: one row from disk
-            if value is not None:
-                self.bytes_read += value.size * (8 if value.dtype == object else value.itemsize)
-            return value
-        value = getattr(self.trace[i], name, None)
-        return None if value is None else np.asarray(value)[j]
 
     def _read(self, i: int, name: str, sample: int | None) -> np.ndarray | None:
         if isinstance(self.trace, TraceFile):

@@ -28,9 +28,6 @@ MAX_MATRIX = 36  # elements of a matrix written out before it is summarised
 TABLE_VECTOR = 4  # values of a vector written out in a worksheet cell
 MAX_COLUMNS = 6  # columns of a matrix written out before it is summarised
 
-PHASE_NAMES = {"forward": "forward", "loss": "loss", "backward": "backward", "update": "update"}
-
-
 def next_digits(digits: int | None) -> int | None:
     """3 → 6 → full → 3 (a --digits N outside the cycle goes to the next larger step)."""
     if digits is None:
@@ -46,11 +43,7 @@ def digits_label(digits: int | None) -> str:
 # --- numbers as text ----------------------------------------------------------------------------
 def vector_text(values: np.ndarray, digits: int | None, limit: int = MAX_VECTOR) -> str:
     """[5, -5]; a long vector shows its first ``limit`` values and how many more there are."""
-    flat = np.asarray(values).ravel()
-    if flat.size <= limit:
-        return fmt_vector(flat, digits)
-    head = ", ".join(fmt(v, digits) for v in flat[:limit])
-    return f"[{head}, … {flat.size - limit} more]"
+    return fmt_vector(values, digits, limit)
 
 
 def is_small(matrix: np.ndarray) -> bool:
@@ -238,7 +231,7 @@ class StepModel:
             return self._views[key]
         info = self.source.info(step)
         view = StepView(
-            step=step, count=len(self.source), kind=info.kind, layer=info.layer, phase=PHASE_NAMES[info.phase],
+            step=step, count=len(self.source), kind=info.kind, layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
             precision=self.header.precision, title=self.header.title,
             equations=tuple(self.equations(step, sample, digits)),
