@@ -171,8 +171,7 @@ def traced_step_cost(rounds: int = 9) -> tuple[float, float]:
     config = TrainConfig(hidden=SIZES[1:-1], trace_batches=[1])
     rows = np.arange(B)
     plain, traced = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        writer = TraceWriter(tmp, {"config": config.to_dict()})
+    with tempfile.TemporaryDirectory() as tmp, TraceWriter(tmp, {"config": config.to_dict()}) as writer:
         for i in range(rounds):
             plain.append(timed(lambda: net.train_step(x, y, 1e-4), 5))
             start = time.perf_counter()

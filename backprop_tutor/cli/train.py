@@ -6,11 +6,13 @@ The command only parses and reports; the training itself is `backprop_tutor.trai
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from backprop_tutor.errors import UsageError
 from backprop_tutor.train.config import HIDDEN_ACTIVATIONS, INIT_SCHEMES, TrainConfig, parse_hidden, parse_int_list
@@ -21,8 +23,9 @@ examples:
   tutor train --data mnist --hidden 100,50,25 --activation tanh --lr 0.01 --batch-size 500 \\
               --epochs 50 --decay-at 20,40 --init he --seed 1 --trace-batch 1 --out runs/tanh-0.01
   tutor train --data fashion-mnist --activation relu --momentum 0.9 --l2 1e-4 --out runs/relu
-  tutor train --data ../shared/data/mnist-t10k --subset 2000 --validation 500 --epochs 5 --out runs/quick
+  tutor train --data mnist --subset 2000 --validation 500 --epochs 5 --out runs/quick     a quick try
   tutor train --resume runs/tanh-0.01          continue a run stopped with Ctrl-C, to the same result
+  tutor train --resume runs/tanh-0.01 --test   … and evaluate the test set at its end
   tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md      a traced minibatch as Markdown
 
 the run folder: config.json, metrics.json, metrics.csv, params.h5 (W1, b1, …; W(l) is out × in),
@@ -79,42 +82,48 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     out.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date>-<time>)")
     out.add_argument("--force", action="store_true", help="replace a run already in --out")
     out.add_argument("--resume", type=Path, metavar="DIR",
-                     help="continue the run in DIR from its checkpoint (its own settings; no other training flags)")
+                     help="continue the run in DIR from its checkpoint (its own settings: no other training "
+                          "flags; --test may be added)")
     out.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
     p.set_defaults(func=run)
 
 
-_FLAG_NAMES = {"data": "--data", "hidden": "--hidden", "activation": "--activation", "init": "--init",
-               "init_sigma": "--init-sigma", "init_low": "--init-low", "init_high": "--init-high",
-               "precision": "--precision", "lr": "--lr",
-               "batch_size": "--batch-size", "epochs": "--epochs", "decay_at": "--decay-at",
-               "decay_factor": "--decay-factor", "momentum": "--momentum", "l2": "--l2", "seed": "--seed",
-               "validation": "--validation", "subset": "--subset", "trace_batch": "--trace-batch",
-               "trace_epochs": "--trace-epochs", "out": "--out", "force": "--force"}
+#: The training settings' flags: argparse name → (flag, TrainConfig field). --resume takes none of them.
+_SETTINGS: dict[str, tuple[str, str]] = {
+    "data": ("--data", "data"), "hidden": ("--hidden", "hidden"), "activation": ("--activation", "activation"),
+    "init": ("--init", "init"), "init_sigma": ("--init-sigma", "init_sigma"), "init_low": ("--init-low", "init_low"),
+    "init_high": ("--init-high", "init_high"), "precision": ("--precision", "precision"),
+    "lr": ("--lr", "learning_rate"), "batch_size": ("--batch-size", "batch_size"), "epochs": ("--epochs", "epochs"),
+    "decay_at": ("--decay-at", "decay_at"), "decay_factor": ("--decay-factor", "decay_factor"),
+    "momentum": ("--momentum", "momentum"), "l2": ("--l2", "l2"), "seed": ("--seed", "seed"),
+    "validation": ("--validation", "n_validation"), "subset": ("--subset", "subset"),
+    "trace_batch": ("--trace-batch", "trace_batches"), "trace_epochs": ("--trace-epochs", "trace_epochs"),
+}
+
+
+def _parse_trace_batches(texts: list[str]) -> list[int]:
+    return sorted({k for text in texts for k in parse_int_list(text, "--trace-batch")})
+
+
+#: Settings whose flag is text to parse (the others are taken as argparse typed them).
+_PARSERS = {
+    "hidden": parse_hidden,
+    "decay_at": lambda text: parse_int_list(text, "--decay-at", allow_empty=True),
+    "trace_batch": _parse_trace_batches,
+}
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """A TrainConfig from the flags given (defaults for the rest), checked."""
-    values: dict[str, Any] = {}
     if args.data is None:
         raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor train --help`)")
-    values["data"] = args.data
-    if args.hidden is not None:
-        values["hidden"] = parse_hidden(args.hidden)
-    for flag, key in (("activation", "activation"), ("init", "init"), ("init_sigma", "init_sigma"),
-                      ("init_low", "init_low"), ("init_high", "init_high"),
-                      ("precision", "precision"), ("lr", "learning_rate"), ("batch_size", "batch_size"),
-                      ("epochs", "epochs"), ("decay_factor", "decay_factor"), ("momentum", "momentum"),
-                      ("l2", "l2"), ("seed", "seed"), ("validation", "n_validation"), ("subset", "subset")):
-        if getattr(args, flag) is not None:
-            values[key] = getattr(args, flag)
-    if args.decay_at is not None:
-        values["decay_at"] = parse_int_list(args.decay_at, "--decay-at", allow_empty=True)
-    if args.trace_batch:
-        values["trace_batches"] = sorted({k for text in args.trace_batch
-                                          for k in parse_int_list(text, "--trace-batch")})
-    epochs = values.get("epochs", DEFAULTS.epochs)
-    if args.trace_epochs is not None:
+    values: dict[str, Any] = {}
+    for name, (_, key) in _SETTINGS.items():
+        given = getattr(args, name)
+        if given is not None and name != "trace_epochs":
+            values[key] = _PARSERS[name](given) if name in _PARSERS else given
+    if args.trace_epochs is not None:  # "all" needs the number of epochs
+        epochs = values.get("epochs", DEFAULTS.epochs)
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"
                                   else sorted(set(parse_int_list(args.trace_epochs, "--trace-epochs"))))
     config = TrainConfig(**values, test=args.test)
@@ -122,37 +131,60 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     return config
 
 
+def resumed_config(args: argparse.Namespace) -> TrainConfig:
+    """The settings of the run in ``args.resume``; --test (an evaluation choice, not a training setting)
+    may be added, any other training flag is an error."""
+    given = [flag for name, (flag, _) in _SETTINGS.items() if getattr(args, name) is not None]
+    if args.out is not None:
+        given.append("--out")
+    if given:
+        raise UsageError(f"--resume takes the run's own settings from {args.resume}/config.json; "
+                         f"drop {', '.join(given)} (only --test, --quiet and --force may be added)")
+    from backprop_tutor.train import read_run_config
+
+    config = read_run_config(args.resume)
+    if args.test:
+        config = dataclasses.replace(config, test=True)
+    return config
+
+
 def run(args: argparse.Namespace) -> int:
-    from backprop_tutor.train import prepare_data, read_run_config, train
+    from backprop_tutor.train import prepare_data, train
+    from backprop_tutor.train.trainer import check_before_data
 
     console = Console(highlight=False, soft_wrap=True)
-    if args.resume is not None:
-        given = [_FLAG_NAMES[k] for k in _FLAG_NAMES if k not in ("force",) and getattr(args, k) not in (None, False)]
-        if given:
-            raise UsageError(f"--resume takes the run's own settings from {args.resume}/config.json; "
-                             f"drop {', '.join(given)}")
+    resume = args.resume is not None
+    if resume:
+        config = resumed_config(args)
         folder = args.resume
-        config = read_run_config(folder)
     else:
         config = config_from_args(args)
         folder = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    check_before_data(config, folder, resume=resume, force=args.force)
     with console.status(f"loading {config.data} …"):
         data = prepare_data(config)
     console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
                   f"{data.x_test.shape[0]} test images  ({data.source})")
+    for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
+        console.print(Text(f"  {note}"))
+    if config.test and not data.x_test.shape[0]:
+        console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
+                                    f"({data.source}): the run will report no test figures"))
     console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
                   f"{config.learning_rate:g}, B = {config.batch_size}, {config.epochs} epochs → {folder}")
     progress = None if args.quiet else RichProgress(console)
-    result = train(config, data, folder, progress=progress, resume=args.resume is not None, force=args.force)
+    result = train(config, data, folder, progress=progress, resume=resume, force=args.force)
     if result.status == "interrupted":
         epoch, batch = result.stopped_at or (0, 0)
         console.print(f"stopped after minibatch {batch} of epoch {epoch}; checkpoint saved in {folder}. "
                       f"Continue with: tutor train --resume {folder}")
         return 130
     last = result.history[-1]
+    test = ""
+    if config.test:
+        test = f", test {100 * result.test_accuracy:.2f}%" if data.x_test.shape[0] else ", no test images"
     console.print(f"done: training accuracy {100 * last.train_accuracy:.2f}%, validation "
-                  f"{100 * last.val_accuracy:.2f}%"
-                  + (f", test {100 * result.test_accuracy:.2f}%" if config.test and data.x_test.shape[0] else "")
+                  f"{100 * last.val_accuracy:.2f}%{test}"
                   + f"  ({sum(m.seconds for m in result.history):.1f} s)")
     console.print(f"run folder: {folder}  (config.json, metrics.json/.csv, params.h5, accuracy.png"
                   + (", trace.h5)" if config.trace_batches else ")"))

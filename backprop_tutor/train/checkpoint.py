@@ -18,7 +18,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.train.files import atomic_path
+from backprop_tutor.fileio import atomic_path
 from backprop_tutor.train.metrics import EpochMetrics
 
 CHECKPOINT_FILE = "checkpoint.h5"

@@ -6,9 +6,11 @@ epochs, momentum, L2), the η schedule, the train/validation split, the seed and
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from backprop_tutor.data.formats import IMAGE_PIXELS, NUM_CLASSES
 from backprop_tutor.engine.init import SCHEMES
 from backprop_tutor.errors import UsageError
 
@@ -17,8 +19,6 @@ HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 INIT_SCHEMES = tuple(s for s in SCHEMES if s != "file")
 OUTPUT_ACTIVATION = "softmax"
 LOSS = "cross-entropy"
-IMAGE_PIXELS = 784
-NUM_CLASSES = 10
 
 
 @dataclass
@@ -77,6 +77,12 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise UsageError for settings that can never work, whatever the data."""
+        numbers = {"--lr": self.learning_rate, "--decay-factor": self.decay_factor, "--momentum": self.momentum,
+                   "--l2": self.l2, "--init-sigma": self.init_sigma, "--init-low": self.init_low,
+                   "--init-high": self.init_high}
+        bad = [f"{flag} {value}" for flag, value in numbers.items() if value is not None and not math.isfinite(value)]
+        if bad:
+            raise UsageError(f"{', '.join(bad)}: every number must be finite (not inf or nan)")
         if not self.learning_rate > 0:
             raise UsageError(f"learning rate η = {self.learning_rate} must be > 0 (e.g. --lr 0.01)")
         if self.activation not in HIDDEN_ACTIVATIONS:
@@ -104,10 +110,16 @@ class TrainConfig:
             raise UsageError("--init uniform needs --init-low and --init-high, e.g. --init-low -0.1 --init-high 0.1")
         if self.precision not in ("float32", "float64"):
             raise UsageError(f"training precision must be float32 or float64, got {self.precision!r}")
+        if self.seed < 0:
+            raise UsageError(f"--seed must be ≥ 0 (numpy's generators take no negative seeds), got {self.seed}")
         if self.n_validation < 1:
             raise UsageError(f"validation set size must be ≥ 1, got {self.n_validation}")
         if self.subset is not None and self.subset < 2:
             raise UsageError(f"--subset must be ≥ 2 images, got {self.subset}")
+        if self.subset is not None and self.n_validation >= self.subset:
+            raise UsageError(f"--validation {self.n_validation} holds out all of the --subset {self.subset} images: "
+                             "keep fewer for validation than the subset has, e.g. --validation "
+                             f"{max(1, self.subset // 5)}")
         if any(k < 1 for k in self.trace_batches):
             raise UsageError(f"--trace-batch is a 1-based minibatch index (1 = the first), got {self.trace_batches}")
         bad = [e for e in self.trace_epochs if not 1 <= e <= self.epochs]

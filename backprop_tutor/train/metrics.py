@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from backprop_tutor.engine.network import Network
-from backprop_tutor.train.files import write_text_atomic
+from backprop_tutor.fileio import write_text_atomic
 
 #: Rows per forward pass when measuring (bigger chunks keep the matrix products efficient).
 EVAL_CHUNK = 1000

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from backprop_tutor.train.files import atomic_path
+from backprop_tutor.fileio import atomic_path
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.schedule import LearningRateChange
 

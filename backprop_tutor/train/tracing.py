@@ -3,25 +3,31 @@
 A traced step runs the same arithmetic as any other step (the recorder only copies), so a traced run
 reaches bit-identical parameters. Each group is written with `backprop_tutor.trace.store.write_trace`:
 its TraceHeader holds the network spec and, in ``config``, the run config plus the epoch, the batch and
-the rows of the training set that made up the minibatch. The file is rewritten atomically for each new
-group (copied to a temporary file, appended to, renamed), so it is complete whenever a reader opens it.
+the rows of the training set that made up the minibatch.
+
+The file stays open for the whole run and each traced minibatch adds one group, so tracing a minibatch
+costs only that minibatch (no rewriting of the groups before it). A group is written unlinked (an HDF5
+anonymous group) and linked under its name only once complete, then the file is flushed: a group is
+there complete or not at all, and a run stopped early keeps every group it finished. A resumed run
+opens the file in append mode. While the run is going, HDF5's file lock keeps other programs from
+opening trace.h5; read it once the run has ended or been stopped.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import h5py
 import numpy as np
 
+from backprop_tutor.errors import UsageError
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.store import write_trace
 from backprop_tutor.train.config import LOSS, TrainConfig
-from backprop_tutor.train.files import atomic_path
 
 TRACE_FILE = "trace.h5"
 
@@ -46,20 +52,54 @@ def trace_header(config: TrainConfig, epoch: int, batch: int, learning_rate: flo
 
 
 class TraceWriter:
-    """Adds traces to ``folder/trace.h5``; the file's attrs hold the run config as JSON."""
+    """Adds traces to ``folder/trace.h5``, kept open from `open` to `close` (or as a context manager);
+    the file's attrs hold the run config as JSON. ``append``: keep the groups already in the file (a
+    resumed run); otherwise the file is created afresh."""
 
-    def __init__(self, folder: str | os.PathLike[str], run: dict[str, Any]) -> None:
+    def __init__(self, folder: str | os.PathLike[str], run: dict[str, Any], *, append: bool = False) -> None:
         self.path = Path(folder) / TRACE_FILE
         self.run = run
+        self.append = append
+        self._file: h5py.File | None = None
+
+    def open(self) -> TraceWriter:
+        self._open_file()
+        return self
+
+    def _open_file(self) -> h5py.File:
+        if self._file is None:
+            try:
+                self._file = h5py.File(self.path, "a" if self.append else "w")
+            except OSError as err:
+                raise UsageError(
+                    f"{self.path}: cannot open the trace file for writing ({err}). If another program has it "
+                    "open (e.g. the UI or `tutor export`), close it and run again; if the file is damaged "
+                    "(e.g. the computer stopped during a write), move it aside: the run starts a new one."
+                ) from None
+            self._file.attrs["run"] = json.dumps(self.run)
+            self._file.flush()
+        return self._file
 
     def write(self, name: str, trace: Trace) -> Path:
-        with atomic_path(self.path) as tmp:
-            existing = self.path.exists()
-            if existing:
-                shutil.copyfile(self.path, tmp)
-            with h5py.File(tmp, "a" if existing else "w") as f:
-                f.attrs["run"] = json.dumps(self.run)
-                if name in f:  # a resumed run re-traces a step it had traced before the interruption
-                    del f[name]
-                write_trace(f.create_group(name), trace)
+        """Add ``trace`` as group ``name`` (replacing one of that name: a resumed run re-traces a step it
+        had traced after its last checkpoint) and flush, so the group is on disk when this returns."""
+        f = self._open_file()
+        group = f.create_group(None)  # anonymous: not reachable from the file's root until linked
+        write_trace(group, trace)
+        if name in f:
+            del f[name]
+        f[name] = group  # the link makes the complete group visible in one step
+        f.flush()
         return self.path
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> TraceWriter:
+        return self.open()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

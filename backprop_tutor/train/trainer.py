@@ -9,7 +9,9 @@ test-set figures. Same seed, same data, same settings → bit-identical paramete
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import signal
 import threading
 import time
@@ -23,11 +25,11 @@ import numpy as np
 from backprop_tutor import __version__
 from backprop_tutor.engine.network import Network, mlp
 from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.params import write_parameters
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint, save_checkpoint
 from backprop_tutor.train.config import LOSS, TrainConfig
-from backprop_tutor.train.files import write_json
 from backprop_tutor.train.metrics import EpochMetrics, evaluate, write_metrics_csv
 from backprop_tutor.train.plots import plot_accuracy
 from backprop_tutor.train.schedule import StepDecay
@@ -131,7 +133,8 @@ class _StopRequest:
             signal.signal(signal.SIGINT, self._previous if self._previous is not None else signal.SIG_DFL)
 
 
-def build_network(config: TrainConfig) -> Network:
+def initial_network(config: TrainConfig) -> Network:
+    """The network before the first step: ``config``'s layers, with weights drawn by its init scheme and seed."""
     return mlp(config.sizes, config.activations, LOSS, config.precision, init=config.init, seed=config.seed,
                **config.init_params)
 
@@ -153,6 +156,20 @@ def check_run_folder(folder: Path, *, resume: bool, force: bool) -> None:
         raise UsageError(f"{folder}: is a file; --out must be a folder")
 
 
+def check_before_data(config: TrainConfig, folder: str | Path, *, resume: bool = False,
+                      force: bool = False) -> None:
+    """The checks that need no data, so a mistake is reported before a data set is loaded: the settings,
+    the run folder (and, to resume, its checkpoint) and, with ``config.subset``, the minibatch counts
+    (the subset fixes the number of training images)."""
+    folder = Path(folder)
+    config.check()
+    check_run_folder(folder, resume=resume, force=force)
+    if resume and not (folder / CHECKPOINT_FILE).exists():
+        load_checkpoint(folder / CHECKPOINT_FILE)  # raises the UsageError that says why there is none
+    if config.subset is not None:
+        config.check_data(config.subset - config.n_validation)
+
+
 def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progress: TrainProgress | None = None,
           resume: bool = False, force: bool = False,
           should_stop: Callable[[int, int], bool] | None = None) -> RunResult:
@@ -168,7 +185,7 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progre
                 "activations": config.activations, "loss": LOSS, "batches_per_epoch": n_batches,
                 "backprop_tutor": __version__, "numpy": np.__version__}
     schedule = StepDecay(config.learning_rate, config.decay_factor, tuple(config.decay_at))
-    net = build_network(config)
+    net = initial_network(config)
     rng = shuffle_generator(config.seed)
     history: list[EpochMetrics] = []
     first_epoch, first_batch = 1, 0
@@ -184,14 +201,16 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progre
             (folder / name).unlink(missing_ok=True)
         write_json(folder / CONFIG_FILE, {**run_info, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     traced = {(e, k) for e in config.trace_epochs for k in config.trace_batches}
-    tracer = TraceWriter(folder, run_info) if traced else None
+    # open trace.h5 once for the run (a resumed run appends to it) if a traced minibatch is still to come
+    tracer = (TraceWriter(folder, run_info, append=resume).open()
+              if any((e, k) > (first_epoch, first_batch) for e, k in traced) else None)
     xb = np.empty((B, data.x_train.shape[1]), dtype=data.x_train.dtype)
     yb = np.empty((B, data.y_train.shape[1]), dtype=data.y_train.dtype)
     if progress is not None:
         progress.start(config, first_epoch, n_batches)
 
     def checkpoint(epochs_done: int, next_batch: int, rng_state: dict[str, Any]) -> None:
-        velocity = net._velocity  # the engine's momentum state v(l), needed to continue bit-identically
+        velocity = net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
         save_checkpoint(folder / CHECKPOINT_FILE, Checkpoint(
             epochs_done, next_batch, rng_state, [(layer.W, layer.b) for layer in net.layers],
             None if velocity is None else list(velocity), history))
@@ -256,6 +275,8 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progre
                     return RunResult("interrupted", folder, history, net, stopped_at=(epoch, n_batches))
                 write_metrics("running")
     finally:
+        if tracer is not None:
+            tracer.close()
         if progress is not None:
             progress.stop()
     write_parameters(folder / PARAMS_FILE, net.parameters())
@@ -292,7 +313,13 @@ def _restore(net: Network, cp: Checkpoint, folder: Path) -> None:
         layer.b[...] = b
     if cp.velocity is not None:
         dtype = net.layers[0].W.dtype
-        net._velocity = [(vW.astype(dtype), vb.astype(dtype)) for vW, vb in cp.velocity]
+        net.velocity = [(vW.astype(dtype), vb.astype(dtype)) for vW, vb in cp.velocity]
+
+
+def write_json(path: str | os.PathLike[str], data: Any) -> Path:
+    """The run folder's JSON files, written atomically; strict JSON (no NaN: callers turn non-finite
+    figures into null first)."""
+    return write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
 def _json_float(v: float) -> float | None:
@@ -301,8 +328,6 @@ def _json_float(v: float) -> float | None:
 
 def read_run_config(folder: str | Path) -> TrainConfig:
     """The TrainConfig a run folder was started with (its config.json)."""
-    import json
-
     path = Path(folder) / CONFIG_FILE
     try:
         return TrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8"))["config"])

@@ -47,6 +47,16 @@ def test_parse_int_list_needs_a_number() -> None:
     ({"init": "normal"}, "--init-sigma"),
     ({"trace_batches": [0]}, "1-based"),
     ({"epochs": 3, "trace_epochs": [4]}, "outside the run's epochs 1..3"),
+    ({"seed": -1}, "--seed must be ≥ 0"),
+    ({"learning_rate": float("inf")}, "--lr inf: every number must be finite"),
+    ({"learning_rate": float("nan")}, "--lr nan"),
+    ({"decay_factor": float("inf")}, "--decay-factor inf"),
+    ({"momentum": float("nan")}, "--momentum nan"),
+    ({"l2": float("inf")}, "--l2 inf"),
+    ({"init": "normal", "init_sigma": float("inf")}, "--init-sigma inf"),
+    ({"init": "uniform", "init_low": float("-inf"), "init_high": 0.1}, "--init-low -inf"),
+    ({"init": "uniform", "init_low": -0.1, "init_high": float("nan")}, "--init-high nan"),
+    ({"subset": 100, "n_validation": 100}, "--validation 100 holds out all of the --subset 100 images"),
 ])
 def test_bad_settings_are_refused(changes: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(".", r"\.")):

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pytest
 from train_helpers import make_npz
 
-from backprop_tutor.trace.store import TraceFile
-from backprop_tutor.train import TrainConfig, prepare_data, train
-from backprop_tutor.train.trainer import build_network
+from backprop_tutor.engine.network import mlp
+from backprop_tutor.errors import UsageError
+from backprop_tutor.trace.events import Trace, TraceHeader
+from backprop_tutor.trace.recorder import Recorder
+from backprop_tutor.trace.store import TraceFile, load_trace, write_trace
+from backprop_tutor.train import TrainConfig, prepare_data, tracing, train
+from backprop_tutor.train.tracing import TraceWriter
+from backprop_tutor.train.trainer import initial_network
 
 
 def test_trace_groups_hold_every_quantity_of_the_chosen_minibatches(tiny_npz: Path, tmp_path: Path) -> None:
@@ -19,7 +25,7 @@ def test_trace_groups_hold_every_quantity_of_the_chosen_minibatches(tiny_npz: Pa
                          batch_size=50, epochs=3, decay_at=[1], n_validation=100, seed=5, l2=1e-3,
                          trace_batches=[1, 4], trace_epochs=[1, 2])
     data = prepare_data(config)
-    initial = build_network(config)
+    initial = initial_network(config)
     train(config, data, tmp_path / "run")
     path = tmp_path / "run" / "trace.h5"
     with h5py.File(path) as f:
@@ -71,3 +77,76 @@ def test_trace_of_a_500_sample_batch_of_the_784_100_50_25_10_network_is_under_10
     assert 1_000_000 < size < 10_000_000
     with TraceFile(tmp_path / "run" / "trace.h5") as tf:
         assert tf.group_name == "epoch1-batch1" and tf.array(1, "s", sample=499).shape == (100,)
+
+
+def test_trace_file_is_appended_to_not_rewritten_and_a_resumed_run_adds_to_it(tiny_npz: Path,
+                                                                               tmp_path: Path) -> None:
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=3, n_validation=100, seed=3,
+                         momentum=0.5, trace_batches=[1, 2, 3], trace_epochs=[1, 2, 3])
+    data = prepare_data(config)
+    whole = tmp_path / "whole"
+    train(config, data, whole)
+    run, inodes = tmp_path / "run", set()
+
+    def stop_in_epoch_2(epoch: int, batch: int) -> bool:
+        inodes.add((run / "trace.h5").stat().st_ino)  # the same file throughout: appended to, never replaced
+        return (epoch, batch) == (2, 2)
+
+    assert train(config, data, run, should_stop=stop_in_epoch_2).status == "interrupted"
+    assert len(inodes) == 1
+    with h5py.File(run / "trace.h5") as f:  # closed by the stop; the groups finished so far are there
+        assert sorted(f.keys()) == ["epoch1-batch1", "epoch1-batch2", "epoch1-batch3", "epoch2-batch1",
+                                    "epoch2-batch2"]
+    inode = (run / "trace.h5").stat().st_ino
+    assert train(config, data, run, resume=True).status == "complete"
+    assert (run / "trace.h5").stat().st_ino == inode
+    with h5py.File(whole / "trace.h5") as f:
+        names = sorted(f.keys())
+    assert len(names) == 9
+    for name in names:  # the resumed run's traces are those of the uninterrupted one
+        a, b = load_trace(whole / "trace.h5", name), load_trace(run / "trace.h5", name)
+        assert a.header == b.header
+        for ea, eb in zip(a, b, strict=True):
+            assert ea.kind == eb.kind and ea.layer == eb.layer
+            for (key, x), y in zip(ea.arrays().items(), eb.arrays().values(), strict=True):
+                assert (x is None and y is None) or np.array_equal(x, y), (name, ea.kind, key)
+
+
+def test_a_group_is_complete_or_absent_when_writing_it_fails(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    net = mlp([4, 3, 2], ["tanh", "softmax"], "cross-entropy", "float32", seed=0)
+    x, y = np.full((2, 4), 0.5, np.float32), np.eye(2, dtype=np.float32)
+
+    def one_trace() -> Trace:
+        recorder = Recorder(TraceHeader(sizes=[4, 3, 2], activations=["tanh", "softmax"], loss="cross-entropy",
+                                        precision="float32", learning_rate=0.1, batch_size=2))
+        net.train_step(x, y, 0.1, recorder)
+        return recorder.trace
+
+    def write_half(group: h5py.Group, trace: Trace) -> None:
+        write_trace(group, Trace(trace.header, trace.events[:3]))  # a group that looks like a trace …
+        raise KeyboardInterrupt  # … and the second Ctrl-C arrives before it is complete
+
+    with TraceWriter(tmp_path, {"run": 1}) as writer:
+        writer.write("epoch1-batch1", one_trace())
+        monkeypatch.setattr(tracing, "write_trace", write_half)
+        with pytest.raises(KeyboardInterrupt):
+            writer.write("epoch1-batch2", one_trace())
+        monkeypatch.undo()
+        writer.write("epoch1-batch3", one_trace())
+    with h5py.File(tmp_path / "trace.h5") as f:
+        assert sorted(f.keys()) == ["epoch1-batch1", "epoch1-batch3"] and json.loads(f.attrs["run"]) == {"run": 1}
+    with TraceFile(tmp_path / "trace.h5") as tf:
+        assert tf.traces == ["epoch1-batch1", "epoch1-batch3"] and len(tf.load()) == 10  # every event
+
+    with TraceWriter(tmp_path, {"run": 2}, append=True) as writer:  # a resumed run keeps what is there
+        writer.write("epoch1-batch3", one_trace())  # and replaces a step it traces again
+        writer.write("epoch2-batch1", one_trace())
+    with TraceFile(tmp_path / "trace.h5") as tf:
+        assert tf.traces == ["epoch1-batch1", "epoch1-batch3", "epoch2-batch1"]
+
+
+def test_a_trace_file_that_cannot_be_opened_gives_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "trace.h5").write_bytes(b"not an HDF5 file")
+    with pytest.raises(UsageError, match="cannot open the trace file for writing"):
+        TraceWriter(tmp_path, {}, append=True).open()

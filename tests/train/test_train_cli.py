@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from train_helpers import make_npz
 
 from backprop_tutor.cli import main
 from backprop_tutor.params import read_parameters
@@ -129,3 +130,59 @@ def test_flag_lists_parse_into_the_config() -> None:
     assert (config.hidden, config.sizes, config.decay_at) == ([], [784, 10], [])
     assert (config.trace_batches, config.trace_epochs) == ([1, 2], [1, 2, 3])
     assert (config.init, config.init_low, config.init_high) == ("uniform", -0.1, 0.1)
+
+
+def test_the_loader_notes_are_printed_and_test_with_no_test_images_says_so(tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture) -> None:
+    data = make_npz(tmp_path / "no-test.npz", n_test=0)
+    assert tutor("train", "--data", data, *SMALL, "--epochs", "1", "--test", "--quiet", "--out", tmp_path / "r") == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "x_train: 600 images, uint8 pixels 0..255 (max 255): divided by 255 to get [0, 1]" in out
+    assert "warning: --test, but no-test has no test images" in out and ", no test images" in out
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["test"] is None
+
+
+def test_resume_honours_test(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run = tmp_path / "run"
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
+                         learning_rate=0.1, seed=2, decay_at=[1])
+    train(config, prepare_data(config), run, should_stop=lambda e, b: (e, b) == (1, 7))
+    assert tutor("train", "--resume", run, "--test", "--quiet") == 0
+    assert ", test " in capsys.readouterr().out
+    test = json.loads((run / "metrics.json").read_text())["test"]
+    assert test["n_test"] == 100 and 0 <= test["accuracy"] <= 1
+    assert json.loads((run / "config.json").read_text())["config"]["test"] is False  # the run's own settings
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--out", "FILE"], "is a file; --out must be a folder"),
+    (["--out", "RUN"], "already holds a run (config.json)"),
+    (["--subset", "600", "--trace-batch", "11"], "--trace-batch [11]: an epoch has only 10 minibatches"),
+    (["--subset", "560"], "batch size 50 does not divide the 460 training images"),
+    (["--seed", "-3"], "--seed must be ≥ 0"),
+    (["--lr", "inf"], "--lr inf: every number must be finite"),
+])
+def test_checks_that_need_no_data_come_before_loading_it(tiny_npz: Path, tmp_path: Path, args: list[str],
+                                                         message: str, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "FILE").write_text("x")
+    (tmp_path / "RUN").mkdir()
+    (tmp_path / "RUN" / "config.json").write_text("{}")
+    args = [str(tmp_path / a) if a in ("FILE", "RUN") else a for a in args]
+    out = [] if "--out" in args else ["--out", tmp_path / "new"]
+    # the data path does not exist: had it been loaded first, the error would be about the data
+    assert tutor("train", "--data", tmp_path / "nowhere.npz", *SMALL, *args, *out, "--quiet") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "nowhere" not in err
+
+
+def test_resume_of_a_finished_run_is_refused_before_loading_data(tiny_npz: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    run = tmp_path / "run"
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--epochs", "1", "--quiet", "--out", run) == 0
+    config = json.loads((run / "config.json").read_text())
+    config["config"]["data"] = str(tmp_path / "moved-away.npz")
+    (run / "config.json").write_text(json.dumps(config))
+    assert tutor("train", "--resume", run, "--quiet") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "nothing to resume" in err and "moved-away" not in err
+

@@ -14,7 +14,7 @@ import pytest
 from backprop_tutor.engine.network import Network
 from backprop_tutor.params import read_parameters
 from backprop_tutor.train import DivergenceError, TrainConfig, prepare_data, train
-from backprop_tutor.train.trainer import RUN_FILES, build_network
+from backprop_tutor.train.trainer import RUN_FILES, initial_network
 
 
 def small_config(data: Path, **changes) -> TrainConfig:
@@ -163,7 +163,7 @@ def test_a_fresh_run_refuses_an_existing_run_folder_unless_forced(tiny_npz: Path
 
 def test_initial_weights_come_from_the_engine_init_with_the_seed(tiny_npz: Path) -> None:
     config = small_config(tiny_npz)
-    a, b = build_network(config), build_network(small_config(tiny_npz))
+    a, b = initial_network(config), initial_network(small_config(tiny_npz))
     assert a.layers[0].W.dtype == np.float32
     assert_same(params_of(a), params_of(b))
 
