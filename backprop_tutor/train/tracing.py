@@ -47,6 +47,8 @@ def trace_header(config: TrainConfig, epoch: int, batch: int, learning_rate: flo
         learning_rate=float(learning_rate),
         batch_size=config.batch_size,
         title=f"{run.get('data_name', config.data)}: epoch {epoch}, minibatch {batch}",
+        momentum=float(config.momentum),
+        l2=float(config.l2),
         config={**run, "epoch": epoch, "batch": batch, "training_rows": [int(r) for r in rows]},
     )
 

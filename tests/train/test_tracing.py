@@ -150,3 +150,15 @@ def test_a_trace_file_that_cannot_be_opened_gives_a_usage_error(tmp_path: Path) 
     (tmp_path / "trace.h5").write_bytes(b"not an HDF5 file")
     with pytest.raises(UsageError, match="cannot open the trace file for writing"):
         TraceWriter(tmp_path, {}, append=True).open()
+
+
+def test_traced_header_carries_momentum_and_l2(tiny_npz, tmp_path):
+    from backprop_tutor.train import TrainConfig, prepare_data, train
+
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, n_validation=100, epochs=1, seed=1,
+                         momentum=0.9, l2=0.01, trace_batches=[2])
+    train(config, prepare_data(config), tmp_path / "run")
+    with TraceFile(tmp_path / "run" / "trace.h5") as tf:
+        assert (tf.header.momentum, tf.header.l2) == (0.9, 0.01)
+        update = tf[len(tf) - 1]
+        assert update.momentum == 0.9 and update.v_W is not None
