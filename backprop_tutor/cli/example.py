@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from backprop_tutor.cli._args import check_sample, digits
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
@@ -42,7 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="print the tables instead of opening the step-through UI")
     p.add_argument("--exact", action="store_true", help="exact arithmetic (mpmath, 50 significant digits)")
     p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
-    p.add_argument("--digits", type=int, default=3, metavar="N", help="significant digits shown (default 3)")
+    p.add_argument("--digits", type=digits, default=3, metavar="N",
+                   help="significant digits shown, or full (default 3)")
     p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of a minibatch to show, numbered from 0 (default 0)")
@@ -57,15 +59,11 @@ def run(args: argparse.Namespace) -> int:
         return _list(console)
     if args.exact and args.dtype and args.dtype != "exact":
         raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
-    if args.digits < 1:
-        raise UsageError(f"--digits {args.digits}: give at least 1 significant digit (or --full for all)")
     spec = load_spec(resolve_example(args.example))
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
-    B = trace.header.batch_size
-    if not 0 <= args.sample < B:
-        raise UsageError(f"--sample {args.sample}: this example has {B} sample(s), numbered 0 to {B - 1}")
-    digits = None if args.full else args.digits
-    options = {"sample": args.sample, "digits": digits, "full": args.full}
+    check_sample(args.sample, trace.header.batch_size, "this example")
+    shown = None if args.full else args.digits
+    options = {"sample": args.sample, "digits": shown, "full": args.full}
 
     if args.save_trace:
         save_trace(trace, args.save_trace)
@@ -83,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
-    return run_app(trace, digits=digits, sample=args.sample)
+    return run_app(trace, digits=shown, sample=args.sample)
 
 
 def _list(console: Console) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from backprop_tutor.cli._args import check_sample, digits
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.trace.store import TraceFile
@@ -37,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, default=0, metavar="I",
                    help="which sample of the minibatch, 0-based (default 0: the first)")
     p.add_argument("--layer", type=int, metavar="L", help="only layer L (default: every layer)")
-    p.add_argument("--digits", type=int, default=3, metavar="N", help="significant digits (default 3)")
+    p.add_argument("--digits", type=digits, default=3, metavar="N", help="significant digits, or full (default 3)")
     p.add_argument("--full", action="store_true", help="every digit, and matrices in full instead of summarised")
     p.add_argument("--list", action="store_true", help="list the traces in the file and exit")
     p.set_defaults(func=run)
@@ -47,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.markdown import trace_to_markdown
 
     console = Console(highlight=False, soft_wrap=True, stderr=args.markdown == "-")
-    if args.digits < 1:
-        raise UsageError(f"--digits {args.digits}: give at least 1 significant digit (or --full for all)")
     with TraceFile(args.trace, args.group) as trace:
         if args.list:
             for name in trace.traces:
@@ -56,9 +55,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.markdown is None:
             raise UsageError("say where the Markdown goes: --markdown FILE (or --markdown - for standard output)")
-        B, L = trace.header.batch_size, trace.header.L
-        if not 0 <= args.sample < B:
-            raise UsageError(f"--sample {args.sample}: this minibatch has {B} samples, numbered 0 to {B - 1}")
+        L = trace.header.L
+        check_sample(args.sample, trace.header.batch_size, "this minibatch")
         if args.layer is not None and not 1 <= args.layer <= L:
             raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
         text = trace_to_markdown(trace, sample=args.sample, digits=None if args.full else args.digits,

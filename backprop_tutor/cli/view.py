@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from backprop_tutor.cli._args import check_sample, digits
 from backprop_tutor.errors import UsageError
 
 EXAMPLES = """\
@@ -15,18 +16,6 @@ examples:
 
 keys: → ← step, ↓ ↑ layer, space play, [ ] sample, d digits, f full values, e export, ? help, q quit
 """
-
-
-def _digits(text: str) -> int | None:
-    if text == "full":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, metavar="FILE.h5", help="an HDF5 trace file")
     p.add_argument("--group", "--trace", dest="group", metavar="NAME",
                    help="which trace, when the file holds several, e.g. epoch1-batch2 (`tutor export FILE --list`)")
-    p.add_argument("--digits", type=_digits, default=3, metavar="N",
+    p.add_argument("--digits", type=digits, default=3, metavar="N",
                    help="significant digits shown: a number, or full (default 3; the d key cycles 3/6/full)")
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of the minibatch to show first (numbered from 0; [ and ] switch)")
@@ -53,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.trace.store import TraceFile
 
     with TraceFile(args.file, args.group) as trace:
-        B = max(1, trace.header.batch_size)
-        if not 0 <= args.sample < B:
-            raise UsageError(f"--sample {args.sample}: {args.file} holds {B} sample(s), numbered 0 to {B - 1}")
+        check_sample(args.sample, trace.header.batch_size, str(args.file))
         if len(trace) == 0:
             raise UsageError(f"{args.file}: the trace has no events to step through")
         from backprop_tutor.tui.app import run_app

@@ -48,9 +48,9 @@ def test_list(capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["example", "no-such-example"], "neither a built-in example"),
-    (["example", "--digits", "0"], "--digits 0"),
+    (["example", "--digits", "0"], "give at least 1 significant digit"),
     (["example", "--exact", "--dtype", "float32"], "contradict"),
-    (["example", "--sample", "1", "--print"], "this example has 1 sample(s), numbered 0 to 0"),
+    (["example", "--sample", "1", "--print"], "this example holds 1 sample(s), numbered 0 to 0"),
 ])
 def test_usage_errors_exit_2_with_a_message(argv, message, capsys):
     assert main(argv) == 2
