@@ -18,7 +18,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder; give a file name", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:  # name the file the user asked for, not our temporary one
+        raise OSError(err.errno, f"cannot write here ({err.strerror})", str(path)) from None
     os.close(fd)
     try:
         yield Path(tmp)
