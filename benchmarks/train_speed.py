@@ -185,7 +185,7 @@ def traced_step_cost(rounds: int = 9) -> tuple[float, float]:
 def one_run(args: argparse.Namespace, folder: Path, traced: bool) -> dict[str, float]:
     cmd = [sys.executable, "-m", "backprop_tutor", "train", "--data", args.data, "--hidden", "100,50,25",
            "--activation", "tanh", "--lr", "0.01", "--batch-size", "500", "--epochs", str(args.epochs),
-           "--decay-at", "20,40", "--init", "he", "--seed", "1", "--quiet", "--force", "--out", str(folder)]
+           "--decay-at", "20,40", "--init", "he", "--seed", "1", "--quiet", "--force", "--test", "--out", str(folder)]
     if traced:
         cmd += ["--trace-batch", "1"]
     start = time.perf_counter()
