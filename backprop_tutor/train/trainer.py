@@ -283,12 +283,12 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progre
     # The test set is looked at once, on request: choosing a configuration by test accuracy would
     # make the test figure an optimistic, not an honest, estimate.
     test_loss = test_accuracy = math.nan
+    test = None
     if config.test and data.x_test.shape[0]:
         test_loss, test_accuracy = evaluate(net, data.x_test, data.y_test)
-        write_metrics("complete", test={"loss": _json_float(test_loss), "accuracy": _json_float(test_accuracy),
-                                        "n_test": int(data.x_test.shape[0])})
-    else:
-        write_metrics("complete", test=None)
+        test = {"loss": _json_float(test_loss), "accuracy": _json_float(test_accuracy),
+                "n_test": int(data.x_test.shape[0])}
+    write_metrics("complete", test=test)
     plot()
     (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
     return RunResult("complete", folder, history, net, test_loss, test_accuracy)
