@@ -65,6 +65,12 @@ def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | No
     return "[" + ", ".join(fmt(v, digits) for v in flat[:limit]) + f", … {flat.size - limit} more]"
 
 
+def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, str, str, str]:
+    """(shape, min, max, mean) as text: how an array too big to write out is described (in float64)."""
+    arr = np.asarray(values, dtype=np.float64)
+    return ("×".join(map(str, arr.shape)), fmt(arr.min(), digits), fmt(arr.max(), digits), fmt(arr.mean(), digits))
+
+
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
     """[[1, -2], [3, 4]] style (rows of W(l) are the units of layer l)."""
     arr = np.asarray(values)

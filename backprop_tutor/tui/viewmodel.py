@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_vector
+from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector
 from backprop_tutor.tui.source import PER_SAMPLE_KINDS, TraceSource
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -52,9 +52,8 @@ def is_small(matrix: np.ndarray) -> bool:
 
 def summary_text(values: np.ndarray, digits: int | None) -> str:
     """Shape, min, max, mean: how a large matrix is shown (computed in float64)."""
-    arr = np.asarray(values, dtype=np.float64)
-    shape = "×".join(str(n) for n in arr.shape)
-    return f"{shape}: min {fmt(arr.min(), digits)}, max {fmt(arr.max(), digits)}, mean {fmt(arr.mean(), digits)}"
+    shape, low, high, mean = fmt_summary(values, digits)
+    return f"{shape}: min {low}, max {high}, mean {mean}"
 
 
 def matrix_text(values: np.ndarray, digits: int | None) -> str:
@@ -69,9 +68,8 @@ def matrix_lines(values: np.ndarray, digits: int | None) -> list[str]:
         return [vector_text(arr, digits)]
     if is_small(arr):
         return [fmt_vector(row, digits) for row in arr]
-    flt = arr.astype(np.float64)
-    return [f"{arr.shape[0]}×{arr.shape[1]}", f"min {fmt(flt.min(), digits)}", f"max {fmt(flt.max(), digits)}",
-            f"mean {fmt(flt.mean(), digits)}"]
+    shape, low, high, mean = fmt_summary(arr, digits)
+    return [shape, f"min {low}", f"max {high}", f"mean {mean}"]
 
 
 def norm(values: np.ndarray) -> float:
