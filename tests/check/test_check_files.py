@@ -65,8 +65,10 @@ def test_malformed_markdown_names_the_line(tmp_path, old, new, message):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('spec = "hand-backprop"\nC = "17"\n[layer.1]\nz = "1, 2"\n', r"a\.toml line 4 \(layer\.1\.z\): unknown quantity 'z'"),
-    ('spec = "hand-backprop"\nC = "17"\n[layer.1]\ns = "1, x"\n', r"a\.toml line 4 \(layer\.1\.s\): s\(1\): '.*x' is not"),
+    ('spec = "hand-backprop"\nC = "17"\n[layer.1]\nz = "1, 2"\n',
+     r"a\.toml line 4 \(layer\.1\.z\): unknown quantity 'z'"),
+    ('spec = "hand-backprop"\nC = "17"\n[layer.1]\ns = "1, x"\n',
+     r"a\.toml line 4 \(layer\.1\.s\): s\(1\): '.*x' is not"),
     ('spec = "hand-backprop"\nC = [\n', r"a\.toml: not valid TOML"),
     ('spec = "hand-backprop"\nanswer = 4\n', r"unknown field 'answer'"),
     ('spec = "hand-backprop"\n[layer.1]\ns = [[1, 2], [3]]\n', r"s\(1\): rows of different lengths"),
