@@ -280,6 +280,8 @@ def _from_value(entry: Entry, slot: Slot) -> Written:
         raise AnswerError(f"{entry.where}: {slot.name}: rows of different lengths; {_shape_hint(slot)}")
     if slot.shape == () and values.shape == (1,):
         values = values.reshape(())
+    elif slot.shape == (1,) and values.shape == ():  # a one-unit layer's vector written as one number
+        values = values.reshape(1)
     texts = np.vectorize(lambda v: "" if v is None else _plain(v), otypes=[object])(values) if values.size else values
     return Written(values, np.asarray(texts, dtype=object), entry.where)
 
