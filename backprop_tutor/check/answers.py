@@ -266,7 +266,8 @@ def _cells(entry: Entry, width: int, slot: Slot) -> tuple[list[Any], list[str]]:
         try:
             values.append(parse_number(text) if text and text not in NOT_APPLICABLE_SPELLINGS else None)
         except NumberError as err:
-            raise AnswerError(f"{entry.where}: {slot.name}, column {i}: {err}") from None
+            hint = "; write one number per column" if "," in text else ""
+            raise AnswerError(f"{entry.where}: {slot.name}, column {i}: {err}{hint}") from None
     return values, [c if c not in NOT_APPLICABLE_SPELLINGS else "" for c in cells[:width]]
 
 

@@ -10,7 +10,7 @@ in the wrong shape (transposed, too few values) is named as such, once.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -91,6 +91,9 @@ def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking
         mine = recompute(slot, own, ref.expected, ref.given)
         theirs = [k for k in inputs_of(slot, L, elementwise) if k in wrong]
         marked, values = _mark_quantity(slot, written.get(key), true, mine, theirs, tol)
+        if slot.quantity is Quantity.S:
+            marked = _bias_left_out(marked, written[key], mine - ref.given.b[slot.layer], tol) if key in written \
+                else marked
         own[key] = values
         if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED) for m in marked):
             wrong.add(key)
@@ -132,6 +135,14 @@ def _mark_quantity(slot: Slot, written: Written | None, true: np.ndarray, mine: 
             note = f"your own inputs give {fmt(mine[idx], 4)}" if differs else ""
             out.append(Marked(slot.quantity, slot.layer, idx, text, t, Verdict.ROOT, note))
     return _transposed(slot, written, true, tol, out), values
+
+
+def _bias_left_out(marked: list[Marked], written: Written, without_b: np.ndarray, tol: Tolerance) -> list[Marked]:
+    """s(l) written as W(l) a(l-1) alone: say that the bias was left out."""
+    scale = _largest(without_b)
+    return [replace(m, note=f"this is W({m.layer}) a({m.layer - 1}) without + b({m.layer}): the bias is missing")
+            if m.verdict is Verdict.ROOT and judge(written.values[m.index], without_b[m.index], scale, tol).right
+            else m for m in marked]
 
 
 def _transposed(slot: Slot, written: Written, true: np.ndarray, tol: Tolerance, out: list[Marked]) -> list[Marked]:

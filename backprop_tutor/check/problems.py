@@ -8,14 +8,20 @@ seed always gives the same problem. Each is a spec (TOML, the format of examples
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from backprop_tutor.check.expected import reference_for
+from backprop_tutor.check.templates import render
 from backprop_tutor.errors import UsageError
-from backprop_tutor.spec import NetworkSpec, parse_spec, run_spec
+from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.spec import NetworkSpec, load_spec, parse_spec, run_spec
 from backprop_tutor.trace.events import Delta, Forward
 
 OUTPUTS = {"softmax": "cross-entropy", "identity": "squared-error", "sigmoid": "squared-error"}
@@ -116,3 +122,26 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         return tuple(int(n) for n in text.split("-"))
     except ValueError:
         raise UsageError(f"--sizes {text!r}: give the units per layer joined by -, e.g. 3-2-2-3") from None
+
+
+def write_problem(seed: int, settings: ProblemSettings, folder: Path, fmt_name: str = "md") -> dict[str, str]:
+    """Write problem ``seed`` into ``folder``: spec.toml, the blank worksheet and the answer key (in
+    ``fmt_name``: md, toml or json). Returns its row of the instructor's index."""
+    raw = random_problem(seed, settings)
+    spec_path = write_text_atomic(folder / "spec.toml", spec_toml(raw))
+    ref = reference_for(load_spec(spec_path))
+    sheet = write_text_atomic(folder / f"worksheet.{fmt_name}", render(ref, "spec.toml", fmt_name))
+    key = write_text_atomic(folder / f"key.{fmt_name}", render(ref, "spec.toml", fmt_name, key=True))
+    return {"seed": str(seed), "spec": str(spec_path), "worksheet": str(sheet), "key": str(key),
+            "sizes": "-".join(map(str, settings.sizes)),
+            "activations": ",".join(layer["activation"] for layer in raw["layer"]), "loss": raw["loss"],
+            "learning_rate": str(raw["learning_rate"])}
+
+
+def write_index(path: Path, rows: list[dict[str, str]]) -> None:
+    """The instructor's index of a class set (CSV: seed, files, sizes, activations, loss, η)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, buffer.getvalue())

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -72,7 +70,7 @@ def _seeds(args: argparse.Namespace) -> list[int]:
 def _random(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from backprop_tutor.check.problems import ProblemSettings, parse_sizes
+    from backprop_tutor.check.problems import ProblemSettings, parse_sizes, write_index, write_problem
 
     if args.example:
         raise UsageError(f"--random makes a new problem; leave out {args.example!r}")
@@ -87,38 +85,9 @@ def _random(args: argparse.Namespace) -> int:
         rows.append(write_problem(seed, settings, folder, args.format))
     console = Console()
     if args.seeds:
-        _write_index(args.out / "index.csv", rows)
+        write_index(args.out / "index.csv", rows)
         console.print(f"wrote {len(seeds)} problems to {args.out}/seed-*/ and {args.out / 'index.csv'}",
                       highlight=False)
     else:
         console.print(f"wrote {', '.join(rows[0][k] for k in ('spec', 'worksheet', 'key'))}", highlight=False)
     return 0
-
-
-def write_problem(seed: int, settings: object, folder: Path, fmt_name: str) -> dict[str, str]:
-    """Write problem ``seed``'s spec, blank worksheet and answer key into ``folder``; a row of the index."""
-    from backprop_tutor.check.expected import reference_for
-    from backprop_tutor.check.problems import random_problem, spec_toml
-    from backprop_tutor.check.templates import render
-    from backprop_tutor.fileio import write_text_atomic
-    from backprop_tutor.spec import load_spec
-
-    raw = random_problem(seed, settings)  # type: ignore[arg-type]
-    spec_path = write_text_atomic(folder / "spec.toml", spec_toml(raw))
-    ref = reference_for(load_spec(spec_path))
-    sheet = write_text_atomic(folder / f"worksheet.{fmt_name}", render(ref, "spec.toml", fmt_name))
-    key = write_text_atomic(folder / f"key.{fmt_name}", render(ref, "spec.toml", fmt_name, key=True))
-    sizes = "-".join(map(str, [len(raw["data"]["x"])] + [len(layer["b"]) for layer in raw["layer"]]))
-    return {"seed": str(seed), "spec": str(spec_path), "worksheet": str(sheet), "key": str(key), "sizes": sizes,
-            "activations": ",".join(layer["activation"] for layer in raw["layer"]), "loss": raw["loss"],
-            "learning_rate": str(raw["learning_rate"])}
-
-
-def _write_index(path: Path, rows: list[dict[str, str]]) -> None:
-    from backprop_tutor.fileio import write_text_atomic
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(path, buffer.getvalue())

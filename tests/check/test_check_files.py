@@ -14,6 +14,14 @@ from backprop_tutor.spec import load_spec, resolve_example
 REF = reference_for(load_spec(resolve_example("hand-backprop")))
 
 
+@pytest.mark.parametrize("example", ["hand-backprop", "mazur-sigmoid"])
+def test_keys_of_the_builtin_examples_check_all_right(tmp_path, example):
+    ref = reference_for(load_spec(resolve_example(example)))
+    key = tmp_path / "key.md"
+    key.write_text(render(ref, example, "md", key=True), encoding="utf-8")
+    assert check_answers(key).all_right
+
+
 @pytest.mark.parametrize("fmt", ["md", "toml", "json"])
 def test_answer_keys_check_all_right_and_blank_sheets_all_missing(tmp_path, fmt):
     key = tmp_path / f"key.{fmt}"

@@ -81,6 +81,12 @@ def test_the_issues_judging_examples_on_the_hand_example(tmp_path):
     assert cells["s(3)[3]"].verdict is Verdict.ROOT and cells["s(1)[1]"].verdict is Verdict.ROOT
 
 
+def test_a_sum_without_its_bias_is_named(tmp_path):
+    cells, _ = _one(tmp_path, layer__1__s=["4", "-3"])  # W(1) x = [4, -3]; b(1) = [1, -2]
+    assert cells["s(1)[1]"].verdict is Verdict.ROOT
+    assert cells["s(1)[1]"].note == "this is W(1) a(0) without + b(1): the bias is missing"
+
+
 def test_missing_values_and_a_missing_bias(tmp_path):
     cells, marking = _one(tmp_path, layer__2__b=None, layer__1__s=["5", ""])
     assert cells["b(2)[1]"].verdict is Verdict.MISSING and "missing bias" in cells["b(2)[1]"].note
