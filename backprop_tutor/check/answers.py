@@ -78,11 +78,12 @@ def read_answers(path: str | Path) -> AnswerFile:
     except UnicodeDecodeError:
         raise AnswerError(f"{path}: not a text file (UTF-8); give a worksheet .md, or a .toml/.json template") from None
     suffix = path.suffix.lower()
-    if suffix == ".toml":
-        return _read_toml(path, text)
-    if suffix == ".json":
-        return _read_json(path, text)
-    return _read_markdown(path, text)
+    reader = _read_toml if suffix == ".toml" else _read_json if suffix == ".json" else _read_markdown
+    answers = reader(path, text)
+    if not answers.entries:
+        raise AnswerError(f"{path}: no answers found: a worksheet's tables start with | quantity | 1 | 2 |, a "
+                          "TOML/JSON template has C and [layer.1] s = …; make one with `tutor worksheet hand-backprop`")
+    return answers
 
 
 # --- Markdown --------------------------------------------------------------------------------

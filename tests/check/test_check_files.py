@@ -88,6 +88,13 @@ def test_malformed_toml_names_the_line(tmp_path, text, message):
         written_values(read_answers(path), REF)
 
 
+def test_a_file_without_answers_says_what_one_looks_like(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("# my notes\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n", encoding="utf-8")
+    with pytest.raises(AnswerError, match=r"notes\.md: no answers found: a worksheet's tables start with"):
+        read_answers(path)
+
+
 def test_malformed_json_names_the_line(tmp_path):
     path = tmp_path / "a.json"
     path.write_text('{"spec": "hand-backprop",\n "C": 17,,\n}', encoding="utf-8")
