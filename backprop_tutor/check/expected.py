@@ -95,7 +95,8 @@ def reference_for(spec: NetworkSpec, sample: int = 0) -> Reference:
     expected: dict[tuple[Quantity, int], np.ndarray] = {
         (s.quantity, s.layer): np.empty(s.shape, dtype=object) for s in layout}
     for cell in expected_cells(trace, sample):
-        expected[(cell.quantity, cell.layer)][cell.index] = cell.value
+        if (cell.quantity, cell.layer) in expected:  # the worksheet model also holds x, y, the minibatch's C
+            expected[(cell.quantity, cell.layer)][cell.index] = cell.value
     return Reference(trace.header.title or spec.source, layout, expected, _given(trace, sample, spec))
 
 
