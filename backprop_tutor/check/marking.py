@@ -53,6 +53,8 @@ class Marked:
     expected: Any
     verdict: Verdict
     note: str = ""
+    #: for a root mistake: the correct working, numbers substituted
+    working: str = ""
 
     @property
     def name(self) -> str:
@@ -65,9 +67,8 @@ class Marking:
     title: str
     cells: list[Marked]
     tolerance: Tolerance
-    #: the first root mistake in the order a student works, and its correct working
+    #: the first root mistake in the order a student works
     first_root: Marked | None = None
-    first_root_working: str = ""
 
     def totals(self) -> dict[str, int]:
         counts = Counter(m.verdict for m in self.cells)
@@ -98,11 +99,8 @@ def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking
         if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED) for m in marked):
             wrong.add(key)
         cells += marked
-    marking = Marking(ref.title, cells, tol)
-    marking.first_root = next((m for m in cells if m.verdict is Verdict.ROOT), None)
-    if marking.first_root is not None:
-        marking.first_root_working = working(marking.first_root, ref)
-    return marking
+    cells = [replace(m, working=working(m, ref)) if m.verdict is Verdict.ROOT else m for m in cells]
+    return Marking(ref.title, cells, tol, first_root=next((m for m in cells if m.verdict is Verdict.ROOT), None))
 
 
 def _mark_quantity(slot: Slot, written: Written | None, true: np.ndarray, mine: np.ndarray, theirs: list[Key],

@@ -1,7 +1,8 @@
 """A marking as a Rich table (terminal), Markdown (to hand back) and JSON (to grade a class in a script).
 
 JSON: {"title", "tolerance", "cells": [{"quantity", "layer", "index" (0-based), "name" (the notation,
-units from 1), "written", "expected", "verdict" (right|root|carried|missing|shape), "note"}],
+units from 1), "written", "expected", "verdict" (right|root|carried|missing|shape), "note", "working"
+(a root mistake's correct working, else "")}],
 "totals": {verdict: count}, "first_root": {"name", "working"} or null, "all_right"}.
 """
 
@@ -38,7 +39,7 @@ def first_root_text(marking: Marking) -> str:
     if cell is None:
         return "No root mistake." if not marking.all_right else "Every value is right."
     return (f"First root mistake: {cell.name} = {cell.written}, but {cell.name} = {_expected(cell)}. "
-            f"Working: {marking.first_root_working}")
+            f"Working: {cell.working}")
 
 
 def rich_report(marking: Marking) -> Group:
@@ -61,8 +62,9 @@ def to_markdown(marking: Marking) -> str:
     lines = [f"# Check: {marking.title}", "", "| cell | written | expected | verdict | note |",
              "| --- | --- | --- | --- | --- |"]
     for cell in marking.cells:
+        note = "; ".join(t for t in (cell.note, cell.working and f"working: {cell.working}") if t)
         lines.append("| " + " | ".join(_md(c) for c in (cell.name, cell.written or "", _expected(cell),
-                                                           cell.verdict.mark, cell.note)) + " |")
+                                                           cell.verdict.mark, note)) + " |")
     lines += ["", summary(marking) + f" (judged {marking.tolerance.describe()}).", "", first_root_text(marking)]
     return "\n".join(lines) + "\n"
 
@@ -76,9 +78,10 @@ def to_json(marking: Marking) -> str:
     doc: dict[str, Any] = {
         "title": marking.title, "tolerance": marking.tolerance.describe(),
         "cells": [{"quantity": str(c.quantity), "layer": c.layer, "index": list(c.index), "name": c.name,
-                   "written": c.written, "expected": _expected(c), "verdict": c.verdict.value, "note": c.note}
+                   "written": c.written, "expected": _expected(c), "verdict": c.verdict.value, "note": c.note,
+                   "working": c.working}
                   for c in marking.cells],
         "totals": marking.totals(), "all_right": marking.all_right,
-        "first_root": None if root is None else {"name": root.name, "working": marking.first_root_working},
+        "first_root": None if root is None else {"name": root.name, "working": root.working},
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

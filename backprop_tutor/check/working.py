@@ -73,17 +73,20 @@ def _delta(name: str, l: int, j: int, ref: Reference, result: str) -> str:
 def _gradient_or_update(name: str, q: Quantity, l: int, idx: tuple[int, ...], ref: Reference, result: str) -> str:
     g, true = ref.given, ref.expected
     j = idx[0]
-    batch = " (this sample's term; the step uses the mean over the minibatch)" if g.batch_size > 1 else ""
+    # with a minibatch the cell is the mean of every sample's term: show this sample's term, then the mean
+    then = " (this sample's term; the mean over the minibatch) → " if g.batch_size > 1 else " = "
     l2 = f" + λ W({l})[{j + 1},{idx[1] + 1}]" if q is Quantity.GRAD_W and g.l2 else ""
     if q is Quantity.GRAD_W:
         i = idx[1]
         a = g.x[i] if l == 1 else true[(Quantity.A, l - 1)][i]
         d = true[(Quantity.DELTA, l)][j]
-        return f"{name} = δ({l})[{j + 1}] a({l - 1})[{i + 1}]{l2} = {_n(d)}·{_n(a)}{batch} → {result}"
+        return f"{name} = δ({l})[{j + 1}] a({l - 1})[{i + 1}]{l2} = {_n(d)}·{_n(a)}{then}{result}"
     if q is Quantity.GRAD_B:
-        return f"{name} = δ({l})[{j + 1}] = {fmt(true[(Quantity.DELTA, l)][j], DIGITS)}{batch} → {result}"
+        if g.batch_size == 1:
+            return f"{name} = δ({l})[{j + 1}] = {result}"
+        return f"{name} = δ({l})[{j + 1}] = {fmt(true[(Quantity.DELTA, l)][j], DIGITS)}{then}{result}"
     grad, before = ((true[(Quantity.GRAD_W, l)][idx], g.W[l][idx]) if q is Quantity.W_NEW
                     else (true[(Quantity.GRAD_B, l)][idx], g.b[l][idx]))
     symbol = "∇W" if q is Quantity.W_NEW else "∇b"
     where = f"[{','.join(str(i + 1) for i in idx)}]"
-    return f"{name} = {q}({l}){where} − η {symbol}({l}){where} = {_n(before)} − {_n(g.eta)}·{_n(grad)} = {result}"
+    return f"{name} ← {q}({l}){where} − η {symbol}({l}){where} = {_n(before)} − {_n(g.eta)}·{_n(grad)} = {result}"

@@ -42,7 +42,8 @@ def test_reports_name_the_first_root_mistake_and_write_markdown_and_json(tmp_pat
     assert doc["totals"] == {"right": 71, "root": 1, "carried": 0, "missing": 0, "shape": 0}
     cell = next(c for c in doc["cells"] if c["name"] == "s(2)[1]")
     assert cell == {"quantity": "s", "layer": 2, "index": [0], "name": "s(2)[1]", "written": "7", "expected": "6",
-                    "verdict": "root", "note": ""}
+                    "verdict": "root", "note": "",
+                    "working": "s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·5 + (-2)·0 + 1 = 6"}
     assert "| s(2)[1] | 7 | 6 | ✗ root |" in md.read_text()
 
 
@@ -72,6 +73,15 @@ def test_usage_errors_exit_2_with_one_message(tmp_path, capsys, args, message):
     args = [{"{key}": str(key), "x": str(tmp_path / "x")}.get(a, a) for a in args]
     assert main(args) == 2
     assert message in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_network_too_big_for_a_worksheet_is_refused(tmp_path, capsys):
+    spec = tmp_path / "big.toml"
+    spec.write_text('loss = "cross-entropy"\nlearning_rate = 0.1\ninputs = 784\n[init]\nscheme = "he"\n'
+                    '[data]\nx = [' + ", ".join(["0"] * 784) + ']\ny = [1, 0]\n'
+                    '[[layer]]\nunits = 30\nactivation = "relu"\n[[layer]]\nunits = 2\nactivation = "softmax"\n')
+    assert main(["worksheet", str(spec)]) == 2
+    assert "784-30-2 network has 23580 weights" in " ".join(capsys.readouterr().err.split())
 
 
 def test_malformed_answer_file_exits_2_naming_the_line(tmp_path, capsys):

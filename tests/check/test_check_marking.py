@@ -27,7 +27,7 @@ def test_one_slip_gives_one_root_and_carried_cells_after_it(tmp_path):
     roots = [m for m in marking.cells if m.verdict is Verdict.ROOT]
     assert [m.name for m in roots] == ["s(1)[1]"]
     assert marking.first_root is roots[0]
-    assert marking.first_root_working == "s(1)[1] = W(1)[1,·] a(0) + b(1)[1] = 1·1 + (-2)·(-1) + 1·1 + 1 = 5"
+    assert marking.first_root.working == "s(1)[1] = W(1)[1,·] a(0) + b(1)[1] = 1·1 + (-2)·(-1) + 1·1 + 1 = 5"
     tol = Tolerance()
     for m in marking.cells[1:]:
         key = (m.quantity, m.layer)
@@ -126,3 +126,21 @@ def test_a_minibatch_sample_carries_its_own_term_of_the_mean(tmp_path):
     verdicts = {m.name: m.verdict for m in marking.cells}
     assert verdicts["δ(1)[1]"] is Verdict.ROOT
     assert verdicts["∇W(1)[1,2]"] is Verdict.CARRIED and verdicts["∇W(1)[1,1]"] is Verdict.RIGHT  # x[1] = 0
+
+
+def test_every_kind_of_root_mistake_shows_its_working(tmp_path):
+    from backprop_tutor.render.format import fmt
+    from backprop_tutor.spec import load_spec, resolve_example
+
+    for example in ("hand-backprop", "mazur-sigmoid"):
+        ref = reference_for(load_spec(resolve_example(example)))
+        for slot in ref.slots:
+            key = (slot.quantity, slot.layer)
+            theirs = {k: v.copy() for k, v in ref.expected.items()}
+            first = (0,) * len(slot.shape)
+            theirs[key][first] = theirs[key][first] + 100
+            doc = answers_json(theirs, ref, spec=example)
+            marking = check_answers(write_json(tmp_path / "a.json", doc))
+            root = marking.first_root
+            assert root is not None and (root.quantity, root.layer, root.index) == (*key, first), (example, key)
+            assert root.working.startswith(root.name) and root.working.endswith(fmt(root.expected, 4)), root.working
