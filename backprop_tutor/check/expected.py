@@ -93,8 +93,8 @@ def reference_for(spec: NetworkSpec, sample: int = 0) -> Reference:
     """Run the spec's step in exact arithmetic and collect what the worksheet of ``sample`` should say."""
     weights = sum(n * m for m, n in zip(spec.sizes, spec.sizes[1:], strict=False))
     if weights > MAX_WEIGHTS:
-        raise UsageError(f"{spec.source}: a {'-'.join(map(str, spec.sizes))} network has {weights} weights; a worksheet "
-                         f"is for a calculation by hand (at most {MAX_WEIGHTS} weights)")
+        raise UsageError(f"{spec.source}: a {'-'.join(map(str, spec.sizes))} network has {weights} weights; a "
+                         f"worksheet is for a calculation by hand (at most {MAX_WEIGHTS} weights)")
     trace = run_spec(spec, "exact")
     B = trace.header.batch_size
     if not 0 <= sample < B:
