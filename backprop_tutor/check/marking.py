@@ -96,7 +96,7 @@ def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking
             marked = _bias_left_out(marked, written[key], mine - ref.given.b[slot.layer], tol) if key in written \
                 else marked
         own[key] = values
-        if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED) for m in marked):
+        if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE) for m in marked):
             wrong.add(key)
         cells += marked
     cells = [replace(m, working=working(m, ref)) if m.verdict is Verdict.ROOT else m for m in cells]

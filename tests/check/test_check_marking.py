@@ -108,6 +108,18 @@ def test_shapes_are_named_not_counted_as_wrong_numbers(tmp_path):
     assert marking.totals()["shape"] == 3 and marking.totals()["root"] == 0
 
 
+def test_an_update_from_a_transposed_gradient_is_carried(tmp_path):
+    from check_helpers import text
+
+    ref = reference_for(hand_spec())
+    gW2 = np.ascontiguousarray(ref.expected[(Quantity.GRAD_W, 2)].T)
+    W2 = ref.given.W[2] - ref.given.eta * gW2
+    cells, marking = _one(tmp_path, layer__2__grad_W=text(gW2), layer__2__W=text(W2))
+    assert cells["∇W(2)"].verdict is Verdict.SHAPE
+    assert cells["W(2)[1,2]"].verdict is Verdict.CARRIED and cells["W(2)[1,2]"].note == "follows from your ∇W(2)"
+    assert marking.totals()["root"] == 0
+
+
 def test_a_minibatch_sample_carries_its_own_term_of_the_mean(tmp_path):
     spec = copy.deepcopy(hand_spec())
     spec.x = [spec.x[0], [0, 1, 2]]
