@@ -3,8 +3,9 @@
 Chance level: a network that outputs 1/10 for every class has C = −log(1/10) = ln 10 ≈ 2.30. A loss
 far above it (more than `FAR_ABOVE_CHANCE` × ln 10) means the outputs are confidently wrong: the run
 has diverged, and it stops with the figures. A loss above chance that has grown for `GROWING_EPOCHS`
-epochs in a row draws a warning. A NaN or infinite loss stops the run, naming the likely cause from
-what the run knows (η, the initial weights' scale, a checkpoint it continued from).
+epochs in a row, or that stays above twice chance level for as many, draws a warning (once). A NaN
+or infinite loss stops the run, naming the likely cause from what the run knows (η, the initial
+weights' scale, a checkpoint it continued from).
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ class DivergenceWatch:
                                   f"with η = {m.learning_rate:g}. " + self.likely_cause(m.epoch))
         recent = [h.train_loss for h in history[-(GROWING_EPOCHS + 1):]]
         growing = len(recent) == GROWING_EPOCHS + 1 and all(b > a for a, b in itertools.pairwise(recent))
-        if growing and m.train_loss > CHANCE_LOSS and m.epoch not in self.warned:
+        high = len(recent) > GROWING_EPOCHS and all(v > 2 * CHANCE_LOSS for v in recent[1:])
+        if ((growing and m.train_loss > CHANCE_LOSS) or high) and not self.warned:
             self.warned.add(m.epoch)
-            return (f"the training loss has grown for {GROWING_EPOCHS} epochs in a row "
-                    f"({' → '.join(f'{v:.4g}' for v in recent)}) and is above chance level ({CHANCE_LOSS:.2f}): "
-                    f"η = {m.learning_rate:g} may be too large")
+            how = "has grown" if growing else f"has stayed above twice chance level ({2 * CHANCE_LOSS:.2f})"
+            shown = recent if growing else recent[1:]
+            figures = " → ".join(f"{v:.4g}" for v in shown)
+            return (f"the training loss {how} for {GROWING_EPOCHS} epochs in a row ({figures}; chance level is "
+                    f"{CHANCE_LOSS:.2f}): η = {m.learning_rate:g} may be too large")
         return None
 
     def likely_cause(self, epoch: int) -> str:

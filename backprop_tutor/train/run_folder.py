@@ -175,7 +175,7 @@ class RunFolder:
         """Take the folder for a run (a new one, or ``resume`` the one in it): check that it may be used,
         take its lock (held until `release`), remove temporary files a killed run left. A new run may
         only replace a run of ours, and only with ``force``; it never touches other files."""
-        self._check_usable(resume=resume, force=force)
+        self._check_not_foreign(resume=resume)  # before the lock file is made: a folder not ours is not touched
         self._created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(self.file(LOCK_FILE), thread_local=False)
@@ -186,8 +186,8 @@ class RunFolder:
                                 "it to finish (or stop it), or choose another folder") from None
         self._lock = lock
         try:
+            self._remove_leftovers()
             self._check_usable(resume=resume, force=force)  # again, now that nobody else can change it
-            self._remove_temporary_files()
         except BaseException:
             self.release()
             raise
@@ -213,17 +213,20 @@ class RunFolder:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def _check_usable(self, *, resume: bool, force: bool) -> None:
+    def _check_not_foreign(self, *, resume: bool) -> None:
         if self.path.exists() and not self.path.is_dir():
             raise SettingError(f"{self.path}: is a file, not a folder; choose another {{out:name}}")
-        if resume:
-            self._check_resumable()
-            return
-        foreign = self._foreign_files()
+        foreign = [] if resume else self._foreign_files()
         if foreign:
             shown = ", ".join(sorted(foreign)[:5]) + (", …" if len(foreign) > 5 else "")
             raise SettingError(f"{self.path}: holds files that are not a backprop_tutor run ({shown}); a new run "
                                "never replaces files it did not write: choose a new or empty {out:name}")
+
+    def _check_usable(self, *, resume: bool, force: bool) -> None:
+        self._check_not_foreign(resume=resume)
+        if resume:
+            self._check_resumable()
+            return
         if self.is_run() and not force:
             if self.is_complete():
                 raise SettingError(f"{self.path}: already holds a finished run ({CONFIG_FILE}); replace it with "
@@ -244,10 +247,13 @@ class RunFolder:
         ours = {LOCK_FILE}
         return [p.name for p in self.path.iterdir() if p.name not in ours and not _is_temporary(p.name)]
 
-    def _remove_temporary_files(self) -> None:
+    def _remove_leftovers(self) -> None:
+        """What a killed process leaves: temporary files, and a checkpoint beside the completion marker."""
         for p in self.path.iterdir():
             if _is_temporary(p.name):
                 p.unlink(missing_ok=True)
+        if self.is_complete():
+            self.file(CHECKPOINT_FILE).unlink(missing_ok=True)
 
     # --- writing (claimed) --------------------------------------------------------------------
     def _require_claim(self) -> None:

@@ -320,8 +320,10 @@ class _Run:
         velocity = self.net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
         cp = Checkpoint(epochs_done, next_batch, rng_state, [(layer.W, layer.b) for layer in self.net.layers],
                         None if velocity is None else list(velocity), self.history)
-        self._write(self.run.file(CHECKPOINT_FILE), self._checkpoint_bytes(), lambda: self.run.write_checkpoint(cp))
-        self.saved_at = (epochs_done, next_batch)
+        with self.stop.critical():  # the position recorded with the file, before a deferred Ctrl-C lands
+            self._write(self.run.file(CHECKPOINT_FILE), self._checkpoint_bytes(),
+                        lambda: self.run.write_checkpoint(cp))
+            self.saved_at = (epochs_done, next_batch)
 
     def _checkpoint_bytes(self) -> int:
         itemsize = np.dtype(self.config.precision).itemsize
