@@ -59,8 +59,8 @@ from backprop_tutor.train.tracing import TRACE_FILE, TraceWriter, group_name, tr
 from backprop_tutor.train.training_data import TrainingData, prepare_data
 
 __all__ = ["CONFIG_FILE", "METRICS_JSON", "PARAMS_FILE", "PLOT_FILE", "RUN_FILES", "DivergenceError", "RunResult",
-           "TrainProgress", "TrainingData", "initial_network", "open_run", "prepare_data", "read_run_config",
-           "shuffle_generator", "train", "write_json"]
+           "TrainProgress", "TrainingData", "check_before_data", "initial_network", "open_run", "prepare_data",
+           "read_run_config", "shuffle_generator", "train", "write_json"]
 
 
 class TrainProgress(Protocol):
@@ -108,6 +108,12 @@ def open_run(config: TrainConfig, folder: str | Path | RunFolder, *, resume: boo
     check_memory(config)
     run = folder if isinstance(folder, RunFolder) else RunFolder(folder)
     return run.claim(resume=resume, force=force)
+
+
+def check_before_data(config: TrainConfig, folder: str | Path, *, resume: bool = False, force: bool = False) -> None:
+    """`open_run`'s checks without keeping the folder claimed (for callers that load data in between
+    and then call `train` with the path; prefer `open_run`, which holds the lock throughout)."""
+    open_run(config, folder, resume=resume, force=force).release()
 
 
 def read_run_config(folder: str | Path) -> TrainConfig:
