@@ -79,7 +79,15 @@ class RunFolder:
         return isinstance(info, dict) and (info.get("format") == RUN_FORMAT or "backprop_tutor" in info)
 
     def is_complete(self) -> bool:
-        return self.file(COMPLETE_FILE).is_file()
+        """True when the run finished: its completion marker is there (or, for a run written before
+        there were markers, metrics.json says "complete" beside its params.h5)."""
+        if self.file(COMPLETE_FILE).is_file():
+            return True
+        try:
+            legacy = "format" not in self.read_info()
+            return legacy and self.file(PARAMS_FILE).is_file() and self.read_metrics().get("status") == "complete"
+        except UsageError:
+            return False
 
     def is_busy(self) -> bool:
         """True while a process (this one included) holds the lock, i.e. a run is writing the folder."""
@@ -132,14 +140,11 @@ class RunFolder:
 
     def read_config(self) -> TrainConfig:
         """The TrainConfig the run was started with, each setting checked for type and value."""
+        info = self.read_info()
         try:
-            config = TrainConfig.from_dict(self.read_info()["config"])
+            config = TrainConfig.from_dict(info["config"])
             config.check()
-        except SettingError as err:
-            raise UsageError(f"{self.file(CONFIG_FILE)}: damaged run config: {err}") from None
         except UsageError as err:
-            if str(err).startswith(str(self.path)):
-                raise
             raise UsageError(f"{self.file(CONFIG_FILE)}: damaged run config: {err}") from None
         return config
 
