@@ -34,7 +34,7 @@ from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.params import read_parameters, write_parameters
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint, save_checkpoint
 from backprop_tutor.train.config import LOSS, SettingError, TrainConfig
-from backprop_tutor.train.metrics import EpochMetrics, write_metrics_csv
+from backprop_tutor.train.metrics import EpochMetrics, RunMetrics, write_metrics_csv
 from backprop_tutor.train.tracing import TRACE_FILE
 
 RUN_FORMAT = "backprop_tutor.run"
@@ -85,7 +85,7 @@ class RunFolder:
             return True
         try:
             legacy = "format" not in self.read_info()
-            return legacy and self.file(PARAMS_FILE).is_file() and self.read_metrics().get("status") == "complete"
+            return legacy and self.file(PARAMS_FILE).is_file() and self.read_metrics().status == "complete"
         except UsageError:
             return False
 
@@ -116,7 +116,7 @@ class RunFolder:
         if not self.is_run():
             return "none"
         try:
-            said = self.read_metrics().get("status")
+            said = self.read_metrics().status
         except UsageError:
             said = None
         return "diverged" if said == "diverged" else "interrupted"
@@ -148,18 +148,18 @@ class RunFolder:
             raise UsageError(f"{self.file(CONFIG_FILE)}: damaged run config: {err}") from None
         return config
 
-    def read_metrics(self) -> dict[str, Any]:
-        """metrics.json: {"status", "epochs": [{epoch, learning_rate, train_loss, …}], "learning_rate_changes",
-        "test": {loss, accuracy, n_test} or null, "warnings"}. Its status is what the run last wrote;
-        `status` gives the truth after a kill."""
-        return self._read_json(METRICS_JSON, "epochs", list, "damaged metrics",
-                               f"no {METRICS_JSON} yet (the run has not finished an epoch)")
+    def read_metrics(self) -> RunMetrics:
+        """metrics.json (see `RunMetrics`). Its status is what the run last wrote; `status` gives the
+        truth after a kill."""
+        values = self._read_json(METRICS_JSON, "epochs", list, "damaged metrics",
+                                 f"no {METRICS_JSON} yet (the run has not finished an epoch)")
+        try:
+            return RunMetrics.from_dict(values)
+        except (TypeError, KeyError, AttributeError) as err:
+            raise UsageError(f"{self.file(METRICS_JSON)}: damaged metrics ({err})") from None
 
     def read_history(self) -> list[EpochMetrics]:
-        try:
-            return [EpochMetrics.from_dict(m) for m in self.read_metrics()["epochs"]]
-        except TypeError as err:
-            raise UsageError(f"{self.file(METRICS_JSON)}: damaged metrics ({err})") from None
+        return self.read_metrics().epochs
 
     def read_parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """[(W(1), b(1)), …] of a finished run (float64)."""
@@ -276,12 +276,10 @@ class RunFolder:
         return write_json(self.file(CONFIG_FILE), {"format": RUN_FORMAT, **info,
                                                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
-    def write_metrics(self, status: str, history: list[EpochMetrics], learning_rate_changes: list[dict[str, Any]],
-                      **extra: Any) -> None:
+    def write_metrics(self, metrics: RunMetrics) -> None:
         self._require_claim()
-        write_json(self.file(METRICS_JSON), {"status": status, "epochs": [m.to_dict() for m in history],
-                                             "learning_rate_changes": learning_rate_changes, **extra})
-        write_metrics_csv(self.file(METRICS_CSV), history)
+        write_json(self.file(METRICS_JSON), metrics.to_dict())
+        write_metrics_csv(self.file(METRICS_CSV), metrics.epochs)
 
     def write_checkpoint(self, cp: Checkpoint) -> Path:
         self._require_claim()

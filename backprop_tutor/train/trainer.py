@@ -31,7 +31,7 @@ from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_c
 from backprop_tutor.train.config import LOSS, TrainConfig
 from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
 from backprop_tutor.train.interrupt import StopRequest
-from backprop_tutor.train.metrics import EpochMetrics, evaluate
+from backprop_tutor.train.metrics import EpochMetrics, RunMetrics, evaluate
 from backprop_tutor.train.plots import plot_accuracy
 from backprop_tutor.train.resources import (
     NoSpaceLeft,
@@ -180,6 +180,8 @@ class _Run:
                     if self.progress is not None:
                         self.progress.stop()
         except KeyboardInterrupt:  # a second Ctrl-C: stop now, at the last checkpoint
+            if not self.resumable:
+                raise  # nothing written yet: nothing to continue
             self._write_metrics_if_possible("interrupted")
             return self._result("interrupted", stopped_at=self._resume_point())
         except (OSError, RuntimeError, NoSpaceLeft) as err:
@@ -351,11 +353,11 @@ class _Run:
             raise NoSpaceLeft(f"no space left writing {biggest}{what} (the run needs ~{size_text(needed)} in "
                               f"{self.run.path}, ~{size_text(free)} is free); nothing was written")
 
-    def _write_metrics(self, status: str, **extra: Any) -> None:
+    def _write_metrics(self, status: str, test: dict[str, Any] | None = None) -> None:
         done = self.history[-1].epoch if self.history else 0
         changes = [c.to_dict() for c in self.schedule.changes(self.config.epochs) if c.after_epoch < done]
         with self.stop.critical():
-            self.run.write_metrics(status, self.history, changes, warnings=self.warnings, **extra)
+            self.run.write_metrics(RunMetrics(status, self.history, changes, self.warnings, test))
 
     def _write_metrics_if_possible(self, status: str) -> None:
         """After a failure: record the status if the disk still lets us (the checkpoint is what counts)."""

@@ -103,7 +103,7 @@ def test_a_fault_leaves_only_whole_files_and_the_run_continues_bit_identically(
     assert not [p.name for p in run.iterdir() if p.name.endswith(".part")]
     assert not (run / "checkpoint.h5").exists()
     assert RunFolder(run).status() == "complete"
-    assert RunFolder(run).read_metrics()["status"] == "complete"
+    assert RunFolder(run).read_metrics().status == "complete"
     assert_every_file_absent_or_complete(run)
     assert all(np.array_equal(a, b) for (Wa, ba), (Wb, bb) in zip(read_parameters(reference / "params.h5"),
                                                                   read_parameters(run / "params.h5"), strict=True)

@@ -22,7 +22,7 @@ def test_a_finished_run_reads_back_its_config_metrics_and_network(tiny_npz: Path
     assert run.read_config() == config
     assert run.read_info()["sizes"] == [784, 16, 10] and run.read_info()["format"] == "backprop_tutor.run"
     assert [m.to_dict() for m in run.read_history()] == [m.to_dict() for m in result.history]
-    assert run.read_metrics()["status"] == "complete"
+    assert run.read_metrics().status == "complete"
     net = run.network()  # its activations from config.json, its parameters from params.h5
     assert [layer.h.name for layer in net.layers] == ["relu", "softmax"]
     expected = result.network.forward(data.x_val[:20].astype(np.float64), derivatives=False)

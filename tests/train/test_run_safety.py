@@ -166,7 +166,7 @@ def test_a_run_killed_before_its_first_checkpoint_can_be_resumed_or_restarted(ti
         capsys)
     assert tutor("train", "--resume", run, "--quiet") == 0
     assert same_parameters(whole / "params.h5", run / "params.h5")
-    assert RunFolder(run).status() == "complete" and RunFolder(run).read_metrics()["status"] == "complete"
+    assert RunFolder(run).status() == "complete" and RunFolder(run).read_metrics().status == "complete"
 
 
 def test_status_is_true_after_a_kill_whatever_metrics_json_says(tiny_npz: Path, tmp_path: Path) -> None:
