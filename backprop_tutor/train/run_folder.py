@@ -169,8 +169,12 @@ class RunFolder:
 
     def network(self, precision: str = "float64") -> Network:
         """The finished run's network: its parameters with its activations, ready for `forward`."""
-        info = self.read_info()
-        return network_from_parameters(self.read_parameters(), list(info["activations"]), LOSS, precision)
+        params, config = self.read_parameters(), self.read_config()
+        expected = list(zip(config.sizes[1:], config.sizes[:-1], strict=True))
+        if [W.shape for W, _ in params] != expected:
+            raise UsageError(f"{self.file(PARAMS_FILE)}: holds W(l) shaped {[W.shape for W, _ in params]}, but "
+                             f"{CONFIG_FILE} describes {expected}")
+        return network_from_parameters(params, config.activations, LOSS, precision)
 
     def read_checkpoint(self) -> Checkpoint:
         return load_checkpoint(self.file(CHECKPOINT_FILE))
