@@ -35,6 +35,7 @@ examples:
   tutor train --data mnist --subset 2000 --validation 500 --epochs 5 --out runs/quick     a quick try
   tutor train --resume runs/tanh-0.01          continue a run stopped with Ctrl-C, to the same result
   tutor train --resume runs/tanh-0.01 --test   … and evaluate the test set at its end
+  tutor train --data mnist --threads 2 --out runs/t2   2 BLAS threads (bit-identical only to runs with 2)
   tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md      a traced minibatch as Markdown
 
 the run folder: config.json, metrics.json, metrics.csv, params.h5 (W1, b1, …; W(l) is out × in),

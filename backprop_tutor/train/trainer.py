@@ -26,6 +26,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from backprop_tutor import __version__
 from backprop_tutor.engine.network import Network, mlp, network_from_parameters
+from backprop_tutor.errors import UsageError
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_checkpoint, checkpoint_bytes
 from backprop_tutor.train.config import LOSS, TrainConfig
@@ -207,6 +208,12 @@ class _Run:
         return 1, 0
 
     def _restore(self, cp: Checkpoint) -> tuple[int, int]:
+        started_on = {k: self.run.read_info().get(k) for k in ("n_train", "n_validation")}
+        if started_on != {k: self.info[k] for k in started_on}:
+            raise UsageError(f"{self.run.path}: the run was started on {started_on['n_train']} training and "
+                             f"{started_on['n_validation']} validation images, but {self.config.data} now gives "
+                             f"{self.info['n_train']} and {self.info['n_validation']}: it cannot continue to the "
+                             "same result on other data")
         check_checkpoint(cp, self.run.file(CHECKPOINT_FILE), shapes=layer_shapes(self.config),
                          momentum=self.config.momentum, epochs=self.config.epochs, batches_per_epoch=self.n_batches)
         self.net = network_from_parameters(cp.params, self.config.activations, LOSS, self.config.precision)

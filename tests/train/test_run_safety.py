@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
-from train_helpers import TUTOR
+from train_helpers import TUTOR, make_npz
 
 from backprop_tutor.cli import main
 from backprop_tutor.params import read_parameters
@@ -247,6 +247,17 @@ def test_resume_refuses_a_damaged_checkpoint(tiny_npz: Path, tmp_path: Path, act
     err = err_text(capsys)
     assert str(run / "checkpoint.h5") in err and message in err
     assert not (run / "params.h5").exists()
+
+
+def test_resume_on_other_data_is_refused(tiny_npz: Path, tmp_path: Path) -> None:
+    from backprop_tutor.errors import UsageError
+
+    run = tmp_path / "run"
+    config = config_for(tiny_npz)
+    train(config, prepare_data(config), run, should_stop=lambda e, b: (e, b) == (1, 4))
+    other = make_npz(tmp_path / "other.npz", n_train=1100)
+    with pytest.raises(UsageError, match=r"started on 500 training and 100 validation images, but .* 1000 and 100"):
+        train(config, prepare_data(config_for(other)), run, resume=True)
 
 
 # --- 8: the BLAS thread count ------------------------------------------------------------------
