@@ -86,16 +86,24 @@ def expr_latex(expr: Expr, digits: int | None, limits: Limits = SUMMARY) -> str:
     return "".join(p.latex if not isinstance(p, Num) else num_latex(p, digits, limits) for p in expr)
 
 
-def equation_latex(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> str:
-    """An ``aligned`` block: the left-hand side, then one ``&= …`` line each for the notation, the
-    numbers substituted and the result."""
+def equation_rows(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> list[str]:
+    """The rows of an ``aligned`` environment: the left-hand side and ``&= …`` for the notation, then
+    one ``&= …`` row each for the numbers substituted and the result. Empty if nothing is on the right."""
     rhs = [expr_latex(part, digits, limits) for part in (eq.notation, eq.substituted) if part]
     if eq.result is not None:
         rhs.append(num_latex(eq.result, digits, limits))
-    lhs = expr_latex(eq.lhs, digits, limits)
     if not rhs:
-        return lhs
-    relations = [eq.relation.latex.strip() if eq.notation else "="] + ["="] * (len(rhs) - 1)
-    lines = [f"{lhs} &{relations[0]} {rhs[0]}"] + [f"&{r} {part}" for r, part in zip(relations[1:], rhs[1:],
-                                                                                       strict=True)]
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+        return []
+    first = eq.relation.latex.strip() if eq.notation else "="
+    lhs = expr_latex(eq.lhs, digits, limits)
+    return [f"{lhs} &{first} {rhs[0]}"] + [f"&= {part}" for part in rhs[1:]]
+
+
+def aligned(rows: list[str]) -> str:
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def equation_latex(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> str:
+    """The equation as one ``aligned`` block (just the left-hand side if nothing is on the right)."""
+    rows = equation_rows(eq, digits, limits)
+    return aligned(rows) if rows else expr_latex(eq.lhs, digits, limits)

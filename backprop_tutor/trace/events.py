@@ -228,7 +228,7 @@ class Trace:
         if value is None:
             return None
         value = np.asarray(value)
-        return value[row] if row is not None and value.ndim >= 1 else value
+        return np.asarray(value[row]) if row is not None and value.ndim >= 1 else value
 
     def scalar(self, i: int, field: Field) -> float:
         return float(getattr(self.events[i], check_field(self.info(i), field).name))

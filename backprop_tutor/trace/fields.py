@@ -4,7 +4,7 @@ AttributeError at import, and asking an event for another class's field is a `Fi
 
 from __future__ import annotations
 
-from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
+from backprop_tutor.trace.events import Delta, Event, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 
 # a(0) = x and the target y
 X = Field(Input, "x")
@@ -35,3 +35,8 @@ ETA = Field(Update, "eta")
 MOMENTUM = Field(Update, "momentum")
 V_W = Field(Update, "v_W")
 V_B = Field(Update, "v_b")
+
+
+def arrays_of(event: type[Event]) -> tuple[Field, ...]:
+    """Every array field of an event class, in its order (what a "show everything" view lists)."""
+    return tuple(Field(event, name) for name in event.array_names())

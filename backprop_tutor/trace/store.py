@@ -182,7 +182,7 @@ class TraceFile:
         if name not in g:
             return None
         ds = g[name]
-        return _read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds)
+        return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
 
     def scalar(self, i: int, field: Field) -> float:
         """η or μ of update event ``i``: one attribute, no arrays (0 if the file did not record it)."""

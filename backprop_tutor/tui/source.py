@@ -63,7 +63,7 @@ class TraceSource:
             return self._cache[key]
         whole = self._cache.get((i, field, None)) if row is not None else None
         if whole is not None:
-            return whole[row]
+            return np.asarray(whole[row])
         value = self.trace.array(i, field, row)
         if value is not None:
             self.bytes_read += value.size * (8 if value.dtype == object else value.itemsize)
