@@ -7,6 +7,7 @@ everywhere. An exactly whole number is written without a decimal point ("5"); a 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +50,12 @@ def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
             text = mpmath.nstr(value, digits or EXACT_DIGITS, min_fixed=-4, max_fixed=digits or EXACT_DIGITS)
             return _mark_rounding(_tidy(text))
     v = float(value)
-    if not np.isfinite(v):
+    if not math.isfinite(v):
         return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     if digits is None:
-        return repr(np.float64(v).item()) if not isinstance(value, np.float32) else str(value)
+        return repr(v) if not isinstance(value, np.float32) else str(value)
     return _mark_rounding(_tidy(f"{v:.{digits}g}"))
 
 
@@ -79,9 +80,11 @@ def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | No
     """[5, -5] style; with ``limit``, a longer vector shows its first ``limit`` values and how many
     more there are: [0.1, 0.2, … 98 more]."""
     flat = np.asarray(values).ravel()
-    if limit is None or flat.size <= limit:
-        return "[" + ", ".join(fmt(v, digits) for v in flat) + "]"
-    return "[" + ", ".join(fmt(v, digits) for v in flat[:limit]) + f", … {flat.size - limit} more]"
+    shown = flat if limit is None else flat[:limit]
+    if digits is not None and shown.dtype != object:
+        shown = shown.tolist()  # Python floats: the same digits, formatted faster
+    more = "" if limit is None or flat.size <= limit else f", … {flat.size - limit} more"
+    return "[" + ", ".join(fmt(v, digits) for v in shown) + more + "]"
 
 
 def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, str, str, str]:

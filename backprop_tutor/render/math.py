@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_array, fmt_lines, fmt_summary, fmt_vector
+from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_array, fmt_summary, fmt_vector
 from backprop_tutor.worksheet.equations import Equation, Expr, Num
 
 
@@ -77,8 +77,7 @@ def num_latex(n: Num, digits: int | None, limits: Limits = SUMMARY) -> str:
         rows, cols = shape.split("×", 1)
         return (rf"\left[{rows} \times {cols}\text{{: min }} {latex_number(low)}\text{{, max }} "
                 rf"{latex_number(high)}\text{{, mean }} {latex_number(mean)}\right]")
-    rows = [" & ".join(latex_number(v.strip()) for v in line.strip("[]").split(","))
-            for line in fmt_lines(arr, digits, limits)]
+    rows = [" & ".join(latex_number(fmt(v, digits)) for v in row) for row in arr]
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 

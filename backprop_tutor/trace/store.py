@@ -124,6 +124,7 @@ class TraceFile:
             self._file.close()
             raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: {', '.join(names) or 'none'}")
         self.group_name = group
+        self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
         self.traces = names
         self._group = self._file[group]
         try:
@@ -177,11 +178,13 @@ class TraceFile:
     def array(self, i: int, field: Field, row: int | None = None) -> np.ndarray | None:
         """``field`` of event ``i``; with ``row``, only that row (one sample's), read from disk alone."""
         info = self.info(i)
-        g = self._event_group(info)
-        name = check_field(info, field).name
-        if name not in g:
+        key = (info.index, check_field(info, field).name)
+        if key not in self._datasets:  # h5py look-ups cost more than small reads: keep the handles
+            g = self._event_group(info)
+            self._datasets[key] = g[key[1]] if key[1] in g else None
+        ds = self._datasets[key]
+        if ds is None:
             return None
-        ds = g[name]
         return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
 
     def scalar(self, i: int, field: Field) -> float:
