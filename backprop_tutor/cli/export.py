@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         _check(args, trace.header.L, trace.header.batch_size)
         digits = None if args.full else args.digits
-        what = f"{trace.group_name} of {args.trace}, sample {args.sample}"
+        group = "" if trace.group_name == "/" else f" ({trace.group_name})"
+        what = f"{args.trace}{group}, sample {args.sample}"
         if args.markdown is not None:
             _write(args.markdown, trace_to_markdown(trace, sample=args.sample, digits=digits, layer=args.layer,
                                                     full=args.full), console,

@@ -12,7 +12,7 @@ from backprop_tutor.render.markdown import table_to_markdown
 from backprop_tutor.render.math import aligned, equation_rows, equation_text, text_lines
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.reader import TraceReader, read
-from backprop_tutor.worksheet.equations import Equation, Sym, num, sym
+from backprop_tutor.worksheet.equations import Equation, Sym, input_value, num, sym
 from backprop_tutor.worksheet.equations import equations_for as step_equations
 from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables
@@ -20,7 +20,7 @@ from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables
 
 def given(trace: TraceReader, sample: int) -> list[Equation]:
     """What the problem states: x, y, and each W(l), b(l) before the update."""
-    eqs = [Equation((Sym("x", "x"),), result=num(read(trace, fields.X, 0, sample))),
+    eqs = [Equation((Sym("x", "x"),), result=input_value(read(trace, fields.X, 0, sample))[0]),
            Equation((Sym("y", "y"),), result=num(read(trace, fields.Y, 0, sample)))]
     for l in range(1, trace.header.L + 1):
         W, b = read(trace, fields.W_BEFORE, l), read(trace, fields.B_BEFORE, l)

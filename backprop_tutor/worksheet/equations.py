@@ -122,12 +122,18 @@ def equations_for(trace: TraceReader, step: int, sample: int = 0) -> list[Equati
     return BUILDERS[here.info.cls](here)
 
 
+def input_value(x: np.ndarray) -> tuple[Num, str]:
+    """x as written down: a vector, or for a square image (784 = 28×28) the image, summarised."""
+    side = math.isqrt(x.size)
+    if side * side == x.size and x.size >= 49:
+        return num(np.asarray(x).reshape(side, side)), f"a {side}×{side} image"
+    return num(x), ""
+
+
 def _input(t: _Step) -> list[Equation]:
     x, y = t.here(fields.X), t.here(fields.Y)
-    side = math.isqrt(x.size)
-    image = side * side == x.size and x.size >= 49
-    eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=num(x.reshape(side, side) if image else x),
-                    note=f"a {side}×{side} image" if image else "", writes=Quantity.X)]
+    shown, note = input_value(x)
+    eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
     note = "the target"
     if t.header.loss == "cross-entropy" and y.size > 1:
         note += f" (class {int(np.argmax(np.asarray(y, dtype=np.float64)))})"
