@@ -3,9 +3,10 @@ the result, as structured data (`Equation`) that the UI's step panel, the Markdo
 the answer checker all read. `backprop_tutor.render.math` writes them as text or as LaTeX.
 
 An expression is a tuple of parts: `Sym` (notation, with its text and LaTeX spellings) and `Num` (a
-number, vector or matrix, formatted only when shown). Every result is a value the trace recorded,
-except one product a student writes on the way: this sample's δ(l) a(l-1)ᵀ in a minibatch (the trace
-keeps only the mean), one multiplication per element in the trace's number type.
+number, vector or matrix, formatted only when shown). Every result is a value the trace recorded (or
+the minibatch's mean C), except one product a student writes on the way: this sample's δ(l) a(l-1)ᵀ
+in a minibatch (the trace keeps only the mean), one multiplication per element in the trace's number
+type.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Event, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
-from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field
+from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,10 @@ def _loss(t: _Step) -> list[Equation]:
         note = ""
     eqs = [Equation((Sym("C", "C"),), notation, subst, num(C), note=note, writes=Quantity.COST)]
     if t.B > 1:
-        mean = np.asarray(t.trace.array(t.i, fields.C), dtype=np.float64).mean()
         eqs.append(Equation((Sym("C (minibatch)", r"C_{\text{minibatch}}"),),
                             (Sym(f"(1/{t.B}) Σ_samples C", rf"\tfrac{{1}}{{{t.B}}} \sum_{{\text{{samples}}}} C"),),
-                            result=num(mean), note=f"the mean over the {t.B} samples", writes=Quantity.MEAN_COST))
+                            result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the {t.B} samples",
+                            writes=Quantity.MEAN_COST))
     return eqs
 
 

@@ -82,6 +82,11 @@ def test_a_minibatch_gradient_shows_this_samples_product_then_the_mean(tmp_path)
     np.testing.assert_allclose(equations_for(trace, trace.find(Gradient, 1), 1)[0].result.values,
                                np.outer(delta[1], x[1]))
     assert "sample 1's share" in eqs[0].note and "mean over the 2 samples" in eqs[1].note
+    cost, mean_cost = equations_for(trace, trace.find(Loss, 3), sample=1)
+    ws = build_worksheet(trace, sample=1)
+    assert cost.result.values == ws.value(Quantity.COST, 3) == trace.events[trace.find(Loss, 3)].C[1]
+    assert mean_cost.result.values == ws.value(Quantity.MEAN_COST, 3) == pytest.approx(
+        trace.events[trace.find(Loss, 3)].C.mean())
 
 
 def test_no_view_names_an_event_kind_or_field_by_string():
