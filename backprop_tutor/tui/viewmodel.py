@@ -22,7 +22,7 @@ from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import read, sample_row
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.worksheet.equations import equations_for
+from backprop_tutor.worksheet.equations import activation_name, equations_for
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
@@ -150,9 +150,6 @@ class StepModel:
         """W(l), b(l) as used by this step's forward and backward passes (the Update's "before")."""
         return read(self.source, fields.W_BEFORE, l), read(self.source, fields.B_BEFORE, l)
 
-    def activation_name(self, l: int) -> str:
-        acts = self.header.activations
-        return acts[l - 1] if 0 < l <= len(acts) else "h"
 
     # the view ------------------------------------------------------------------------------------
     def view(self, step: int, sample: int = 0, digits: int | None = 3,
@@ -279,7 +276,7 @@ class StepModel:
         rows = [(f"s_{j + 1}({layer})", pick(self.value(fields.S, layer, step, sample))),
                 (f"a_{j + 1}({layer})", pick(self.value(fields.A, layer, step, sample)))]
         a_prime = self.value(fields.A_PRIME, layer, step, sample)
-        if a_prime is not None or self.activation_name(layer) != "softmax":
+        if a_prime is not None or activation_name(self.header, layer) != "softmax":
             rows.append((f"a'_{j + 1}({layer})", pick(a_prime)))
         rows.append((f"δ_{j + 1}({layer})", pick(self.delta(layer, step, sample))))
         W, b = self.weights(layer)

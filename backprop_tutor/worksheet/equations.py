@@ -20,7 +20,18 @@ import numpy as np
 
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.trace import fields
-from backprop_tutor.trace.events import Delta, Event, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
+from backprop_tutor.trace.events import (
+    Delta,
+    Event,
+    Field,
+    Forward,
+    Gradient,
+    Input,
+    Loss,
+    OutputDelta,
+    TraceHeader,
+    Update,
+)
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
@@ -113,8 +124,13 @@ class _Step:
         return self.at(delta_field(self.trace, l), l)
 
     def h(self, l: int) -> str:
-        acts = self.header.activations
-        return acts[l - 1] if 0 < l <= len(acts) else "h"
+        return activation_name(self.header, l)
+
+
+def activation_name(header: TraceHeader, l: int) -> str:
+    """The name of layer l's h (relu, tanh, softmax…); "h" where the header does not say."""
+    acts = header.activations
+    return acts[l - 1] if 0 < l <= len(acts) else "h"
 
 
 def equations_for(trace: TraceReader, step: int, sample: int = 0) -> list[Equation]:
