@@ -73,8 +73,10 @@ class Entry:
     step: int  # the event that wrote it
 
     def cells(self) -> Iterator[Cell]:
+        exact = self.values.dtype == object
         for index in np.ndindex(self.values.shape):
-            yield Cell(self.quantity, self.layer, index, self.values[index], self.source)
+            value = self.values[index]
+            yield Cell(self.quantity, self.layer, index, value if exact else float(value), self.source)
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,6 +35,8 @@ def test_cells_are_numbers_with_their_place(hand):
     assert cells[(Quantity.X, 0, (1,))] == Cell(Quantity.X, 0, (1,), hand[0].x[0, 1], Input)
     assert ws.value(Quantity.W_NEW, 1).shape == (2, 3) and ws.value(Quantity.B_NEW, 1).shape == (2,)
     assert ws.value(Quantity.A_PRIME, 3) is None  # softmax: a matrix, not a vector
+    floats = build_worksheet(run_spec(load_spec(resolve_example("hand-backprop")), "float32"))
+    assert {type(c.value) for c in floats.cells()} == {float}
     # x, y (3 + 3); s, a (2 + 2 + 3 each); a'(1), a'(2); C; δ (7); ∇W, W new (6 + 4 + 6 each); ∇b, b new (7 each)
     assert len(list(ws.cells())) == 6 + 2 * 7 + 4 + 1 + 7 + 2 * (16 + 7)
 
