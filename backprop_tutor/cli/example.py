@@ -15,6 +15,7 @@ from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
+from backprop_tutor.render.solution import solution_markdown
 from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
 from backprop_tutor.trace.store import save_trace
 
@@ -23,7 +24,10 @@ examples:
   tutor example hand-backprop                      the step-through UI (the tables, when not on a terminal)
   tutor example hand-backprop --print              the feed-forward table, the backprop table, the new W(l), b(l)
   tutor example hand-backprop --exact --print      the same in exact arithmetic (50 digits): δ(2) = [1.98e-32, 1.0]
-  tutor example hand-backprop --markdown hand.md   the tables as Markdown, to hand in
+  tutor example hand-backprop --markdown hand.md   the tables as Markdown (δ, ∇W, ∇b, the new W and b)
+  tutor example hand-backprop --exact --solution hand-solution.md
+                                                   the worked solution: every step, numbers substituted
+  tutor example hand-backprop --solution s.md --plain   the same with text equations instead of LaTeX
   tutor example hand-backprop --save-trace hand.h5 the trace, for `tutor view` and scripts
   tutor example examples/hand_backprop.toml        your own network (copy and edit that file)
   tutor example --list                             the built-in examples
@@ -49,6 +53,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of a minibatch to show, numbered from 0 (default 0)")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="write the tables as Markdown to FILE")
+    p.add_argument("--solution", type=Path, metavar="FILE.md",
+                   help="write the worked solution (every step: equation, numbers, result; then the worksheet)")
+    p.add_argument("--plain", action="store_true",
+                   help="with --solution: equations as plain text instead of GitHub math ($$ … $$)")
     p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
     p.set_defaults(func=run)
 
@@ -59,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return _list(console)
     if args.exact and args.dtype and args.dtype != "exact":
         raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
+    if args.plain and not args.solution:
+        raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
     spec = load_spec(resolve_example(args.example))
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
     check_sample(args.sample, trace.header.batch_size, "this example")
@@ -72,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         write_text_atomic(args.markdown, trace_to_markdown(trace, **options))
         console.print(f"wrote the tables to {args.markdown}", highlight=False)
-    if args.save_trace or args.markdown:
+    if args.solution:
+        write_text_atomic(args.solution, solution_markdown(trace, args.sample, shown, plain=args.plain, full=args.full))
+        console.print(f"wrote the worked solution to {args.solution}", highlight=False)
+    if args.save_trace or args.markdown or args.solution:
         if args.print_:
             print_worksheet(trace, console, **options)
         return 0

@@ -149,9 +149,10 @@ class Network:
             # δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))      (rows: (δ(l+1) @ W(l+1)) ⊙ a'(l), shape (B, n_l))
             for l in range(L - 1, 0, -1):
                 ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.delta[l])
+                back = ws.delta[l].copy() if recorder is not None else None  # W(l+1)ᵀ δ(l+1), for the trace
                 ws.delta[l] *= ws.a_prime[l]
                 if recorder is not None:
-                    recorder.record(Delta(l, ws.delta[l].copy()))
+                    recorder.record(Delta(l, ws.delta[l].copy(), back))
             # ∇W(l) = (1/B) Σ_samples δ(l) a(l-1)ᵀ  (rows: δ(l)ᵀ @ a(l-1) / B, shape (n_l, n_{l-1}))
             inv_B = ops.scalar(1) / ops.scalar(B)
             for l in range(L, 0, -1):

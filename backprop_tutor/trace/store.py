@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,31 +27,19 @@ import numpy as np
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_path
-from backprop_tutor.trace.events import EVENT_TYPES, SCALARS, Event, Trace, TraceHeader
+from backprop_tutor.trace.events import (
+    EVENT_TYPES,
+    SCALARS,
+    Event,
+    EventInfo,
+    Field,
+    Trace,
+    TraceHeader,
+    check_field,
+)
 
 FORMAT = "backprop_tutor.trace"
 VERSION = 1
-
-
-@dataclass(frozen=True)
-class EventInfo:
-    """What the index knows of an event without reading its arrays."""
-
-    index: int
-    kind: str
-    layer: int
-
-    @property
-    def cls(self) -> type[Event]:
-        return EVENT_TYPES[self.kind]
-
-    @property
-    def phase(self) -> str:
-        return self.cls.phase
-
-    @property
-    def label(self) -> str:
-        return self.cls.LABEL.format(l=self.layer)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -111,8 +99,9 @@ def _read(ds: h5py.Dataset, sel: Any = ()) -> np.ndarray:
 
 
 class TraceFile:
-    """A trace in an HDF5 file, read lazily. Same reading interface as `Trace`: ``header``,
-    ``len()``, ``[i]`` (an Event, arrays read then), plus ``info(i)`` and ``array(i, name, sample)``.
+    """A trace in an HDF5 file, read lazily: a `backprop_tutor.trace.reader.TraceReader` like `Trace`
+    (``header``, ``len()``, ``info(i)``, ``find``, ``array(i, field, row)``), and ``[i]`` (an Event, its
+    arrays read then).
 
     Use as a context manager, or call ``close()``."""
 
@@ -135,6 +124,7 @@ class TraceFile:
             self._file.close()
             raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: {', '.join(names) or 'none'}")
         self.group_name = group
+        self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
         self.traces = names
         self._group = self._file[group]
         try:
@@ -144,6 +134,9 @@ class TraceFile:
             unknown = sorted({info.kind for info in self._index} - set(EVENT_TYPES))
             if unknown:
                 raise ValueError(f"unknown event kind(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}")
+            self._first: dict[tuple[str, int], int] = {}
+            for info in reversed(self._index):
+                self._first[(info.kind, info.layer)] = info.index
         except (KeyError, TypeError, ValueError) as err:
             self._file.close()
             raise TraceError(f"{self.path}: damaged trace header or index ({err})") from None
@@ -170,8 +163,8 @@ class TraceFile:
         return (self[i] for i in range(len(self)))
 
     @property
-    def events(self) -> list[EventInfo]:
-        """The index (no arrays read)."""
+    def index(self) -> list[EventInfo]:
+        """Kind and layer of every event (no arrays read)."""
         return list(self._index)
 
     def info(self, i: int) -> EventInfo:
@@ -179,18 +172,25 @@ class TraceFile:
             raise IndexError(f"event {i} out of range: the trace has {len(self._index)} events")
         return self._index[i]
 
-    def array(self, i: int, name: str, sample: int | None = None) -> np.ndarray | None:
-        """One array of event ``i``; with ``sample``, only that sample's row (read from disk alone)."""
-        g = self._event_group(self.info(i))
-        if name not in g:
-            return None
-        ds = g[name]
-        return _read(ds, sample) if sample is not None and ds.ndim >= 1 else _read(ds)
+    def find(self, event: type[Event], layer: int) -> int | None:
+        return self._first.get((event.kind, layer))
 
-    def eta(self, i: int) -> float | None:
-        """η used by update event ``i`` (None for other events); reads one attribute, no arrays."""
-        g = self._event_group(self.info(i))
-        return float(g.attrs["eta"]) if "eta" in g.attrs else None
+    def array(self, i: int, field: Field, row: int | None = None) -> np.ndarray | None:
+        """``field`` of event ``i``; with ``row``, only that row (one sample's), read from disk alone."""
+        info = self.info(i)
+        key = (info.index, check_field(info, field).name)
+        if key not in self._datasets:  # h5py look-ups cost more than small reads: keep the handles
+            g = self._event_group(info)
+            self._datasets[key] = g[key[1]] if key[1] in g else None
+        ds = self._datasets[key]
+        if ds is None:
+            return None
+        return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
+
+    def scalar(self, i: int, field: Field) -> float:
+        """η or μ of update event ``i``: one attribute, no arrays (0 if the file did not record it)."""
+        info = self.info(i)
+        return float(self._event_group(info).attrs.get(check_field(info, field).name, 0.0))
 
     def load(self) -> Trace:
         """Everything, into memory."""

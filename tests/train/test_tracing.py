@@ -11,6 +11,7 @@ import pytest
 from train_helpers import make_npz
 
 from backprop_tutor.engine.network import mlp
+from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.trace.store import TraceFile, load_trace, write_trace
@@ -75,7 +76,7 @@ def test_trace_of_a_500_sample_batch_of_the_784_100_50_25_10_network_is_under_10
     size = (tmp_path / "run" / "trace.h5").stat().st_size
     assert 1_000_000 < size < 10_000_000
     with TraceFile(tmp_path / "run" / "trace.h5") as tf:
-        assert tf.group_name == "epoch1-batch1" and tf.array(1, "s", sample=499).shape == (100,)
+        assert tf.group_name == "epoch1-batch1" and tf.array(1, fields.S, row=499).shape == (100,)
 
 
 def test_trace_file_is_appended_to_not_rewritten_and_a_resumed_run_adds_to_it(tiny_npz: Path,

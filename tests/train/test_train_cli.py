@@ -38,13 +38,14 @@ def test_train_writes_the_run_folder_and_a_trace_export_reads(tiny_npz: Path, tm
     assert tutor("export", run / "trace.h5", "--group", "epoch1-batch2", "--markdown", md, "--sample", "3",
                  "--layer", "2") == 0
     text = md.read_text()
-    assert "epoch 1, minibatch 2" in text and "W(2), b(2) after the update" in text
+    assert "epoch 1, minibatch 2" in text and "### Updated parameters" in text and "\n| 2 | [" in text
     assert "sample 3 (of 50, numbered from 0)" in text
-    assert "W(1)" not in text  # only the layer asked for
+    assert "\n| 1 |" not in text  # only the layer asked for
     capsys.readouterr()
     assert tutor("export", run / "trace.h5", "--markdown", "-", "--full") == 0
     full = capsys.readouterr().out
-    assert full.startswith("# tiny: epoch 1, minibatch 1") and "W(1)" in full and "summarised" not in full
+    assert full.startswith("# tiny: epoch 1, minibatch 1") and "\n| 1 | [" in full
+    assert "more]" not in full and ": min " not in full  # nothing cut or summarised
 
 
 @pytest.mark.parametrize(("args", "message"), [
