@@ -19,3 +19,16 @@ class DataError(TutorError):
 
 class UsageError(TutorError):
     """Command-line arguments that do not fit together."""
+
+
+class WriteError(TutorError):
+    """A file cannot be written (no space left, a folder in the way…): names the file the user asked for,
+    never our temporary one; nothing half-written is left behind."""
+
+
+class NumericError(TutorError):
+    """A computation overflowed or became NaN: names the step and the layer, and what to try instead."""
+
+
+class MemoryNeedError(TutorError):
+    """A network or batch would need more memory than the machine has: gives the figures."""

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5
 
 
 def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -49,7 +49,7 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
 
 def write_parameters(path: str | os.PathLike[str], params: dict[str, np.ndarray]) -> Path:
     """Write {"W1": …, "b1": …} atomically (temporary file, renamed when complete)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         for key, value in params.items():
             f.create_dataset(key, data=np.asarray(value, dtype=np.float64))
     return Path(path)

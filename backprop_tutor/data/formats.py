@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5
 
 IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -243,7 +243,7 @@ def write_course_hdf5(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray
     """
     path = Path(path)
     checked = labelled_images(np.asarray(x), np.asarray(y), str(path), COURSE_X_KEY, COURSE_Y_KEY)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         f.create_dataset(COURSE_X_KEY, data=checked.x, dtype=np.float32)
         f.create_dataset(COURSE_Y_KEY, data=checked.y, dtype=np.float32)
     return path

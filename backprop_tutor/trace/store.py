@@ -26,7 +26,7 @@ import numpy as np
 
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.errors import TraceError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5
 from backprop_tutor.trace.events import EVENT_TYPES, SCALARS, Event, Trace, TraceHeader
 
 FORMAT = "backprop_tutor.trace"
@@ -95,7 +95,7 @@ def write_trace(group: h5py.Group, trace: Trace) -> None:
 
 def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
     """Save to ``path`` atomically (a temporary file in the same folder, renamed when complete)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         write_trace(f, trace)
     return Path(path)
 
