@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -74,6 +75,14 @@ class NetworkSpec:
     def sizes(self) -> list[int]:
         return [self.inputs] + [layer.units for layer in self.layers]
 
+    @property
+    def init_file(self) -> Path | None:
+        """The ``[init] path`` file (scheme = "file"), relative to the spec file's folder; else None."""
+        if self.init is None or self.init.scheme != "file" or self.init.path is None:
+            return None
+        base = Path(self.source).parent if self.source and not self.source.startswith("<") else Path()
+        return base / self.init.path
+
 
 # --- built-in examples ------------------------------------------------------------------------
 def builtin_examples() -> dict[str, Path]:
@@ -102,6 +111,10 @@ def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise SpecError(f"{path}: cannot read the spec file ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        line = err.object[:err.start].count(b"\n") + 1
+        raise SpecError(f"{path}: line {line}: byte 0x{err.object[err.start]:02x} is not UTF-8 text; a spec file "
+                        "is TOML, which is UTF-8 (save it as UTF-8 in your editor)") from None
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
@@ -192,7 +205,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         x, y = _data(raw["data"], where, sizes, loss_name)
 
     return NetworkSpec(
-        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=str(raw.get("title", "")),
+        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=_title(raw, where),
         precision=precision, relu_prime_at_zero=_number(raw, "relu_prime_at_zero", where, default=0),
         momentum=momentum, l2=l2,
         init=init, x=x, y=y, source=source,
@@ -217,6 +230,16 @@ def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[
             raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not one-hot: cross-entropy "
                             "with a softmax output needs exactly one 1 and zeros elsewhere, e.g. [0, 0, 1]")
     return x, y
+
+
+def _title(raw: dict[str, Any], where: str) -> str:
+    title = raw.get("title", "")
+    if not isinstance(title, str):
+        raise SpecError(f"{where} title = {title!r}: give the title as text in quotes")
+    control = next((c for c in title if unicodedata.category(c) == "Cc"), None)
+    if control is not None:  # e.g. ESC of a terminal escape sequence, which would reach the terminal raw
+        raise SpecError(f"{where} title contains the control character {control!r}; give plain text")
+    return title
 
 
 def _plain(v: Number) -> int | float:
@@ -303,10 +326,9 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
     ops = ops_for(precision or spec.precision)
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
-    if spec.init and spec.init.scheme == "file":
-        base = Path(spec.source).parent if spec.source and not spec.source.startswith("<") else Path()
+    if spec.init_file is not None:
         try:
-            from_file = read_parameters(base / spec.init.path)  # type: ignore[operator]
+            from_file = read_parameters(spec.init_file)
         except DataError as err:
             raise SpecError(f"{spec.source}: init: {err}") from None
         if [w.shape for w, _ in from_file] != [(n, m) for m, n in zip(spec.sizes, spec.sizes[1:], strict=False)]:

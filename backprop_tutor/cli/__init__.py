@@ -11,11 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.text import Text
-
 from backprop_tutor import __version__
-from backprop_tutor.errors import TutorError
 
 EXAMPLES = """\
 examples:
@@ -50,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tutor``; every error a user can fix is one message and exit code 2, Ctrl-C exit code 130
+    (from the first instant: building the parser imports every subcommand)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -58,16 +64,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from backprop_tutor.errors import TutorError
+
     try:
         return int(args.func(args) or 0)
     except TutorError as err:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), str(err)))
+        _error(str(err))
         return 2
     except OSError as err:  # a file that cannot be read or written: say which, and why
         where = f"{err.filename}: " if err.filename else ""
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            Text.assemble(("error: ", "bold red"), f"{where}{err.strerror or err}"))
+        _error(f"{where}{err.strerror or err}")
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+
+
+def _error(message: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), message))

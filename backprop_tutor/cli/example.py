@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_outputs, check_sample, digits, is_terminal
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
@@ -48,18 +48,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of a minibatch to show, numbered from 0 (default 0)")
-    p.add_argument("--markdown", type=Path, metavar="FILE", help="write the tables as Markdown to FILE")
+    p.add_argument("--markdown", type=Path, metavar="FILE",
+                   help="write the tables as Markdown to FILE ('-' for standard output)")
     p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
     if args.list:
-        return _list(console)
+        return _list(Console())
     if args.exact and args.dtype and args.dtype != "exact":
         raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
-    spec = load_spec(resolve_example(args.example))
+    to_stdout = args.markdown == Path("-")
+    console = Console(stderr=to_stdout)  # Markdown on standard output: the notes go to standard error
+    spec_path = resolve_example(args.example)
+    spec = load_spec(spec_path)
+    check_outputs({"--markdown": args.markdown, "--save-trace": args.save_trace},
+                  {"the spec file": spec_path, "its [init] file": spec.init_file})
+    if args.save_trace == Path("-"):
+        raise UsageError("--save-trace -: a trace is an HDF5 file and needs a file name, e.g. --save-trace hand.h5")
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
     check_sample(args.sample, trace.header.batch_size, "this example")
     shown = None if args.full else args.digits
@@ -69,14 +76,16 @@ def run(args: argparse.Namespace) -> int:
         save_trace(trace, args.save_trace)
         console.print(f"wrote the trace to {args.save_trace}  (open it with `tutor view {args.save_trace}`)",
                       highlight=False)
-    if args.markdown:
+    if to_stdout:
+        sys.stdout.write(trace_to_markdown(trace, **options))
+    elif args.markdown:
         write_text_atomic(args.markdown, trace_to_markdown(trace, **options))
         console.print(f"wrote the tables to {args.markdown}", highlight=False)
     if args.save_trace or args.markdown:
         if args.print_:
             print_worksheet(trace, console, **options)
         return 0
-    if args.print_ or not sys.stdout.isatty():
+    if args.print_ or not is_terminal():
         print_worksheet(trace, console, **options)
         return 0
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal

@@ -10,12 +10,13 @@ from backprop_tutor.render.worksheet import Table, TraceLike, build_worksheet
 
 
 def rich_table(table: Table) -> RichTable:
-    out = RichTable(title=table.title, title_justify="left", title_style="bold", caption_justify="left",
-                    caption="\n".join(table.notes) or None, show_lines=False)
+    # every string as Text, never markup: a value such as "[nan, inf]" must print as itself
+    out = RichTable(title=Text(table.title), title_justify="left", title_style="bold", caption_justify="left",
+                    caption=Text("\n".join(table.notes)) if table.notes else None, show_lines=False)
     for i, column in enumerate(table.columns):
-        out.add_column(column, justify="left" if i == 0 else "right", overflow="fold")
+        out.add_column(Text(column), justify="left" if i == 0 else "right", overflow="fold")
     for row in table.rows:
-        out.add_row(*row)
+        out.add_row(*(Text(cell) for cell in row))
     return out
 
 
