@@ -123,7 +123,7 @@ def _write_error(err: BaseException, path: Path, needs: int | None) -> WriteErro
         room = needs + _MARGIN if needs is not None else None
         return WriteError(f"no space left writing {path}{_space_figures(path, room)}; free some space or "
                           "write it elsewhere (nothing was written)")
-    reason = getattr(err, "strerror", None) or _plain_hdf5_message(str(err))
+    reason = getattr(err, "strerror", None) or describe_hdf5_error(err)
     return WriteError(f"cannot write {path}: {reason}")
 
 
@@ -139,11 +139,13 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
 
 
-def _plain_hdf5_message(text: str) -> str:
-    """h5py's "Can't close file (file write failed: time = …, error message = 'X', buf = 0x…)" → "X"."""
-    match = re.search(r"error message = '([^']*)'", text)
+def describe_hdf5_error(err: BaseException | str) -> str:
+    """h5py's "Can't close file (file write failed: time = …, error message = 'X', buf = 0x…)" → "X":
+    the reason in words, without HDF5's internals (addresses, timestamps, our temporary file's name)."""
+    text = str(err)
+    match = re.search(r"error message = '([^']*)'", text) or re.search(r"\(([^()=]+)\)", text)
     if match:
-        return match.group(1)
+        return match.group(1).strip()
     return re.sub(r"\s*\(.*", "", text, flags=re.S) or text
 
 

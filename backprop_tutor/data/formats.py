@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_hdf5
+from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 
 IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -227,7 +227,8 @@ def read_course_hdf5(path: str | os.PathLike[str]) -> LabelledImages:
                     raise DataError(f"{path}: '{key}' is a group, not a dataset; expected {what}.")
                 arrays[key] = node[()]
     except OSError as err:
-        raise DataError(f"{path}: the HDF5 file cannot be read ({err}); it may be truncated or corrupt.") from err
+        raise DataError(f"{path}: the HDF5 file cannot be read ({describe_hdf5_error(err)}); it may be truncated, "
+                        "corrupt, or being written by another program.") from None
     images = labelled_images(arrays[COURSE_X_KEY], arrays[COURSE_Y_KEY], str(path), COURSE_X_KEY, COURSE_Y_KEY)
     images.notes = [f"{path.name} {note}" for note in images.notes]
     return images
