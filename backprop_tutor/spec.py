@@ -9,6 +9,7 @@ Numbers are read as exact decimals, so that in exact mode 0.1 means 1/10, not th
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 import unicodedata
@@ -26,6 +27,7 @@ from backprop_tutor.engine.losses import LOSSES, loss
 from backprop_tutor.engine.network import Layer, Network
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
+from backprop_tutor.overflow import check_fits, check_trace_finite
 from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
@@ -253,7 +255,11 @@ def _init(raw: Any, where: str) -> InitSpec:
     spec = InitSpec(scheme=scheme, seed=_whole(raw, "seed", f"{where} init", default=0, least=0))
     for name in ("sigma", "low", "high"):
         if name in raw:
-            setattr(spec, name, float(_number(raw, name, f"{where} init")))
+            value = float(_number(raw, name, f"{where} init"))
+            if not math.isfinite(value):
+                raise SpecError(f"{where} init: {name} = {raw[name]:g} is beyond the largest float64 number "
+                                "(±1.8e308); weights are drawn in float64")
+            setattr(spec, name, value)
     if scheme == "file":
         if not isinstance(raw.get("path"), str):
             raise SpecError(f"{where} init: scheme = \"file\" needs path = \"params.hdf5\" (keys W1, b1, …)")
@@ -351,8 +357,21 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
                     raise SpecError(f"{spec.source}: layer {l}: {err}") from None
         if b is None:
             b = from_file[l - 1][1] if from_file is not None else np.zeros(ls.units)
-        layers.append(Layer(ops.asarray(W), ops.asarray(b), activation(ls.activation)))
+        with np.errstate(all="ignore"):  # 1e400 becomes inf in float64: found and named just below
+            W, b = ops.asarray(W), ops.asarray(b)
+        check_fits({f"W({l})": W, f"b({l})": b}, ops.name, f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
+        layers.append(Layer(W, b, activation(ls.activation)))
     return Network(layers, loss(spec.loss), ops, relu_prime_at_zero=float(spec.relu_prime_at_zero))
+
+
+def _drawn_by(ls: LayerSpec, spec: NetworkSpec) -> str:
+    if ls.W is not None or spec.init is None:
+        return ""
+    if spec.init_file is not None:
+        return f" (from {spec.init.path})"
+    given = ", ".join(f"{k} = {v:g}" for k, v in (("sigma", spec.init.sigma), ("low", spec.init.low),
+                                                  ("high", spec.init.high)) if v is not None)
+    return f" (drawn by [init] scheme = \"{spec.init.scheme}\"{', ' + given if given else ''})"
 
 
 def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -360,7 +379,8 @@ def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarr
     if spec.x is None or spec.y is None:
         raise SpecError(f"{spec.source}: no [data] table: give x (the input) and y (the target) to run a step")
     ops = ops_for(precision or spec.precision)
-    return ops.asarray(spec.x), ops.asarray(spec.y)
+    with np.errstate(all="ignore"):  # a value beyond the number type becomes inf: run_spec names it
+        return ops.asarray(spec.x), ops.asarray(spec.y)
 
 
 def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
@@ -368,6 +388,7 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     precision = precision or spec.precision
     network = build_network(spec, precision)
     x, y = spec_data(spec, precision)
+    check_fits({"data.x": x, "data.y": y}, precision, f"{spec.source}:")
     header = TraceHeader(
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,
         precision=precision, learning_rate=float(spec.learning_rate), batch_size=len(spec.x or []), title=spec.title,
@@ -375,6 +396,8 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
         config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
     )
     recorder = Recorder(header)
-    network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
-                       momentum=float(spec.momentum), l2=float(spec.l2))
+    with np.errstate(all="ignore"):  # an overflow is reported below, by quantity and layer, not as a warning
+        network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
+                           momentum=float(spec.momentum), l2=float(spec.l2))
+    check_trace_finite(recorder.trace, f"{spec.source}:")
     return recorder.trace
