@@ -182,6 +182,9 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
                 raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
                                 f"{units}×{n_prev} (units out × units in)")
         if b is not None and len(b) != units:
+            if W is not None and "units" not in lr:
+                raise SpecError(f"{lw} W({l}) has {len(W)} rows but b({l}) has {len(b)} values; they must agree: "
+                                f"one row of W({l}) and one value of b({l}) per unit of layer {l}")
             raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
         if (W is None or b is None) and init is None:
             missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
@@ -217,6 +220,10 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
 def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[list[Number]], list[list[Number]]]:
     if not isinstance(raw, dict) or "x" not in raw or "y" not in raw:
         raise SpecError(f"{where} [data] needs x (the input, one row per sample) and y (the target)")
+    extra = sorted(set(raw) - {"x", "y"})
+    if extra:
+        raise SpecError(f"{where} [data]: unknown field(s) {', '.join(extra)}; [data] has x (the input) and y "
+                        "(the target)")
     x = _rows(raw["x"], f"{where} data.x")
     y = _rows(raw["y"], f"{where} data.y")
     if len(x) != len(y):
@@ -228,9 +235,11 @@ def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[
         if len(yi) != sizes[-1]:
             raise SpecError(f"{where} data.y sample {i} has {len(yi)} values but the output layer has "
                             f"{sizes[-1]} units")
-        if loss_name == "cross-entropy" and (sorted(yi) != [0] * (len(yi) - 1) + [1]):
-            raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not one-hot: cross-entropy "
-                            "with a softmax output needs exactly one 1 and zeros elsewhere, e.g. [0, 0, 1]")
+        if loss_name == "cross-entropy" and (min(yi) < 0 or abs(sum(yi) - 1) > Decimal("1e-9")):
+            # δ(L) = a − y holds for any target y with Σ y_k = 1: one-hot or soft labels alike
+            raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not a probability "
+                            f"vector (it sums to {_plain(sum(yi))}): with a softmax output and cross-entropy the "
+                            "target needs values ≥ 0 summing to 1, e.g. one-hot [0, 0, 1] or soft [0.1, 0.1, 0.8]")
     return x, y
 
 
