@@ -21,9 +21,10 @@ class UsageError(TutorError):
     """Command-line arguments that do not fit together."""
 
 
-class WriteError(TutorError):
+class WriteError(TutorError, OSError):
     """A file cannot be written (no space left, a folder in the way…): names the file the user asked for,
-    never our temporary one; nothing half-written is left behind."""
+    never our temporary one; nothing half-written is left behind. Also an OSError, so code that handles
+    failed writes (the UI's export key) keeps handling it."""
 
 
 class NumericError(TutorError):

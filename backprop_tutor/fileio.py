@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,17 +75,31 @@ def atomic_hdf5(path: str | os.PathLike[str]) -> Iterator[h5py.File]:
     """An HDF5 file opened for writing in memory; when the block ends it is written to ``path``
     atomically (its exact size checked against the free space first). An error in the block leaves
     ``path`` as it was and writes nothing."""
+    _check_target(Path(path))
+    with _hdf5_in_memory(str(path)) as (f, image):
+        yield f
+    write_bytes_atomic(path, image[0])
+
+
+def hdf5_bytes(fill: Callable[[h5py.File], None]) -> bytes:
+    """The bytes of an HDF5 file that ``fill`` writes (for standard output: ``--save-trace -``)."""
+    with _hdf5_in_memory("<stdout>") as (f, image):
+        fill(f)
+    return image[0]
+
+
+@contextlib.contextmanager
+def _hdf5_in_memory(name: str) -> Iterator[tuple[h5py.File, list[bytes]]]:
     import h5py
 
-    _check_target(Path(path))
-    f = h5py.File(f"in-memory:{path}", "w", driver="core", backing_store=False)
+    f = h5py.File(f"in-memory:{name}", "w", driver="core", backing_store=False)
+    image: list[bytes] = []
     try:
-        yield f
+        yield f, image
         f.flush()
-        image = f.id.get_file_image()
+        image.append(f.id.get_file_image())
     finally:
         f.close()
-    write_bytes_atomic(path, image)
 
 
 def _check_target(path: Path) -> None:

@@ -12,11 +12,11 @@ from rich.table import Table
 from backprop_tutor.cli._args import check_outputs, check_sample, digits, is_terminal
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.fileio import hdf5_bytes, write_text_atomic
 from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
-from backprop_tutor.trace.store import save_trace
+from backprop_tutor.trace.store import save_trace, write_trace
 
 EPILOG = """\
 examples:
@@ -50,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="which sample of a minibatch to show, numbered from 0 (default 0)")
     p.add_argument("--markdown", type=Path, metavar="FILE",
                    help="write the tables as Markdown to FILE ('-' for standard output)")
-    p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
+    p.add_argument("--save-trace", type=Path, metavar="FILE.h5",
+                   help="save the trace (HDF5) to FILE.h5 ('-' for standard output, e.g. a pipe)")
     p.set_defaults(func=run)
 
 
@@ -59,24 +60,30 @@ def run(args: argparse.Namespace) -> int:
         return _list(Console())
     if args.exact and args.dtype and args.dtype != "exact":
         raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
-    to_stdout = args.markdown == Path("-")
-    console = Console(stderr=to_stdout)  # Markdown on standard output: the notes go to standard error
+    dash = Path("-")
+    if args.markdown == dash and args.save_trace == dash:
+        raise UsageError("--markdown - and --save-trace - both want standard output; give one of them a file name")
+    if args.save_trace == dash and sys.stdout.isatty():
+        raise UsageError("--save-trace -: a trace is binary HDF5; send it to a file or a pipe, not the terminal")
+    to_stdout = dash in (args.markdown, args.save_trace)
+    console = Console(stderr=to_stdout)  # a file on standard output: the notes go to standard error
     spec_path = resolve_example(args.example)
     spec = load_spec(spec_path)
     check_outputs({"--markdown": args.markdown, "--save-trace": args.save_trace},
                   {"the spec file": spec_path, "its [init] file": spec.init_file})
-    if args.save_trace == Path("-"):
-        raise UsageError("--save-trace -: a trace is an HDF5 file and needs a file name, e.g. --save-trace hand.h5")
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
     check_sample(args.sample, trace.header.batch_size, "this example")
     shown = None if args.full else args.digits
     options = {"sample": args.sample, "digits": shown, "full": args.full}
 
-    if args.save_trace:
+    if args.save_trace == dash:
+        sys.stdout.buffer.write(hdf5_bytes(lambda f: write_trace(f, trace)))
+        sys.stdout.flush()
+    elif args.save_trace:
         save_trace(trace, args.save_trace)
         console.print(f"wrote the trace to {args.save_trace}  (open it with `tutor view {args.save_trace}`)",
                       highlight=False)
-    if to_stdout:
+    if args.markdown == dash:
         sys.stdout.write(trace_to_markdown(trace, **options))
     elif args.markdown:
         write_text_atomic(args.markdown, trace_to_markdown(trace, **options))

@@ -128,3 +128,21 @@ def test_a_title_with_an_escape_sequence_is_refused(tmp_path: Path, capsys):
     assert main(["example", str(spec), "--print"]) == 2
     err = capsys.readouterr().err
     assert "title contains the control character '\\x1b'" in err and "\x1b[2J" not in err
+
+
+def test_save_trace_dash_writes_the_hdf5_to_standard_output(tmp_path: Path):
+    from backprop_tutor.trace.store import TraceFile
+
+    out = tmp_path / "piped.h5"
+    with out.open("wb") as sink:
+        done = subprocess.run([sys.executable, "-m", "backprop_tutor", "example", "--save-trace", "-"],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with TraceFile(out) as trace:
+        assert len(trace) == 14
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["piped.h5"]  # no file named '-'
+
+
+def test_both_outputs_to_standard_output_is_refused(capsys):
+    assert main(["example", "--save-trace", "-", "--markdown", "-"]) == 2
+    assert "both want standard output" in capsys.readouterr().err

@@ -87,3 +87,9 @@ def test_a_file_in_the_place_of_a_folder_is_named(tmp_path: Path, capsys):
     assert main(["example", "--save-trace", str(tmp_path / "ok.toml" / "t.h5")]) == 2
     assert f"cannot write {tmp_path}/ok.toml/t.h5: {tmp_path}/ok.toml is a file, not a folder" in \
         capsys.readouterr().err.replace("\n", "")
+
+
+def test_a_write_error_is_still_an_oserror_for_code_that_handles_those(tmp_path: Path):
+    # the UI's export key catches OSError to show a notification instead of crashing
+    with pytest.raises(OSError, match="is a folder"):
+        write_text_atomic(tmp_path, "x")
