@@ -110,3 +110,37 @@ def test_an_init_file_that_is_a_folder_is_named(tmp_path: Path, capsys):
     assert main(["example", str(spec), "--print"]) == 2
     err = capsys.readouterr().err.replace("\n", "")
     assert "params: is a folder; give an HDF5 parameter file" in err and "0x" not in err
+
+
+def _batch_trace(path: Path) -> Path:
+    import numpy as np
+
+    from backprop_tutor.engine.network import mlp
+    from backprop_tutor.trace.events import TraceHeader
+    from backprop_tutor.trace.recorder import Recorder
+
+    sizes, acts, B = [20, 8, 3], ["tanh", "softmax"], 64
+    recorder = Recorder(TraceHeader(sizes=sizes, activations=acts, loss="cross-entropy", precision="float64",
+                                    learning_rate=0.1, batch_size=B, title="\x1b[2Jbatch"))
+    rng = np.random.default_rng(0)
+    mlp(sizes, acts, "cross-entropy").train_step(rng.random((B, 20)), np.eye(3)[rng.integers(0, 3, B)], 0.1,
+                                                 recorder)
+    return save_trace(recorder.trace, path)
+
+
+def test_a_damaged_chunk_is_a_trace_error_when_read(tmp_path: Path, capsys):
+    path = _batch_trace(tmp_path / "b.h5")
+    with h5py.File(path, "r") as f:
+        chunk = f["events/000000/x"].id.get_chunk_info(0)  # gzip-compressed: damage breaks inflate
+    with path.open("r+b") as raw:
+        raw.seek(chunk.byte_offset + 10)
+        raw.write(b"\xff" * 64)
+    with TraceFile(path) as trace, pytest.raises(TraceError, match=r"event 0 \(a\(0\) = x, target y\) cannot be read"):
+        trace[0]
+    assert main(["export", str(path), "--markdown", "-"]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+
+
+def test_escape_codes_in_a_trace_title_never_reach_the_terminal(tmp_path: Path):
+    with TraceFile(_batch_trace(tmp_path / "b.h5")) as trace:
+        assert trace.header.title == " [2Jbatch"
