@@ -113,10 +113,20 @@ def _check_target(path: Path) -> None:
             return
 
 
+def ensure_free_space(path: str | os.PathLike[str], needs: int) -> None:
+    """Raise the same WriteError as a full disk would ("no space left writing FILE (needs ~N MB, M MB
+    free)") when ``path``'s folder has less than ``needs`` bytes free: for writers that cannot go through
+    `atomic_path` (a file kept open and appended to), to call before each large write."""
+    try:
+        _check_free_space(Path(path), needs)
+    except OSError as err:
+        raise _write_error(err, Path(path), needs) from None
+
+
 def _check_free_space(path: Path, needs: int) -> None:
     try:
-        free = shutil.disk_usage(path.parent).free
-    except OSError:
+        free = shutil.disk_usage(next(p for p in path.parents if p.exists())).free
+    except (OSError, StopIteration):
         return  # cannot tell: the write itself will say
     if needs + _MARGIN > free:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))

@@ -93,3 +93,12 @@ def test_a_write_error_is_still_an_oserror_for_code_that_handles_those(tmp_path:
     # the UI's export key catches OSError to show a notification instead of crashing
     with pytest.raises(OSError, match="is a folder"):
         write_text_atomic(tmp_path, "x")
+
+
+def test_ensure_free_space_for_writers_that_append(small_disk):
+    script = ("from backprop_tutor.fileio import ensure_free_space; import sys; "
+              "ensure_free_space(sys.argv[1] + '/run/trace.h5', 10_000); print('fits'); "
+              "ensure_free_space(sys.argv[1] + '/run/trace.h5', 1_000_000)")
+    done = small_disk(f'$PY -c {shlex.quote(script)} "$DISK"', free_kb=200)
+    assert done.stdout == "fits\n"
+    assert "WriteError: no space left writing" in done.stderr and "run/trace.h5 (needs ~1.1 MB" in done.stderr
