@@ -81,4 +81,6 @@ def _error(message: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    # a user's text quoted in a message (a TOML key, a file name) must not drive the terminal: show escapes
+    message = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in message)
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), message))

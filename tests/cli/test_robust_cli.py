@@ -146,3 +146,10 @@ def test_save_trace_dash_writes_the_hdf5_to_standard_output(tmp_path: Path):
 def test_both_outputs_to_standard_output_is_refused(capsys):
     assert main(["example", "--save-trace", "-", "--markdown", "-"]) == 2
     assert "both want standard output" in capsys.readouterr().err
+
+
+def test_escape_codes_quoted_in_an_error_are_shown_not_obeyed(tmp_path: Path, capsys):
+    spec = _copy_spec(tmp_path, '"\\u001b[2J" = 1\n' + HAND.read_text())
+    assert main(["example", str(spec), "--print"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown field(s) \\x1b[2J" in err and "\x1b" not in err
