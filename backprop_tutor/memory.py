@@ -9,6 +9,7 @@ momentum); per minibatch value s(l), a(l), a'(l), δ(l); and, when a step is rec
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
@@ -71,8 +72,15 @@ def check_memory(need: int, what: str, advice: str = "use fewer units or a small
 
 
 def format_bytes(n: float) -> str:
+    if n >= 10**15:  # units = 1e400 is a whole number too: too big for a float
+        return f"{Decimal(int(n)):.1e} bytes"
     for unit in ("bytes", "kB", "MB", "GB"):
         if n < 1000:
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n:.1f} TB"
+
+
+def format_sizes(sizes: list[int]) -> str:
+    """"784-100-10"; a size too long to read (units = 1e400) as a power of ten, "3-1e+400-3"."""
+    return "-".join(str(n) if n < 10**12 else f"{Decimal(n):.0e}" for n in sizes)

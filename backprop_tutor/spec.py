@@ -27,7 +27,7 @@ from backprop_tutor.engine.losses import LOSSES, loss
 from backprop_tutor.engine.network import Layer, Network
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
-from backprop_tutor.memory import check_memory, estimate_bytes
+from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
 from backprop_tutor.overflow import check_fits, check_trace_finite
 from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
@@ -396,12 +396,12 @@ def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarr
 def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     """Build the network, run one SGD step on the spec's data with a recorder, return the trace."""
     precision = precision or spec.precision
+    x, y = spec_data(spec, precision)
     check_memory(estimate_bytes(spec.sizes, len(spec.x or []), precision, momentum=bool(spec.momentum),
                                 recorded=True, drawn=spec.init is not None),
-                 f"{spec.source}: the network {'-'.join(map(str, spec.sizes))} with {len(spec.x or [])} sample(s) "
+                 f"{spec.source}: the network {format_sizes(spec.sizes)} with {len(spec.x or [])} sample(s) "
                  f"in {precision}")
     network = build_network(spec, precision)
-    x, y = spec_data(spec, precision)
     check_fits({"data.x": x, "data.y": y}, precision, f"{spec.source}:")
     header = TraceHeader(
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,

@@ -44,3 +44,19 @@ def test_check_memory_names_the_need_and_what_is_available(monkeypatch):
 
 def test_available_memory_is_read():
     assert memory.available_bytes() is None or memory.available_bytes() > 0
+
+
+def test_units_1e400_is_refused_in_words(tmp_path: Path, capsys):
+    # a whole number too big for a float: the figures must still be written, not an OverflowError
+    spec = tmp_path / "huge.toml"
+    spec.write_text(HUGE.replace("units = 1e9", "units = 1e400"))
+    assert main(["example", str(spec), "--print"]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "the network 3-1e+400-3 with 1 sample(s) in float64 needs ~4.6e+402 bytes of memory" in err
+
+
+def test_a_spec_without_data_says_so_before_any_estimate(tmp_path: Path, capsys):
+    spec = tmp_path / "nodata.toml"
+    spec.write_text(HUGE[:HUGE.index("[data]")] + HUGE[HUGE.index("[init]"):])
+    assert main(["example", str(spec), "--print"]) == 2
+    assert "no [data] table" in capsys.readouterr().err
