@@ -142,12 +142,19 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     eta = _number(raw, "learning_rate", where)
     if not 0 < eta < Decimal("1e300"):
         raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (and finite), e.g. 0.5")
+    if float(eta) == 0:
+        raise SpecError(f"{where} learning_rate = {eta}: below the smallest float64 number (~5e-324), so it "
+                        "would be 0 and nothing would be learned")
     momentum = _number(raw, "momentum", where, default=0)
     if not 0 <= momentum < 1:
         raise SpecError(f"{where} momentum = {momentum}: momentum μ must be in [0, 1), e.g. 0.9 (0: plain SGD)")
     l2 = _number(raw, "l2", where, default=0)
     if l2 < 0:
         raise SpecError(f"{where} l2 = {l2}: the L2 strength λ must be ≥ 0 (0: no penalty)")
+    relu_prime_at_zero = _number(raw, "relu_prime_at_zero", where, default=0)
+    for name, value in (("l2", l2), ("relu_prime_at_zero", relu_prime_at_zero)):
+        if not math.isfinite(float(value)):  # the engine takes both as float64
+            raise SpecError(f"{where} {name} = {value}: beyond the largest float64 number (±1.8e308)")
     precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
 
     init = None
@@ -212,7 +219,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
 
     return NetworkSpec(
         inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=_title(raw, where),
-        precision=precision, relu_prime_at_zero=_number(raw, "relu_prime_at_zero", where, default=0),
+        precision=precision, relu_prime_at_zero=relu_prime_at_zero,
         momentum=momentum, l2=l2,
         init=init, x=x, y=y, source=source,
     )

@@ -3,7 +3,10 @@ and no table of NaN (issue 9, item 11)."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -62,3 +65,18 @@ def test_exact_mode_computes_what_float64_cannot():
     raw = tomllib.loads(CASES["W = 1e400 (a finite decimal, no float64)"][0], parse_float=Decimal)
     trace = run_spec(parse_spec(raw), "exact")  # showing it is the exact formatter's business (issue 9, item 10)
     assert str(trace.events[1].s[0][0]) == "1.0e+400"
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"relu_prime_at_zero": Decimal("1e400")}, "relu_prime_at_zero = 1E+400: beyond the largest float64"),
+    ({"l2": Decimal("1e400")}, "l2 = 1E+400: beyond the largest float64"),
+    ({"learning_rate": Decimal("1e-400")}, "below the smallest float64 number (~5e-324), so it would be 0"),
+])
+def test_settings_the_engine_takes_as_float64_must_fit_one(changes, fragment):
+    from backprop_tutor.errors import SpecError
+    from backprop_tutor.spec import parse_spec
+
+    raw = tomllib.loads(HAND, parse_float=Decimal)
+    raw.update(changes)
+    with pytest.raises(SpecError, match=re.escape(fragment)):
+        parse_spec(raw)
