@@ -230,7 +230,7 @@ def _load_course(path: Path, name: str) -> Dataset:
 
 
 def _dataset(name: str, train: LabelledImages, test: LabelledImages, source: str, notes: list[str]) -> Dataset:
-    present = np.flatnonzero(class_counts(train.y))
+    present = np.flatnonzero(train.y.sum(axis=0))  # classes with any weight (soft labels spread theirs)
     if len(present) == 1:  # a network would learn to answer that class for everything, at "100%"
         raise DataError(f"{train.source or source}: every one of the {len(train)} training images is labelled "
                         f"class {int(present[0])}: a network trained on it learns to answer {int(present[0])} for "

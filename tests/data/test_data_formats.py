@@ -316,3 +316,12 @@ def test_a_training_set_of_one_class_is_refused(tmp_path: Path) -> None:
     np.savez(path, x_train=x, y_train=np.full(5, 4), x_test=x[:2], y_test=np.arange(2))
     with pytest.raises(DataError, match=r"every one of the 5 training images is labelled class 4.*two of the 10"):
         load_dataset(str(path))
+
+
+def test_soft_labels_spread_over_classes_are_not_one_class(tmp_path: Path) -> None:
+    from backprop_tutor.data.datasets import load_dataset
+
+    x = np.random.default_rng(3).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    path = tmp_path / "soft.npz"
+    np.savez(path, x_train=x, y_train=np.full((5, 10), 0.1), x_test=x[:2], y_test=np.arange(2))
+    assert load_dataset(str(path)).y_train.sum() == pytest.approx(5)
