@@ -26,6 +26,8 @@ import h5py
 import mpmath
 import numpy as np
 
+from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.precision import EXACT_DIGITS, PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
@@ -237,10 +239,12 @@ def _read_header(group: h5py.Group, where: object) -> TraceHeader:
     if version > VERSION:
         raise TraceError(f"{where}: written by a newer backprop_tutor (trace format version {version}; this one "
                          f"reads version {VERSION}): upgrade backprop_tutor to open it")
+    if "header" not in group.attrs:
+        raise TraceError(f"{where}: damaged trace: no header attribute")
     try:
         raw = json.loads(group.attrs["header"])
-    except (KeyError, TypeError, ValueError) as err:
-        raise TraceError(f"{where}: damaged trace header ({err})") from None
+    except (TypeError, ValueError) as err:
+        raise TraceError(f"{where}: damaged trace header: not JSON ({err})") from None
     if not isinstance(raw, dict):
         raise TraceError(f"{where}: damaged trace header (not a table of fields)")
     known = {f.name for f in fields(TraceHeader)}
@@ -270,17 +274,25 @@ def _header_problem(h: TraceHeader) -> str | None:
         return f"batch_size = {h.batch_size!r} (expected a whole number ≥ 1)"
     if h.precision not in PRECISIONS:
         return f"precision = {h.precision!r} (expected one of {', '.join(PRECISIONS)})"
-    if not isinstance(h.learning_rate, int | float) or not isinstance(h.config, dict):
-        return "learning_rate or config has the wrong type"
+    known = [isinstance(name, str) and name in table for name, table in
+             ((h.loss, LOSSES), *((a, ACTIVATIONS) for a in h.activations))]
+    if not all(known):
+        return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
+                f"activations: {', '.join(ACTIVATIONS)})")
+    numbers = {"learning_rate": h.learning_rate, "momentum": h.momentum, "l2": h.l2}
+    wrong = [f"{k} = {v!r}" for k, v in numbers.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
+        return ", ".join(wrong) or "title must be text and config a table"
     return None
 
 
 def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[EventInfo]:
     try:
-        raw = json.loads(group.attrs["index"])
-        index = [EventInfo(i, str(kind), int(layer)) for i, (kind, layer) in enumerate(raw)]
-    except (KeyError, TypeError, ValueError) as err:
-        raise TraceError(f"{where}: damaged trace index ({err})") from None
+        raw = json.loads(group.attrs["index"]) if "index" in group.attrs else None
+        index = [EventInfo(i, str(kind), int(layer)) for i, (kind, layer) in enumerate(raw)]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TraceError(f"{where}: damaged trace: the index attribute is missing or not a JSON list of "
+                         "[kind, layer] pairs") from None
     unknown = sorted({info.kind for info in index} - set(EVENT_TYPES))
     if unknown:
         raise TraceError(f"{where}: the trace has event kind(s) {', '.join(unknown)} that this backprop_tutor does "

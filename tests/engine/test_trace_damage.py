@@ -144,3 +144,18 @@ def test_a_damaged_chunk_is_a_trace_error_when_read(tmp_path: Path, capsys):
 def test_escape_codes_in_a_trace_title_never_reach_the_terminal(tmp_path: Path):
     with TraceFile(_batch_trace(tmp_path / "b.h5")) as trace:
         assert trace.header.title == " [2Jbatch"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: _header(f, loss="hinge"), "loss = 'hinge'"),
+    (lambda f: _header(f, activations=["relu", ["x"], "softmax"]), "activations = \\['relu', \\['x'\\], 'softmax'\\]"),
+    (lambda f: _header(f, momentum="x"), "momentum = 'x'"),
+    (lambda f: _header(f, title=["x"]), "title must be text"),
+    (lambda f: f.attrs.__delitem__("header"), "no header attribute"),
+    (lambda f: f.attrs.__setitem__("index", '{"a": 1}'), "not a JSON list of \\[kind, layer\\] pairs"),
+])
+def test_header_fields_of_the_wrong_kind_are_named(good_trace: Path, change, message: str):
+    with h5py.File(good_trace, "a") as f:
+        change(f)
+    with pytest.raises(TraceError, match=message):
+        TraceFile(good_trace)
