@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import h5py
 
 _NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
-#: Kept free beyond a write's own size: the file system's own bookkeeping needs some room.
-_MARGIN = 64 * 1024
+#: File systems allocate whole blocks: a write of n bytes takes n rounded up to this.
+_BLOCK = 4096
 
 
 @contextlib.contextmanager
@@ -128,8 +128,12 @@ def _check_free_space(path: Path, needs: int) -> None:
         free = shutil.disk_usage(next(p for p in path.parents if p.exists())).free
     except (OSError, StopIteration):
         return  # cannot tell: the write itself will say
-    if needs + _MARGIN > free:
+    if _on_disk(needs) > free:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def _on_disk(n: int) -> int:
+    return -(-n // _BLOCK) * _BLOCK
 
 
 def _is_write_failure(err: BaseException) -> bool:
@@ -144,7 +148,7 @@ def _write_error(err: BaseException, path: Path, needs: int | None) -> WriteErro
     if match:
         code = int(match.group(1))
     if code in _NO_SPACE:
-        room = needs + _MARGIN if needs is not None else None
+        room = _on_disk(needs) if needs is not None else None
         return WriteError(f"no space left writing {path}{_space_figures(path, room)}; free some space or "
                           "write it elsewhere (nothing was written)")
     reason = getattr(err, "strerror", None) or describe_hdf5_error(err)

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.engine.activations import ACTIVATIONS, activation
+from backprop_tutor.engine.activations import ACTIVATIONS
 from backprop_tutor.engine.init import SCHEMES, init_weights
-from backprop_tutor.engine.losses import LOSSES, loss
-from backprop_tutor.engine.network import Layer, Network
+from backprop_tutor.engine.losses import LOSSES
+from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
 from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
@@ -346,7 +346,6 @@ def _rows(raw: Any, where: str) -> list[list[Number]]:
 # --- building ---------------------------------------------------------------------------------
 def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
     """The engine's Network for this spec, computing in ``precision`` (default: the spec's)."""
-    ops = ops_for(precision or spec.precision)
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
     if spec.init_file is not None:
@@ -358,7 +357,7 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
             shapes = ", ".join(f"W{l}: {w.shape[0]}×{w.shape[1]}" for l, (w, _) in enumerate(from_file, start=1))
             raise SpecError(f"{spec.source}: init: {spec.init.path} holds {shapes}, which does not fit the layer "
                             f"sizes {'-'.join(map(str, spec.sizes))}")
-    layers = []
+    params = []
     for l, (ls, n_in) in enumerate(zip(spec.layers, spec.sizes, strict=False), start=1):
         W: Any = ls.W
         b: Any = ls.b
@@ -374,11 +373,14 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
                     raise SpecError(f"{spec.source}: layer {l}: {err}") from None
         if b is None:
             b = from_file[l - 1][1] if from_file is not None else np.zeros(ls.units)
-        with np.errstate(all="ignore"):  # 1e400 becomes inf in float64: found and named just below
-            W, b = ops.asarray(W), ops.asarray(b)
-        check_fits({f"W({l})": W, f"b({l})": b}, ops.name, f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
-        layers.append(Layer(W, b, activation(ls.activation)))
-    return Network(layers, loss(spec.loss), ops, relu_prime_at_zero=float(spec.relu_prime_at_zero))
+        params.append((W, b))
+    with np.errstate(all="ignore"):  # 1e400 becomes inf in float64: found and named just below
+        network = network_from_parameters(params, [ls.activation for ls in spec.layers], spec.loss,
+                                          precision or spec.precision, float(spec.relu_prime_at_zero))
+    for l, (ls, layer) in enumerate(zip(spec.layers, network.layers, strict=True), start=1):
+        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, network.ops.name,
+                   f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
+    return network
 
 
 def _drawn_by(ls: LayerSpec, spec: NetworkSpec) -> str:

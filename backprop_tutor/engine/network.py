@@ -18,6 +18,7 @@ none is, nothing is copied.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,6 +230,19 @@ class Network:
         return params
 
 
+def network_from_parameters(params: list[tuple[Any, Any]], activations: list[str], loss_name: str,
+                            precision: str = "float64", relu_prime_at_zero: float = 0.0) -> Network:
+    """The one way to build a Network: [(W(1), b(1)), …] with W(l) shaped (units out, units in), one
+    activation per layer (the last is the output's), a loss, and the precision to compute in. The
+    arrays are copied into that precision. Used by spec files, the trainer and inference alike."""
+    if len(activations) != len(params):
+        raise ValueError(f"{len(params)} layers need {len(params)} activations, got {len(activations)}")
+    ops = ops_for(precision)
+    layers = [Layer(ops.asarray(W), ops.asarray(b), activation(name))
+              for (W, b), name in zip(params, activations, strict=True)]
+    return Network(layers, loss(loss_name), ops, relu_prime_at_zero)
+
+
 def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str = "float64",
         init: str = "he", seed: int = 0, relu_prime_at_zero: float = 0.0, **init_params: float) -> Network:
     """A freshly initialised network: ``sizes`` = [n_0, …, n_L], one activation per layer (the
@@ -236,9 +250,7 @@ def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str
     biases 0. E.g. ``mlp([784, 100, 50, 25, 10], ["tanh"] * 3 + ["softmax"], "cross-entropy", "float32")``."""
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
-    ops = ops_for(precision)
     rng = np.random.default_rng(seed)
-    layers = [Layer(ops.asarray(init_weights(init, n_in, n_out, rng, **init_params)), ops.zeros((n_out,)),
-                    activation(name))
-              for n_in, n_out, name in zip(sizes[:-1], sizes[1:], activations, strict=True)]
-    return Network(layers, loss(loss_name), ops, relu_prime_at_zero)
+    params = [(init_weights(init, n_in, n_out, rng, **init_params), np.zeros(n_out))
+              for n_in, n_out in itertools.pairwise(sizes)]
+    return network_from_parameters(params, activations, loss_name, precision, relu_prime_at_zero)

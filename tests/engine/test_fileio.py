@@ -44,7 +44,7 @@ def test_cli_turns_file_errors_into_a_message_and_exit_2(tmp_path: Path, capsys)
     assert f"{tmp_path}: is a folder; give a file name" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("free_kb", [4, 20, 40, 60])
+@pytest.mark.parametrize("free_kb", [4, 16, 32])
 def test_full_disk_while_saving_a_trace_is_one_message_and_leaves_nothing(small_disk, free_kb: int):
     # was: a RuntimeError traceback from h5py's close, a segfault, or HDF5 internals (buf = 0x…) naming
     # the hidden .t.h5.*.part file, which could be left behind
@@ -101,4 +101,4 @@ def test_ensure_free_space_for_writers_that_append(small_disk):
               "ensure_free_space(sys.argv[1] + '/run/trace.h5', 1_000_000)")
     done = small_disk(f'$PY -c {shlex.quote(script)} "$DISK"', free_kb=200)
     assert done.stdout == "fits\n"
-    assert "WriteError: no space left writing" in done.stderr and "run/trace.h5 (needs ~1.1 MB" in done.stderr
+    assert "WriteError: no space left writing" in done.stderr and "run/trace.h5 (needs ~1.0 MB" in done.stderr
