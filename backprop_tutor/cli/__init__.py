@@ -7,11 +7,14 @@ Everything a user can get wrong raises a `TutorError`; `main` prints it and retu
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from backprop_tutor import __version__
+
+if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
+    import argparse
+    from collections.abc import Sequence
 
 EXAMPLES = """\
 examples:
@@ -21,25 +24,20 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from backprop_tutor.cli import _commands
+    import argparse
 
-    parser = _Parser(
+    from backprop_tutor.cli import _commands
+    from backprop_tutor.cli._args import TutorParser
+
+    parser = TutorParser(
         prog="tutor",
         description="backprop_tutor: learn backpropagation by watching every number.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"backprop_tutor {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=TutorParser)
     for module in _commands.MODULES:
         module.add_parser(sub)
     return parser

@@ -11,6 +11,14 @@ from pathlib import Path
 from backprop_tutor.errors import UsageError
 
 
+class TutorParser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
+
+
 def digits(text: str) -> int | None:
     """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None)."""
     if text == "full":
