@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save_trace == dash and sys.stdout.isatty():
         raise UsageError("--save-trace -: a trace is binary HDF5; send it to a file or a pipe, not the terminal")
     to_stdout = dash in (args.markdown, args.save_trace)
-    console = Console(stderr=to_stdout)  # a file on standard output: the notes go to standard error
+    # markup off: a file name such as "[/x].md" is text; a file on standard output: the notes go to stderr
+    console = Console(stderr=to_stdout, markup=False)
     spec_path = resolve_example(args.example)
     spec = load_spec(spec_path)
     check_outputs({"--markdown": args.markdown, "--save-trace": args.save_trace},

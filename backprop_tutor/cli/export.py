@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.markdown import trace_to_markdown
 
-    console = Console(highlight=False, soft_wrap=True, stderr=args.markdown == "-")
+    console = Console(highlight=False, soft_wrap=True, markup=False, stderr=args.markdown == "-")
     check_outputs({"--markdown": args.markdown}, {"the trace": args.trace})
     with TraceFile(args.trace, args.group) as trace:
         if args.list:

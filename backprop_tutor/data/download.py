@@ -171,7 +171,7 @@ def download_file(
 def _open(url: str, timeout: float, progress: bool) -> Any:
     """The mirror's response (headers read); saying so first when progress is shown, as it may take `timeout` s."""
     if progress:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
+        Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
             f"connecting to {url} (waiting up to {timeout:g} s)…")
     try:
         return urllib.request.urlopen(url, timeout=timeout)
@@ -249,7 +249,7 @@ def download_dataset(
     bases = mirrors_for(name, mirrors)
     folder = Path(dest_dir).expanduser() if dest_dir is not None else default_destination(name)
     present = idx_files_in(folder) if folder.is_dir() else {}
-    say = Console(stderr=True, highlight=False, soft_wrap=True).print if progress else (lambda *_: None)
+    say = Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print if progress else (lambda *_: None)
     for role, stem in IDX_FILES.items():
         if role in present and idx_content_ok(present[role], role):
             continue

@@ -153,3 +153,16 @@ def test_escape_codes_quoted_in_an_error_are_shown_not_obeyed(tmp_path: Path, ca
     assert main(["example", str(spec), "--print"]) == 2
     err = capsys.readouterr().err
     assert "unknown field(s) \\x1b[2J" in err and "\x1b" not in err
+
+
+@pytest.mark.parametrize("command", [["example", "--markdown"], ["export", "TRACE", "--markdown"]])
+def test_file_names_that_look_like_markup_are_printed_as_they_are(tmp_path: Path, command: list[str], capsys,
+                                                                   monkeypatch):
+    # was: a rich MarkupError traceback for "[/x].md", and "[red]y.md" printed as "y.md"
+    monkeypatch.chdir(tmp_path)
+    assert main(["example", "--save-trace", "t.h5"]) == 0
+    for name in ("[/x].md", "[red]y.md"):
+        argv = [a.replace("TRACE", "t.h5") for a in command] + [name]
+        assert main(argv) == 0
+        assert name in capsys.readouterr().out.replace("\n", "")
+        assert (tmp_path / name).is_file()
