@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_outputs, check_sample, digits
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.trace.store import TraceFile
@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.markdown import trace_to_markdown
     from backprop_tutor.render.solution import solution_markdown
 
-    console = Console(highlight=False, soft_wrap=True, stderr="-" in (args.markdown, args.solution))
+    console = Console(highlight=False, soft_wrap=True, markup=False, stderr="-" in (args.markdown, args.solution))
+    check_outputs({"--markdown": args.markdown, "--solution": args.solution}, {"the trace": args.trace})
     with TraceFile(args.trace, args.group) as trace:
         if args.list:
             for name in trace.traces:

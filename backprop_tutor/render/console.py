@@ -13,13 +13,15 @@ from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_
 
 
 def rich_table(table: Table) -> RichTable:
-    out = RichTable(title=table.title[0].upper() + table.title[1:], title_justify="left", title_style="bold",
-                    caption_justify="left", caption="\n".join(c.text for c in table.notes if c.text) or None,
+    # every string as Text, never markup: a value such as "[nan, inf]" must print as itself
+    out = RichTable(title=Text(table.title[0].upper() + table.title[1:]), title_justify="left", title_style="bold",
+                    caption_justify="left",
+                    caption=Text("\n".join(c.text for c in table.notes if c.text)) if table.notes else None,
                     show_lines=True)
     for column in table.columns:
-        out.add_column(column, justify="left", overflow="fold")
+        out.add_column(Text(column), justify="left", overflow="fold")
     for row in table.rows:
-        out.add_row(*(c.text for c in row))
+        out.add_row(*(Text(c.text) for c in row))
     return out
 
 

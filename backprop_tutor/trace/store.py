@@ -14,9 +14,11 @@ Opening reads the header and the index only; an event's arrays are read when it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from dataclasses import asdict
+from collections.abc import Iterator
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,11 @@ import h5py
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.losses import LOSSES
+from backprop_tutor.engine.precision import EXACT_DIGITS, PRECISIONS
 from backprop_tutor.errors import TraceError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 from backprop_tutor.trace.events import (
     EVENT_TYPES,
     SCALARS,
@@ -42,7 +46,6 @@ FORMAT = "backprop_tutor.trace"
 VERSION = 1
 
 
-# --- writing ----------------------------------------------------------------------------------
 def _write_array(group: h5py.Group, name: str, arr: np.ndarray) -> None:
     if arr.dtype == object:  # exact mode: keep every digit, as text
         with mpmath.workdps(EXACT_DIGITS):
@@ -83,7 +86,7 @@ def write_trace(group: h5py.Group, trace: Trace) -> None:
 
 def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
     """Save to ``path`` atomically (a temporary file in the same folder, renamed when complete)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         write_trace(f, trace)
     return Path(path)
 
@@ -109,37 +112,32 @@ class TraceFile:
         self.path = Path(path)
         if not self.path.exists():
             raise TraceError(f"{self.path}: no such trace file")
+        self._file = _open_hdf5(self.path)
         try:
-            self._file = h5py.File(self.path, "r")
-        except OSError as err:
-            raise TraceError(f"{self.path}: not an HDF5 trace file ({err})") from None
-        names = list_traces(self._file)
-        if group is None:
-            if not names:
-                self._file.close()
-                raise TraceError(f"{self.path}: no backprop_tutor trace in this HDF5 file (save one with "
-                                 "`tutor example … --save-trace FILE.h5` or `tutor train --trace-batch K`)")
-            group = names[0]
-        if group not in names:
-            self._file.close()
-            raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: {', '.join(names) or 'none'}")
-        self.group_name = group
-        self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
-        self.traces = names
-        self._group = self._file[group]
-        try:
-            self.header = TraceHeader(**json.loads(self._group.attrs["header"]))
-            index = json.loads(self._group.attrs["index"])
-            self._index = [EventInfo(i, kind, int(layer)) for i, (kind, layer) in enumerate(index)]
-            unknown = sorted({info.kind for info in self._index} - set(EVENT_TYPES))
-            if unknown:
-                raise ValueError(f"unknown event kind(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}")
+            names = list_traces(self._file)
+            if group is None:
+                if not names:
+                    raise TraceError(f"{self.path}: no backprop_tutor trace in this HDF5 file (save one with "
+                                     "`tutor example … --save-trace FILE.h5` or `tutor train --trace-batch K`)")
+                group = names[0]
+            if group not in names:
+                raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: "
+                                 f"{', '.join(names) or 'none'}")
+            self.group_name = group
+            self.traces = names
+            self._group = self._file[group]
+            where = self.path if group == "/" else f"{self.path} (trace {group})"
+            self.header = _read_header(self._group, where)
+            self._index = _read_index(self._group, where, self.header)
+            for info in self._index:
+                _check_event(self._event_group(info), info, self.header, where)
+            self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
             self._first: dict[tuple[str, int], int] = {}
             for info in reversed(self._index):
                 self._first[(info.kind, info.layer)] = info.index
-        except (KeyError, TypeError, ValueError) as err:
+        except BaseException:
             self._file.close()
-            raise TraceError(f"{self.path}: damaged trace header or index ({err})") from None
+            raise
 
     # the Trace interface
     def __len__(self) -> int:
@@ -148,9 +146,19 @@ class TraceFile:
     def __getitem__(self, i: int) -> Event:
         info = self.info(i)
         g = self._event_group(info)
-        kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
-        kwargs.update({name: float(g.attrs[name]) for name in SCALARS if name in g.attrs})
+        with self._reading(info):
+            kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
+            kwargs.update({name: float(g.attrs[name]) for name in SCALARS if name in g.attrs})
         return info.cls(layer=info.layer, **kwargs)
+
+    @contextlib.contextmanager
+    def _reading(self, info: EventInfo) -> Iterator[None]:
+        """Data that passed the checks on open but cannot be read (a damaged chunk) is a TraceError too."""
+        try:
+            yield
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            raise TraceError(f"{self.path}: damaged trace: event {info.index} ({info.label}) cannot be read "
+                             f"({describe_hdf5_error(err)})") from None
 
     def _event_group(self, info: EventInfo) -> h5py.Group:
         try:
@@ -185,7 +193,8 @@ class TraceFile:
         ds = self._datasets[key]
         if ds is None:
             return None
-        return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
+        with self._reading(info):
+            return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
 
     def scalar(self, i: int, field: Field) -> float:
         """η or μ of update event ``i``: one attribute, no arrays (0 if the file did not record it)."""
@@ -204,6 +213,136 @@ class TraceFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- checking, on open: the header against the arrays' shapes (metadata only, no array is read) ------
+def _open_hdf5(path: Path) -> h5py.File:
+    if path.is_dir():
+        raise TraceError(f"{path}: is a folder, not a trace file")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        reason = describe_hdf5_error(err)
+        if "lock" in reason.lower() or "temporarily unavailable" in reason.lower():
+            raise TraceError(f"{path}: another program is writing this file (e.g. a running `tutor train`); "
+                             "open it when that has finished") from None
+        if not h5py.is_hdf5(path):
+            raise TraceError(f"{path}: not an HDF5 trace file (its first bytes are not an HDF5 signature)") from None
+        raise TraceError(f"{path}: the HDF5 file cannot be read ({reason}); it may be truncated or damaged") from None
+
+
+def _read_header(group: h5py.Group, where: object) -> TraceHeader:
+    version = group.attrs.get("version")
+    if not isinstance(version, int | np.integer) or version < 1:
+        raise TraceError(f"{where}: damaged trace: no valid format version in its attributes")
+    if version > VERSION:
+        raise TraceError(f"{where}: written by a newer backprop_tutor (trace format version {version}; this one "
+                         f"reads version {VERSION}): upgrade backprop_tutor to open it")
+    if "header" not in group.attrs:
+        raise TraceError(f"{where}: damaged trace: no header attribute")
+    try:
+        raw = json.loads(group.attrs["header"])
+    except (TypeError, ValueError) as err:
+        raise TraceError(f"{where}: damaged trace header: not JSON ({err})") from None
+    if not isinstance(raw, dict):
+        raise TraceError(f"{where}: damaged trace header (not a table of fields)")
+    known = {f.name for f in fields(TraceHeader)}
+    if set(raw) - known:
+        raise TraceError(f"{where}: the header has field(s) {', '.join(sorted(set(raw) - known))} that this "
+                         "backprop_tutor does not know: written by a newer backprop_tutor; upgrade to open it")
+    try:
+        header = TraceHeader(**raw)
+    except TypeError as err:
+        raise TraceError(f"{where}: damaged trace header ({err})") from None
+    problem = _header_problem(header)
+    if problem:
+        raise TraceError(f"{where}: damaged trace header: {problem}")
+    header.title = "".join(c if c.isprintable() else " " for c in str(header.title))  # no terminal escapes
+    return header
+
+
+def _header_problem(h: TraceHeader) -> str | None:
+    def whole(v: object, least: int) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= least
+
+    if not isinstance(h.sizes, list) or len(h.sizes) < 2 or not all(whole(n, 1) for n in h.sizes):
+        return f"sizes = {h.sizes!r} (expected [n_0, …, n_L], whole numbers ≥ 1)"
+    if not isinstance(h.activations, list) or len(h.activations) != len(h.sizes) - 1:
+        return f"{len(h.sizes) - 1} layers but activations = {h.activations!r}"
+    if not whole(h.batch_size, 1):
+        return f"batch_size = {h.batch_size!r} (expected a whole number ≥ 1)"
+    if h.precision not in PRECISIONS:
+        return f"precision = {h.precision!r} (expected one of {', '.join(PRECISIONS)})"
+    known = [isinstance(name, str) and name in table for name, table in
+             ((h.loss, LOSSES), *((a, ACTIVATIONS) for a in h.activations))]
+    if not all(known):
+        return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
+                f"activations: {', '.join(ACTIVATIONS)})")
+    numbers = {"learning_rate": h.learning_rate, "momentum": h.momentum, "l2": h.l2}
+    wrong = [f"{k} = {v!r}" for k, v in numbers.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
+        return ", ".join(wrong) or "title must be text and config a table"
+    return None
+
+
+def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[EventInfo]:
+    try:
+        raw = json.loads(group.attrs["index"]) if "index" in group.attrs else None
+        index = [EventInfo(i, str(kind), int(layer)) for i, (kind, layer) in enumerate(raw)]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TraceError(f"{where}: damaged trace: the index attribute is missing or not a JSON list of "
+                         "[kind, layer] pairs") from None
+    unknown = sorted({info.kind for info in index} - set(EVENT_TYPES))
+    if unknown:
+        raise TraceError(f"{where}: the trace has event kind(s) {', '.join(unknown)} that this backprop_tutor does "
+                         f"not know (known: {', '.join(EVENT_TYPES)}): written by a newer backprop_tutor?")
+    bad = next((info for info in index if not 0 <= info.layer <= header.L), None)
+    if bad is not None:
+        raise TraceError(f"{where}: damaged trace index: event {bad.index} ({bad.kind}) is for layer {bad.layer}, "
+                         f"but the network has layers 1 to {header.L}")
+    return index
+
+
+def _expected_shapes(cls: type[Event], layer: int, header: TraceHeader) -> dict[str, tuple[int, ...]]:
+    """The shape of each array of an event of class ``cls`` at ``layer``, from the header's sizes and batch."""
+    B, n = header.batch_size, header.sizes
+    units, below = n[layer], n[layer - 1] if layer >= 1 else 0
+    per_sample = {"x": (B, n[0]), "y": (B, n[-1]), "C": (B,), "jacobian": (B, units, units)}
+    per_layer = {"dW": (units, below), "W_before": (units, below), "W_after": (units, below), "v_W": (units, below),
+                 "db": (units,), "b_before": (units,), "b_after": (units,), "v_b": (units,)}
+    return {name: per_sample.get(name) or per_layer.get(name) or (B, units) for name in cls.array_names()}
+
+
+def _optional(cls: type[Event], name: str) -> bool:
+    field = next(f for f in fields(cls) if f.name == name)
+    return "None" in str(field.type)
+
+
+def _check_event(g: h5py.Group, info: EventInfo, header: TraceHeader, where: object) -> None:
+    """Each array of the event is present (unless optional), numeric (or exact text) and shaped as the header says."""
+    what = f"{where}: damaged trace: event {info.index} ({info.label})"
+    for name, shape in _expected_shapes(info.cls, info.layer, header).items():
+        ds = g.get(name)
+        if ds is None:
+            if _optional(info.cls, name):
+                continue
+            raise TraceError(f"{what} has no {name} array")
+        if not isinstance(ds, h5py.Dataset):
+            raise TraceError(f"{what}: {name} is a group, not an array")
+        exact = bool(ds.attrs.get("exact", False))
+        if not (exact and h5py.check_string_dtype(ds.dtype)) and ds.dtype.kind not in "fiu":
+            held = "text" if h5py.check_string_dtype(ds.dtype) else f"{ds.dtype} values"
+            raise TraceError(f"{what}: {name} holds {held}, not numbers")
+        if ds.shape != shape:
+            raise TraceError(f"{what}: {name} is {_shape(ds.shape)} but the header (sizes "
+                             f"{'-'.join(map(str, header.sizes))}, batch of {header.batch_size}) says {_shape(shape)}")
+    for name in SCALARS:
+        if name in g.attrs and not isinstance(g.attrs[name], int | float | np.number):
+            raise TraceError(f"{what}: {name} = {g.attrs[name]!r} is not a number")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "a scalar"
 
 
 def list_traces(f: h5py.Group) -> list[str]:
