@@ -353,6 +353,6 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
         config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
     )
     recorder = Recorder(header)
-    network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
+    network.train_step(x, y, spec.learning_rate, recorder,  # as written: update() makes it the work type
                        momentum=float(spec.momentum), l2=float(spec.l2))
     return recorder.trace

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector
+from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector, precision_label
 from backprop_tutor.trace.events import Delta as DeltaEvent
 from backprop_tutor.trace.events import Event, Forward, Input, Loss, OutputDelta, TraceHeader, Update
 
@@ -46,7 +46,7 @@ class Worksheet:
 def network_summary(header: TraceHeader) -> str:
     acts = ", ".join(header.activations)
     return (f"{'-'.join(map(str, header.sizes))} network ({acts}), {header.loss} loss, "
-            f"η = {fmt(header.learning_rate, None)}, precision {header.precision}")
+            f"η = {fmt(header.learning_rate, None)}, precision {precision_label(header)}")
 
 
 def build_worksheet(trace: TraceLike, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,

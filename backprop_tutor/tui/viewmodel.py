@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector
+from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector, precision_label
 from backprop_tutor.tui.source import PER_SAMPLE_KINDS, TraceSource
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -231,7 +231,7 @@ class StepModel:
         view = StepView(
             step=step, count=len(self.source), kind=info.kind, layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
-            precision=self.header.precision, title=self.header.title,
+            precision=precision_label(self.header), title=self.header.title,
             equations=tuple(self.equations(step, sample, digits)),
             tables=self.tables(step, sample, digits),
             columns=self.columns(step, sample, digits, selected),
