@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 from mpmath import iv
+from reference_mlp import reference_step
 
 from backprop_tutor.cli import main
 from backprop_tutor.engine.certain import WORK_DIGITS, Certain, working_precision
@@ -20,7 +21,6 @@ from backprop_tutor.render.format import fmt
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace.store import load_trace, save_trace
-from tests.engine.reference_mlp import reference_step
 
 REFERENCE_DIGITS = 2 * WORK_DIGITS
 
