@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from backprop_tutor.cli._args import digits
 from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\
 examples:
@@ -176,58 +176,6 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     x, y = ops.asarray(np.asarray(data.x_train[:batch], np.float64)), ops.asarray(np.asarray(data.y_train[:batch]))
     sizes = "-".join(str(n) for n in [params[0][0].shape[1], *(W.shape[0] for W, _ in params)])
     return Problem(network, x, y, l2, f"run {folder} ({sizes}, trained on {data_name}; its first {batch} images)")
-
-
-# --- showing it ---------------------------------------------------------------------------------------
-def check_table(check: Any, digits: int | None) -> Table:
-    """One row per parameter: g, d, relative error (and agreeing digits in exact mode), verdict."""
-    from backprop_tutor.render.format import fmt
-
-    exact = check.precision == "exact"
-    table = Table(title_justify="left")
-    for name, justify in (("θ", "left"), ("backprop ∂C/∂θ", "right"), ("difference", "right"),
-                          ("rel. error", "right")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    if exact:
-        table.add_column("digits agree", justify="right")
-    table.add_column("verdict")
-    for c in check.comparisons:
-        style = "yellow" if c.kink else "" if c.agrees else "bold red"
-        cells = [c.parameter.label, fmt(c.backprop, digits), fmt(c.difference, digits), f"{c.error:.1e}"]
-        table.add_row(*cells, *([str(c.agreeing_digits)] if exact else []), Text(c.verdict, style=style))
-    return table
-
-
-def summary_lines(check: Any, seed: int) -> list[str]:
-    """How many agree, the worst error, and what each way of getting the gradient cost."""
-    n = len(check.comparisons)
-    sampled = (f" (a random sample of {n} of {check.parameter_count:,}, seed {seed})"
-               if n < check.parameter_count else "")
-    lines = [f"{n} parameters{sampled}: {len(check.agreements)} agree, {len(check.disagreements)} disagree, "
-             f"{len(check.kinks)} at a ReLU kink (not a failure)"]
-    worst = check.worst
-    if worst is not None:
-        line = f"worst relative error away from kinks: {worst.error:.1e} ({worst.parameter.label})"
-        if check.fewest_digits is not None:
-            line += f"; fewest agreeing digits: {check.fewest_digits}"
-        lines.append(line + f"; agreement means below {check.tolerance:.0e}")
-    back, diff = check.backprop_seconds, check.difference_seconds
-    ratio = f", {diff / back:.0f}× as long" if back > 0 else ""
-    lines.append(f"backprop: 1 forward + 1 backward pass gave all {check.parameter_count:,} gradients in "
-                 f"{_ms(back)}; finite differences: {check.forward_passes} forward passes (2 per parameter) "
-                 f"for {n} of them in {_ms(diff)}{ratio}")
-    return lines
-
-
-def h_text(h: Decimal) -> str:
-    """1e-6 rather than 0.000001."""
-    mantissa, _, exponent = f"{h:e}".partition("e")
-    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-    return f"{mantissa}e{int(exponent)}" if int(exponent) else mantissa
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
 # --- `tutor train --gradcheck` ---------------------------------------------------------------------

@@ -85,12 +85,17 @@ class GradCheck:
     tolerance: float
     batch_size: int
     parameter_count: int
+    #: entries of W(l) and b(l) per layer l = 1..L
+    layer_sizes: list[int]
     backprop_seconds: float
     difference_seconds: float
     forward_passes: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.forward_passes = 2 * len(self.comparisons)
+
+    def layer_size(self, l: int) -> int:
+        return self.layer_sizes[l - 1]
 
     @property
     def kinks(self) -> list[Comparison]:
@@ -152,6 +157,44 @@ def sample_parameters(network: Network, n: int | None, seed: int = 0, layer: int
     return params
 
 
+# --- a recorded step, checked again -------------------------------------------------------------------
+@dataclass
+class RecordedStep:
+    """The network and minibatch of a traced SGD step, rebuilt from its trace: W(l), b(l) as they were
+    before the update (the Update events' "before"), x and y (the Input event), λ."""
+
+    network: Network
+    x: np.ndarray
+    y: np.ndarray
+    l2: float
+
+
+def step_from_trace(trace: Any) -> RecordedStep:
+    """Rebuild what a trace's step computed with (a `Trace` or a `TraceFile`). Exact traces stay exact;
+    float32 and float64 ones are checked in float64 (float32's rounding would swamp any difference)."""
+    from backprop_tutor.engine.activations import activation
+    from backprop_tutor.engine.losses import loss
+    from backprop_tutor.engine.network import Layer
+    from backprop_tutor.engine.precision import ops_for
+
+    header = trace.header
+    ops = ops_for("exact" if header.precision == "exact" else "float64")
+    events = {}
+    for i in range(len(trace)):
+        info = trace.info(i) if hasattr(trace, "info") else trace[i]  # a TraceFile's index reads no arrays
+        if info.kind in ("input", "update"):
+            events[(info.kind, info.layer)] = trace[i]
+    missing = [f"W({l}), b({l})" for l in range(1, header.L + 1) if ("update", l) not in events]
+    if ("input", 0) not in events or missing:
+        raise ValueError(f"the trace lacks {', '.join(missing) or 'the input x, y'}: it cannot be checked again")
+    layers = [Layer(ops.asarray(events[("update", l)].W_before), ops.asarray(events[("update", l)].b_before),
+                    activation(name)) for l, name in enumerate(header.activations, start=1)]
+    network = Network(layers, loss(header.loss), ops, float(header.config.get("relu_prime_at_zero", 0.0)))
+    x, y = (ops.asarray(np.asarray(a) if ops.exact else np.asarray(a, dtype=np.float64))
+            for a in (events[("input", 0)].x, events[("input", 0)].y))
+    return RecordedStep(network, x, y, float(header.l2))
+
+
 # --- the check ------------------------------------------------------------------------------------
 def total_cost(network: Network, x: np.ndarray, y: np.ndarray, l2: float = 0.0) -> Any:
     """C(θ) = mean over the minibatch of the loss, + (λ/2) Σ_l ‖W(l)‖² with L2 (what ∇W(l) differentiates)."""
@@ -207,7 +250,8 @@ def check_gradients(network: Network, x: np.ndarray, y: np.ndarray, parameters: 
     difference_seconds = time.perf_counter() - started
     comparisons = [_compare(p, grads[(p.layer, p.kind)][p.index], d, kink, scale, tolerance, ops.exact)
                    for p, (d, kink) in zip(parameters, differences, strict=True)]
-    return GradCheck(comparisons, h, ops.name, tolerance, B, parameter_count(network), backprop_seconds,
+    layer_sizes = [layer.W.size + layer.b.size for layer in network.layers]
+    return GradCheck(comparisons, h, ops.name, tolerance, B, sum(layer_sizes), layer_sizes, backprop_seconds,
                      difference_seconds)
 
 

@@ -23,7 +23,7 @@ def test_a_trained_fashion_mnist_run_passes_the_gradient_check(fashion_dir: Path
     out = capsys.readouterr().out.replace("\n", " ")
     assert code == 0, out
     assert f"run {run} (784-24-12-10, trained on {fashion_dir}; its first 4 images)" in out
-    assert re.search(r"60 parameters \(a random sample of 60 of 19,?\d+, seed 1\)", out)
+    assert re.search(r"60 parameters \(a random sample of 60 of the 19,\d+ of the network, seed 1\)", out)
     agree, disagree, kinks = map(int, re.search(r"(\d+) agree, (\d+) disagree, (\d+) at a ReLU kink", out).groups())
     assert disagree == 0 and agree + kinks == 60 and agree >= 50
     assert float(re.search(r"worst relative error away from kinks: (\S+)", out).group(1)) < 1e-6

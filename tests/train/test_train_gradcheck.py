@@ -18,7 +18,8 @@ ARGS = ["--hidden", "16", "--batch-size", "50", "--validation", "100", "--epochs
 def test_the_check_runs_before_training_and_passes(tiny_npz: Path, tmp_path: Path, capsys):
     assert main(["train", "--data", str(tiny_npz), *ARGS, "--gradcheck", "--out", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out.replace("\n", " ")
-    assert "gradient check: 30 parameters (a random sample of 30 of 12,730, seed 0): 30 agree, 0 disagree" in out
+    assert ("gradient check: 30 parameters (a random sample of 30 of the 12,730 of the network, seed 0): "
+            "30 agree, 0 disagree") in out
     assert out.index("gradient check") < out.index("done: training accuracy")
 
 
