@@ -14,7 +14,8 @@ GRADIENT_3 = 8  # input, s/a ×3, C, δ(3), δ(2), δ(1), then ∇W(3): the 9th 
 
 
 def status(app: TutorApp) -> str:
-    return str(app.query_one("#status", Static).content)
+    """The status line: the first row of the screen."""
+    return screen_text(app).splitlines()[0]
 
 
 @pilot_test
