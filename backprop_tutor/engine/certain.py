@@ -51,7 +51,7 @@ def working_precision() -> Iterator[None]:
 
 def raw_mpf(raw: tuple) -> mpmath.mpf:
     """An mpf holding exactly the raw (sign, man, exp, bc) value, unrounded (an interval's end)."""
-    v = mpmath.mpf.__new__(mpmath.mpf)
+    v = object.__new__(mpmath.mpf)  # as mpmath itself makes its numbers, without converting anything
     v._mpf_ = raw
     return v
 
@@ -107,7 +107,7 @@ class Certain(mpmath.mpf):
     def of(cls, x: Any) -> Certain:
         """The Certain value of an interval (an ``iv.mpf``)."""
         lo, hi = bounds(x)
-        v = mpmath.mpf.__new__(cls)
+        v = object.__new__(cls)
         v._mpf_ = mpmath.fadd(lo, hi, prec=WORK_BITS + 10)._mpf_ if lo != hi else lo._mpf_
         if lo != hi:
             v._mpf_ = mpmath.ldexp(raw_mpf(v._mpf_), -1)._mpf_
