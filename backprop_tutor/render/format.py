@@ -14,7 +14,7 @@ import numpy as np
 from mpmath import iv
 from mpmath.libmp import to_digits_exp
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain, order_of_magnitude
+from backprop_tutor.engine.certain import EXACT_DIGITS, Certain, interval, order_of_magnitude, working_precision
 
 DEFAULT_DIGITS = 3
 
@@ -125,9 +125,33 @@ def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | No
 
 
 def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, str, str, str]:
-    """(shape, min, max, mean) as text: how an array too big to write out is described (in float64)."""
-    arr = np.asarray(values, dtype=np.float64)
-    return ("×".join(map(str, arr.shape)), fmt(arr.min(), digits), fmt(arr.max(), digits), fmt(arr.mean(), digits))
+    """(shape, min, max, mean) as text: how an array too big to write out is described (in float64;
+    exact values stay exact, so only certain digits are shown)."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        arr = np.asarray(arr, dtype=np.float64)
+        return ("×".join(map(str, arr.shape)), fmt(arr.min(), digits), fmt(arr.max(), digits),
+                fmt(arr.mean(), digits))
+    flat = arr.ravel().tolist()
+    return ("×".join(map(str, arr.shape)), fmt(min(flat), digits), fmt(max(flat), digits),
+            fmt(array_mean(arr), digits))
+
+
+def array_mean(values: Any) -> Any:
+    """The mean of an array: float64, or for exact values a `Certain` (its digits stay certain)."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        return float(np.asarray(arr, dtype=np.float64).mean())
+    return sum(arr.ravel().tolist()) / arr.size
+
+
+def vector_norm(values: Any) -> Any:
+    """‖v‖ (all entries): float64, or for exact values a `Certain`, computed on their intervals."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        return float(np.linalg.norm(np.asarray(arr, dtype=np.float64)))
+    with working_precision():
+        return Certain.of(iv.sqrt(interval(sum(v * v for v in arr.ravel().tolist()))))
 
 
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:

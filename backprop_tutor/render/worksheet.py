@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector, precision_label
+from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector, precision_label, vector_norm
 from backprop_tutor.trace.events import Delta as DeltaEvent
 from backprop_tutor.trace.events import Event, Forward, Input, Loss, OutputDelta, TraceHeader, Update
 
@@ -126,8 +126,8 @@ def _update_table(e: Update, digits: int | None, full: bool, B: int, l2: float) 
         return Table(title, columns, rows, notes=[rule])
     rows = []
     for name, before, after in ((f"W({l})", e.W_before, e.W_after), (f"b({l})", e.b_before, e.b_after)):
-        change = np.asarray(after, dtype=np.float64) - np.asarray(before, dtype=np.float64)
-        rows.append([name, *fmt_summary(after, digits), fmt(np.linalg.norm(change), digits)])
+        change = np.asarray(after) - np.asarray(before)
+        rows.append([name, *fmt_summary(after, digits), fmt(vector_norm(change), digits)])
     return Table(title, ["", "shape", "min", "max", "mean", "‖update‖"], rows,
                  notes=[rule, "summarised: `--full` shows every value"])
 

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_summary, fmt_vector, precision_label
+from backprop_tutor.render.format import (
+    array_mean,
+    fmt,
+    fmt_matrix,
+    fmt_summary,
+    fmt_vector,
+    precision_label,
+    vector_norm,
+)
 from backprop_tutor.tui.source import PER_SAMPLE_KINDS, TraceSource
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -72,8 +80,8 @@ def matrix_lines(values: np.ndarray, digits: int | None) -> list[str]:
     return [shape, f"min {low}", f"max {high}", f"mean {mean}"]
 
 
-def norm(values: np.ndarray) -> float:
-    return float(np.linalg.norm(np.asarray(values, dtype=np.float64)))
+def norm(values: np.ndarray) -> object:
+    return vector_norm(values)  # exact values: an exact norm, shown with its certain digits only
 
 
 def square_side(n: int) -> int | None:
@@ -303,7 +311,7 @@ class StepModel:
         eqs = [Equation(symbolic, subst, fmt(np.asarray(C).item(), d))]
         if self.source.samples > 1:
             all_C = self.source.array(step, "C")
-            mean = np.asarray(all_C, dtype=np.float64).mean()
+            mean = array_mean(all_C)
             eqs.append(Equation(f"minibatch C = mean over {self.source.samples} samples", None, fmt(mean, d)))
         return eqs
 
@@ -367,7 +375,7 @@ class StepModel:
         eta = fmt(self.source.eta_of(step), d)
         W_sub = f"{matrix_text(W0, d)} − {eta}·{matrix_text(dW, d)}" if dW is not None else None
         b_sub = f"{vector_text(b0, d)} − {eta}·{vector_text(db, d)}" if db is not None else None
-        change = norm(np.asarray(W1, dtype=np.float64) - np.asarray(W0, dtype=np.float64))
+        change = norm(np.asarray(W1) - np.asarray(W0))
         momentum = self.source.header.momentum
         if momentum:
             vW, vb = self.source.array(step, "v_W"), self.source.array(step, "v_b")

@@ -222,3 +222,28 @@ def test_huge_and_tiny_weights_print_save_and_export(tmp_path: Path, capsys, w: 
     assert "Backpropagation" in out and "| l | δ(l) |" in md.read_text()
     if w == "1e4":  # δ(3)₂ = a₂ ≈ e^(−60060) is tiny but certain; δ(2)₁ = 1e4·δ(3)₁ + … ≈ 9998
         assert "6.9043437994571643442434277993235611384791377192081e-26085" in md.read_text()
+
+
+def test_derived_values_on_screen_stay_certain_the_norm_and_the_minibatch_mean(tmp_path: Path):
+    """‖ΔW(l)‖ (the UI's update note) and the minibatch mean of C are computed on the intervals too."""
+    from backprop_tutor.render.format import array_mean, vector_norm
+
+    spec = cancelling_spec(5)
+    spec["data"]["x"] = spec["data"]["x"] * 2 if len(spec["data"]["x"]) == 1 else spec["data"]["x"]
+    spec["data"]["y"] = spec["data"]["y"] * 2 if len(spec["data"]["y"]) == 1 else spec["data"]["y"]
+    path = tmp_path / "two.toml"
+    path.write_text(to_toml(spec))
+    trace = run_spec(load_spec(path), "exact")
+    reference = reference_step(spec, REFERENCE_DIGITS)
+    with mpmath.workdps(REFERENCE_DIGITS):
+        C = reference[("loss", 3, "C")]
+        ref_mean = sum(C.tolist()) / len(C)
+        W0 = [[mpmath.mpf(str(v)) for v in row] for row in spec["layer"][2]["W"]]
+        W1 = reference[("update", 3, "W_after")]
+        ref_norm = mpmath.sqrt(sum((W1[i, j] - W0[i][j]) ** 2 for i in range(len(W0)) for j in range(len(W0[0]))))
+    loss = next(e for e in trace if e.kind == "loss")
+    update = next(e for e in trace if e.kind == "update" and e.layer == 3)
+    for value, ref in ((array_mean(loss.C), ref_mean), (vector_norm(update.W_after - update.W_before), ref_norm)):
+        assert isinstance(value, Certain)
+        for digits in (None, 3):
+            assert shown_is_true(fmt(value, digits), value, digits, ref), (fmt(value, digits), mpmath.nstr(ref, 60))
