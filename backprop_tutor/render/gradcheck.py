@@ -19,7 +19,7 @@ def check_table(check: GradCheck, digits: int | None) -> Table:
     table = Table(title_justify="left")
     for name, justify in (("θ", "left"), ("backprop ∂C/∂θ", "right"), ("difference", "right"),
                           ("rel. error", "right")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=name == "θ")  # type: ignore[arg-type]
     if exact:
         table.add_column("digits agree", justify="right")
     table.add_column("verdict")
@@ -46,11 +46,15 @@ def summary_lines(check: GradCheck, seed: int, layer: int | None = None) -> list
         if check.fewest_digits is not None:
             line += f"; fewest agreeing digits: {check.fewest_digits}"
         lines.append(line + f"; agreement means below {check.tolerance:.0e}")
-    back, diff = check.backprop_seconds, check.difference_seconds
-    ratio = f", {diff / back:.0f}× as long" if back > 0 else ""
-    lines.append(f"backprop: 1 forward + 1 backward pass gave all {check.parameter_count:,} gradients in "
-                 f"{_ms(back)}; finite differences: {check.forward_passes} forward passes (2 per parameter) "
-                 f"for {n} of them in {_ms(diff)}{ratio}")
+    back, diff, total = check.backprop_seconds, check.difference_seconds, check.parameter_count
+    line = (f"backprop: 1 forward + 1 backward pass gave all {total:,} gradients in {_ms(back)}; finite "
+            f"differences: {check.forward_passes:,} forward passes (2 per parameter) for {n:,} of them in {_ms(diff)}")
+    every = diff * total / n if n else 0.0  # the differences for every parameter, at the same pace
+    if n < total:
+        line += f"; for all {total:,} it would be {2 * total:,} passes, about {_ms(every)}"
+    if back > 0 and n:
+        line += f" ({every / back:,.0f}× backprop)"
+    lines.append(line)
     return lines
 
 
@@ -62,4 +66,4 @@ def h_text(h: Decimal) -> str:
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.1f} s"
