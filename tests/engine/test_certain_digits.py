@@ -247,3 +247,23 @@ def test_derived_values_on_screen_stay_certain_the_norm_and_the_minibatch_mean(t
         assert isinstance(value, Certain)
         for digits in (None, 3):
             assert shown_is_true(fmt(value, digits), value, digits, ref), (fmt(value, digits), mpmath.nstr(ref, 60))
+
+
+def test_a_trace_saved_before_bounds_were_stored_claims_15_digits(tmp_path: Path):
+    """Old exact traces hold 55-digit strings without bounds: they are read, and show at most 15 digits."""
+    import h5py
+
+    path = save_trace(run_spec(load_spec(resolve_example("hand-backprop")), "exact"), tmp_path / "old.h5")
+    with h5py.File(path, "r+") as f:
+        for event in f["events"].values():
+            for name, ds in list(event.items()):
+                if ds.attrs.get("bounds"):  # rewrite it as the old writer did: one decimal, no bounds
+                    shape = ds.shape
+                    values = [t.decode() if isinstance(t, bytes) else t for t in np.asarray(ds[()]).ravel()]
+                    lows = [t.strip("[]").split(",")[0] for t in values]
+                    del event[name]
+                    event.create_dataset(name, data=np.array(lows, dtype=object).reshape(shape),
+                                         dtype=h5py.string_dtype()).attrs["exact"] = True
+    delta = next(e for e in load_trace(path) if e.kind == "output_delta").delta[0]
+    shown = fmt(delta[1], None)
+    assert shown.startswith("1.97925979600678") and len(shown.split("e")[0].replace(".", "")) <= 15
