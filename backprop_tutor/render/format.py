@@ -151,7 +151,8 @@ def vector_norm(values: Any) -> Any:
     if arr.dtype != object:
         return float(np.linalg.norm(np.asarray(arr, dtype=np.float64)))
     with working_precision():
-        return Certain.of(iv.sqrt(interval(sum(v * v for v in arr.ravel().tolist()))))
+        # |v|·|v|, not v·v: an interval around 0 times itself would reach below 0
+        return Certain.of(iv.sqrt(interval(sum(abs(v) * abs(v) for v in arr.ravel().tolist()))))
 
 
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:

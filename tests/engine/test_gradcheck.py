@@ -102,3 +102,18 @@ def test_h_must_be_positive_and_the_network_is_left_as_it_was():
     check_gradients(net, x, y, all_parameters(net))
     assert all(np.array_equal(a, layer.W) for a, layer in zip(before, net.layers, strict=True))
     assert ops_for("float64").name == "float64"
+
+
+@pytest.mark.parametrize("precision", ["float64", "exact"])
+def test_a_relu_exactly_at_its_kink_flags_only_the_parameters_that_move_it(tmp_path: Path, precision: str):
+    # s(1)₂ = 0.1·1 + 0.2·(−1) + 0.3·1 − 0.2 = 0 exactly; in float64 a rounding error away, in exact mode an
+    # interval around 0 whose sign is unknown. Only W(1)'s second row and b(1)₂ move it.
+    hand = (resolve_example("hand-backprop").read_text()
+            .replace("[3, 4, -2]]", "[0.1, 0.2, 0.3]]").replace("b = [1, -2]", "b = [1, -0.2]"))
+    (tmp_path / "zero.toml").write_text(hand)
+    spec = load_spec(tmp_path / "zero.toml")
+    net = build_network(spec, precision)
+    x, y = spec_data(spec, precision)
+    check = check_gradients(net, x, y, all_parameters(net))
+    assert {c.parameter.label for c in check.kinks} == {"W(1)[2,1]", "W(1)[2,2]", "W(1)[2,3]", "b(1)[2]"}
+    assert check.passed and len(check.agreements) == 19
