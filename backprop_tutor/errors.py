@@ -19,3 +19,7 @@ class DataError(TutorError):
 
 class UsageError(TutorError):
     """Command-line arguments that do not fit together."""
+
+
+class GradCheckFailed(TutorError):
+    """Backprop's gradient and finite differences disagree (`tutor train --gradcheck` stops on it)."""

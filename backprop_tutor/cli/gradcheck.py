@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from backprop_tutor.cli._args import digits
-from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.errors import GradCheckFailed, UsageError
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\
@@ -40,10 +40,6 @@ RUN_SAMPLE = 50
 CHECK_ALL_UP_TO = 500
 #: Images of a run's training set used when --batch is not given.
 RUN_BATCH = 10
-
-
-class GradCheckFailed(TutorError):
-    """Backprop and finite differences disagree (`tutor train --gradcheck` stops on it)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
