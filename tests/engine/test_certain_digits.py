@@ -267,3 +267,27 @@ def test_a_trace_saved_before_bounds_were_stored_claims_15_digits(tmp_path: Path
     delta = next(e for e in load_trace(path) if e.kind == "output_delta").delta[0]
     shown = fmt(delta[1], None)
     assert shown.startswith("1.97925979600678") and len(shown.split("e")[0].replace(".", "")) <= 15
+
+
+def test_rounding_to_n_digits_matches_decimal_arithmetic_even_at_half_way_points():
+    """round_digits against Python's Decimal on the exact binary value, many at (or 1e-60 off) a tie."""
+    from fractions import Fraction
+
+    from backprop_tutor.engine.certain import round_digits
+
+    rng = random.Random(1)
+    exact_ctx = Context(prec=2000, Emin=MIN_EMIN, Emax=MAX_EMAX)
+    for i in range(800):
+        n = rng.randint(1, 50)
+        e = rng.randint(-300, 300)
+        with mpmath.workprec(336):
+            if i % 2:
+                x = mpmath.mpf(rng.random()) * mpmath.mpf(10) ** e
+            else:  # d…d5 × 10^e: half-way at digit n, or just beside it
+                x = (mpmath.mpf(f"{rng.randint(10 ** (n - 1), 10 ** n - 1)}5e{e}")
+                     + mpmath.mpf(10) ** (e - 60) * rng.choice([-1, 0, 1]))
+        _sign, man, exp, _bc = x._mpf_
+        value = Fraction(man) * Fraction(2) ** exp
+        want = rounding_to(n).plus(exact_ctx.divide(Decimal(value.numerator), Decimal(value.denominator)))
+        sign, digits, exponent = round_digits(x, n)
+        assert Decimal(f"{sign}{digits[0]}.{digits[1:]}e{exponent}") == want, (mpmath.nstr(x, 70), n)
