@@ -29,7 +29,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain, bounds, certain_array
+from backprop_tutor.engine.certain import EXACT_DIGITS, bounds, certain_array
 from backprop_tutor.engine.network import Network
 
 #: Default h: float64's usual step, and exact mode's tiny one (truncation ~h² = 1e-50).
@@ -257,7 +257,8 @@ def check_gradients(network: Network, x: np.ndarray, y: np.ndarray, parameters: 
     keep = certain_array if ops.exact else np.copy
     grads = {(l, "W"): keep(ws.dW[l]) for l in range(1, network.L + 1)}
     grads.update({(l, "b"): keep(ws.db[l]) for l in range(1, network.L + 1)})
-    scale = max(float(np.max(np.abs(np.asarray(g, dtype=np.float64)), initial=0.0)) for g in grads.values())
+    # the gradient's largest entry (exact: a Certain, which cannot overflow as a float would)
+    scale = max((abs(v) for g in grads.values() for v in g.ravel().tolist()), default=0.0)
     base = relu_state(network, B)
     started = time.perf_counter()
     differences = [_difference(network, x, y, p, ops.scalar(h), l2, base) for p in parameters]
@@ -292,19 +293,23 @@ def _difference(network: Network, x: np.ndarray, y: np.ndarray, p: Parameter, h:
         return (costs[0] - costs[1]) / (h + h), kink
 
 
-def _compare(p: Parameter, g: Any, d: Any, kink: bool, scale: float, tolerance: float, exact: bool) -> Comparison:
+def _compare(p: Parameter, g: Any, d: Any, kink: bool, scale: Any, tolerance: float, exact: bool) -> Comparison:
     if not exact:
         g, d = float(g), float(d)
-        denominator = max(abs(g), abs(d), scale)
+        denominator = max(abs(g), abs(d), float(scale))
         error = abs(g - d) / denominator if denominator else 0.0
         return Comparison(p, g, d, error, None, kink, tolerance)
     g, d, s = certain_array(np.array([g, d, scale], dtype=object))
     if g.lo == g.hi == d.lo == d.hi:  # the same number, known exactly (0 = 0 at a dead unit…)
         return Comparison(p, g, d, 0.0, EXACT_DIGITS, kink, tolerance)
     gap, size = abs(g - d), max(abs(g), abs(d))
-    relative: Certain = gap / max(size, s)
-    # agreeing digits: −log10 of the largest relative difference the bounds allow (relative to the entry
-    # itself when it is surely not 0, else to the gradient's scale)
-    digits_of = gap.hi / (size.lo if size.lo > 0 else s.lo)
-    digits = EXACT_DIGITS if digits_of == 0 else min(EXACT_DIGITS, int(-mpmath.floor(mpmath.log10(digits_of))) - 1)
-    return Comparison(p, g, d, float(relative.hi), max(0, digits), kink, tolerance)
+    # upper bounds of the relative difference: against max(|g|, |d|, s) for the verdict, against the
+    # entry itself (when it is surely not 0) for the agreeing digits; absolute when there is no scale at all
+    error = _ratio(gap.hi, max(size.lo, s.lo))
+    entry = _ratio(gap.hi, size.lo if size.lo > 0 else s.lo)
+    digits = EXACT_DIGITS if entry == 0 else min(EXACT_DIGITS, int(-mpmath.floor(mpmath.log10(entry))) - 1)
+    return Comparison(p, g, d, float(error), max(0, digits), kink, tolerance)
+
+
+def _ratio(gap: mpmath.mpf, denominator: mpmath.mpf) -> mpmath.mpf:
+    return gap / denominator if denominator > 0 else gap
