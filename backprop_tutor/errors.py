@@ -33,3 +33,5 @@ class NumericError(TutorError):
 
 class MemoryNeedError(TutorError):
     """A network or batch would need more memory than the machine has: gives the figures."""
+class GradCheckFailed(TutorError):
+    """Backprop's gradient and finite differences disagree (`tutor train --gradcheck` stops on it)."""

@@ -12,6 +12,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from backprop_tutor.engine.certain import bounds
 from backprop_tutor.errors import NumericError
 from backprop_tutor.trace.events import Trace
 
@@ -28,10 +29,15 @@ ADVICE = ("try --exact (arbitrary precision), or smaller weights, inputs or lear
 
 
 def all_finite(values: np.ndarray) -> bool:
-    """Whether every value is a finite number (float arrays, or exact mode's arrays of mpmath.mpf)."""
+    """Whether every value is a finite number (float arrays, or exact mode's arrays of intervals)."""
     if values.dtype == object:
-        return all(mpmath.isfinite(v) for v in values.flat)
+        return all(_ends_are(mpmath.isfinite, v, all) for v in values.flat)
     return bool(np.isfinite(values).all())
+
+
+def _ends_are(test: Any, v: Any, combine: Any) -> bool:
+    """``test`` of an exact value: of both ends of an interval (combined by all/any), else of the number."""
+    return combine(test(end) for end in bounds(v)) if hasattr(v, "_mpi_") else bool(test(v))
 
 
 def check_fits(named: dict[str, Any], precision: str, where: str) -> None:
@@ -73,5 +79,5 @@ def _cause(name: str, layer: int, precision: str) -> str:
 
 def _has_nan(values: np.ndarray) -> bool:
     if values.dtype == object:
-        return any(mpmath.isnan(v) for v in values.flat)
+        return any(_ends_are(mpmath.isnan, v, any) for v in values.flat)
     return bool(np.isnan(values).any())

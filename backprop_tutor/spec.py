@@ -420,7 +420,7 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     )
     recorder = Recorder(header)
     with np.errstate(all="ignore"):  # an overflow is reported below, by quantity and layer, not as a warning
-        network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
+        network.train_step(x, y, spec.learning_rate, recorder,  # as written: update() makes it the work type
                            momentum=float(spec.momentum), l2=float(spec.l2))
     check_trace_finite(recorder.trace, f"{spec.source}:")
     return recorder.trace

@@ -18,6 +18,7 @@ W(l), b(l), x, y are the problem's givens (before the update).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -25,6 +26,7 @@ import numpy as np
 from backprop_tutor.check.expected import Given
 from backprop_tutor.check.layout import Quantity, Slot
 from backprop_tutor.engine.activations import activation
+from backprop_tutor.engine.certain import certain_array
 from backprop_tutor.engine.losses import loss
 from backprop_tutor.engine.precision import ops_for
 
@@ -53,8 +55,14 @@ def inputs_of(slot: Slot, L: int, elementwise_output: bool) -> list[tuple[Quanti
 
 def recompute(slot: Slot, own: Values, true: Values, given: Given) -> Array:
     """``slot``'s value from the student's own inputs (``own``); ``true`` holds the engine's values."""
-    with OPS.context():
-        return _RULES[slot.quantity](slot.layer, own, true, given)
+    with OPS.context():  # exact mode computes on intervals: written numbers become (point) intervals
+        own = {key: OPS.asarray(value) for key, value in own.items()}
+        true = {key: OPS.asarray(value) for key, value in true.items()}
+        given = dataclasses.replace(  # scalars as 0-d arrays: numpy then multiplies entry by entry
+            given, x=OPS.asarray(given.x), y=OPS.asarray(given.y), eta=OPS.asarray(given.eta),
+            l2=OPS.asarray(given.l2), W={l: OPS.asarray(W) for l, W in given.W.items()},
+            b={l: OPS.asarray(b) for l, b in given.b.items()})
+        return certain_array(np.asarray(_RULES[slot.quantity](slot.layer, own, true, given), dtype=object))
 
 
 def _a(values: Values, l: int, given: Given) -> Array:

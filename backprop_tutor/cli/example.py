@@ -23,7 +23,7 @@ EPILOG = """\
 examples:
   tutor example hand-backprop                      the step-through UI (the tables, when not on a terminal)
   tutor example hand-backprop --print              the feed-forward table, the backprop table, the new W(l), b(l)
-  tutor example hand-backprop --exact --print      the same in exact arithmetic (50 digits): δ(2) = [1.98e-32, 1.0]
+  tutor example hand-backprop --exact --print      exact arithmetic, certain digits only: δ(2) = [1.98e-32, 1.0]
   tutor example hand-backprop --markdown hand.md   the tables as Markdown (δ, ∇W, ∇b, the new W and b)
   tutor example hand-backprop --exact --solution hand-solution.md
                                                    the worked solution: every step, numbers substituted
@@ -45,7 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the built-in examples and exit")
     p.add_argument("--print", dest="print_", action="store_true",
                    help="print the tables instead of opening the step-through UI")
-    p.add_argument("--exact", action="store_true", help="exact arithmetic (mpmath, 50 significant digits)")
+    p.add_argument("--exact", action="store_true",
+                   help="exact arithmetic (intervals; shows only certain digits, up to 50)")
     p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
     p.add_argument("--digits", type=digits, default=3, metavar="N",
                    help="significant digits shown, or full (default 3)")

@@ -101,6 +101,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                      help="continue the run in DIR from its checkpoint (its own settings: no other training "
                           "flags; --test may be added)")
     out.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+    # issue 10: a gradient check before the first step (the work is in cli/gradcheck.py, engine/gradcheck.py)
+    out.add_argument("--gradcheck", action="store_true",
+                     help="first check backprop against finite differences on the first minibatch (float64, a "
+                          "sample of the parameters) and stop if they disagree")
     p.set_defaults(func=run)
 
 
@@ -205,6 +209,9 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
         console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
                       f"{config.learning_rate:g}, B = {config.batch_size}, {config.epochs} epochs, "
                       f"{config.blas_threads} BLAS thread{'s' if config.blas_threads > 1 else ''} → {folder}")
+        if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
+            from backprop_tutor.cli.gradcheck import check_first_minibatch
+            check_first_minibatch(config, data, console)
         progress = None if args.quiet else RichProgress(console)
         result = train(config, data, run_folder, progress=progress, resume=resume)
     if args.quiet:

@@ -162,7 +162,7 @@ class Network:
                 np.sum(ws.delta[l], axis=0, out=ws.db[l])
                 ws.db[l] *= inv_B
                 if l2:
-                    ws.dW[l] += ops.scalar(l2) * layer.W  # ∇ of (λ/2)‖W(l)‖²
+                    ws.dW[l] += layer.W * ops.scalar(l2)  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
                 if recorder is not None:
                     recorder.record(Gradient(l, ws.dW[l].copy(), ws.db[l].copy()))
 

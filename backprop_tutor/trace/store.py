@@ -6,7 +6,9 @@ Layout of a trace group (the file's root, or a named group when one file holds s
             of [kind, layer] per event)
     events/000000, events/000001, …   one group per event, attrs kind/layer (and eta for updates);
             one dataset per array, chunked and gzip-compressed. Exact-mode arrays are stored as
-            strings holding every digit (attr ``exact = True``) and come back as mpmath.mpf.
+            strings (attrs ``exact``, ``bounds``): a value known exactly as its decimal ("0.5"), any
+            other as the bounds of the interval that holds it ("[0.0999…9, 0.1000…1]"); they come
+            back as `Certain` values, which show the same certain digits as before saving.
 
 Opening reads the header and the index only; an event's arrays are read when it is asked for, and
 `TraceFile.array` can read one sample's row of one array.
@@ -23,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import h5py
-import mpmath
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.engine.losses import LOSSES
-from backprop_tutor.engine.precision import EXACT_DIGITS, PRECISIONS
+from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 from backprop_tutor.trace.events import (
@@ -47,12 +49,12 @@ VERSION = 1
 
 
 def _write_array(group: h5py.Group, name: str, arr: np.ndarray) -> None:
-    if arr.dtype == object:  # exact mode: keep every digit, as text
-        with mpmath.workdps(EXACT_DIGITS):
-            text = np.vectorize(lambda v: mpmath.nstr(mpmath.mpf(v), EXACT_DIGITS + 5), otypes=[object])(arr)
+    if arr.dtype == object:  # exact mode: each value as text, with the bounds that say which digits are certain
+        text = np.vectorize(to_text, otypes=[object])(certain_array(arr))
         ds = group.create_dataset(name, data=text.astype(h5py.string_dtype()) if text.size else text,
                                   dtype=h5py.string_dtype(), compression="gzip" if arr.ndim else None)
         ds.attrs["exact"] = True
+        ds.attrs["bounds"] = True
         return
     big = arr.ndim >= 1 and arr.size >= 64
     group.create_dataset(name, data=arr, compression="gzip" if big else None, compression_opts=4 if big else None,
@@ -97,8 +99,8 @@ def _read(ds: h5py.Dataset, sel: Any = ()) -> np.ndarray:
     if not ds.attrs.get("exact", False):
         return np.asarray(data)
     raw = np.asarray(data, dtype=object)
-    with mpmath.workdps(EXACT_DIGITS):
-        return np.vectorize(lambda t: mpmath.mpf(t.decode() if isinstance(t, bytes) else t), otypes=[object])(raw)
+    read = from_text if ds.attrs.get("bounds", False) else legacy_text
+    return np.vectorize(lambda t: read(t.decode() if isinstance(t, bytes) else t), otypes=[object])(raw)
 
 
 class TraceFile:

@@ -81,6 +81,7 @@ class TutorApp(App[None]):
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
         Binding("e", "export", "Export"),
+        Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -210,6 +211,11 @@ class TutorApp(App[None]):
         view = self.view
         arrays = self.model.full_view(self.step, self.sample, self.digits)
         self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · {digits_label(self.digits)}", arrays))
+
+    def action_gradcheck(self) -> None:
+        from backprop_tutor.tui.gradcheck_screen import open_gradcheck  # computes only when asked
+
+        open_gradcheck(self)
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)

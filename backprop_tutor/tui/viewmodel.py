@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import FULL, SUMMARY, fmt, fmt_lines, fmt_vector
+from backprop_tutor.render.format import FULL, SUMMARY, fmt, fmt_lines, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation, equation_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
@@ -163,7 +163,7 @@ class StepModel:
         view = StepView(
             step=step, count=len(self.source), layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
-            precision=self.header.precision, title=self.header.title,
+            precision=precision_label(self.header), title=self.header.title,
             equations=tuple(equation_text(eq, digits) for eq in equations_for(self.source, step, sample)),
             heading=worksheet_heading(sheet),
             tables=worksheet_tables(sheet, digits),

@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.render.format import vector_norm
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import (
     Delta,
@@ -274,7 +275,7 @@ def _update(t: _Step) -> list[Equation]:
     W0, W1, b0, b1 = (t.here(f) for f in (fields.W_BEFORE, fields.W_AFTER, fields.B_BEFORE, fields.B_AFTER))
     dW, db = t.at(fields.DW, l), t.at(fields.DB, l)
     eta = t.trace.scalar(t.i, fields.ETA) or t.header.learning_rate
-    change = np.linalg.norm(np.asarray(W1, dtype=np.float64) - np.asarray(W0, dtype=np.float64))
+    change = vector_norm(np.asarray(W1) - np.asarray(W0))  # exact values: certain digits only
     W, b, dWs, dbs = sym("W", l), sym("b", l), sym("∇W", l), sym("∇b", l)
     eta_s, mu_s = sym("η"), sym("μ")
     if t.header.momentum:

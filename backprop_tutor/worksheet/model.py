@@ -15,8 +15,8 @@ from enum import StrEnum
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.errors import UsageError
+from backprop_tutor.render.format import array_mean
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Event, Field, Loss, OutputDelta, TraceHeader
 from backprop_tutor.trace.reader import TraceReader, sample_row
@@ -141,9 +141,8 @@ def build_worksheet(trace: TraceReader, sample: int = 0, upto: int | None = None
 def mean(values: np.ndarray) -> np.ndarray:
     """The mean of every value, in the values' own number type (exact stays exact), shape ()."""
     flat = np.asarray(values).ravel()
-    if flat.dtype == object:
-        with mpmath.workdps(EXACT_DIGITS):
-            return np.asarray(mpmath.fsum(flat.tolist()) / flat.size, dtype=object)
+    if flat.dtype == object:  # exact values are intervals: their mean keeps only certain digits
+        return np.asarray(array_mean(flat), dtype=object)
     return np.asarray(flat.mean(dtype=np.float64))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_lines
+from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.model import Quantity, Worksheet
 
@@ -86,7 +86,8 @@ def update_rule(header: TraceHeader) -> str:
 
 def network_summary(header: TraceHeader) -> str:
     acts = ", ".join(header.activations)
-    return f"{'-'.join(map(str, header.sizes))} network ({acts}), {header.loss} loss, precision {header.precision}"
+    return (f"{'-'.join(map(str, header.sizes))} network ({acts}), {header.loss} loss, "
+            f"precision {precision_label(header)}")
 
 
 def worksheet_heading(ws: Worksheet) -> tuple[str, str]:
