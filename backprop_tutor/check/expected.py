@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.layout import Quantity, Slot, slots
-from backprop_tutor.engine.precision import ops_for
+from backprop_tutor.engine.certain import Certain, certain_array
 from backprop_tutor.errors import UsageError
 from backprop_tutor.spec import NetworkSpec, run_spec
 from backprop_tutor.trace.events import Delta as DeltaEvent
@@ -109,11 +109,16 @@ def reference_for(spec: NetworkSpec, sample: int = 0) -> Reference:
 
 
 def _given(trace: Trace, sample: int, spec: NetworkSpec) -> Given:
-    header, exact = trace.header, ops_for("exact")
+    header = trace.header
     inputs = next(e for e in trace if isinstance(e, Input))
     updates = [e for e in trace if isinstance(e, Update)]
     return Given(x=inputs.x[sample], y=inputs.y[sample], W={e.layer: e.W_before for e in updates},
                  b={e.layer: e.b_before for e in updates},
-                 eta=exact.scalar(spec.learning_rate), activations=list(header.activations), loss=header.loss,
-                 relu_prime_at_zero=float(spec.relu_prime_at_zero), l2=exact.scalar(spec.l2),
+                 eta=_certain(spec.learning_rate), activations=list(header.activations), loss=header.loss,
+                 relu_prime_at_zero=float(spec.relu_prime_at_zero), l2=_certain(spec.l2),
                  batch_size=header.batch_size)
+
+
+def _certain(value: Any) -> Certain:
+    """A spec's number as exact mode records it (a decimal such as η = 0.1 enclosed, not rounded to binary)."""
+    return certain_array(np.asarray(value, dtype=object))[()]

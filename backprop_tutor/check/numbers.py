@@ -1,7 +1,8 @@
 """Numbers as people type them, read exactly; and the rule that judges a written number.
 
 Reading: ``1.98e-32``, ``1.98E-32``, ``1.98×10^-32``, ``1.98 x 10^-32``, ``1.98*10**-32``, ``1.98·10⁻³²``,
-a Unicode minus (−), fractions ``1/2``; vectors ``[5, -5]`` or ``5, -5``; matrices ``[[1, -2], [0.5, 4]]``
+a Unicode minus (−), fractions ``1/2``, and ``0±6e-101`` (how exact mode shows a value whose sign is not
+known: read as its centre, 0); vectors ``[5, -5]`` or ``5, -5``; matrices ``[[1, -2], [0.5, 4]]``
 or rows separated by ``;`` (``1, -2; 0.5, 4``). Values are `Fraction`s: what was written, exactly.
 
 Judging (PrairieLearn's rule, with a zero tolerance scaled to the quantity): a written w is right for
@@ -11,6 +12,8 @@ the true value t when
     atol = z for an entry |t| ≤ z, where z = 1e-10 × the largest |entry| of the same quantity (e.g. of
            the whole vector δ(2)); atol = 0 for the other entries
 
+where |w − t| is the distance from w to the interval exact mode knows t to lie in (a few units of
+1e-100 wide: it matters only for a true value 0 computed with cancellation, shown as 0±6e-101),
 so rounding to 3 significant figures is right, and an entry lost beside its neighbours (below 1e-10
 of the largest, beyond a 10-digit calculator: δ(2)₁ = 1.98e-32 beside δ(2)₂ = 1.0) may be written as
 0, while 4.14e-8 beside 1.0 must still be written to 1 %. ``--atol X`` sets atol = X for every entry;
@@ -28,7 +31,7 @@ from typing import Any
 
 import mpmath
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.engine.certain import EXACT_DIGITS, Certain
 
 
 class NumberError(ValueError):
@@ -57,6 +60,9 @@ def _normalise(text: str) -> str:
 def parse_number(text: str) -> Fraction:
     """One number, exactly: '1.98×10^-32' → Fraction(99, 5·10^33)."""
     compact = _normalise(str(text))
+    centre, pm, radius = compact.partition("±")
+    if pm and _NUMBER.match(radius.lstrip("~")):
+        compact = centre
     m = _NUMBER.match(compact)
     try:
         if m:
@@ -152,7 +158,7 @@ def judge(written: Fraction | Any, true: Any, scale: Any, tol: Tolerance) -> Jud
     of the same quantity."""
     with mpmath.workdps(EXACT_DIGITS):
         w, t = to_mpf(written), mpmath.mpf(true)
-        error = abs(w - t)
+        error = _distance(w, true)
         if tol.sigfigs:
             near = mpmath.mpf(0) if t == 0 else mpmath.mpf(10) ** (
                 int(mpmath.floor(mpmath.log10(abs(t)))) - tol.sigfigs + 1) / 2
@@ -167,3 +173,10 @@ def judge(written: Fraction | Any, true: Any, scale: Any, tol: Tolerance) -> Jud
             return Judgement(True)
         right = bool(error <= near + atol)
         return Judgement(right, by_atol=right)
+
+
+def _distance(w: mpmath.mpf, true: Any) -> mpmath.mpf:
+    """|w − t|: for an exact-mode value, the distance from w to the interval [lo, hi] holding t."""
+    if isinstance(true, Certain):
+        return max(true.lo - w, w - true.hi, mpmath.mpf(0))
+    return abs(w - mpmath.mpf(true))

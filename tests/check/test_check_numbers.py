@@ -84,3 +84,19 @@ def test_rtol_atol_and_sigfigs_options():
     assert judge(parse_number("4.14e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=3)).right
     assert not judge(parse_number("4.13e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=3)).right
     assert judge(parse_number("4.1e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=2)).right
+
+
+def test_a_value_whose_sign_exact_mode_does_not_know_reads_and_judges_as_its_interval():
+    from mpmath import iv
+
+    from backprop_tutor.engine.certain import Certain
+    from backprop_tutor.render.format import fmt
+
+    with mpmath.workdps(120):
+        unknown = Certain.of(iv.mpf(("-6e-101", "5e-101")))  # a true 0 computed with cancellation
+    shown = fmt(unknown)
+    assert shown.startswith("0±") and parse_number(shown) == 0
+    assert judge(parse_number(shown), unknown, unknown, Tolerance(atol=0)).right  # 0 lies in [lo, hi]
+    assert not judge(parse_number("1e-99"), unknown, unknown, Tolerance(atol=0)).right
+    with pytest.raises(NumberError):
+        parse_number("0±x")
