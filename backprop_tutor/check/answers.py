@@ -23,12 +23,12 @@ from backprop_tutor.check.layout import (
     KEYS,
     MATRICES,
     NOT_APPLICABLE_SPELLINGS,
-    Quantity,
     Slot,
     parse_row_label,
 )
 from backprop_tutor.check.numbers import NumberError, number_from, parse_array, parse_number
 from backprop_tutor.errors import TutorError
+from backprop_tutor.worksheet.model import Quantity
 
 ROW_NAMES = "s(l), a(l), a'(l), C, δ(l), ∇W(l)[j,·], ∇b(l), W(l)[j,·], b(l)"
 Key = tuple[Quantity, int]

@@ -1,11 +1,10 @@
 """What the worksheet should say: the engine's values for one sample, and the problem's givens.
 
-The engine runs the spec in exact arithmetic (50 digits), so the expected values are exact and a
-tiny true value (δ(2)₁ = 1.98e-32 in the hand example) is not float64 noise.
-
-`expected_cells` is the ONE place the checker reads a trace's quantities. It reads the in-memory
-trace's events directly until the worksheet model lands; then its body becomes
-``list(build_worksheet(trace, sample).cells())`` and `Cell` is replaced by worksheet.model.Cell.
+The engine runs the spec in exact arithmetic (intervals, recorded as `Certain` values), so the
+expected values are exact and a tiny true value (δ(2)₁ = 1.98e-32 in the hand example) is not
+float64 noise. The values come from the worksheet model (`build_worksheet`), as every view's do;
+the givens W(l), b(l) before the update from the trace by `fields` constants. `reference_from` is
+the one place the checker reads a trace.
 """
 
 from __future__ import annotations
@@ -15,45 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.check.layout import Quantity, Slot, slots
+from backprop_tutor.check.layout import Slot, slots
 from backprop_tutor.engine.certain import Certain, certain_array
 from backprop_tutor.errors import UsageError
 from backprop_tutor.spec import NetworkSpec, run_spec
-from backprop_tutor.trace.events import Delta as DeltaEvent
-from backprop_tutor.trace.events import Event, Forward, Gradient, Input, Loss, OutputDelta, Trace, Update
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One number of the worksheet. Stand-in for worksheet.model.Cell (same fields)."""
-
-    quantity: Quantity
-    layer: int
-    index: tuple[int, ...]
-    value: Any
-    source: type[Event]
-
-
-def expected_cells(trace: Trace, sample: int) -> list[Cell]:
-    """Every number a student writes for ``sample`` of the trace's step.
-
-    INTEGRATION POINT: switch to ``list(worksheet.build_worksheet(trace, sample).cells())``."""
-    found: list[tuple[Quantity, int, Any, type[Event]]] = []
-    for e in trace:
-        if isinstance(e, Forward):
-            found += [(Quantity.S, e.layer, e.s[sample], Forward), (Quantity.A, e.layer, e.a[sample], Forward)]
-            if e.a_prime is not None:
-                found.append((Quantity.A_PRIME, e.layer, e.a_prime[sample], Forward))
-        elif isinstance(e, Loss):
-            found.append((Quantity.COST, e.layer, np.asarray(e.C[sample]), Loss))
-        elif isinstance(e, OutputDelta | DeltaEvent):
-            found.append((Quantity.DELTA, e.layer, e.delta[sample], type(e)))
-        elif isinstance(e, Gradient):
-            found += [(Quantity.GRAD_W, e.layer, e.dW, Gradient), (Quantity.GRAD_B, e.layer, e.db, Gradient)]
-        elif isinstance(e, Update):
-            found += [(Quantity.W_NEW, e.layer, e.W_after, Update), (Quantity.B_NEW, e.layer, e.b_after, Update)]
-    return [Cell(q, l, tuple(int(i) for i in idx), v, source)
-            for q, l, values, source in found for idx, v in np.ndenumerate(np.asarray(values, dtype=object))]
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.reader import TraceReader, read
+from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 
 
 @dataclass
@@ -80,6 +47,8 @@ class Reference:
     slots: list[Slot]
     expected: dict[tuple[Quantity, int], np.ndarray]
     given: Given
+    trace: TraceReader  # the exact trace the values come from (for its equations)
+    sample: int
 
     def slot(self, quantity: Quantity, layer: int) -> Slot | None:
         return next((s for s in self.slots if s.quantity is quantity and s.layer == layer), None)
@@ -99,21 +68,23 @@ def reference_for(spec: NetworkSpec, sample: int = 0) -> Reference:
     B = trace.header.batch_size
     if not 0 <= sample < B:
         raise UsageError(f"sample {sample} does not exist: {spec.source} holds {B} sample(s), numbered 0 to {B - 1}")
-    layout = slots(trace.header.sizes, elementwise_output=trace.header.activations[-1] != "softmax")
-    expected: dict[tuple[Quantity, int], np.ndarray] = {
-        (s.quantity, s.layer): np.empty(s.shape, dtype=object) for s in layout}
-    for cell in expected_cells(trace, sample):
-        if (cell.quantity, cell.layer) in expected:  # the worksheet model also holds x, y, the minibatch's C
-            expected[(cell.quantity, cell.layer)][cell.index] = cell.value
-    return Reference(trace.header.title or spec.source, layout, expected, _given(trace, sample, spec))
+    return reference_from(trace, spec, sample)
 
 
-def _given(trace: Trace, sample: int, spec: NetworkSpec) -> Given:
-    header = trace.header
-    inputs = next(e for e in trace if isinstance(e, Input))
-    updates = [e for e in trace if isinstance(e, Update)]
-    return Given(x=inputs.x[sample], y=inputs.y[sample], W={e.layer: e.W_before for e in updates},
-                 b={e.layer: e.b_before for e in updates},
+def reference_from(trace: TraceReader, spec: NetworkSpec, sample: int = 0) -> Reference:
+    """The reference of an exact-mode trace of ``spec`` (what `reference_for` computes, for a caller
+    that already holds the trace)."""
+    header, ws = trace.header, build_worksheet(trace, sample)
+    layout = slots(header.sizes, elementwise_output=header.activations[-1] != "softmax")
+    expected = {(s.quantity, s.layer): np.asarray(ws.value(s.quantity, s.layer), dtype=object) for s in layout}
+    return Reference(header.title or spec.source, layout, expected, _given(trace, ws, spec), trace, sample)
+
+
+def _given(trace: TraceReader, ws: Worksheet, spec: NetworkSpec) -> Given:
+    header, layers = trace.header, range(1, trace.header.L + 1)
+    return Given(x=ws.value(Quantity.X, 0), y=ws.value(Quantity.Y, 0),
+                 W={l: read(trace, fields.W_BEFORE, l) for l in layers},
+                 b={l: read(trace, fields.B_BEFORE, l) for l in layers},
                  eta=_certain(spec.learning_rate), activations=list(header.activations), loss=header.loss,
                  relu_prime_at_zero=float(spec.relu_prime_at_zero), l2=_certain(spec.l2),
                  batch_size=header.batch_size)

@@ -1,38 +1,39 @@
 """The worksheet's layout, in one place: which quantities a student writes, in what order, under
 which names, and how their Markdown rows and columns are labelled.
 
-Markdown: one table per section (Feed-forward, Loss, Backpropagation, Gradients, Update); one row per
-quantity and layer (a matrix: one row per unit j of layer l, e.g. ``∇W(2)[1,·]``), one column per unit
-(for a matrix row: per input unit i). Units are numbered from 1, as in the course's tables.
-TOML/JSON answer files name the same quantities with the keys in `KEYS` (ASCII, or the notation).
-
-When the worksheet model (backprop_tutor/worksheet/) lands, `Quantity` here is replaced by
-`worksheet.model.Quantity` (same values); the labels below stay the one place the layout is named.
+The quantities are the worksheet model's (`backprop_tutor.worksheet.model.Quantity`): one Quantity
+everywhere. Markdown: one table per section (Feed-forward, Loss, Backpropagation, Gradients, Update);
+one row per quantity and layer (a matrix: one row per unit j of layer l, e.g. ``∇W(2)[1,·]``), one
+column per unit (for a matrix row: per input unit i). Units are numbered from 1, as in the course's
+tables. TOML/JSON answer files name the quantities by `KEYS`: the notation, or its ASCII spelling.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 
+from backprop_tutor.worksheet.model import Quantity
 
-class Quantity(StrEnum):
-    """What a student writes, in the notation. Stand-in for worksheet.model.Quantity (same values)."""
-
-    S = "s"
-    A = "a"
-    A_PRIME = "a'"
-    COST = "C"
-    DELTA = "δ"
-    GRAD_W = "∇W"
-    GRAD_B = "∇b"
-    W_NEW = "W"  # W(l) after the update
-    B_NEW = "b"  # b(l) after the update
-
+#: The quantities a student computes (x and y are given; the minibatch's mean C is not asked for).
+WRITTEN = (Quantity.S, Quantity.A, Quantity.A_PRIME, Quantity.COST, Quantity.DELTA, Quantity.GRAD_W,
+           Quantity.GRAD_B, Quantity.W_NEW, Quantity.B_NEW)
 
 #: Quantities that are matrices (units out × units in); the others are vectors, C a scalar.
 MATRICES = frozenset({Quantity.GRAD_W, Quantity.W_NEW})
+
+
+def ascii_key(quantity: Quantity) -> str:
+    """The notation spelled in ASCII, as a TOML key: a' → a_prime, δ → delta, ∇W → grad_W."""
+    text = str(quantity).replace("'", "_prime").replace("∇", "grad_")
+    # a Greek letter by its Unicode name: δ is GREEK SMALL LETTER DELTA
+    return "".join(c if c.isascii() else unicodedata.name(c).split()[-1].lower() for c in text)
+
+
+#: Keys of TOML/JSON answer files → quantity (the ASCII spelling, and the notation itself in quotes).
+KEYS: dict[str, Quantity] = {**{ascii_key(q): q for q in WRITTEN}, **{str(q): q for q in WRITTEN},
+                             "cost": Quantity.COST}
 
 #: Sections of the Markdown worksheet and the quantities each holds.
 SECTIONS: dict[str, tuple[Quantity, ...]] = {
@@ -41,20 +42,6 @@ SECTIONS: dict[str, tuple[Quantity, ...]] = {
     "Backpropagation": (Quantity.DELTA,),
     "Gradients": (Quantity.GRAD_W, Quantity.GRAD_B),
     "Update": (Quantity.W_NEW, Quantity.B_NEW),
-}
-
-#: Keys of TOML/JSON answer files → quantity (ASCII spellings, and the notation itself in quotes).
-KEYS: dict[str, Quantity] = {
-    "s": Quantity.S, "a": Quantity.A, "a_prime": Quantity.A_PRIME, "a'": Quantity.A_PRIME,
-    "C": Quantity.COST, "cost": Quantity.COST, "delta": Quantity.DELTA, "δ": Quantity.DELTA,
-    "grad_W": Quantity.GRAD_W, "∇W": Quantity.GRAD_W, "grad_b": Quantity.GRAD_B, "∇b": Quantity.GRAD_B,
-    "W": Quantity.W_NEW, "b": Quantity.B_NEW,
-}
-
-#: The key a template writes for each quantity (the first ASCII spelling above).
-TEMPLATE_KEY: dict[Quantity, str] = {
-    Quantity.S: "s", Quantity.A: "a", Quantity.A_PRIME: "a_prime", Quantity.COST: "C", Quantity.DELTA: "delta",
-    Quantity.GRAD_W: "grad_W", Quantity.GRAD_B: "grad_b", Quantity.W_NEW: "W", Quantity.B_NEW: "b",
 }
 
 #: What each quantity is, for templates and messages.

@@ -9,7 +9,9 @@ seed always gives the same problem. Each is a spec (TOML, the format of examples
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +24,8 @@ from backprop_tutor.check.templates import render
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.spec import NetworkSpec, load_spec, parse_spec, run_spec
-from backprop_tutor.trace.events import Delta, Forward
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.reader import read
 
 OUTPUTS = {"softmax": "cross-entropy", "identity": "squared-error", "sigmoid": "squared-error"}
 HIDDEN = ("relu", "identity")
@@ -50,26 +53,49 @@ class ProblemSettings:
             raise UsageError("a softmax output needs at least 2 units")
 
 
-def random_problem(seed: int, settings: ProblemSettings = ProblemSettings()) -> dict[str, Any]:
-    """The spec (as the dict its TOML holds) of problem ``seed``: deterministic, hand-computable."""
+@dataclass(frozen=True)
+class Layer:
+    activation: str
+    W: list[list[int]]
+    b: list[int]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A practice problem: what its spec file says (`spec_toml` writes it)."""
+
+    title: str
+    loss: str
+    eta: Decimal
+    x: list[int]
+    y: list[int]
+    layers: tuple[Layer, ...]
+
+
+def random_problem(seed: int, settings: ProblemSettings = ProblemSettings()) -> Problem:
+    """Problem ``seed``: deterministic, hand-computable."""
     settings.check()
     rng = np.random.default_rng(seed)
     for _ in range(ATTEMPTS):
-        raw = _draw(rng, seed, settings)
-        if _hand_computable(parse_spec(raw, source=f"<problem {seed}>"), settings):
-            return raw
+        problem = _draw(rng, seed, settings)
+        if _hand_computable(problem_spec(problem, f"<problem {seed}>"), settings):
+            return problem
     raise UsageError(f"no hand-computable problem found for seed {seed} with these settings; try other sizes")
+
+
+def problem_spec(problem: Problem, source: str) -> NetworkSpec:
+    """The problem as the engine reads it: its spec file's text, parsed."""
+    return parse_spec(tomllib.loads(spec_toml(problem), parse_float=Decimal), source=source)
 
 
 def _ints(rng: np.random.Generator, shape: tuple[int, ...], low: int, high: int) -> list[Any]:
     return rng.integers(low, high + 1, size=shape).tolist()
 
 
-def _draw(rng: np.random.Generator, seed: int, s: ProblemSettings) -> dict[str, Any]:
+def _draw(rng: np.random.Generator, seed: int, s: ProblemSettings) -> Problem:
     sizes, L = s.sizes, len(s.sizes) - 1
-    layers = [{"activation": s.hidden if l < L else s.output,
-               "W": _ints(rng, (sizes[l], sizes[l - 1]), -2, 2), "b": _ints(rng, (sizes[l],), -2, 2)}
-              for l in range(1, L + 1)]
+    layers = tuple(Layer(s.hidden if l < L else s.output, _ints(rng, (sizes[l], sizes[l - 1]), -2, 2),
+                         _ints(rng, (sizes[l],), -2, 2)) for l in range(1, L + 1))
     x = _ints(rng, (sizes[0],), -2, 2)
     if s.output == "softmax":
         y = [0] * sizes[-1]
@@ -81,38 +107,35 @@ def _draw(rng: np.random.Generator, seed: int, s: ProblemSettings) -> dict[str, 
     eta = ETAS[int(rng.integers(len(ETAS)))]
     title = (f"Practice problem {seed}: {'-'.join(map(str, sizes))} {s.hidden}/{s.output}, one SGD step, "
              f"η = {eta}")
-    return {"title": title, "loss": OUTPUTS[s.output], "learning_rate": eta, "data": {"x": x, "y": y},
-            "layer": layers}
+    return Problem(title, OUTPUTS[s.output], eta, x, y, layers)
 
 
 def _hand_computable(spec: NetworkSpec, s: ProblemSettings) -> bool:
     trace = run_spec(spec, "float64")
     L = len(s.sizes) - 1
-    for e in trace:
-        if isinstance(e, Forward):
-            values = e.s[0]
-            if not np.all(np.isfinite(values)):
-                return False
-            if e.layer < L and (np.any(values == 0) or not np.any(values > 0)
-                                or np.max(np.abs(values)) > MAX_HIDDEN_S):
-                return False  # a dead layer, a unit at ReLU's kink, or big numbers
-            if e.layer == L and np.max(np.abs(values)) > MAX_OUTPUT_S:
-                return False
-        elif isinstance(e, Delta) and not np.max(np.abs(e.delta[0])) > 1e-9:
-            # nothing flows back to this layer (with |s(L)| ≤ 6 a true δ is far above 1e-9; float noise is not)
+    for l in range(1, L + 1):
+        values = read(trace, fields.S, l, 0)
+        if not np.all(np.isfinite(values)):
+            return False
+        if l < L and (np.any(values == 0) or not np.any(values > 0) or np.max(np.abs(values)) > MAX_HIDDEN_S):
+            return False  # a dead layer, a unit at ReLU's kink, or big numbers
+        if l == L and np.max(np.abs(values)) > MAX_OUTPUT_S:
+            return False
+        # nothing flows back to a hidden layer (with |s(L)| ≤ 6 a true δ is far above 1e-9; float noise is not)
+        if l < L and not np.max(np.abs(read(trace, fields.DELTA, l, 0))) > 1e-9:
             return False
     return True
 
 
-def spec_toml(raw: dict[str, Any]) -> str:
+def spec_toml(problem: Problem) -> str:
     """The TOML text of a problem spec (the layout of examples/hand_backprop.toml)."""
     lines = ["# A practice problem from `tutor worksheet --random`: compute one SGD step by hand.",
              "# Notation: s(l) = W(l) a(l-1) + b(l), a(l) = h(s(l)), δ(l) = ∇s(l) C; W(l) is (units out × units in).",
-             "", f'title = "{raw["title"]}"', f'loss = "{raw["loss"]}"', f"learning_rate = {raw['learning_rate']}",
-             "", "[data]", f"x = {raw['data']['x']}", f"y = {raw['data']['y']}"]
-    for l, layer in enumerate(raw["layer"], start=1):
-        lines += ["", f"[[layer]]                       # layer {l}", f'activation = "{layer["activation"]}"',
-                  f"W = {layer['W']}", f"b = {layer['b']}"]
+             "", f'title = "{problem.title}"', f'loss = "{problem.loss}"', f"learning_rate = {problem.eta}",
+             "", "[data]", f"x = {problem.x}", f"y = {problem.y}"]
+    for l, layer in enumerate(problem.layers, start=1):
+        lines += ["", f"[[layer]]                       # layer {l}", f'activation = "{layer.activation}"',
+                  f"W = {layer.W}", f"b = {layer.b}"]
     return "\n".join(lines) + "\n"
 
 
@@ -124,24 +147,36 @@ def parse_sizes(text: str) -> tuple[int, ...]:
         raise UsageError(f"--sizes {text!r}: give the units per layer joined by -, e.g. 3-2-2-3") from None
 
 
-def write_problem(seed: int, settings: ProblemSettings, folder: Path, fmt_name: str = "md") -> dict[str, str]:
+@dataclass(frozen=True)
+class IndexRow:
+    """One problem of a class set, as the instructor's index (CSV) lists it."""
+
+    seed: int
+    spec: Path
+    worksheet: Path
+    key: Path
+    sizes: str
+    activations: str
+    loss: str
+    learning_rate: str
+
+
+def write_problem(seed: int, settings: ProblemSettings, folder: Path, fmt_name: str = "md") -> IndexRow:
     """Write problem ``seed`` into ``folder``: spec.toml, the blank worksheet and the answer key (in
     ``fmt_name``: md, toml or json). Returns its row of the instructor's index."""
-    raw = random_problem(seed, settings)
-    spec_path = write_text_atomic(folder / "spec.toml", spec_toml(raw))
+    problem = random_problem(seed, settings)
+    spec_path = write_text_atomic(folder / "spec.toml", spec_toml(problem))
     ref = reference_for(load_spec(spec_path))
     sheet = write_text_atomic(folder / f"worksheet.{fmt_name}", render(ref, "spec.toml", fmt_name))
     key = write_text_atomic(folder / f"key.{fmt_name}", render(ref, "spec.toml", fmt_name, key=True))
-    return {"seed": str(seed), "spec": str(spec_path), "worksheet": str(sheet), "key": str(key),
-            "sizes": "-".join(map(str, settings.sizes)),
-            "activations": ",".join(layer["activation"] for layer in raw["layer"]), "loss": raw["loss"],
-            "learning_rate": str(raw["learning_rate"])}
+    return IndexRow(seed, spec_path, sheet, key, "-".join(map(str, settings.sizes)),
+                    ",".join(layer.activation for layer in problem.layers), problem.loss, str(problem.eta))
 
 
-def write_index(path: Path, rows: list[dict[str, str]]) -> None:
+def write_index(path: Path, rows: list[IndexRow]) -> None:
     """The instructor's index of a class set (CSV: seed, files, sizes, activations, loss, η)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(buffer, fieldnames=[f.name for f in dataclasses.fields(IndexRow)])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(dataclasses.asdict(row) for row in rows)
     write_text_atomic(path, buffer.getvalue())

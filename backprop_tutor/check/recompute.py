@@ -24,11 +24,12 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_tutor.check.expected import Given
-from backprop_tutor.check.layout import Quantity, Slot
+from backprop_tutor.check.layout import Slot
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.certain import certain_array
 from backprop_tutor.engine.losses import loss
 from backprop_tutor.engine.precision import ops_for
+from backprop_tutor.worksheet.model import Quantity
 
 Array = np.ndarray
 Values = dict[tuple[Quantity, int], Array]

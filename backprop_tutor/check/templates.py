@@ -12,13 +12,13 @@ from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import (
     NOT_APPLICABLE,
     SECTIONS,
-    TEMPLATE_KEY,
-    Quantity,
     Slot,
+    ascii_key,
     column_labels,
     row_labels,
 )
 from backprop_tutor.render.format import fmt, fmt_matrix, fmt_vector
+from backprop_tutor.worksheet.model import Quantity
 
 FORMATS = ("md", "toml", "json")
 #: Significant digits of an answer key: far more than any tolerance needs, short enough to read.
@@ -91,7 +91,7 @@ def _toml(ref: Reference, spec: str, key: bool, sample: int) -> str:
         lines += ["", f"[layer.{l}]"]
         for slot in (s for s in ref.slots if s.layer == l and s.quantity is not Quantity.COST):
             value = json.dumps(_value_text(ref.expected[(slot.quantity, l)], key), ensure_ascii=False)
-            lines.append(f"{TEMPLATE_KEY[slot.quantity]} = {value}  # {slot.meaning()}, {_shape(slot)}")
+            lines.append(f"{ascii_key(slot.quantity)} = {value}  # {slot.meaning()}, {_shape(slot)}")
     return "\n".join(lines) + "\n"
 
 
@@ -101,7 +101,7 @@ def _json(ref: Reference, spec: str, key: bool, sample: int) -> str:
                            "C": _value_text(ref.expected[(Quantity.COST, L)], key), "layer": {}}
     for slot in ref.slots:
         if slot.quantity is not Quantity.COST:
-            doc["layer"].setdefault(str(slot.layer), {})[TEMPLATE_KEY[slot.quantity]] = _value_text(
+            doc["layer"].setdefault(str(slot.layer), {})[ascii_key(slot.quantity)] = _value_text(
                 ref.expected[(slot.quantity, slot.layer)], key)
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 

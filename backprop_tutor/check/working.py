@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.check.expected import Reference
-from backprop_tutor.check.layout import Quantity, cell_name
+from backprop_tutor.check.layout import cell_name
 from backprop_tutor.render.format import fmt
+from backprop_tutor.worksheet.model import Quantity
 
 if TYPE_CHECKING:
     from backprop_tutor.check.marking import Marked

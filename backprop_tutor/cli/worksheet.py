@@ -89,5 +89,5 @@ def _random(args: argparse.Namespace) -> int:
         console.print(f"wrote {len(seeds)} problems to {args.out}/seed-*/ and {args.out / 'index.csv'}",
                       highlight=False)
     else:
-        console.print(f"wrote {', '.join(rows[0][k] for k in ('spec', 'worksheet', 'key'))}", highlight=False)
+        console.print(f"wrote {rows[0].spec}, {rows[0].worksheet}, {rows[0].key}", highlight=False)
     return 0

@@ -10,8 +10,9 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.check.expected import Reference, reference_for
-from backprop_tutor.check.layout import TEMPLATE_KEY, Quantity
+from backprop_tutor.check.layout import ascii_key
 from backprop_tutor.spec import NetworkSpec, load_spec, resolve_example
+from backprop_tutor.worksheet.model import Quantity
 
 
 def hand_spec() -> NetworkSpec:
@@ -30,7 +31,7 @@ def answers_json(values: dict[tuple[Quantity, int], np.ndarray], ref: Reference,
     doc: dict = {"spec": spec, "sample": 0, "C": text(values[(Quantity.COST, L)]), "layer": {}}
     for (q, l), v in values.items():
         if q is not Quantity.COST:
-            doc["layer"].setdefault(str(l), {})[TEMPLATE_KEY[q]] = text(v)
+            doc["layer"].setdefault(str(l), {})[ascii_key(q)] = text(v)
     return doc
 
 

@@ -7,9 +7,9 @@ import pytest
 from backprop_tutor.check.answers import AnswerError, read_answers, written_values
 from backprop_tutor.check.checker import check_answers
 from backprop_tutor.check.expected import reference_for
-from backprop_tutor.check.layout import Quantity
 from backprop_tutor.check.templates import render
 from backprop_tutor.spec import load_spec, resolve_example
+from backprop_tutor.worksheet.model import Quantity
 
 REF = reference_for(load_spec(resolve_example("hand-backprop")))
 

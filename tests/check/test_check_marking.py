@@ -10,9 +10,9 @@ from check_helpers import answers_json, hand_spec, slipped_sheet, write_json
 from backprop_tutor.check.answers import read_answers, written_values
 from backprop_tutor.check.checker import check_answers
 from backprop_tutor.check.expected import reference_for
-from backprop_tutor.check.layout import Quantity
 from backprop_tutor.check.marking import Verdict, mark
 from backprop_tutor.check.numbers import Tolerance, judge
+from backprop_tutor.worksheet.model import Quantity
 
 
 def test_engine_values_check_all_right(tmp_path):

@@ -8,13 +8,13 @@ import pytest
 from backprop_tutor.check.answers import read_answers, written_values
 from backprop_tutor.check.checker import check_answers
 from backprop_tutor.check.expected import reference_for
-from backprop_tutor.check.layout import Quantity
 from backprop_tutor.check.marking import mark
 from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.check.problems import ProblemSettings, random_problem, spec_toml, write_problem
 from backprop_tutor.check.templates import render
 from backprop_tutor.errors import UsageError
 from backprop_tutor.spec import load_spec
+from backprop_tutor.worksheet.model import Quantity
 
 
 def _hand_computable(ref, L: int) -> None:
@@ -55,10 +55,10 @@ def test_the_same_seed_gives_the_same_problem_and_others_differ():
                                       ProblemSettings((4, 3, 2), "identity", "softmax")])
 def test_sizes_and_activations_are_settable_and_keys_check(tmp_path, settings):
     row = write_problem(5, settings, tmp_path)
-    spec = load_spec(row["spec"])
+    spec = load_spec(row.spec)
     assert [layer.activation for layer in spec.layers][-1] == settings.output
-    assert tuple(spec.sizes) == settings.sizes and row["sizes"] == "-".join(map(str, settings.sizes))
-    assert check_answers(row["key"]).all_right and check_answers(row["worksheet"]).totals()["right"] == 0
+    assert tuple(spec.sizes) == settings.sizes and row.sizes == "-".join(map(str, settings.sizes))
+    assert check_answers(row.key).all_right and check_answers(row.worksheet).totals()["right"] == 0
 
 
 @pytest.mark.parametrize(("settings", "message"), [(ProblemSettings((3,)), "at least an input and an output"),

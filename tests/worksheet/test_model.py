@@ -96,7 +96,7 @@ def test_no_view_names_an_event_kind_or_field_by_string():
     names = set(EVENT_TYPES) | {n for cls in EVENT_TYPES.values() for n in cls.array_names()}
     names = {n for n in names if len(n) > 2}  # not the one-letter notation (a, s, x, y) views write as text
     found = []
-    for folder in ("render", "worksheet", "tui", "cli"):
+    for folder in ("render", "worksheet", "tui", "cli", "check"):
         for path in (PACKAGE / folder).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text())):
                 if isinstance(node, ast.Constant) and node.value in names:
