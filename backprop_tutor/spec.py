@@ -94,6 +94,12 @@ def builtin_examples() -> dict[str, Path]:
     return {Path(p.name).stem.replace("_", "-"): Path(str(p)) for p in folder.iterdir() if p.name.endswith(".toml")}
 
 
+def example_name(source: str) -> str:
+    """How to name a spec to `resolve_example`: a built-in example's name for its file, else the path."""
+    found = [name for name, path in builtin_examples().items() if source and Path(source) == path]
+    return found[0] if found else source
+
+
 def resolve_example(name_or_path: str) -> Path:
     """A built-in example's name, or a path to a spec file."""
     examples = builtin_examples()

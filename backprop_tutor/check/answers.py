@@ -1,9 +1,14 @@
-"""Answer files in: a Markdown worksheet (blank tables filled in), or a TOML/JSON template.
+"""Answer files in: a Markdown worksheet (the worksheet's tables, filled in), or a TOML/JSON template.
 
-Reading is in two stages: `read_answers` parses the file (which spec, which sample, the rows or
-keys as written); `written_values` fits them to the worksheet's quantities, so an error can say
-what a row should hold. A malformed file raises `AnswerError` naming the file, the line and what
-was expected. A quantity written in the wrong shape is not an error here: the checker names it.
+Reading is in two stages: `read_answers` parses the file (which spec, which sample, each quantity's
+text as written); `written_values` fits them to the worksheet's quantities, so an error can say what
+a cell should hold. A malformed file raises `AnswerError` naming the file, the line and what was
+expected. A quantity written in the wrong shape is not an error here: the checker names it.
+
+The Markdown layout is the one every view draws (`backprop_tutor.worksheet.tables`, what `tutor
+example NAME --markdown` writes): tables with a row per layer l and a column per quantity (s(l),
+a(l), a'(l); δ(l), ∇W(l), ∇b(l); W(l) new, b(l) new), a vector in a cell as [5, -5], a matrix as
+[[1, -2], [0.5, 4]], as 1, -2; 0.5, 4 or one row per line (<br>); C on its own line, ``C = 17``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,16 +27,13 @@ import numpy as np
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import (
     KEYS,
-    MATRICES,
     NOT_APPLICABLE_SPELLINGS,
     Slot,
-    parse_row_label,
 )
-from backprop_tutor.check.numbers import NumberError, number_from, parse_array, parse_number
+from backprop_tutor.check.numbers import NumberError, number_from, parse_array
 from backprop_tutor.errors import TutorError
 from backprop_tutor.worksheet.model import Quantity
 
-ROW_NAMES = "s(l), a(l), a'(l), C, δ(l), ∇W(l)[j,·], ∇b(l), W(l)[j,·], b(l)"
 Key = tuple[Quantity, int]
 
 
@@ -53,14 +56,12 @@ class Written:
 
 @dataclass
 class Entry:
-    """A quantity (or a matrix row j) found in the file, before it is fitted to the worksheet."""
+    """A quantity found in the file, before it is fitted to the worksheet."""
 
     quantity: Quantity
     layer: int | None  # None: C, or not given
-    row: int | None  # 0-based row j of a matrix written as a Markdown row
-    value: Any  # Markdown: the cells (list of str); TOML/JSON: the value
+    value: Any  # the text (or TOML/JSON value) as written
     where: str
-    cells: bool = False  # True: a Markdown row's cells
 
 
 @dataclass
@@ -69,6 +70,7 @@ class AnswerFile:
     spec: str | None = None
     sample: int = 0
     entries: list[Entry] = field(default_factory=list)
+    tables: int = 0  # the worksheet's tables found in a Markdown file (blank ones too)
 
 
 def read_answers(path: str | Path) -> AnswerFile:
@@ -80,14 +82,18 @@ def read_answers(path: str | Path) -> AnswerFile:
     suffix = path.suffix.lower()
     reader = _read_toml if suffix == ".toml" else _read_json if suffix == ".json" else _read_markdown
     answers = reader(path, text)
-    if not answers.entries:
-        raise AnswerError(f"{path}: no answers found: a worksheet's tables start with | quantity | 1 | 2 |, a "
+    if not answers.entries and not answers.tables:
+        raise AnswerError(f"{path}: no answers found: a worksheet's tables start with | l | s(l) | a(l) | a'(l) |, a "
                           "TOML/JSON template has C and [layer.1] s = …; make one with `tutor worksheet hand-backprop`")
     return answers
 
 
-# --- Markdown --------------------------------------------------------------------------------
+# --- Markdown ---------------------------------------------------------------------------------
 _HEADER = re.compile(r"^\s*[-*]?\s*(spec|sample)\s*:\s*`?([^`]*?)`?\s*$", re.IGNORECASE)
+_COST = re.compile(r"^\s*C\s*=(.*?)(?:\\)?$")
+_COLUMN = re.compile(r"^(?P<q>.+?)\(l\)(?: new)?$")
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+COLUMNS = "s(l), a(l), a'(l), δ(l), ∇W(l), ∇b(l), W(l) new, b(l) new"
 
 
 def _split_row(line: str) -> list[str]:
@@ -99,30 +105,70 @@ def _split_row(line: str) -> list[str]:
 
 def _read_markdown(path: Path, text: str) -> AnswerFile:
     answers = AnswerFile(path)
-    width: int | None = None  # cells per row of the current answer table; None outside one
+    columns: list[Quantity | None] | None = None  # the current table's quantities; None outside a table
     for n, line in enumerate(text.splitlines(), start=1):
         where = f"{path} line {n}"
         if not line.strip().startswith("|"):
-            width = None
-            m = _HEADER.match(line)
-            if m:
-                _header_field(answers, m[1].lower(), m[2].strip(), where)
+            columns = None
+            _outside_table(answers, line, where)
             continue
         cells = _split_row(line)
-        if width is None:  # a table's header row: ours start with "quantity"
-            width = len(cells) if cells[0].lower() == "quantity" else -1
+        if columns is None:  # a table's header row: ours start with "l"
+            columns = _columns(cells, where) if cells[0] == "l" else []
+            answers.tables += bool(columns)
             continue
-        if width < 0 or all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+        if not columns or all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
             continue
-        label = parse_row_label(cells[0])
-        if label is None:
-            raise AnswerError(f"{where}: {cells[0]!r} is not a quantity of the worksheet; rows are named {ROW_NAMES}")
-        if len(cells) != width:
-            raise AnswerError(f"{where}: {cells[0]} has {len(cells)} cells but the table has {width} columns "
-                              f"(the quantity and units 1 to {width - 1}); keep one cell per column")
-        quantity, layer, row = label
-        answers.entries.append(Entry(quantity, layer, row, cells[1:], where, cells=True))
+        answers.entries += _row_entries(cells, columns, where)
     return answers
+
+
+def _outside_table(answers: AnswerFile, line: str, where: str) -> None:
+    """The spec and sample fields, and the line C = … under the feed-forward table."""
+    if m := _HEADER.match(line):
+        _header_field(answers, m[1].lower(), m[2].strip(), where)
+    elif (m := _COST.match(line)) and m[1].strip():
+        answers.entries.append(Entry(Quantity.COST, None, m[1].strip(), where))
+
+
+def _columns(cells: list[str], where: str) -> list[Quantity | None]:
+    """The quantity of each column of a table's header row (None: the layer column l)."""
+    out: list[Quantity | None] = [None]
+    for label in cells[1:]:
+        m = _COLUMN.match(label.replace("\\|", "|"))
+        try:
+            out.append(Quantity(m["q"]) if m else None)
+        except ValueError:
+            out.append(None)
+        if out[-1] is None or out[-1] not in KEYS.values():
+            raise AnswerError(f"{where}: column {label!r} is not a quantity of the worksheet; the columns are "
+                              f"l and {COLUMNS}")
+    return out
+
+
+def _row_entries(cells: list[str], columns: list[Quantity | None], where: str) -> list[Entry]:
+    names = ", ".join(["l", *(f"{q}(l)" for q in columns[1:])])
+    if len(cells) != len(columns):
+        raise AnswerError(f"{where}: the row has {len(cells)} cells but the table has {len(columns)} columns "
+                          f"({names}); keep one cell per column")
+    if not cells[0].isdigit():
+        raise AnswerError(f"{where}: {cells[0]!r} is not a layer number; the first column is the layer l (0, 1, …)")
+    layer = int(cells[0])
+    if layer == 0:
+        return []  # a(0) = x: given
+    return [Entry(q, layer, _cell_text(text), where) for q, text in zip(columns[1:], cells[1:], strict=True)
+            if q is not None and _written(text)]
+
+
+def _written(text: str) -> bool:
+    """A cell with a value in it (not blank, not —, not the note that a softmax's a'(L) is a matrix)."""
+    return bool(text) and text not in NOT_APPLICABLE_SPELLINGS and not text.startswith("matrix A")
+
+
+def _cell_text(text: str) -> str:
+    """A matrix written one row per line ([1, -2]<br>[0.5, 4]) as rows separated by ;."""
+    rows = [r.strip() for r in _LINE_BREAK.split(text.replace("\\|", "|")) if r.strip()]
+    return "; ".join(rows) if len(rows) > 1 else (rows[0] if rows else "")
 
 
 def _header_field(answers: AnswerFile, name: str, value: str, where: str) -> None:
@@ -191,7 +237,7 @@ def _from_mapping(path: Path, raw: dict[str, Any], where: Any) -> AnswerFile:
             for layer, table in value.items():
                 _layer_entries(answers, layer, table, where)
         elif KEYS.get(key) is Quantity.COST:
-            answers.entries.append(Entry(Quantity.COST, None, None, value, where(key, None)))
+            answers.entries.append(Entry(Quantity.COST, None, value, where(key, None)))
         else:
             raise AnswerError(f"{where(key, None)}: unknown field {key!r}; the fields are spec, sample, C "
                               "and layer (with [layer.1] s = …, a = …)")
@@ -207,24 +253,24 @@ def _layer_entries(answers: AnswerFile, layer: str, table: Any, where: Any) -> N
         if quantity is None or quantity is Quantity.COST:
             names = ", ".join(k for k, q in KEYS.items() if q is not Quantity.COST)
             raise AnswerError(f"{where(key, layer)}: unknown quantity {key!r}; a layer's quantities are {names}")
-        answers.entries.append(Entry(quantity, int(layer), None, value, where(key, layer)))
+        answers.entries.append(Entry(quantity, int(layer), value, where(key, layer)))
 
 
 # --- fitting the entries to the worksheet ----------------------------------------------------------
 def written_values(answers: AnswerFile, ref: Reference) -> dict[Key, Written]:
-    """The student's quantities, keyed like ``ref.expected``; AnswerError for rows that fit nothing."""
+    """The student's quantities, keyed like ``ref.expected``; AnswerError for entries that fit nothing."""
     L = len(ref.given.activations)
-    rows: dict[Key, dict[int | None, Entry]] = {}
+    seen: dict[Key, Entry] = {}
     for entry in answers.entries:
         layer = L if entry.quantity is Quantity.COST else entry.layer
         slot = ref.slot(entry.quantity, layer) if layer is not None else None
         if slot is None:
             raise AnswerError(f"{entry.where}: {_no_such(entry.quantity, layer, L)}")
-        seen = rows.setdefault((slot.quantity, slot.layer), {})
-        if entry.row in seen:
-            raise AnswerError(f"{entry.where}: {slot.name} is written twice (also at {seen[entry.row].where})")
-        seen[entry.row] = entry
-    return {key: _fit(ref.slot(*key), entries) for key, entries in rows.items()}  # type: ignore[arg-type]
+        key = (slot.quantity, slot.layer)
+        if key in seen:
+            raise AnswerError(f"{entry.where}: {slot.name} is written twice (also at {seen[key].where})")
+        seen[key] = entry
+    return {key: _from_value(entry, ref.slot(*key)) for key, entry in seen.items()}  # type: ignore[arg-type]
 
 
 def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
@@ -233,50 +279,11 @@ def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
     return f"{quantity}({layer}) does not exist: this network has layers 1 to {L}"
 
 
-def _fit(slot: Slot, entries: dict[int | None, Entry]) -> Written:
-    first = next(iter(entries.values()))
-    if not first.cells:
-        return _from_value(first, slot)
-    if slot.quantity not in MATRICES:
-        values, texts = _cells(first, slot.shape[0] if slot.shape else 1, slot)
-        return Written(np.array(values, dtype=object).reshape(slot.shape),
-                       np.array(texts, dtype=object).reshape(slot.shape), first.where)
-    n_rows, n_cols = slot.shape
-    matrix = np.full(slot.shape, None, dtype=object)
-    matrix_texts = np.full(slot.shape, "", dtype=object)
-    for j, entry in entries.items():
-        if j is None or j >= n_rows:
-            raise AnswerError(f"{entry.where}: {slot.name} has {n_rows} rows (units of layer {slot.layer}), "
-                              f"so there is no row {(j or 0) + 1}")
-        values, texts = _cells(entry, n_cols, slot)
-        matrix[j, :], matrix_texts[j, :] = values, texts
-    return Written(matrix, matrix_texts, first.where)
-
-
-def _cells(entry: Entry, width: int, slot: Slot) -> tuple[list[Any], list[str]]:
-    cells = entry.value
-    if len(cells) < width:
-        raise AnswerError(f"{entry.where}: {slot.name} has {width} values (units 1 to {width}) but the table has "
-                          f"only {len(cells)} unit columns")
-    for i, extra in enumerate(cells[width:], start=width + 1):
-        if extra and extra not in NOT_APPLICABLE_SPELLINGS:
-            raise AnswerError(f"{entry.where}: {slot.name} has {width} values, but column {i} holds {extra!r}; "
-                              "leave it as —")
-    values: list[Any] = []
-    for i, text in enumerate(cells[:width], start=1):
-        try:
-            values.append(parse_number(text) if text and text not in NOT_APPLICABLE_SPELLINGS else None)
-        except NumberError as err:
-            hint = "; write one number per column" if "," in text else ""
-            raise AnswerError(f"{entry.where}: {slot.name}, column {i}: {err}{hint}") from None
-    return values, [c if c not in NOT_APPLICABLE_SPELLINGS else "" for c in cells[:width]]
-
-
 def _from_value(entry: Entry, slot: Slot) -> Written:
     try:
         nested = _nested(entry.value)
     except NumberError as err:
-        raise AnswerError(f"{entry.where}: {slot.name}: {err}") from None
+        raise AnswerError(f"{entry.where}: {slot.name}: {err}{_summary_hint(entry.value)}") from None
     values = np.array(nested, dtype=object)
     if values.dtype != object or (values.ndim and isinstance(values.flat[0], list)):
         raise AnswerError(f"{entry.where}: {slot.name}: rows of different lengths; {_shape_hint(slot)}")
@@ -284,8 +291,17 @@ def _from_value(entry: Entry, slot: Slot) -> Written:
         values = values.reshape(())
     elif slot.shape == (1,) and values.shape == ():  # a one-unit layer's vector written as one number
         values = values.reshape(1)
+    elif len(slot.shape) == 2 and slot.shape[0] == 1 and values.shape == slot.shape[1:]:
+        values = values.reshape(slot.shape)  # a one-row matrix written as its row
     texts = np.vectorize(lambda v: "" if v is None else _plain(v), otypes=[object])(values) if values.size else values
     return Written(values, np.asarray(texts, dtype=object), entry.where)
+
+
+def _summary_hint(value: Any) -> str:
+    if isinstance(value, str) and ("more" in value or "min" in value):
+        return ("; this cell is a summary, not every value: write it in full (`tutor example NAME --markdown "
+                "FILE --full`)")
+    return ""
 
 
 def _shape_hint(slot: Slot) -> str:
@@ -310,4 +326,11 @@ def _nested(value: Any) -> Any:
 
 
 def _plain(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else repr(float(value))
+    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), or 1/3."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    text = repr(float(value))
+    if Fraction(Decimal(text)) != value:
+        return str(value)
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa

@@ -1,16 +1,13 @@
-"""The worksheet's layout, in one place: which quantities a student writes, in what order, under
-which names, and how their Markdown rows and columns are labelled.
+"""What a student writes, in one place: which quantities, in what order, with which shapes, and
+under which names (cells in the notation, units from 1: s(2)[1], W(1)[2,3]; TOML/JSON keys).
 
 The quantities are the worksheet model's (`backprop_tutor.worksheet.model.Quantity`): one Quantity
-everywhere. Markdown: one table per section (Feed-forward, Loss, Backpropagation, Gradients, Update);
-one row per quantity and layer (a matrix: one row per unit j of layer l, e.g. ``∇W(2)[1,·]``), one
-column per unit (for a matrix row: per input unit i). Units are numbered from 1, as in the course's
-tables. TOML/JSON answer files name the quantities by `KEYS`: the notation, or its ASCII spelling.
+everywhere. The Markdown layout is the worksheet's own tables (`backprop_tutor.worksheet.tables`);
+TOML/JSON answer files name the quantities by `KEYS`: the notation, or its ASCII spelling.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -35,15 +32,6 @@ def ascii_key(quantity: Quantity) -> str:
 KEYS: dict[str, Quantity] = {**{ascii_key(q): q for q in WRITTEN}, **{str(q): q for q in WRITTEN},
                              "cost": Quantity.COST}
 
-#: Sections of the Markdown worksheet and the quantities each holds.
-SECTIONS: dict[str, tuple[Quantity, ...]] = {
-    "Feed-forward": (Quantity.S, Quantity.A, Quantity.A_PRIME),
-    "Loss": (Quantity.COST,),
-    "Backpropagation": (Quantity.DELTA,),
-    "Gradients": (Quantity.GRAD_W, Quantity.GRAD_B),
-    "Update": (Quantity.W_NEW, Quantity.B_NEW),
-}
-
 #: What each quantity is, for templates and messages.
 MEANING: dict[Quantity, str] = {
     Quantity.S: "s({l}) = W({l}) a({p}) + b({l})",
@@ -57,7 +45,7 @@ MEANING: dict[Quantity, str] = {
     Quantity.B_NEW: "b({l}) after the update",
 }
 
-NOT_APPLICABLE = "—"  # a Markdown cell past the end of a shorter row
+#: A Markdown cell with nothing to write (a(0) has no s(0)), as the tables write it and people type it.
 NOT_APPLICABLE_SPELLINGS = frozenset({"—", "–", "-", "n/a"})
 
 
@@ -102,30 +90,3 @@ def cell_name(quantity: Quantity, layer: int, index: tuple[int, ...]) -> str:
     if quantity is Quantity.COST:
         return "C"
     return f"{quantity}({layer})[{','.join(str(i + 1) for i in index)}]"
-
-
-# --- Markdown rows -----------------------------------------------------------------------------
-def row_labels(slot: Slot) -> list[str]:
-    """The Markdown row label(s) of a quantity: one row, or one per unit j for a matrix."""
-    if slot.quantity in MATRICES:
-        return [f"{slot.name}[{j},·]" for j in range(1, slot.shape[0] + 1)]
-    return [slot.name]
-
-
-def column_labels(width: int) -> list[str]:
-    return ["quantity", *(str(i) for i in range(1, width + 1))]
-
-
-_LABEL = re.compile(r"^(?P<q>a'|∇W|∇b|[saδWbC])(?:\((?P<l>\d+)\))?(?:\[(?P<j>\d+),\s*[·.*:]\])?$")
-
-
-def parse_row_label(label: str) -> tuple[Quantity, int | None, int | None] | None:
-    """(quantity, layer, 0-based row j of a matrix) of a Markdown row label, or None if it is not one.
-    C has no layer in its label (layer None)."""
-    m = _LABEL.match(label.strip().replace("`", "").replace(" ", ""))
-    if not m:
-        return None
-    quantity = Quantity(m["q"])
-    if (quantity is Quantity.COST) != (m["l"] is None) or (quantity in MATRICES) != (m["j"] is not None):
-        return None
-    return quantity, int(m["l"]) if m["l"] else None, int(m["j"]) - 1 if m["j"] else None

@@ -1,28 +1,28 @@
 """Answer files out: the blank worksheet a student fills in (Markdown, TOML or JSON), and the same
-filled with the engine's values (the answer key). Laid out as `layout` says; read back by `answers`."""
+filled with the engine's values (the answer key). The Markdown is the worksheet's own layout, the
+tables every view draws (`backprop_tutor.worksheet.tables`), with the givens above them; read back
+by `answers`."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import numpy as np
 
 from backprop_tutor.check.expected import Reference
-from backprop_tutor.check.layout import (
-    NOT_APPLICABLE,
-    SECTIONS,
-    Slot,
-    ascii_key,
-    column_labels,
-    row_labels,
-)
-from backprop_tutor.render.format import fmt, fmt_matrix, fmt_vector
-from backprop_tutor.worksheet.model import Quantity
+from backprop_tutor.check.layout import Slot, ascii_key
+from backprop_tutor.render.format import FULL, fmt, fmt_matrix, fmt_vector
+from backprop_tutor.render.markdown import tables_to_markdown
+from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
+from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables
 
 FORMATS = ("md", "toml", "json")
 #: Significant digits of an answer key: far more than any tolerance needs, short enough to read.
 KEY_DIGITS = 8
+#: What a blank worksheet shows: the problem's givens
+GIVEN = (Quantity.X, Quantity.Y)
 
 NUMBERS_HELP = ("numbers as you write them: 5, -0.5, 1/2, 1.98e-32, 1.98×10^-32; leave a cell blank if you "
                 "have no value")
@@ -39,34 +39,28 @@ def _text(value: Any) -> str:
 
 # --- Markdown ----------------------------------------------------------------------------------
 def _markdown(ref: Reference, spec: str, key: bool, sample: int) -> str:
+    ws = build_worksheet(ref.trace, ref.sample)
+    if not key:
+        ws = blank(ws)
+    title, summary, _ = worksheet_heading(ws)
+    heading = (f"{'Answer key' if key else 'Worksheet'}: {title}", summary, (f"spec: {spec}", f"sample: {sample}"))
     g = ref.given
-    L = len(g.activations)
-    lines = [f"# {'Answer key' if key else 'Worksheet'}: {ref.title}", "",
-             f"- spec: {spec}", f"- sample: {sample}", "",
-             "Fill in every blank cell, then run `tutor check THIS_FILE`. " + NUMBERS_HELP.capitalize() + ". "
-             f"Columns are units 1, 2, …; a matrix row W(l)[j,·] holds W(l)[j,1], W(l)[j,2], …; {NOT_APPLICABLE} "
-             "marks a cell past the end of a shorter row.", "", "## Given", "",
-             f"- a(0) = x = {fmt_vector(g.x, None)}", f"- y = {fmt_vector(g.y, None)}",
-             f"- activations: {', '.join(f'h{l} = {a}' for l, a in enumerate(g.activations, start=1))}; "
-             f"loss: {g.loss}; η = {fmt(g.eta, None)}"]
-    lines += [f"- W({l}) = {fmt_matrix(g.W[l], None)}, b({l}) = {fmt_vector(g.b[l], None)}" for l in range(1, L + 1)]
-    for title, quantities in SECTIONS.items():
-        chosen = [s for s in ref.slots if s.quantity in quantities]
-        width = max((s.shape[-1] if s.shape else 1) for s in chosen)
-        lines += ["", f"## {title}", "", "| " + " | ".join(column_labels(width)) + " |",
-                  "|" + "|".join(" --- " for _ in range(width + 1)) + "|"]
-        for slot in chosen:
-            lines += _markdown_rows(slot, ref.expected[(slot.quantity, slot.layer)], width, key)
-    return "\n".join(lines) + "\n"
+    intro = ("Fill in every blank cell, then run `tutor check THIS_FILE`. Write a vector as [5, -5], a matrix "
+             "as [[1, -2], [0.5, 4]] (one row per unit of layer l) and C on its line, C = 17; "
+             f"{NUMBERS_HELP}." + _softmax_note(g.activations), "", "### Given", "",
+             *(f"- W({l}) = {fmt_matrix(g.W[l], None)}, b({l}) = {fmt_vector(g.b[l], None)}"
+               for l in range(1, len(g.activations) + 1)))
+    return tables_to_markdown(heading, worksheet_tables(ws, KEY_DIGITS, FULL), intro)
 
 
-def _markdown_rows(slot: Slot, values: np.ndarray, width: int, key: bool) -> list[str]:
-    rows = values.reshape(-1, slot.shape[-1] if slot.shape else 1)
-    out = []
-    for label, row in zip(row_labels(slot), rows, strict=True):
-        cells = [(_text(v) if key else " ") for v in row] + [NOT_APPLICABLE] * (width - len(row))
-        out.append(f"| {label} | " + " | ".join(cells) + " |")
-    return out
+def _softmax_note(activations: list[str]) -> str:
+    L = len(activations)
+    return f" a'({L}) stays blank: a softmax's derivative is the matrix A." if activations[-1] == "softmax" else ""
+
+
+def blank(ws: Worksheet) -> Worksheet:
+    """The worksheet with only the givens x and y filled in."""
+    return dataclasses.replace(ws, entries=tuple(e for e in ws.entries if e.quantity in GIVEN))
 
 
 # --- TOML / JSON ---------------------------------------------------------------------------------

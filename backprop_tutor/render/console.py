@@ -28,7 +28,7 @@ def rich_table(table: Table) -> RichTable:
 def worksheet_renderable(trace: TraceReader, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,
                          full: bool = False) -> Group:
     sheet = build_worksheet(trace, sample)
-    title, summary = worksheet_heading(sheet)
+    title, summary, _ = worksheet_heading(sheet)
     parts: list = [Text(title, style="bold underline"), Text(summary), Text()]
     for table in worksheet_tables(sheet, digits, FULL if full else SUMMARY, layer):
         parts += [rich_table(table), Text()]

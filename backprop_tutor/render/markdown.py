@@ -30,9 +30,12 @@ def _cell(cell: TextCell) -> str:
     return "<br>".join(_escape(line) for line in cell.lines) or " "
 
 
-def tables_to_markdown(heading: tuple[str, str], tables: tuple[Table, ...]) -> str:
-    title, summary = heading
-    parts = [f"# {title}", "", summary + ".", ""]
+def tables_to_markdown(heading: tuple[str, str, tuple[str, ...]], tables: tuple[Table, ...],
+                       intro: tuple[str, ...] = ()) -> str:
+    """The heading (title, summary, the fields `tutor check` reads), ``intro`` lines, then the tables."""
+    title, summary, fields = heading
+    parts = [f"# {title}", "", summary + ".", ""] + [f"- {field}" for field in fields] + ([""] if fields else [])
+    parts += [*intro, ""] if intro else []
     parts += [table_to_markdown(t) + "\n" for t in tables]
     return "\n".join(parts)
 

@@ -58,7 +58,7 @@ def solution_markdown(trace: TraceReader, sample: int = 0, digits: int | None = 
                       full: bool = False) -> str:
     """The worked solution of sample ``sample`` (0-based) of ``trace`` as Markdown."""
     sheet = build_worksheet(trace, sample)
-    title, summary = worksheet_heading(sheet)
+    title, summary, _ = worksheet_heading(sheet)
     lines = [f"# Worked solution: {title}", "", summary + ".", "", "## Given", ""]
     lines += write_equations(given(trace, sample), digits, plain, full, together=True)
     for step in range(len(trace)):

@@ -100,7 +100,7 @@ class StepView:
     precision: str
     title: str
     equations: tuple[TextEquation, ...]
-    heading: tuple[str, str]  # the worksheet's title and what it is of (`worksheet_heading`)
+    heading: tuple[str, str, tuple[str, ...]]  # title, what it is of, spec and sample (`worksheet_heading`)
     tables: tuple[Table, ...]
     columns: tuple[ColumnView, ...]
     weights: tuple[WeightView, ...]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
+from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.model import Quantity, Worksheet
 
@@ -90,11 +91,14 @@ def network_summary(header: TraceHeader) -> str:
             f"precision {precision_label(header)}")
 
 
-def worksheet_heading(ws: Worksheet) -> tuple[str, str]:
-    """(title, what the worksheet is of: network, update rule, sample, how far the step has got)."""
+def worksheet_heading(ws: Worksheet) -> tuple[str, str, tuple[str, ...]]:
+    """(title, what the worksheet is of: network, update rule, sample, how far the step has got, and
+    the fields `tutor check` reads: the spec the trace ran, when known, and the sample)."""
     summary = f"{network_summary(ws.header)}; {update_rule(ws.header)}"
     if ws.samples > 1:
         summary += f"; sample {ws.sample} (of {ws.samples}, numbered from 0)"
     if ws.upto < ws.count - 1:
         summary += f"; filled in up to step {ws.upto + 1} of {ws.count}"
-    return ws.header.title or "Backpropagation trace", summary
+    source = str(ws.header.config.get("source", "")) if isinstance(ws.header.config, dict) else ""
+    spec = (f"spec: {example_name(source)}",) if source and not source.startswith("<") else ()
+    return ws.header.title or "Backpropagation trace", summary, (*spec, f"sample: {ws.sample}")

@@ -32,7 +32,7 @@ def test_blank_worksheet_is_all_missing_exit_1(tmp_path, capsys):
 
 def test_reports_name_the_first_root_mistake_and_write_markdown_and_json(tmp_path, capsys):
     key = _write(tmp_path, capsys, "hand-backprop", "--key")
-    key.write_text(key.read_text().replace("| s(2) | 6 | 15 | — |", "| s(2) | 7 | 15 | — |"))
+    key.write_text(key.read_text().replace("| 2 | [6, 15] |", "| 2 | [7, 15] |"))
     md, js = tmp_path / "report.md", tmp_path / "report.json"
     assert main(["check", str(key), "--markdown", str(md), "--json", str(js)]) == 1
     out = " ".join(capsys.readouterr().out.split())
@@ -86,10 +86,10 @@ def test_a_network_too_big_for_a_worksheet_is_refused(tmp_path, capsys):
 
 def test_malformed_answer_file_exits_2_naming_the_line(tmp_path, capsys):
     key = _write(tmp_path, capsys, "hand-backprop", "--key")
-    key.write_text(key.read_text().replace("| s(1) | 5 | -5 | — |", "| s(1) | 5 | -5e |  — |"))
+    key.write_text(key.read_text().replace("| 1 | [5, -5] |", "| 1 | [5, -5e] |"))
     assert main(["check", str(key)]) == 2
     err = " ".join(capsys.readouterr().err.split())
-    assert "line 21: s(1), column 2: '-5e' is not a number" in err and "Traceback" not in err
+    assert "line 21: s(1): '-5e' is not a number" in err and "Traceback" not in err
 
 
 def test_random_class_set_with_index_and_keys_that_check(tmp_path, capsys):
@@ -110,3 +110,23 @@ def test_help_states_the_judging_rule(capsys):
     assert main(["check", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "|w − t| ≤ atol + rtol·|t|" in out and "--sigfigs" in out
+
+
+@pytest.mark.parametrize("example", ["hand-backprop", "mazur-sigmoid"])
+@pytest.mark.parametrize("exact", [[], ["--exact"]])
+def test_the_examples_markdown_export_checks_all_right(tmp_path, capsys, example, exact):
+    key = tmp_path / "key.md"
+    assert main(["example", example, *exact, "--markdown", str(key)]) == 0
+    assert f"- spec: {example}" in key.read_text()
+    assert main(["check", str(key)]) == 0
+    assert "Every value is right." in capsys.readouterr().out
+
+
+def test_a_worksheet_filled_in_from_the_blank_checks(tmp_path, capsys):
+    blank = _write(tmp_path, capsys, "mazur-sigmoid")
+    row = "| 1 | [0.3775, 0.3925] | [0.5933, 0.5969] | [0.2413, 0.2406] |"  # Mazur's s(1), a(1), a'(1)
+    text = blank.read_text().replace("| 1 |   |   |   |", row, 1)  # the feed-forward table's row 1
+    blank.write_text(text.replace("\nC =   \n", "\nC = 0.2984\n"))
+    assert main(["check", str(blank)]) == 1
+    out = capsys.readouterr().out
+    assert "7 right, 0 root mistake(s), 0 carried" in " ".join(out.split())
