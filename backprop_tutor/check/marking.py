@@ -22,7 +22,7 @@ from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import MATRICES, Slot, cell_name
 from backprop_tutor.check.numbers import Tolerance, judge, to_mpf
 from backprop_tutor.check.recompute import Values, inputs_of, recompute
-from backprop_tutor.check.working import working
+from backprop_tutor.check.working import quantity_equation, working
 from backprop_tutor.engine.precision import EXACT_DIGITS
 from backprop_tutor.render.format import fmt
 from backprop_tutor.worksheet.model import Quantity
@@ -54,8 +54,12 @@ class Marked:
     expected: Any
     verdict: Verdict
     note: str = ""
-    #: for a root mistake: the correct working, numbers substituted
+    #: for a root mistake: the correct working of this cell, numbers substituted
     working: str = ""
+    #: for a wrong cell: the quantity's equation from the equations module, true numbers substituted
+    equation: str = ""
+    #: for a wrong cell: this cell's working from the student's own earlier values (what their inputs give)
+    yours: str = ""
 
     @property
     def name(self) -> str:
@@ -85,23 +89,40 @@ def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking
     L = len(ref.given.activations)
     elementwise = ref.given.activations[-1] != "softmax"
     own: Values = {}  # the student's values where written, the truth elsewhere
+    mine: Values = {}  # each quantity recomputed from the student's own earlier values
     wrong: set[Key] = set()  # quantities with a value that differs from the truth
     cells: list[Marked] = []
     for slot in ref.slots:
         key = (slot.quantity, slot.layer)
-        true = ref.expected[key]
-        mine = recompute(slot, own, ref.expected, ref.given)
+        mine[key] = recompute(slot, own, ref.expected, ref.given)
         theirs = [k for k in inputs_of(slot, L, elementwise) if k in wrong]
-        marked, values = _mark_quantity(slot, written.get(key), true, mine, theirs, tol)
-        if slot.quantity is Quantity.S:
-            marked = _bias_left_out(marked, written[key], mine - ref.given.b[slot.layer], tol) if key in written \
-                else marked
-        own[key] = values
+        marked, own[key] = _mark_quantity(slot, written.get(key), ref.expected[key], mine[key], theirs, tol)
+        if slot.quantity is Quantity.S and key in written:
+            marked = _bias_left_out(marked, written[key], mine[key] - ref.given.b[slot.layer], tol)
         if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE) for m in marked):
             wrong.add(key)
         cells += marked
-    cells = [replace(m, working=working(m, ref)) if m.verdict is Verdict.ROOT else m for m in cells]
+    cells = _with_working(cells, ref, own, mine)
     return Marking(ref.title, cells, tol, first_root=next((m for m in cells if m.verdict is Verdict.ROOT), None))
+
+
+def _with_working(cells: list[Marked], ref: Reference, own: Values, mine: Values) -> list[Marked]:
+    """Each wrong cell with its quantity's equation; a root mistake with its correct working; a root or
+    carried cell whose inputs the student changed with what those inputs give."""
+    equations: dict[Key, str] = {}
+    out = []
+    for m in cells:
+        key = (m.quantity, m.layer)
+        if m.verdict in (Verdict.ROOT, Verdict.CARRIED):
+            if key not in equations:
+                equations[key] = quantity_equation(ref, *key)
+            m = replace(m, equation=equations[key])
+            if m.verdict is Verdict.ROOT:
+                m = replace(m, working=working(m, ref))
+            if m.verdict is Verdict.CARRIED or m.note.startswith("your own inputs"):
+                m = replace(m, yours=working(m, ref, own, mine[key][m.index]))
+        out.append(m)
+    return out
 
 
 def _mark_quantity(slot: Slot, written: Written | None, true: np.ndarray, mine: np.ndarray, theirs: list[Key],

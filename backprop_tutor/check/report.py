@@ -2,7 +2,8 @@
 
 JSON: {"title", "tolerance", "cells": [{"quantity", "layer", "index" (0-based), "name" (the notation,
 units from 1), "written", "expected", "verdict" (right|root|carried|missing|shape), "note", "working"
-(a root mistake's correct working, else "")}],
+(a root mistake's correct working, else ""), "equation" (a wrong cell's quantity's equation, numbers
+substituted, else ""), "yours" (a wrong cell's working from the student's own values, else "")}],
 "totals": {verdict: count}, "first_root": {"name", "working"} or null, "all_right"}.
 """
 
@@ -39,7 +40,7 @@ def first_root_text(marking: Marking) -> str:
     if cell is None:
         return "No root mistake." if not marking.all_right else "Every value is right."
     return (f"First root mistake: {cell.name} = {cell.written}, but {cell.name} = {_expected(cell)}. "
-            f"Working: {cell.working}")
+            f"Working: {cell.working}" + (f" (the step: {cell.equation})" if cell.equation else ""))
 
 
 def rich_report(marking: Marking) -> Group:
@@ -62,7 +63,9 @@ def to_markdown(marking: Marking) -> str:
     lines = [f"# Check: {marking.title}", "", "| cell | written | expected | verdict | note |",
              "| --- | --- | --- | --- | --- |"]
     for cell in marking.cells:
-        note = "; ".join(t for t in (cell.note, cell.working and f"working: {cell.working}") if t)
+        note = "; ".join(t for t in (cell.note, cell.working and f"working: {cell.working}",
+                                     cell.yours and f"from your values: {cell.yours}",
+                                     cell.equation and f"the step: {cell.equation}") if t)
         lines.append("| " + " | ".join(_md(c) for c in (cell.name, cell.written or "", _expected(cell),
                                                            cell.verdict.mark, note)) + " |")
     lines += ["", summary(marking) + f" (judged {marking.tolerance.describe()}).", "", first_root_text(marking)]
@@ -79,9 +82,10 @@ def to_json(marking: Marking) -> str:
         "title": marking.title, "tolerance": marking.tolerance.describe(),
         "cells": [{"quantity": str(c.quantity), "layer": c.layer, "index": list(c.index), "name": c.name,
                    "written": c.written, "expected": _expected(c), "verdict": c.verdict.value, "note": c.note,
-                   "working": c.working}
+                   "working": c.working, "equation": c.equation, "yours": c.yours}
                   for c in marking.cells],
         "totals": marking.totals(), "all_right": marking.all_right,
-        "first_root": None if root is None else {"name": root.name, "working": root.working},
+        "first_root": None if root is None else {"name": root.name, "working": root.working,
+                                                 "equation": root.equation},
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

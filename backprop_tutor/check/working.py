@@ -1,8 +1,8 @@
-"""The correct working of one cell, with the true numbers substituted: what the checker shows for
-the first root mistake, e.g. ``s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·5 + (-2)·0 + 1 = 6``.
-
-To be aligned with the equations module (backprop_tutor/worksheet/equations.py) when it lands:
-if it gives per-cell substitutions, this module becomes a call to it.
+"""The working of a wrong cell: the quantity's equation from the equations module (the one source of
+equations the UI's step panel and the worked solution also draw), and one cell's sum with the
+numbers substituted, which the equations module does not write: the correct working, e.g.
+``s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·5 + (-2)·0 + 1 = 6``, and the same from the student's own
+earlier values (what their inputs give).
 """
 
 from __future__ import annotations
@@ -12,10 +12,14 @@ from typing import TYPE_CHECKING, Any
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import cell_name
 from backprop_tutor.render.format import fmt
-from backprop_tutor.worksheet.model import Quantity
+from backprop_tutor.render.math import equation_text, text_lines
+from backprop_tutor.worksheet.equations import equations_for
+from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
 if TYPE_CHECKING:
     from backprop_tutor.check.marking import Marked
+
+Values = dict[tuple[Quantity, int], Any]
 
 DIGITS = 4
 
@@ -25,13 +29,24 @@ def _n(value: Any) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def working(cell: Marked, ref: Reference) -> str:
+def quantity_equation(ref: Reference, quantity: Quantity, layer: int) -> str:
+    """The equation that produces ``quantity`` of ``layer``, numbers substituted, on one line (what the
+    UI's step panel shows for that step): s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15]."""
+    entry = build_worksheet(ref.trace, ref.sample).entry(quantity, layer)
+    if entry is None:
+        return ""
+    found = [eq for eq in equations_for(ref.trace, entry.step, ref.sample) if eq.writes is quantity]
+    return " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) if found else ""
+
+
+def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None) -> str:
+    """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result)."""
     q, l, idx = cell.quantity, cell.layer, cell.index
-    g, true = ref.given, ref.expected
+    g, true = ref.given, ref.expected if values is None else values
     j = idx[0] if idx else 0
     x = g.x if l == 1 else true.get((Quantity.A, l - 1))
     name = cell_name(q, l, idx)
-    result = fmt(cell.expected, DIGITS)
+    result = fmt(cell.expected if result is None else result, DIGITS)
     if q is Quantity.S:
         terms = " + ".join(f"{_n(w)}·{_n(a)}" for w, a in zip(g.W[l][j], x, strict=True))
         return f"{name} = W({l})[{j + 1},·] a({l - 1}) + b({l})[{j + 1}] = {terms} + {_n(g.b[l][j])} = {result}"
@@ -53,12 +68,12 @@ def working(cell: Marked, ref: Reference) -> str:
         terms = " + ".join(f"({_n(v)} − {_n(y)})²" for y, v in zip(g.y, a, strict=True))
         return f"C = ½ Σ_k (a({l})[k] − y_k)² = ½ ({terms}) = {result}"
     if q is Quantity.DELTA:
-        return _delta(name, l, j, ref, result)
-    return _gradient_or_update(name, q, l, idx, ref, result)
+        return _delta(name, l, j, ref, true, result)
+    return _gradient_or_update(name, q, l, idx, ref, true, result)
 
 
-def _delta(name: str, l: int, j: int, ref: Reference, result: str) -> str:
-    g, true = ref.given, ref.expected
+def _delta(name: str, l: int, j: int, ref: Reference, true: Values, result: str) -> str:
+    g = ref.given
     if l == len(g.activations):
         a, y = true[(Quantity.A, l)][j], g.y[j]
         if g.loss == "cross-entropy":
@@ -71,8 +86,9 @@ def _delta(name: str, l: int, j: int, ref: Reference, result: str) -> str:
     return (f"{name} = a'({l})[{j + 1}] Σ_k W({l + 1})[k,{j + 1}] δ({l + 1})[k] = {_n(ap)}·({terms}) = {result}")
 
 
-def _gradient_or_update(name: str, q: Quantity, l: int, idx: tuple[int, ...], ref: Reference, result: str) -> str:
-    g, true = ref.given, ref.expected
+def _gradient_or_update(name: str, q: Quantity, l: int, idx: tuple[int, ...], ref: Reference, true: Values,
+                        result: str) -> str:
+    g = ref.given
     j = idx[0]
     # with a minibatch the cell is the mean of every sample's term: show this sample's term, then the mean
     then = " (this sample's term; the mean over the minibatch) → " if g.batch_size > 1 else " = "

@@ -156,3 +156,23 @@ def test_every_kind_of_root_mistake_shows_its_working(tmp_path):
             root = marking.first_root
             assert root is not None and (root.quantity, root.layer, root.index) == (*key, first), (example, key)
             assert root.working.startswith(root.name) and root.working.endswith(fmt(root.expected, 4)), root.working
+
+
+def test_wrong_cells_show_the_steps_equation_and_what_the_students_own_values_give(tmp_path):
+    from backprop_tutor.render.math import equation_text, text_lines
+    from backprop_tutor.trace.events import Forward
+    from backprop_tutor.worksheet.equations import equations_for
+
+    ref, theirs = slipped_sheet()
+    marking = check_answers(write_json(tmp_path / "a.json", answers_json(theirs, ref)))
+    cells = {m.name: m for m in marking.cells}
+    carried = cells["a(1)[1]"]
+    assert carried.verdict is Verdict.CARRIED and carried.yours == "a(1)[1] = relu(s(1)[1]) = relu(4) = 4"
+    # the equation is the equations module's, as the UI's step panel writes it for the step Forward(1)
+    step = equations_for(ref.trace, ref.trace.find(Forward, 1))
+    ui = next(" ".join(line.strip() for line in text_lines(equation_text(eq, 4))) for eq in step
+              if eq.writes is Quantity.A)
+    assert carried.equation == ui == "a(1) = relu(s(1)) = relu([5, -5]) = [5, 0]"
+    root = cells["s(1)[1]"]
+    assert root.equation.startswith("s(1) = W(1) a(0) + b(1) = ") and root.yours == ""
+    assert cells["s(1)[2]"].verdict is Verdict.RIGHT and cells["s(1)[2]"].equation == ""
