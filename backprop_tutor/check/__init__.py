@@ -11,4 +11,5 @@ carried mistake, missing, wrong shape); blank worksheets and answer keys out; pr
     report.py     the verdicts as a Rich table, Markdown and JSON
     templates.py  blank worksheets and answer keys out
     problems.py   random hand-computable problems
+    practice.py   one quantity at a time, each typed value judged at once (the practice UI reads it)
 """

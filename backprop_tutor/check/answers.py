@@ -273,6 +273,12 @@ def written_values(answers: AnswerFile, ref: Reference) -> dict[Key, Written]:
     return {key: _from_value(entry, ref.slot(*key)) for key, entry in seen.items()}  # type: ignore[arg-type]
 
 
+def written_from_text(text: str, slot: Slot, where: str = "your answer") -> Written:
+    """One quantity typed as text (practice): [5, -5], [[1, -2], [0.5, 4]], 1, -2; 0.5, 4 or a number.
+    AnswerError says what would be valid."""
+    return _from_value(Entry(slot.quantity, slot.layer, _cell_text(text.strip()), where), slot)
+
+
 def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
     if quantity is Quantity.A_PRIME and layer == L:
         return f"a'({L}) is not on this worksheet: a softmax output's derivative is the matrix A, not a vector"

@@ -84,45 +84,53 @@ class Marking:
         return bool(self.cells) and all(m.verdict is Verdict.RIGHT for m in self.cells)
 
 
+class Marker:
+    """Marks the quantities one at a time, in the order a student computes them (`ref.slots`), keeping
+    the student's own values for the quantities after: what `mark` does for a file, and practice for
+    each value as it is typed."""
+
+    def __init__(self, ref: Reference, tol: Tolerance) -> None:
+        self.ref, self.tol = ref, tol
+        self.L = len(ref.given.activations)
+        self.elementwise = ref.given.activations[-1] != "softmax"
+        self.own: Values = {}  # the student's values where written, the truth elsewhere
+        self.mine: Values = {}  # each quantity recomputed from the student's own earlier values
+        self.wrong: set[Key] = set()  # quantities with a value that differs from the truth
+        self._equations: dict[Key, str] = {}
+
+    def mark(self, slot: Slot, written: Written | None) -> list[Marked]:
+        """The verdicts of ``slot`` (None or blank: missing, and the truth is used after it)."""
+        key, ref = (slot.quantity, slot.layer), self.ref
+        self.mine[key] = recompute(slot, self.own, ref.expected, ref.given)
+        theirs = [k for k in inputs_of(slot, self.L, self.elementwise) if k in self.wrong]
+        marked, self.own[key] = _mark_quantity(slot, written, ref.expected[key], self.mine[key], theirs, self.tol)
+        if slot.quantity is Quantity.S and written is not None and not written.blank:
+            marked = _bias_left_out(marked, written, self.mine[key] - ref.given.b[slot.layer], self.tol)
+        if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE) for m in marked):
+            self.wrong.add(key)
+        return [self._with_working(m) for m in marked]
+
+    def _with_working(self, m: Marked) -> Marked:
+        """A wrong cell with its quantity's equation; a root mistake with its correct working; a root or
+        carried cell whose inputs the student changed with what those inputs give."""
+        if m.verdict not in (Verdict.ROOT, Verdict.CARRIED):
+            return m
+        key = (m.quantity, m.layer)
+        if key not in self._equations:
+            self._equations[key] = quantity_equation(self.ref, *key)
+        m = replace(m, equation=self._equations[key])
+        if m.verdict is Verdict.ROOT:
+            m = replace(m, working=working(m, self.ref))
+        if m.verdict is Verdict.CARRIED or m.note.startswith("your own inputs"):
+            m = replace(m, yours=working(m, self.ref, self.own, self.mine[key][m.index]))
+        return m
+
+
 def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking:
     """Mark every quantity of the worksheet, in the order a student computes them."""
-    L = len(ref.given.activations)
-    elementwise = ref.given.activations[-1] != "softmax"
-    own: Values = {}  # the student's values where written, the truth elsewhere
-    mine: Values = {}  # each quantity recomputed from the student's own earlier values
-    wrong: set[Key] = set()  # quantities with a value that differs from the truth
-    cells: list[Marked] = []
-    for slot in ref.slots:
-        key = (slot.quantity, slot.layer)
-        mine[key] = recompute(slot, own, ref.expected, ref.given)
-        theirs = [k for k in inputs_of(slot, L, elementwise) if k in wrong]
-        marked, own[key] = _mark_quantity(slot, written.get(key), ref.expected[key], mine[key], theirs, tol)
-        if slot.quantity is Quantity.S and key in written:
-            marked = _bias_left_out(marked, written[key], mine[key] - ref.given.b[slot.layer], tol)
-        if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE) for m in marked):
-            wrong.add(key)
-        cells += marked
-    cells = _with_working(cells, ref, own, mine)
+    marker = Marker(ref, tol)
+    cells = [m for slot in ref.slots for m in marker.mark(slot, written.get((slot.quantity, slot.layer)))]
     return Marking(ref.title, cells, tol, first_root=next((m for m in cells if m.verdict is Verdict.ROOT), None))
-
-
-def _with_working(cells: list[Marked], ref: Reference, own: Values, mine: Values) -> list[Marked]:
-    """Each wrong cell with its quantity's equation; a root mistake with its correct working; a root or
-    carried cell whose inputs the student changed with what those inputs give."""
-    equations: dict[Key, str] = {}
-    out = []
-    for m in cells:
-        key = (m.quantity, m.layer)
-        if m.verdict in (Verdict.ROOT, Verdict.CARRIED):
-            if key not in equations:
-                equations[key] = quantity_equation(ref, *key)
-            m = replace(m, equation=equations[key])
-            if m.verdict is Verdict.ROOT:
-                m = replace(m, working=working(m, ref))
-            if m.verdict is Verdict.CARRIED or m.note.startswith("your own inputs"):
-                m = replace(m, yours=working(m, ref, own, mine[key][m.index]))
-        out.append(m)
-    return out
 
 
 def _mark_quantity(slot: Slot, written: Written | None, true: np.ndarray, mine: np.ndarray, theirs: list[Key],

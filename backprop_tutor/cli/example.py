@@ -17,6 +17,7 @@ from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.render.solution import solution_markdown
 from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
+from backprop_tutor.trace.events import Trace
 from backprop_tutor.trace.store import save_trace, write_trace
 
 EPILOG = """\
@@ -30,6 +31,8 @@ examples:
   tutor example hand-backprop --solution s.md --plain   the same with text equations instead of LaTeX
   tutor example hand-backprop --save-trace hand.h5 the trace, for `tutor view` and scripts
   tutor example examples/hand_backprop.toml        your own network (copy and edit that file)
+  tutor example hand-backprop --answers my-answers.md
+                                                   the UI, with your own values marked ✓ / ✗ root / ✗ carried
   tutor example --list                             the built-in examples
 """
 
@@ -60,6 +63,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         " '-' for standard output)")
     p.add_argument("--plain", action="store_true",
                    help="with --solution: equations as plain text instead of GitHub math ($$ … $$)")
+    p.add_argument("--answers", type=Path, metavar="FILE",
+                   help="a filled-in worksheet (tutor worksheet): the UI marks its values as tutor check does")
     p.add_argument("--save-trace", type=Path, metavar="FILE.h5",
                    help="save the trace (HDF5) to FILE.h5 ('-' for standard output, e.g. a pipe)")
     p.set_defaults(func=run)
@@ -114,12 +119,26 @@ def run(args: argparse.Namespace) -> int:
         if args.print_:
             print_worksheet(trace, console, **options)
         return 0
+    if args.answers and (args.print_ or not is_terminal()):
+        raise UsageError(f"--answers marks your values in the step-through UI, on a terminal; elsewhere run "
+                         f"`tutor check {args.answers}`")
     if args.print_ or not is_terminal():
         print_worksheet(trace, console, **options)
         return 0
+    if args.answers:
+        return _answers_app(args, spec_path, trace, shown)
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
     return run_app(trace, digits=shown, sample=args.sample)
+
+
+def _answers_app(args: argparse.Namespace, spec_path: Path, trace: Trace, shown: int | None) -> int:
+    from backprop_tutor.check.checker import check_answers
+    from backprop_tutor.tui.answers_overlay import run_answers_app
+
+    if not args.answers.is_file():
+        raise UsageError(f"--answers {args.answers}: no such file (make one with `tutor worksheet {args.example}`)")
+    return run_answers_app(trace, check_answers(args.answers, spec_path), digits=shown, sample=args.sample)
 
 
 def _list(console: Console) -> int:

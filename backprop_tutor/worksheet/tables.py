@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
+from backprop_tutor.worksheet.equations import activation_name
 from backprop_tutor.worksheet.model import Quantity, Worksheet
 
 
@@ -54,7 +55,8 @@ def worksheet_tables(ws: Worksheet, digits: int | None = 3, limits: Limits = SUM
 
     ff = [(TextCell(("0",)), TextCell(("—",)), cell(Quantity.X, 0), TextCell(("—",)))] if 0 in keep else []
     for l in (l for l in keep if l > 0):
-        softmax = ws.value(Quantity.S, l) is not None and ws.value(Quantity.A_PRIME, l) is None
+        softmax = ws.value(Quantity.S, l) is not None and ws.value(Quantity.A_PRIME, l) is None and \
+            activation_name(ws.header, l) == "softmax"
         ff.append((TextCell((str(l),)), cell(Quantity.S, l), cell(Quantity.A, l),
                    cell(Quantity.A_PRIME, l, blank=f"matrix A, see δ({l})" if softmax else "")))
     notes = [note("y", cell(Quantity.Y, 0))] if 0 in keep else []

@@ -1,0 +1,92 @@
+"""Practice: the worksheet asked one quantity at a time, each typed value judged at once.
+
+The quantities are asked in the order a student computes them (`Reference.slots`, the order of the
+trace's steps), and each answer is marked by the same `Marker` as `tutor check` marks a file, so a
+value that follows from an earlier slip is *carried*, not a root mistake. Revealing a value instead
+of typing it marks it missing; the true value is then used for what follows. UI-free: the practice
+screen (`backprop_tutor.tui.practice`) only reads this.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from backprop_tutor.check.answers import written_from_text
+from backprop_tutor.check.expected import Reference
+from backprop_tutor.check.layout import Slot
+from backprop_tutor.check.marking import Marked, Marker, Verdict
+from backprop_tutor.check.numbers import Tolerance
+from backprop_tutor.worksheet.model import Quantity, build_worksheet
+
+Key = tuple[Quantity, int]
+
+
+class PracticeSession:
+    """Which quantity is asked next, the step of the trace that writes it, and the marks so far."""
+
+    def __init__(self, ref: Reference, tol: Tolerance | None = None) -> None:
+        self.ref = ref
+        self.tolerance = tol or Tolerance()
+        self._marker = Marker(ref, self.tolerance)
+        entries = build_worksheet(ref.trace, ref.sample).entries
+        #: the step (event index) that writes each quantity
+        self.steps: dict[Key, int] = {(e.quantity, e.layer): e.step for e in entries}
+        self.marks: dict[Key, list[Marked]] = {}
+
+    @property
+    def current(self) -> Slot | None:
+        """The quantity asked now (None: every one is answered)."""
+        return next((s for s in self.ref.slots if (s.quantity, s.layer) not in self.marks), None)
+
+    @property
+    def current_step(self) -> int | None:
+        """The step that writes the quantity asked now: the furthest the student may go."""
+        slot = self.current
+        return None if slot is None else self.steps[(slot.quantity, slot.layer)]
+
+    def asked_at(self, step: int) -> list[Slot]:
+        """The quantities the student writes at ``step``, in order."""
+        return [s for s in self.ref.slots if self.steps.get((s.quantity, s.layer)) == step]
+
+    def answered(self, slot: Slot) -> bool:
+        return (slot.quantity, slot.layer) in self.marks
+
+    def answer(self, text: str) -> list[Marked]:
+        """Judge ``text`` as the current quantity; AnswerError (nothing judged) when it is not a value."""
+        slot = self.current
+        if slot is None:
+            raise ValueError("every quantity is answered")
+        return self._record(slot, self._marker.mark(slot, written_from_text(text, slot)))
+
+    def reveal(self) -> list[Marked]:
+        """Give up on the current quantity: it is marked missing and its true value shown."""
+        slot = self.current
+        if slot is None:
+            raise ValueError("every quantity is answered")
+        return self._record(slot, self._marker.mark(slot, None))
+
+    def _record(self, slot: Slot, marks: list[Marked]) -> list[Marked]:
+        self.marks[(slot.quantity, slot.layer)] = marks
+        return marks
+
+    @property
+    def finished(self) -> bool:
+        return self.current is None
+
+    def counts(self) -> Counter[Verdict]:
+        """How many values were judged right, root, carried, missing (revealed), shape so far."""
+        return Counter(m.verdict for marks in self.marks.values() for m in marks)
+
+    @property
+    def total(self) -> int:
+        """How many values the worksheet has."""
+        return sum(int(self.ref.expected[(s.quantity, s.layer)].size) for s in self.ref.slots)
+
+    def summary(self) -> str:
+        """12 right, 1 root mistake(s), 3 carried, 2 revealed (of 72 values)."""
+        counts, total = self.counts(), self.total
+        parts = [f"{counts[Verdict.RIGHT]} right", f"{counts[Verdict.ROOT]} root mistake(s)",
+                 f"{counts[Verdict.CARRIED]} carried", f"{counts[Verdict.MISSING]} revealed"]
+        if counts[Verdict.SHAPE]:
+            parts.append(f"{counts[Verdict.SHAPE]} in the wrong shape")
+        return ", ".join(parts) + f" (of {total} values)"

@@ -1,0 +1,65 @@
+"""`tutor example NAME --answers FILE`: the step-through UI with the student's own values marked.
+
+The trace is stepped through as usual; a panel above the worksheet marks the student's values of the
+quantities the step on screen writes (✓, ✗ root, ✗ carried, missing, ✗ shape), from the same marking
+`tutor check FILE` prints, and its title gives the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+
+from backprop_tutor.check.marking import Marked, Marking
+from backprop_tutor.check.report import summary
+from backprop_tutor.trace.reader import TraceReader
+from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.worksheet.model import build_worksheet
+
+
+def with_panel(widgets: Iterable[Widget], panel: Iterable[Widget]) -> ComposeResult:
+    """The UI's widgets with ``panel`` placed just above the worksheet."""
+    for widget in widgets:
+        if widget.id == "worksheet":
+            yield from panel
+        yield widget
+
+
+def marks_box(title: str) -> VerticalScroll:
+    box = VerticalScroll(MarksPanel(id="marks"), id="marks-box")
+    box.border_title = title
+    box.can_focus = False
+    return box
+
+
+class AnswersApp(TutorApp):
+    """The step-through UI, with the student's marks for the quantities of the step on screen."""
+
+    CSS_PATH: ClassVar = ["app.tcss", "marks.tcss"]
+
+    def __init__(self, trace: TraceReader, marking: Marking, *, digits: int | None = 3, sample: int = 0) -> None:
+        super().__init__(trace, digits=digits, sample=sample)
+        self.marking = marking
+        written = build_worksheet(trace, sample).entries
+        self._step_of = {(e.quantity, e.layer): e.step for e in written}
+
+    def compose(self) -> ComposeResult:
+        yield from with_panel(super().compose(), [marks_box(f"your answers: {summary(self.marking)}")])
+
+    def marks_at(self, step: int) -> list[Marked]:
+        return [m for m in self.marking.cells if self._step_of.get((m.quantity, m.layer)) == step]
+
+    def refresh_view(self) -> None:
+        super().refresh_view()
+        self.query_one(MarksPanel).show(self.marks_at(self.step), empty="(nothing to write at this step)")
+
+
+def run_answers_app(trace: TraceReader, marking: Marking, *, digits: int | None = 3, sample: int = 0) -> int:
+    app = AnswersApp(trace, marking, digits=digits, sample=sample)
+    app.run()
+    return app.return_code or 0

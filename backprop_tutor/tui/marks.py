@@ -1,0 +1,56 @@
+"""The student's own values marked: ✓, ✗ root, ✗ carried, missing, ✗ shape, for the quantities of the
+step on screen (`tutor example NAME --answers FILE`, `tutor practice`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widgets import Static
+
+from backprop_tutor.check.marking import Marked, Verdict
+from backprop_tutor.render.format import fmt
+
+DIGITS = 4
+
+
+class MarksPanel(Static):
+    """One line per quantity of the step: all right, or each wrong cell with what it should be and why."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"marks-panel--right", "marks-panel--root", "marks-panel--carried",
+                                             "marks-panel--missing"}
+
+    def show(self, marks: list[Marked], empty: str = "") -> None:
+        self.update(self.render_marks(marks) if marks else Text(empty))
+
+    def style(self, verdict: Verdict) -> str:
+        name = {Verdict.RIGHT: "right", Verdict.CARRIED: "carried", Verdict.MISSING: "missing"}.get(verdict, "root")
+        return str(self.get_component_rich_style(f"marks-panel--{name}", partial=True))
+
+    def render_marks(self, marks: list[Marked]) -> Text:
+        text = Text()
+        by_quantity: dict[tuple, list[Marked]] = {}
+        for m in marks:
+            by_quantity.setdefault((m.quantity, m.layer), []).append(m)
+        for cells in by_quantity.values():
+            if text:
+                text.append("\n")
+            name = "C" if cells[0].name == "C" else f"{cells[0].quantity}({cells[0].layer})"
+            text.append(f"{name}: ")
+            if all(m.verdict is Verdict.RIGHT for m in cells):
+                text.append(Verdict.RIGHT.mark, self.style(Verdict.RIGHT))
+                continue
+            for k, m in enumerate(c for c in cells if c.verdict is not Verdict.RIGHT):
+                text.append("\n  " if k else "")
+                text.append(m.verdict.mark, self.style(m.verdict))
+                text.append(" " + cell_line(m))
+        return text
+
+
+def cell_line(m: Marked) -> str:
+    """s(1)[1]: you wrote 4, it is 5 · your own inputs give … · s(1) = W(1) a(0) + b(1) = … = [5, -5]."""
+    expected = fmt(m.expected, DIGITS) if m.index != () or m.name == "C" else ""
+    said = f"{m.name}: you wrote {m.written}" + (f", it is {expected}" if expected else "") if m.written \
+        else f"{m.name} = {expected}"
+    parts = [said, m.note, m.yours and f"from your values: {m.yours}", m.equation]
+    return " · ".join(p for p in parts if p)

@@ -1,0 +1,158 @@
+"""`tutor practice`: the step-through UI, but each value is asked before it is shown.
+
+At a step that writes worksheet quantities (s(l), a(l), a'(l), C, δ(l), ∇W(l), ∇b(l), W(l), b(l)),
+the step panel shows the equation with its inputs substituted and hides the result; the worksheet and
+the network diagram show what was known before the step. The student types the value ([5, -5], a
+matrix as [[1, -2], [0.5, 4]]) and presses Enter: it is judged at once by `PracticeSession` (the
+rules of `tutor check`: a value that follows from an earlier slip is ✗ carried, not ✗ root), then
+the true value is shown. ctrl+r reveals a value instead. Going on past an unanswered value is not
+possible; at the end a summary gives the totals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Input
+
+from backprop_tutor.check.answers import AnswerError
+from backprop_tutor.check.layout import Slot
+from backprop_tutor.check.marking import Verdict
+from backprop_tutor.check.practice import PracticeSession
+from backprop_tutor.render.math import TextEquation
+from backprop_tutor.tui.answers_overlay import marks_box, with_panel
+from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.viewmodel import StepView
+from backprop_tutor.worksheet.equations import equations_for
+from backprop_tutor.worksheet.model import build_worksheet
+from backprop_tutor.worksheet.tables import worksheet_tables
+
+HIDDEN = "?"
+
+
+class PracticeApp(TutorApp):
+    """The step-through UI on the session's (exact) trace, asking each value before showing it."""
+
+    CSS_PATH: ClassVar = ["app.tcss", "marks.tcss"]
+    BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+r", "reveal", "Reveal")]
+
+    def __init__(self, session: PracticeSession, *, digits: int | None = 3) -> None:
+        super().__init__(session.ref.trace, digits=digits, sample=session.ref.sample)
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        answer = Input(id="answer")
+        yield from with_panel(super().compose(), [marks_box("practice"), answer])
+
+    # what is shown ---------------------------------------------------------------------------------
+    def hidden(self, step: int) -> set[tuple]:
+        """The quantities of ``step`` not answered yet: their values stay hidden."""
+        return {(s.quantity, s.layer) for s in self.session.asked_at(step) if not self.session.answered(s)}
+
+    @property
+    def view(self) -> StepView:
+        view = self.model.view(self.step, self.sample, self.digits, self.selected)
+        hidden = self.hidden(self.step)
+        if not hidden:
+            return view
+        before = self.model.view(self.step - 1, self.sample, self.digits, self.selected)
+        sheet = build_worksheet(self.source, self.sample, self.step)
+        sheet = dataclasses.replace(sheet, entries=tuple(e for e in sheet.entries
+                                                          if (e.quantity, e.layer) not in hidden))
+        return dataclasses.replace(view, equations=self._equations(view, hidden),
+                                   tables=worksheet_tables(sheet, self.digits),
+                                   columns=before.columns, weights=before.weights)
+
+    def _equations(self, view: StepView, hidden: set[tuple]) -> tuple[TextEquation, ...]:
+        """The step's equations up to the first hidden value, whose result is a question mark."""
+        layer = self.source.info(self.step).layer
+        shown: list[TextEquation] = []
+        for eq, text in zip(equations_for(self.source, self.step, self.sample), view.equations, strict=True):
+            if (eq.writes, layer) in hidden:
+                shown.append(dataclasses.replace(text, result=HIDDEN, note="type it below"))
+                break
+            shown.append(text)
+        return tuple(shown)
+
+    def refresh_view(self) -> None:
+        super().refresh_view()
+        asked = self.session.current
+        here = asked is not None and self.step == self.session.current_step
+        answer = self.query_one("#answer", Input)
+        answer.disabled = not here
+        answer.placeholder = prompt(asked) if here else self._waiting(asked)
+        panel = self.query_one(MarksPanel)
+        marks = [m for s in self.session.asked_at(self.step) for m in self.session.marks.get((s.quantity, s.layer), [])]
+        panel.show(marks, empty="")
+        self.query_one("#marks-box").border_title = self.session.summary() if self.session.finished else \
+            tally(self.session)
+        if here:
+            answer.focus()
+
+    def _waiting(self, asked: Slot | None) -> str:
+        if asked is None:
+            return "done: " + self.session.summary()
+        return "→ next step" if self.step < (self.session.current_step or 0) else f"{asked.name} is asked further on"
+
+    # going on --------------------------------------------------------------------------------------
+    def validate_step(self, step: int) -> int:
+        limit = self.session.current_step
+        if limit is not None and step > limit:
+            self.notify(f"type {self.session.current.name} first (or ctrl+r to reveal it)", timeout=2)  # type: ignore[union-attr]
+            return limit
+        return step
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            return
+        try:
+            self.session.answer(event.value)
+        except AnswerError as err:
+            self.notify(str(err), severity="error")
+            return
+        event.input.value = ""
+        self._after_answer()
+
+    def action_reveal(self) -> None:
+        if self.session.current is None or self.step != self.session.current_step:
+            self.bell()
+            return
+        self.session.reveal()
+        self._after_answer()
+
+    def _after_answer(self) -> None:
+        self.refresh_view()
+        if self.session.finished:
+            self.notify(self.session.summary(), title="practice done", timeout=10)
+        elif not self.hidden(self.step):
+            self.set_focus(None)  # the step is done: the arrow keys go on
+
+
+def tally(session: PracticeSession) -> str:
+    """The marks so far, short enough for a border on 80 columns: practice · 4 ✓ 1 ✗ root 2 ✗ carried …"""
+    counts = session.counts()
+    done = sum(counts.values())
+    marks = " ".join(f"{counts[v]} {v.mark}" for v in (Verdict.RIGHT, Verdict.ROOT, Verdict.CARRIED) if counts[v])
+    revealed = f" {counts[Verdict.MISSING]} revealed" if counts[Verdict.MISSING] else ""
+    return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {session.total} values"
+
+
+def prompt(slot: Slot) -> str:
+    """What to type, without a number in it (an example number could be the answer)."""
+    if len(slot.shape) == 2:
+        rows, cols = slot.shape
+        what = f"{rows}×{cols} matrix, one row per unit: [[{', '.join(['…'] * cols)}], …]"
+    else:
+        what = f"vector of {slot.shape[0]}: [{', '.join(['…'] * slot.shape[0])}]" if slot.shape else "number"
+    return f"{slot.name} = ?  (a {what}) Enter: check, ctrl+r: reveal"
+
+
+def run_practice(session: PracticeSession, *, digits: int | None = 3) -> int:
+    app = PracticeApp(session, digits=digits)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,126 @@
+"""`tutor practice` and `tutor example --answers`: what the student sees when typing values and when
+their own worksheet is marked, driven with Pilot."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from textual.widgets import Input
+from tui_helpers import pilot_test, screen_text
+
+from backprop_tutor.check.checker import check_answers
+from backprop_tutor.check.expected import reference_for
+from backprop_tutor.check.practice import PracticeSession
+from backprop_tutor.check.templates import render
+from backprop_tutor.cli import main
+from backprop_tutor.spec import load_spec, resolve_example
+from backprop_tutor.tui.answers_overlay import AnswersApp
+from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.practice import PracticeApp
+
+
+@pytest.fixture(scope="module")
+def hand_ref():
+    return reference_for(load_spec(resolve_example("hand-backprop")))
+
+
+def marks(app) -> str:
+    return " ".join(str(app.query_one(MarksPanel).content).split())
+
+
+async def type_answer(pilot, text: str) -> None:
+    await pilot.press(*text, "enter")
+    await pilot.pause()
+
+
+@pilot_test
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_practice_hides_each_value_until_typed_and_marks_right_wrong_and_carried(hand_ref, size):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right")  # step 2: s(1), a(1), a'(1)
+        await pilot.pause()
+        screen = screen_text(app)
+        assert "= [[1, -2, 1], [3, 4, -2]]·[1, -1, 1] + [1, -2]" in screen and "= ?" in screen
+        assert "[5, -5]" not in screen and "s=5" not in screen  # not in the worksheet, not in the diagram
+        assert app.query_one("#answer", Input).placeholder.startswith("s(1) = ?")
+        await type_answer(pilot, "[5, -5]")  # right
+        assert marks(app) == "s(1): ✓"
+        assert "= [5, -5]" in screen_text(app) and "relu([5, -5])" in screen_text(app)
+        await type_answer(pilot, "[6, 0]")  # wrong: relu(5) = 5
+        assert "a(1): ✗ root a(1)[1]: you wrote 6, it is 5" in marks(app)
+        await type_answer(pilot, "1, 0")
+        await pilot.press("right")  # the step is done: → goes on
+        await pilot.pause()
+        await type_answer(pilot, "[7, 18]")  # s(2) from their a(1) = [6, 0]: W(2)·[6, 0] + b(2)
+        text = marks(app)
+        assert "s(2): ✗ carried s(2)[1]: you wrote 7, it is 6 · follows from your a(1)" in text
+        assert "from your values: s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·6 + (-2)·0 + 1 = 7" in text
+        assert "✗ root" not in text
+        assert "practice · 5 ✓ 1 ✗ root 2 ✗ carried · 8 of 72 values" in screen_text(app)
+
+
+@pilot_test
+async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it_missing(hand_ref):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right")
+        app.step = 5  # e.g. the end key: held at the step that asks s(1)
+        await pilot.pause()
+        assert app.step == 1
+        await type_answer(pilot, "five")  # not a number: nothing judged, asked again
+        assert app.session.current.name == "s(1)" and "five" in app.query_one("#answer", Input).value
+        app.query_one("#answer", Input).value = ""
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert "s(1): missing s(1)[1] = 5" in marks(app) and "= [5, -5]" in screen_text(app)
+
+
+@pilot_test
+async def test_practice_ends_with_a_summary(hand_ref):
+    session = PracticeSession(hand_ref)
+    for _ in range(len(hand_ref.slots) - 1):
+        session.reveal()
+    app = PracticeApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.step = session.current_step
+        await pilot.pause()
+        await type_answer(pilot, "[-0.5, -2]")  # b(1) after the update, the last value
+        assert session.finished
+        assert "0 right" not in screen_text(app) and "2 right, 0 root mistake(s), 0 carried, 70 revealed" in \
+            screen_text(app)
+
+
+@pilot_test
+async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, hand_float64, tmp_path):
+    key = render(hand_ref, "hand-backprop", "md", key=True)
+    # s(1) = [4, -5] instead of [5, -5], and a(1) = relu of it: one root mistake, one carried value
+    sheet = tmp_path / "mine.md"
+    sheet.write_text(key.replace("| 1 | [5, -5] | [5, 0] | [1, 0] |", "| 1 | [4, -5] | [4, 0] | [1, 0] |"))
+    app = AnswersApp(hand_float64, check_answers(sheet))
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert "(nothing to write at this step)" in marks(app)
+        await pilot.press("right")
+        await pilot.pause()
+        text = marks(app)
+        assert "s(1): ✗ root s(1)[1]: you wrote 4, it is 5" in text
+        assert "a(1): ✗ carried a(1)[1]: you wrote 4, it is 5 · follows from your s(1)" in text and "a'(1): ✓" in text
+        assert "your answers: 70 right, 1 root mistake(s), 1 carried" in screen_text(app)
+
+
+def test_without_a_terminal_practice_and_answers_say_what_to_run(tmp_path, capsys):
+    assert main(["practice", "--random", "--seed", "3"]) == 2
+    assert "practice is interactive" in capsys.readouterr().err
+    assert main(["example", "hand-backprop", "--answers", str(tmp_path / "a.md")]) == 2
+    assert "tutor check" in capsys.readouterr().err
+    assert main(["practice", "hand-backprop", "--seed", "3"]) == 2
+    assert "add --random" in capsys.readouterr().err
+
+
+def test_a_practice_session_judges_in_order_like_check(hand_ref):
+    spec = copy.deepcopy(load_spec(resolve_example("hand-backprop")))
+    session = PracticeSession(reference_for(spec))
+    assert [m.verdict.value for m in session.answer("[5, -4]")] == ["right", "root"]
+    assert [m.verdict.value for m in session.answer("[5, 0]")] == ["right", "right"]  # relu(-4) = 0 = relu(-5)
+    assert session.current.name == "a'(1)" and session.current_step == 1
