@@ -26,6 +26,7 @@ from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import marks_box, with_panel
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.viewmodel import StepView
 from backprop_tutor.worksheet.equations import equations_for
 from backprop_tutor.worksheet.model import build_worksheet
@@ -99,6 +100,21 @@ class PracticeApp(TutorApp):
         return "→ next step" if self.step < (self.session.current_step or 0) else f"{asked.name} is asked further on"
 
     # going on --------------------------------------------------------------------------------------
+    #: views that would show a hidden value (every array of the step, a neuron's values, another sample)
+    GIVES_AWAY = frozenset({"full_view", "gradcheck", "sample"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sample":
+            return False  # the session is one sample's worksheet
+        if action in self.GIVES_AWAY and self.hidden(self.step):
+            return False
+        return super().check_action(action, parameters)
+
+    def on_neuron_selected(self, message: NeuronSelected) -> None:
+        if self.hidden(self.step):
+            message.prevent_default()  # the neuron's screen shows s, a, a' of this step: not before they are typed
+            message.stop()
+
     def validate_step(self, step: int) -> int:
         limit = self.session.current_step
         if limit is not None and step > limit:

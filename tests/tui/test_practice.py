@@ -17,6 +17,7 @@ from backprop_tutor.cli import main
 from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.tui.answers_overlay import AnswersApp
 from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.practice import PracticeApp
 
 
@@ -72,6 +73,11 @@ async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it
         await type_answer(pilot, "five")  # not a number: nothing judged, asked again
         assert app.session.current.name == "s(1)" and "five" in app.query_one("#answer", Input).value
         app.query_one("#answer", Input).value = ""
+        app.set_focus(None)
+        await pilot.press("f")  # every array of the step would show s(1): not while it is asked
+        app.post_message(NeuronSelected(1, 0))  # nor the neuron's s, a, a'
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert "s(1): missing s(1)[1] = 5" in marks(app) and "= [5, -5]" in screen_text(app)
