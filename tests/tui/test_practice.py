@@ -130,3 +130,21 @@ def test_a_practice_session_judges_in_order_like_check(hand_ref):
     assert [m.verdict.value for m in session.answer("[5, -4]")] == ["right", "root"]
     assert [m.verdict.value for m in session.answer("[5, 0]")] == ["right", "right"]  # relu(-4) = 0 = relu(-5)
     assert session.current.name == "a'(1)" and session.current_step == 1
+
+
+@pytest.mark.parametrize("example", ["hand-backprop", "mazur-sigmoid"])
+def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_step(example):
+    from backprop_tutor.render.format import fmt_array
+
+    ref = reference_for(load_spec(resolve_example(example)))
+    session = PracticeSession(ref)
+    steps = []
+    while not session.finished:
+        slot = session.current
+        steps.append(session.current_step)
+        assert slot in session.asked_at(session.current_step)
+        assert all(m.verdict.value == "right" for m in session.answer(fmt_array(ref.expected[(slot.quantity,
+                                                                                               slot.layer)], 8)))
+    assert steps == sorted(steps) and len(steps) == len(ref.slots)
+    assert session.summary() == f"{session.total} right, 0 root mistake(s), 0 carried, 0 revealed " \
+                                f"(of {session.total} values)"
