@@ -131,16 +131,19 @@ def _outside_table(answers: AnswerFile, line: str, where: str) -> None:
         answers.entries.append(Entry(Quantity.COST, None, m[1].strip(), where))
 
 
+def column_quantity(label: str) -> Quantity | None:
+    """The quantity a worksheet table's column holds, by its title: s(l) → s, W(l) new → W (None: l, or
+    not a quantity a student writes)."""
+    m = _COLUMN.match(label.replace("\\|", "|"))
+    return next((q for q in KEYS.values() if m and q.value == m["q"]), None)
+
+
 def _columns(cells: list[str], where: str) -> list[Quantity | None]:
     """The quantity of each column of a table's header row (None: the layer column l)."""
     out: list[Quantity | None] = [None]
     for label in cells[1:]:
-        m = _COLUMN.match(label.replace("\\|", "|"))
-        try:
-            out.append(Quantity(m["q"]) if m else None)
-        except ValueError:
-            out.append(None)
-        if out[-1] is None or out[-1] not in KEYS.values():
+        out.append(column_quantity(label))
+        if out[-1] is None:
             raise AnswerError(f"{where}: column {label!r} is not a quantity of the worksheet; the columns are "
                               f"l and {COLUMNS}")
     return out

@@ -7,6 +7,7 @@ quantities the step on screen writes (✓, ✗ root, ✗ carried, missing, ✗ s
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -18,7 +19,8 @@ from backprop_tutor.check.marking import Marked, Marking
 from backprop_tutor.check.report import summary
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.app import TutorApp
-from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.marks import MarksPanel, marked_tables
+from backprop_tutor.tui.viewmodel import StepView
 from backprop_tutor.worksheet.model import build_worksheet
 
 
@@ -51,8 +53,22 @@ class AnswersApp(TutorApp):
     def compose(self) -> ComposeResult:
         yield from with_panel(super().compose(), [marks_box(f"your answers: {summary(self.marking)}")])
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sample":
+            return False  # the marks are of one sample's worksheet
+        return super().check_action(action, parameters)
+
     def marks_at(self, step: int) -> list[Marked]:
         return [m for m in self.marking.cells if self._step_of.get((m.quantity, m.layer)) == step]
+
+    @property
+    def view(self) -> StepView:
+        """The usual view, with the marks of the quantities written so far under their worksheet cells."""
+        view = super().view
+        shown = {(m.quantity, m.layer) for m in self.marking.cells if self._step_of.get((m.quantity, m.layer), -1)
+                 <= self.step}
+        return dataclasses.replace(view, tables=marked_tables(view.tables, {
+            key: [m for m in self.marking.cells if (m.quantity, m.layer) == key] for key in shown}))
 
     def refresh_view(self) -> None:
         super().refresh_view()

@@ -8,8 +8,11 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import Static
 
+from backprop_tutor.check.answers import column_quantity
 from backprop_tutor.check.marking import Marked, Verdict
 from backprop_tutor.render.format import fmt
+from backprop_tutor.worksheet.model import Quantity
+from backprop_tutor.worksheet.tables import Table, TextCell
 
 DIGITS = 4
 
@@ -54,3 +57,29 @@ def cell_line(m: Marked) -> str:
         else f"{m.name} = {expected}"
     parts = [said, m.note, m.yours and f"from your values: {m.yours}", m.equation]
     return " · ".join(p for p in parts if p)
+
+
+def marked_tables(tables: tuple[Table, ...], marks: dict[tuple[Quantity, int], list[Marked]]) -> tuple[Table, ...]:
+    """The worksheet's tables with a line under each cell the student's values were marked for:
+    ✓, or how many of its values are ✗ root, ✗ carried, missing…"""
+    return tuple(_marked(table, marks) for table in tables)
+
+
+def _marked(table: Table, marks: dict[tuple[Quantity, int], list[Marked]]) -> Table:
+    quantities = [column_quantity(c) for c in table.columns]
+    rows = tuple(tuple(_with_mark(cell, marks.get((q, int(row[0].text)))) if q is not None and row[0].text.isdigit()
+                       else cell for q, cell in zip(quantities, row, strict=True)) for row in table.rows)
+    cost = next((cells for (q, _), cells in marks.items() if q is Quantity.COST), None)
+    notes = tuple(_with_mark(n, cost, inline=True) if n.text.startswith("C =") else n for n in table.notes)
+    return Table(table.title, table.columns, rows, notes)
+
+
+def _with_mark(cell: TextCell, cells: list[Marked] | None, inline: bool = False) -> TextCell:
+    if not cells:
+        return cell
+    counts = {v: sum(m.verdict is v for m in cells) for v in Verdict}
+    mark = Verdict.RIGHT.mark if counts[Verdict.RIGHT] == len(cells) else " ".join(
+        f"{v.mark}×{n}" for v, n in counts.items() if n)
+    if inline:
+        return TextCell((f"{cell.text} {mark}",), cell.new)
+    return TextCell((*cell.lines, mark), cell.new)

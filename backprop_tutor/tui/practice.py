@@ -25,7 +25,7 @@ from backprop_tutor.check.practice import PracticeSession
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import marks_box, with_panel
 from backprop_tutor.tui.app import TutorApp
-from backprop_tutor.tui.marks import MarksPanel
+from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.viewmodel import StepView
 from backprop_tutor.worksheet.equations import equations_for
@@ -57,15 +57,16 @@ class PracticeApp(TutorApp):
     @property
     def view(self) -> StepView:
         view = self.model.view(self.step, self.sample, self.digits, self.selected)
+        marks = {key: cells for key, cells in self.session.marks.items() if self.session.steps[key] <= self.step}
         hidden = self.hidden(self.step)
         if not hidden:
-            return view
+            return dataclasses.replace(view, tables=marked_tables(view.tables, marks))
         before = self.model.view(self.step - 1, self.sample, self.digits, self.selected)
         sheet = build_worksheet(self.source, self.sample, self.step)
         sheet = dataclasses.replace(sheet, entries=tuple(e for e in sheet.entries
                                                           if (e.quantity, e.layer) not in hidden))
         return dataclasses.replace(view, equations=self._equations(view, hidden),
-                                   tables=worksheet_tables(sheet, self.digits),
+                                   tables=marked_tables(worksheet_tables(sheet, self.digits), marks),
                                    columns=before.columns, weights=before.weights)
 
     def _equations(self, view: StepView, hidden: set[tuple]) -> tuple[TextEquation, ...]:

@@ -113,6 +113,13 @@ async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, h
         assert "s(1): ✗ root s(1)[1]: you wrote 4, it is 5" in text
         assert "a(1): ✗ carried a(1)[1]: you wrote 4, it is 5 · follows from your s(1)" in text and "a'(1): ✓" in text
         assert "your answers: 70 right, 1 root mistake(s), 1 carried" in screen_text(app)
+    app = AnswersApp(hand_float64, check_answers(sheet))
+    async with app.run_test(size=(100, 50)) as pilot:  # tall enough for the worksheet's marks
+        await pilot.press("right", "right")
+        await pilot.pause()
+        rows = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        assert "1 [5, -5] [5, 0] [1, 0]" in rows and "✓×1 ✗ root×1 ✓×1 ✗ carried×1 ✓" in rows
+        assert "2 [6, 15] [6, 15] [1, 1]" in rows and "✓ ✓ ✓" in rows
 
 
 def test_without_a_terminal_practice_and_answers_say_what_to_run(tmp_path, capsys):
