@@ -16,7 +16,8 @@ how numbers are judged:
   its neighbours, like δ(2)[1] = 1.98e-32 beside 1.0) may be written as 0; --atol X allows X for every
   entry instead. --sigfigs N: right when within half a unit in the N-th significant figure of t.
   A wrong value that follows from your own earlier values is "carried"; one that does not is a "root"
-  mistake. Numbers: 5, -0.5, 1/2, 1.98e-32, 1.98×10^-32, 1.98 x 10^-32, 1.98*10**-32.
+  mistake. Numbers: 5, -0.5, 1/2, 1.98e-32, 1.98×10^-32, 1.98 x 10^-32, 1.98*10**-32; in a worksheet's
+  table cell a vector [5, -5] and a matrix [[1, -2], [0.5, 4]] (or one row per line).
   Exit code: 0 every value present and right, 1 otherwise, 2 a file that cannot be read.
 
 examples:
@@ -25,6 +26,8 @@ examples:
   tutor check a.toml --spec my_net.toml             against any spec
   tutor check my-answers.md --markdown report.md --json report.json
   tutor check my-answers.md --sigfigs 3             judge by significant figures
+  tutor example hand-backprop --markdown k.md && tutor check k.md   an exported worksheet checks too
+  tutor example hand-backprop --answers my-answers.md               your values marked in the UI
 """
 
 
