@@ -98,11 +98,11 @@ class PracticeApp(TutorApp):
     def _waiting(self, asked: Slot | None) -> str:
         if asked is None:
             return "done: " + self.session.summary()
-        return "→ next step" if self.step < (self.session.current_step or 0) else f"{asked.name} is asked further on"
+        return f"→ on to the step that asks {asked.name}"
 
     # going on --------------------------------------------------------------------------------------
-    #: views that would show a hidden value (every array of the step, a neuron's values, another sample)
-    GIVES_AWAY = frozenset({"full_view", "gradcheck", "sample"})
+    #: views that would show a hidden value (every array of the step, the gradient check of ∇W(l))
+    GIVES_AWAY = frozenset({"full_view", "gradcheck"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "sample":
@@ -117,9 +117,9 @@ class PracticeApp(TutorApp):
             message.stop()
 
     def validate_step(self, step: int) -> int:
-        limit = self.session.current_step
-        if limit is not None and step > limit:
-            self.notify(f"type {self.session.current.name} first (or ctrl+r to reveal it)", timeout=2)  # type: ignore[union-attr]
+        asked, limit = self.session.current, self.session.current_step
+        if asked is not None and limit is not None and step > limit:
+            self.notify(f"type {asked.name} first (or ctrl+r to reveal it)", timeout=2)
             return limit
         return step
 
