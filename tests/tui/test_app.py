@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Static
 from tui_helpers import pilot_test, screen_text
@@ -119,6 +121,20 @@ async def test_click_on_a_neuron_shows_its_values(hand_float64):
         await pilot.press("escape")
         assert app.selected == (1, 0)
         assert app.query_one("#neuron-1-0", Neuron).selected
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pilot_test
+async def test_neuron_values_are_drawn_in_the_box(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right", "right", "right")
+        await pilot.click("#neuron-1-0")
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert "layer 1, unit 1" in drawn
+        for name, value in (("s_1(1)", "5"), ("a'_1(1)", "1"), ("δ_1(1)", "not yet"), ("row 1 of W(1)", "[1, -2, 1]")):
+            assert re.search(rf"{re.escape(name)}\s+{re.escape(value)}", drawn), (name, drawn)
 
 
 @pilot_test
