@@ -68,7 +68,11 @@ class TutorApp(App[None]):
 
     CSS_PATH = "app.tcss"
 
+    # help, quit and export first (as nano does): the footer is cut at the right on a narrow terminal
     BINDINGS: ClassVar[list[Binding]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("e", "export", "Export"),
         Binding("right,l", "step(1)", "Next", key_display="→"),
         Binding("left,h", "step(-1)", "Back", key_display="←"),
         Binding("down,j", "layer(1)", "Layer", key_display="↓↑"),
@@ -80,9 +84,6 @@ class TutorApp(App[None]):
         Binding("left_square_bracket", "sample(-1)", "Sample−", key_display="[", show=False),
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
-        Binding("e", "export", "Export"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -130,6 +131,9 @@ class TutorApp(App[None]):
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 90, "narrow")
         self.screen.set_class(self.size.height < 26, "short")
+        footer = self.query_one(Footer)
+        footer.compact = self.size.width < 100  # so ? Help, q Quit and e Export fit at 80 columns
+        footer.show_command_palette = self.size.width >= 100
 
     # drawing -----------------------------------------------------------------------------------
     @property

@@ -188,3 +188,14 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
                 await pilot.press("right")
             assert "δ(4)" in status(app)
             assert app.source.bytes_read < 2_000_000
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+@pilot_test
+async def test_footer_always_shows_help_quit_and_export(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("? Help", "q Quit", "e Export", "→ Next"):
+            assert key in footer, footer
