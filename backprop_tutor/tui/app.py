@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, VerticalScroll
@@ -35,21 +36,25 @@ from backprop_tutor.tui.step_panel import StepPanel
 from backprop_tutor.tui.viewmodel import StepModel, StepView, digits_label, next_digits
 from backprop_tutor.tui.worksheet import Worksheet
 
-PLAY_INTERVAL = 0.8  # seconds per step when playing
+PLAY_SPEEDS = (2.0, 1.2, 0.8, 0.5, 0.3, 0.15)  # seconds per step when playing; + and − move along
+MIN_SIZE = (60, 18)  # columns × rows below which the screen says so instead of drawing a broken layout
+
+
+#: what ↓/↑ step through: the same quantity layer by layer (a(0) leads the forward pass; δ(L) is the
+#: output error, δ(l) a hidden one)
+QUANTITY = {"input": "forward", "forward": "forward", "loss": "loss", "output_delta": "delta", "delta": "delta",
+            "gradient": "gradient", "update": "update"}
 
 
 def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
-    """The step one layer further on (direction +1, toward the output) or back (−1): the same kind of
-    event if there is one (Forward(2) → Forward(3)), else the same phase, else the nearest in time."""
+    """The step that computes the same quantity one layer further along this phase (direction +1) or
+    one layer back (−1), never leaving the phase: the forward pass goes a(0) → s(1) → … → s(L), the
+    backward pass δ(L) → … → δ(1) and ∇W(L) → … → ∇W(1), the update W(L) → … → W(1). None at either end."""
     here = source.info(step)
-    target = [info for info in source.infos if info.layer == here.layer + direction]
-    if not target:
-        return None
-    for same in (lambda i: i.kind == here.kind, lambda i: i.phase == here.phase, lambda i: True):
-        found = [info for info in target if same(info)]
-        if found:
-            return min(found, key=lambda i: (abs(i.index - step), -i.index)).index
-    return None
+    same = [info.index for info in source.infos
+            if info.phase == here.phase and QUANTITY[info.kind] == QUANTITY[here.kind]]
+    position = same.index(step) + direction
+    return same[position] if 0 <= position < len(same) else None
 
 
 def export_stem(trace: Trace | TraceFile, title: str | None) -> str:
@@ -84,6 +89,10 @@ class TutorApp(App[None]):
         Binding("left_square_bracket", "sample(-1)", "Sample−", key_display="[", show=False),
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False),
+        Binding("minus", "speed(-1)", "Slower", key_display="−", show=False),
+        Binding("pagedown,shift+down", "scroll_step(1)", "Step panel down", key_display="PgDn", show=False),
+        Binding("pageup,shift+up", "scroll_step(-1)", "Step panel up", key_display="PgUp", show=False),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -102,11 +111,15 @@ class TutorApp(App[None]):
         self.trace_title = title or trace.header.title or "backprop_tutor"
         self.title = self.trace_title
         self._timer: Timer | None = None
+        self.speed = PLAY_SPEEDS.index(0.8)
+        self._shown: tuple[int, int, int | None] | None = None  # (step, sample, digits) on screen
+        self._step_title = "step"
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
 
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield Static(id="status")
         with ScrollableContainer(id="diagram-box") as box:
             box.border_title = self.trace_title
@@ -125,15 +138,23 @@ class TutorApp(App[None]):
         if len(self.source) == 0:
             self.exit(message="this trace has no events")
             return
-        self._timer = self.set_interval(PLAY_INTERVAL, self._tick, pause=True)
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
         self.refresh_view()
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 90, "narrow")
-        self.screen.set_class(self.size.height < 26, "short")
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        main = self.screen_stack[0]
+        main.set_class(width < 90, "narrow")
+        main.set_class(height < 26, "short")
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        main.set_class(too_small, "too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"terminal too small: {width}×{height} (need {MIN_SIZE[0]}×{MIN_SIZE[1]})\n"
+                "make the window larger, or press q to quit")
         footer = self.query_one(Footer)
-        footer.compact = self.size.width < 100  # so ? Help, q Quit and e Export fit at 80 columns
-        footer.show_command_palette = self.size.width >= 100
+        footer.compact = width < 100  # so ? Help, q Quit and e Export fit at 80 columns
+        footer.show_command_palette = width >= 100
 
     # drawing -----------------------------------------------------------------------------------
     @property
@@ -142,11 +163,17 @@ class TutorApp(App[None]):
 
     def refresh_view(self) -> None:
         view = self.view
-        status = view.status + (" · ▶ playing" if self.playing else "")
+        # playing first: the end of a long status line is cut on a narrow terminal
+        status = (f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else "") + view.status
         self.query_one("#status", Static).update(status)
         self.query_one(NetworkDiagram).show(view.columns, view.weights)
         self.query_one(StepPanel).show(view.equations)
-        self.query_one("#step-box").border_title = f"step {view.step + 1}: {view.label}"
+        box = self.query_one("#step-box", VerticalScroll)
+        self._step_title = box.border_title = f"step {view.step + 1}: {view.label}"
+        if (view.step, view.sample, view.digits) != self._shown:  # a new step starts at its first line
+            self._shown = (view.step, view.sample, view.digits)
+            box.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(self._mark_step_overflow)
         self.query_one(Worksheet).show(view.tables)
 
     def watch_step(self) -> None:
@@ -168,6 +195,7 @@ class TutorApp(App[None]):
 
     # actions -----------------------------------------------------------------------------------
     def action_step(self, delta: int) -> None:
+        self.playing = False  # a step by hand takes over from play
         target = self.step + delta
         if 0 <= target < len(self.source):
             self.step = target
@@ -194,6 +222,31 @@ class TutorApp(App[None]):
             self.step += 1
         else:
             self.playing = False
+
+    def action_speed(self, change: int) -> None:
+        faster = min(max(0, self.speed + change), len(PLAY_SPEEDS) - 1)
+        if faster == self.speed:
+            self.bell()
+            return
+        self.speed = faster
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=not self.playing)
+        self.notify(f"play: {PLAY_SPEEDS[self.speed]:g} s per step", timeout=1.5)
+        self.refresh_view()
+
+    def action_scroll_step(self, pages: int) -> None:
+        box = self.query_one("#step-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_y + pages * max(1, box.scrollable_content_region.height - 1), animate=False,
+                      immediate=True)
+        self._mark_step_overflow()
+
+    def _mark_step_overflow(self) -> None:
+        """Say on the step panel's border when some of its lines are out of view, and which key shows them."""
+        box = self.query_one("#step-box", VerticalScroll)
+        below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
+        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else [])
+        box.border_title = " · ".join([self._step_title, *hints])
 
     def action_sample(self, delta: int) -> None:
         self.sample = (self.sample + delta) % self.source.samples
