@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import ScrollableContainer, VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -30,13 +30,14 @@ from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.messages import NeuronSelected
-from backprop_tutor.tui.network_diagram import NetworkDiagram
+from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
 from backprop_tutor.tui.source import TraceSource
 from backprop_tutor.tui.step_panel import StepPanel
 from backprop_tutor.tui.viewmodel import StepModel, StepView, digits_label, next_digits
 from backprop_tutor.tui.worksheet import Worksheet
 
 PLAY_SPEEDS = (2.0, 1.2, 0.8, 0.5, 0.3, 0.15)  # seconds per step when playing; + and − move along
+DIAGRAM_SHARE = {False: 0.45, True: 0.40}  # of the terminal's rows, by "short" (below 26 rows)
 MIN_SIZE = (60, 18)  # columns × rows below which the screen says so instead of drawing a broken layout
 
 
@@ -93,6 +94,11 @@ class TutorApp(App[None]):
         Binding("minus", "speed(-1)", "Slower", key_display="−", show=False),
         Binding("pagedown,shift+down", "scroll_step(1)", "Step panel down", key_display="PgDn", show=False),
         Binding("pageup,shift+up", "scroll_step(-1)", "Step panel up", key_display="PgUp", show=False),
+        Binding("n", "unit(1)", "Next neuron", show=False),
+        Binding("p", "unit(-1)", "Previous neuron", show=False),
+        Binding("enter", "open_unit", "Neuron values", show=False),
+        Binding("greater_than_sign", "pan(1)", "Columns right", key_display=">", show=False),
+        Binding("less_than_sign", "pan(-1)", "Columns left", key_display="<", show=False),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -102,11 +108,12 @@ class TutorApp(App[None]):
     playing: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
-                 export_dir: Path | None = None, sample: int = 0, max_units: int = 8) -> None:
+                 export_dir: Path | None = None, sample: int = 0) -> None:
         super().__init__()
         self.trace = trace
         self.source = TraceSource(trace)
-        self.model = StepModel(self.source, max_units=max_units)
+        self.model = StepModel(self.source)
+        self.pan = 0  # columns the user moved the diagram by (> and <); a new step starts at 0
         self.export_dir = export_dir
         self.trace_title = title or trace.header.title or "backprop_tutor"
         self.title = self.trace_title
@@ -121,10 +128,10 @@ class TutorApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
         yield Static(id="status")
-        with ScrollableContainer(id="diagram-box") as box:
+        with Container(id="diagram-box") as box:
             box.border_title = self.trace_title
             box.can_focus = False
-            yield NetworkDiagram(self.source.sizes, self.model.max_units, id="diagram")
+            yield NetworkDiagram(self.source.sizes, id="diagram")
         with VerticalScroll(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
@@ -139,10 +146,24 @@ class TutorApp(App[None]):
             self.exit(message="this trace has no events")
             return
         self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
+        self._fit_diagram(*self.size)
         self.refresh_view()
+
+    def _fit_diagram(self, width: int, height: int) -> None:
+        """Give the network diagram its share of the rows, and tell it (and the model) what fits there."""
+        box = self.query_one("#diagram-box", Container)
+        rows = int(height * DIAGRAM_SHARE[height < 26])
+        box.styles.max_height = rows
+        diagram = self.query_one(NetworkDiagram)
+        diagram.rows = rows - box.styles.border.spacing.height
+        diagram.width_cells = width - box.styles.padding.width
+        self.model.resize(min(diagram.rows - 3, NEURON_WIDGETS - 2))  # a title and "↑ …", "↓ …" rows
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
+        if self._timer is not None:  # mounted
+            self._fit_diagram(width, height)
+            self.refresh_view()
         main = self.screen_stack[0]
         main.set_class(width < 90, "narrow")
         main.set_class(height < 26, "short")
@@ -166,7 +187,7 @@ class TutorApp(App[None]):
         # playing first: the end of a long status line is cut on a narrow terminal
         status = (f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else "") + view.status
         self.query_one("#status", Static).update(status)
-        self.query_one(NetworkDiagram).show(view.columns, view.weights)
+        self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
         box = self.query_one("#step-box", VerticalScroll)
         self._step_title = box.border_title = f"step {view.step + 1}: {view.label}"
@@ -176,7 +197,21 @@ class TutorApp(App[None]):
         self.call_after_refresh(self._mark_step_overflow)
         self.query_one(Worksheet).show(view.tables)
 
+    def _show_diagram(self, view: StepView) -> None:
+        def views_at(d: int | None):  # the diagram's columns written with d digits (when they do not fit)
+            if d == view.digits:
+                return view.columns, view.weights
+            return (self.model.columns(view.step, view.sample, d, self.selected),
+                    self.model.weight_views(view.step, d, self.selected))
+
+        plan = self.query_one(NetworkDiagram).show(views_at, view.digits, self.pan)
+        # the notes first: a long title is cut at the right
+        notes = [f"{digits_label(plan.digits)} to fit" if plan.digits != view.digits else "",
+                 "< > more columns" if plan.hidden_left or plan.hidden_right else ""]
+        self.query_one("#diagram-box").border_title = " · ".join([*filter(None, notes), self.trace_title])
+
     def watch_step(self) -> None:
+        self.pan = 0
         self.refresh_view()
 
     def watch_sample(self) -> None:
@@ -270,9 +305,32 @@ class TutorApp(App[None]):
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)
-        rows = self.model.neuron_detail(self.step, self.sample, self.digits, message.layer, message.unit)
-        title = f"layer {message.layer}, unit {message.unit + 1} · step {self.step + 1}"
+        self.action_open_unit()
+
+    def action_open_unit(self) -> None:
+        if self.selected is None:
+            self.action_unit(0)
+        layer, unit = self.selected
+        rows = self.model.neuron_detail(self.step, self.sample, self.digits, layer, unit)
+        title = f"layer {layer}, unit {unit + 1} · step {self.step + 1}"
         self.push_screen(NeuronScreen(title, rows))
+
+    def action_unit(self, delta: int) -> None:
+        """Select the next (previous) neuron of the layer this step writes; the column's window follows."""
+        layer = self.view.layer if self.view.kind != "loss" else self.source.L
+        units = self.source.sizes[layer]
+        if self.selected is not None and self.selected[0] == layer:
+            self.selected = (layer, (self.selected[1] + delta) % units)
+        else:
+            self.selected = (layer, 0 if delta >= 0 else units - 1)
+
+    def action_pan(self, direction: int) -> None:
+        plan = self.query_one(NetworkDiagram).plan
+        if plan is None or not (plan.hidden_right if direction > 0 else plan.hidden_left):
+            self.bell()
+            return
+        self.pan += direction
+        self.refresh_view()
 
     def export_path(self) -> Path:
         folder = Path(self.export_dir) if self.export_dir is not None else Path.cwd()

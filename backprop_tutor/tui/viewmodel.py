@@ -428,13 +428,20 @@ class StepModel:
 
     # network diagram -----------------------------------------------------------------------------
     def window(self, units: int, selected_unit: int | None) -> range:
-        """The units of a layer shown as neurons: the first ``max_units``, or a window around the selected one."""
-        if units <= self.max_units:
+        """The units of a layer shown as neurons: the first ``max_units``, or a window around the selected one.
+        A layer with up to two more units is shown whole: the rows of "↑ …" and "↓ …" are free then."""
+        if units <= self.max_units + 2:
             return range(units)
         start = 0
         if selected_unit is not None and selected_unit >= self.max_units:
             start = min(selected_unit - self.max_units // 2, units - self.max_units)
         return range(start, start + self.max_units)
+
+    def resize(self, max_units: int) -> None:
+        """Show up to ``max_units`` neurons per column (the rows the diagram has); forgets cached views."""
+        if max_units != self.max_units:
+            self.max_units = max(1, max_units)
+            self._views.clear()
 
     def columns(self, step: int, sample: int, d: int | None,
                 selected: tuple[int, int] | None) -> tuple[ColumnView, ...]:
@@ -481,7 +488,7 @@ class StepModel:
             if len(pick) == 1:
                 name, arr = pick[0]
                 return f"{name}({l})", lambda j: fmt(np.asarray(arr).ravel()[j], d)
-            title = " ".join(f"{n}({l})" for n, _ in pick)
+            title = " ".join(f"{n}({l})" if n != "y" else "y" for n, _ in pick)  # y has no layer
             return title, lambda j: " ".join(f"{n}={fmt(np.asarray(v).ravel()[j], d)}" for n, v in pick)
         delta = self.delta(l, step, sample) if l > 0 else None
         if delta is not None:

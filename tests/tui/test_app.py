@@ -177,7 +177,12 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
         async with app.run_test(size=(100, 30)) as pilot:
             assert "sample 0 of 0–499" in status(app)
             image = app.query_one("#layer-0 .image", Static)
+            # 28×28 pixels, two rows per line; at half size on 30 rows, where 14 lines do not fit the pane
+            assert image.display and image.size.width == 14 and image.size.height == 7
+            await pilot.resize_terminal(160, 48)
+            await pilot.pause()
             assert image.display and image.size.width == 28 and image.size.height == 14
+            await pilot.resize_terminal(100, 30)
             before = step_panel(app)
             await pilot.press("right_square_bracket")
             assert "sample 1 of 0–499" in status(app)
