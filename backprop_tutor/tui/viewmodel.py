@@ -448,7 +448,9 @@ class StepModel:
         current = self.source.info(step)
         columns = []
         for l, units in enumerate(self.source.sizes):
-            is_current = (current.layer == l and current.kind != "loss") or (current.kind == "loss" and l == self.L)
+            # an update writes W(l), b(l), drawn beside the layer: the layer's neurons keep their δ(l)
+            is_current = (current.layer == l and current.kind not in ("loss", "update")) or (
+                current.kind == "loss" and l == self.L)
             sel_unit = selected[1] if selected and selected[0] == l else None
             title, values = self._neuron_values(l, step, sample, d, current.kind if is_current else None)
             if l == 0 and square_side(units) and units > self.max_units:
@@ -475,9 +477,6 @@ class StepModel:
         elif current_kind == "gradient":
             g = self.known("gradient", l, step)
             pick = [("∇b", self.source.array(g, "db") if g is not None else None)]
-        elif current_kind == "update":
-            u = self.known("update", l, step)
-            pick = [("b", self.source.array(u, "b_after") if u is not None else None)]
         elif current_kind in ("delta", "output_delta"):
             pick = [("δ", self.delta(l, step, sample))]
         elif current_kind == "input":

@@ -175,3 +175,14 @@ async def test_mnist_any_neuron_can_be_selected_with_the_keyboard(mnist_app_fact
         await pilot.pause()
         assert app.selected == (1, 99)
         assert "↓ unit" not in "\n".join(diagram_lines(app)).split("W(2)")[0]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pilot_test
+async def test_update_steps_do_not_repeat_b_as_a_layer(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("end")  # the W(1), b(1) update
+        await pilot.pause()
+        titles = diagram_lines(app)[1]
+        assert "W(1) b(1) new" in titles and titles.count("b(1)") == 1, titles
