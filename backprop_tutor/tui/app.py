@@ -58,6 +58,11 @@ def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
     return same[position] if 0 <= position < len(same) else None
 
 
+def diagram_rows(height: int) -> int:
+    """The rows inside the network pane (below its title rule) on a terminal ``height`` rows tall."""
+    return int(height * DIAGRAM_SHARE[height < 26]) - 1
+
+
 def export_stem(trace: Trace | TraceFile, title: str | None) -> str:
     """The file stem of exports: the trace file's, the spec file's, or the title's."""
     if isinstance(trace, TraceFile):
@@ -131,7 +136,7 @@ class TutorApp(App[None]):
         with Container(id="diagram-box") as box:
             box.border_title = self.trace_title
             box.can_focus = False
-            yield NetworkDiagram(self.source.sizes, id="diagram")
+            yield NetworkDiagram(self.source.sizes, diagram_rows(self.size.height), id="diagram")
         with VerticalScroll(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
@@ -152,10 +157,9 @@ class TutorApp(App[None]):
     def _fit_diagram(self, width: int, height: int) -> None:
         """Give the network diagram its share of the rows, and tell it (and the model) what fits there."""
         box = self.query_one("#diagram-box", Container)
-        rows = int(height * DIAGRAM_SHARE[height < 26])
-        box.styles.max_height = rows
+        box.styles.max_height = diagram_rows(height) + box.styles.border.spacing.height
         diagram = self.query_one(NetworkDiagram)
-        diagram.rows = rows - box.styles.border.spacing.height
+        diagram.rows = diagram_rows(height)
         diagram.width_cells = width - box.styles.padding.width
         self.model.resize(min(diagram.rows - 3, NEURON_WIDGETS - 2))  # a title and "↑ …", "↓ …" rows
 

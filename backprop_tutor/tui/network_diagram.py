@@ -36,7 +36,7 @@ from backprop_tutor.tui.viewmodel import ColumnView, WeightView
 
 STYLE_NAMES = ("title", "title-current", "neuron", "neuron-current", "neuron-unknown", "neuron-selected",
                "weights", "weights-current")
-NEURON_WIDGETS = 40  # neurons built per column: the most a tall terminal shows at once
+NEURON_WIDGETS = 40  # the most neurons a column shows at once (a window of a longer layer)
 
 
 def _show(widget: Widget, visible: bool) -> None:
@@ -98,6 +98,11 @@ class LayerColumn(Vertical):
             label.update(text)
             _show(label, bool(text))
         neurons = list(self.query(Neuron))
+        if len(view.neurons) > len(neurons):  # a taller terminal: build the missing rows once
+            extra = [Neuron(self.net_layer, j, id=f"neuron-{self.net_layer}-{j}", classes="neuron")
+                     for j in range(len(neurons), min(len(view.neurons), NEURON_WIDGETS))]
+            self.mount_all(extra, before=self.query_one(".after", Label))
+            neurons += extra
         for widget, neuron in zip(neurons, view.neurons, strict=False):
             widget.unit, widget.current, widget.selected = neuron.unit, neuron.current, neuron.selected
             style = styles["neuron"]
@@ -151,9 +156,11 @@ class NetworkDiagram(Horizontal):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"network-diagram--{name}" for name in STYLE_NAMES}
 
-    def __init__(self, sizes: list[int], **kwargs) -> None:
+    def __init__(self, sizes: list[int], neurons: int = NEURON_WIDGETS, **kwargs) -> None:
+        """``neurons``: how many neuron widgets to build per column at first (more are built if needed)."""
         super().__init__(**kwargs)
         self.sizes = sizes
+        self.neurons = min(neurons, NEURON_WIDGETS)
         self.rows = 10**6  # the rows the pane has (set by the app from the terminal's height)
         self.width_cells = 10**6  # the cells it has across
         self.plan: Plan | None = None  # what was last drawn
@@ -163,7 +170,7 @@ class NetworkDiagram(Horizontal):
         for l, units in enumerate(self.sizes):
             if l > 0:
                 yield WeightColumn(l, id=f"weights-{l}", classes="weight-column")
-            yield LayerColumn(l, min(units, NEURON_WIDGETS), id=f"layer-{l}", classes="layer-column")
+            yield LayerColumn(l, min(units, self.neurons), id=f"layer-{l}", classes="layer-column")
         yield Label("▸", id="more-right", classes="more side")
 
     def shrink(self, column: Column) -> int:
