@@ -207,14 +207,20 @@ class TutorApp(App[None]):
         def views_at(d: int | None):  # the diagram's columns written with d digits (when they do not fit)
             if d == view.digits:
                 return view.columns, view.weights
-            return (self.model.columns(view.step, view.sample, d, self.selected),
-                    self.model.weight_views(view.step, d, self.selected))
+            step = self.diagram_step()
+            return (self.model.columns(step, view.sample, d, self.selected),
+                    self.model.weight_views(step, d, self.selected))
 
         plan = self.query_one(NetworkDiagram).show(views_at, view.digits, self.pan)
         # the notes first: a long title is cut at the right
         notes = [f"{digits_label(plan.digits)} to fit" if plan.digits != view.digits else "",
                  "< > more columns" if plan.hidden_left or plan.hidden_right else ""]
         self.query_one("#diagram-box").border_title = " · ".join([*filter(None, notes), self.trace_title])
+
+    def diagram_step(self) -> int:
+        """The step whose values the network diagram draws (`tutor practice`: the one before, until the
+        step's values are typed)."""
+        return self.step
 
     def watch_step(self) -> None:
         self.pan = 0

@@ -61,13 +61,16 @@ class PracticeApp(TutorApp):
         hidden = self.hidden(self.step)
         if not hidden:
             return dataclasses.replace(view, tables=marked_tables(view.tables, marks))
-        before = self.model.view(self.step - 1, self.sample, self.digits, self.selected)
+        before = self.model.view(self.diagram_step(), self.sample, self.digits, self.selected)
         sheet = build_worksheet(self.source, self.sample, self.step)
         sheet = dataclasses.replace(sheet, entries=tuple(e for e in sheet.entries
                                                           if (e.quantity, e.layer) not in hidden))
         return dataclasses.replace(view, equations=self._equations(view, hidden),
                                    tables=marked_tables(worksheet_tables(sheet, self.digits), marks),
                                    columns=before.columns, weights=before.weights)
+
+    def diagram_step(self) -> int:
+        return self.step - 1 if self.hidden(self.step) else self.step
 
     def _equations(self, view: StepView, hidden: set[tuple]) -> tuple[TextEquation, ...]:
         """The step's equations up to the first hidden value, whose result is a question mark."""
@@ -101,8 +104,8 @@ class PracticeApp(TutorApp):
         return f"→ on to the step that asks {asked.name}"
 
     # going on --------------------------------------------------------------------------------------
-    #: views that would show a hidden value (every array of the step, the gradient check of ∇W(l))
-    GIVES_AWAY = frozenset({"full_view", "gradcheck"})
+    #: views that would show a hidden value (every array of the step, a neuron's values, the gradient check)
+    GIVES_AWAY = frozenset({"full_view", "open_unit", "gradcheck"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "sample":
