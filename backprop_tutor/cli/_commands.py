@@ -1,5 +1,5 @@
 """The subcommand modules, in the order `tutor --help` lists them."""
 
-from backprop_tutor.cli import data, example, export, infer, train, view
+from backprop_tutor.cli import data, example, export, infer, sweep, train, view
 
-MODULES = [example, view, data, train, export, infer]
+MODULES = [example, view, data, train, sweep, export, infer]
