@@ -44,11 +44,14 @@ def plot_accuracy(path: str | os.PathLike[str], history: list[EpochMetrics], cha
 def draw_accuracy(ax: Axes, history: list[EpochMetrics], changes: list[LearningRateChange], *,
                   markers: float = 3, legend: bool = True) -> None:
     """Training and validation accuracy (%) vs epoch on ``ax``, the η decays marked."""
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [m.epoch for m in history]
     ax.plot(epochs, [100 * m.train_accuracy for m in history], "o-", ms=markers, label="training")
     ax.plot(epochs, [100 * m.val_accuracy for m in history], "s-", ms=markers, label="validation")
     mark_changes(ax, changes, epochs[-1] if epochs else 0, labels=True)
     ax.set_ylabel("accuracy (%)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if legend:
         ax.legend(loc="lower right")
     ax.grid(alpha=0.3)

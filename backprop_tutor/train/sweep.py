@@ -339,9 +339,12 @@ def dask_executor(address: str, workers: int) -> Iterator[Executor]:
                if k not in DASK_DROPPED_ENVIRON}
     with contextlib.ExitStack() as stack:
         stack.enter_context(dask.config.set({"distributed.nanny.pre-spawn-environ": environ}))
+        # a nanny writes its pre-spawn environment into its own process, and ours hosts a local cluster's
+        # nannies: an earlier default cluster may have left the variable here for our workers to inherit
+        stack.enter_context(_without_environ(DASK_DROPPED_ENVIRON))
         if address == "local":
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       host="127.0.0.1", dashboard_address=None))
+                                                       host="127.0.0.1", dashboard_address="127.0.0.1:0"))
             address = cluster.scheduler_address
         else:
             _check_reachable(address)
@@ -350,6 +353,15 @@ def dask_executor(address: str, workers: int) -> Iterator[Executor]:
         except OSError as err:
             raise UsageError(f"--cluster {address}: cannot reach a Dask scheduler there ({err})") from None
         yield client.get_executor(pure=False)
+
+
+@contextlib.contextmanager
+def _without_environ(names: tuple[str, ...]) -> Iterator[None]:
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 def _check_reachable(address: str) -> None:
@@ -525,29 +537,35 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     _training_split.cache_clear()
     record = start_sweep(folder, grid, options, command_line)
     check_sizes(grid)
-    test_set = SealedTestSet(grid.base.data)
-    configurations = grid.configurations()
     try:
-        outcomes = _run_grid(folder, configurations, options, progress)
-        summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
-        if options.fail_fast and any(o.status == "failed" for o in outcomes):
-            return _finish(folder, record, SweepResult("failed", folder, summaries), started)
-        if any(s.status not in ("complete", "failed") for s in summaries):
-            return _finish(folder, record, SweepResult("interrupted", folder, summaries), started)
-        chosen = select(summaries, options.select)
-        final = _retrain(folder, chosen, options, progress)
-        if final.status != "complete":
-            return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started)
-        test = _test_once(folder, chosen, test_set, progress)
-        return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started)
+        with contextlib.ExitStack() as stack:
+            return _workflow(folder, grid, options, record, Runner(options, progress, stack), started)
     finally:
         if progress is not None:
             progress.stop()
 
 
-def _run_grid(folder: Path, configurations: list[Configuration], options: SweepOptions,
-              progress: SweepProgress | None) -> list[RunOutcome]:
+def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict[str, Any], runner: Runner,
+              started: float) -> SweepResult:
+    test_set = SealedTestSet(grid.base.data)
+    configurations = grid.configurations()
+    outcomes = _run_grid(folder, configurations, runner)
+    summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
+    if options.fail_fast and any(o.status == "failed" for o in outcomes):
+        return _finish(folder, record, SweepResult("failed", folder, summaries), started)
+    if any(s.status not in ("complete", "failed") for s in summaries):
+        return _finish(folder, record, SweepResult("interrupted", folder, summaries), started)
+    chosen = select(summaries, options.select)
+    final = _retrain(folder, chosen, runner)
+    if final.status != "complete":
+        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started)
+    test = _test_once(folder, chosen, test_set, runner.progress)
+    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started)
+
+
+def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner) -> list[RunOutcome]:
     """Run every configuration not yet complete (nor failed, unless ``retry_failed``); the outcomes."""
+    options, progress = runner.options, runner.progress
     tasks, plan = [], []
     for c in configurations:
         run_folder = folder / RUNS_DIR / c.name
@@ -565,29 +583,39 @@ def _run_grid(folder: Path, configurations: list[Configuration], options: SweepO
         if progress is not None:
             progress.finished(outcome)
 
-    execute(tasks, options, progress, finished)
+    runner.run(tasks, finished)
     return outcomes
 
 
-def execute(tasks: list[RunTask], options: SweepOptions, progress: SweepProgress | None,
-            done: Callable[[RunOutcome], None]) -> None:
-    """Run ``tasks`` on the executor the options ask for: Dask, a process pool, or this process."""
-    if not tasks:
-        return
-    if options.cluster:
-        with dask_executor(options.cluster, options.workers) as executor:
-            run_on(executor, tasks, progress, options.fail_fast, done)
-    elif options.workers > 1 and len(tasks) > 1:
-        for task in tasks:
-            task.blas_threads = blas_share(options.workers)
-        with process_pool(min(options.workers, len(tasks))) as executor:
-            run_on(executor, tasks, progress, options.fail_fast, done)
-    else:
-        run_inline(tasks, progress, options.fail_fast, done)
+class Runner:
+    """Runs tasks where the options say: on Dask (its executor started at first use, kept for the sweep), in
+    a process pool, or in this process."""
+
+    def __init__(self, options: SweepOptions, progress: SweepProgress | None, stack: contextlib.ExitStack) -> None:
+        self.options, self.progress, self.stack = options, progress, stack
+        self._dask: Executor | None = None
+
+    def run(self, tasks: list[RunTask], done: Callable[[RunOutcome], None], *, pool: bool = True) -> None:
+        """Run ``tasks``; ``pool=False``: a single run that gets every core (not a pool worker's share)."""
+        options = self.options
+        if not tasks:
+            return
+        if options.cluster:
+            if self._dask is None:
+                self._dask = self.stack.enter_context(dask_executor(options.cluster, options.workers))
+            run_on(self._dask, tasks, self.progress, options.fail_fast, done)
+        elif pool and options.workers > 1 and len(tasks) > 1:
+            for task in tasks:
+                task.blas_threads = blas_share(options.workers)
+            with process_pool(min(options.workers, len(tasks))) as executor:
+                run_on(executor, tasks, self.progress, options.fail_fast, done)
+        else:
+            run_inline(tasks, self.progress, options.fail_fast, done)
 
 
-def _retrain(folder: Path, chosen: RunSummary, options: SweepOptions, progress: SweepProgress | None) -> RunSummary:
+def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     """The chosen configuration trained again, with the same schedule, on training + validation images."""
+    options, progress = runner.options, runner.progress
     final = folder / FINAL_DIR
     choice = Configuration(chosen.name, chosen.settings, chosen.config)
     if options.force or _recorded_config(final) not in (None, chosen.config):  # another choice's run: replace
@@ -600,9 +628,8 @@ def _retrain(folder: Path, chosen: RunSummary, options: SweepOptions, progress: 
             progress.phase(f"retraining {chosen.name} on training + validation images")
             progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])),
                             chosen.config.epochs)])
-        execute([task_for(FINAL_DIR, chosen.config, final, merged=True, force=force)],
-                SweepOptions(workers=1, cluster=options.cluster), progress,
-                progress.finished if progress is not None else lambda outcome: None)
+        runner.run([task_for(FINAL_DIR, chosen.config, final, merged=True, force=force)],
+                   progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
 
 

@@ -3,6 +3,7 @@ after a kill, failures, and bad grids."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -198,7 +199,7 @@ def dask_scheduler() -> str:
     distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install "
                                                             "'.[cluster]')")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -211,6 +212,18 @@ def test_the_sweep_runs_on_a_dask_cluster(dask_scheduler: str, tiny_npz: Path, t
     assert "--cluster tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
+
+
+def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker() -> None:
+    pytest.importorskip("distributed", reason="Dask distributed is not installed")
+    from backprop_tutor.train.sweep import dask_executor
+
+    with dask_executor("local", 1) as executor:
+        # os.getenv travels by reference, so it reads the worker's own environment
+        trim, blas = (executor.submit(functools.partial(os.getenv, name)).result()
+                      for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
+        threads = sum(executor._client.nthreads().values())  # type: ignore[attr-defined]
+    assert (trim, blas, threads) == (None, "1", 1)
 
 
 def test_unreachable_cluster(tiny_npz: Path, tmp_path: Path, closed_port: int, capsys: pytest.CaptureFixture) -> None:
