@@ -315,9 +315,12 @@ def blas_share(workers: int) -> int:
 
 @contextlib.contextmanager
 def process_pool(workers: int) -> Iterator[Executor]:
+    """Worker processes from a fork server: clean processes, not forks of this one with its progress thread
+    and BLAS threads (each loads the training images once, for all its tasks)."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
         yield pool
 
 
