@@ -6,6 +6,7 @@ The command only parses and shows; the workflow is `backprop_tutor.train.sweep.r
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -83,10 +84,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     how = p.add_argument_group("selection and running")
     how.add_argument("--select", choices=("final", "best-epoch"),
                      help="choose on validation accuracy after the last epoch (final, the default) or in any epoch")
-    how.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="configurations run at once, in N processes (default 1: in this one)")
+    how.add_argument("--workers", type=int, metavar="N",
+                     help="configurations run at once, in N processes (default 1: in this one; with --cluster "
+                          "local: the local cluster's workers, default one per core)")
     how.add_argument("--cluster", metavar="ADDRESS|local",
-                     help="run on a Dask scheduler (tcp://host:8786), or on a local Dask cluster of --workers")
+                     help="run on a Dask scheduler (tcp://host:8786; its own workers), or on a local Dask cluster")
     how.add_argument("--fail-fast", action="store_true", help="stop at the first failing configuration")
     how.add_argument("--retry-failed", action="store_true", help="run failed configurations again")
     out = p.add_argument_group("output")
@@ -169,8 +171,9 @@ def _given_grid_flags(args: argparse.Namespace) -> list[str]:
 def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
     from backprop_tutor.train.sweep import SweepGrid, SweepOptions, read_sweep_record
 
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be ≥ 1, got {args.workers}")
+    workers = args.workers or ((os.cpu_count() or 1) if args.cluster == "local" else 1)
     if args.resume is not None:
         given = _given_grid_flags(args)
         if given:
@@ -181,7 +184,7 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
         grid = grid_from_args(args)
         folder = args.out or Path("runs") / time.strftime("sweep-%Y%m%d-%H%M%S")
         select = "final"
-    options = SweepOptions(select=args.select or select, workers=args.workers, cluster=args.cluster,
+    options = SweepOptions(select=args.select or select, workers=workers, cluster=args.cluster,
                            retry_failed=args.retry_failed, force=args.force, fail_fast=args.fail_fast)
     return grid, folder, options
 
@@ -192,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False, soft_wrap=True)
     grid, folder, options = _setup(args)
     configurations = grid.configurations()
-    where = f"--cluster {options.cluster}" if options.cluster else f"{options.workers} worker(s)"
+    where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else
+             f"{options.workers} {'Dask ' if options.cluster else ''}worker(s)")
     console.print(f"{len(configurations)} configuration(s) of {grid.base.data} → {folder}  ({where})")
     progress = None if args.quiet else RichSweepProgress(console)
     try:

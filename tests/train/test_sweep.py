@@ -209,7 +209,7 @@ def test_the_sweep_runs_on_a_dask_cluster(dask_scheduler: str, tiny_npz: Path, t
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
                  dask_scheduler, "--out", out, "--quiet") == 0
-    assert "--cluster tcp://127.0.0.1:" in capsys.readouterr().out
+    assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
 
