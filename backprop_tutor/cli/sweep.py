@@ -74,8 +74,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", metavar="SPEC", help="mnist, fashion-mnist, an IDX folder, an .npz or a course file")
     grid = p.add_argument_group("the grid (every setting of `tutor train`; defaults as there)")
-    for flags, field, _, _, text in _GRID_FLAGS:
-        grid.add_argument(*flags, dest=field, action="append", metavar="V" if field != "hidden" else "N,N,…",
+    for flags, field, _, is_list, text in _GRID_FLAGS:
+        grid.add_argument(*flags, dest=field, action="append", metavar="N,N,…" if is_list else "V,V,…",
                           help=f"{text} (default {_default_text(field)})")
     split = p.add_argument_group("data split (one per sweep)")
     split.add_argument("--validation", type=int, metavar="N",

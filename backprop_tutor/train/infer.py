@@ -75,7 +75,10 @@ def params_location(path: Path) -> tuple[Path, list[str] | None]:
     """The parameter file ``path`` names, and the activations if it is a run folder of ours (a sweep folder
     stands for its retrained final run)."""
     if path.is_dir():
-        if (path / SWEEP_FILE).is_file() and (path / SWEEP_FINAL).is_dir():
+        if (path / SWEEP_FILE).is_file():
+            if not (path / SWEEP_FINAL / RUN_PARAMS).is_file():
+                raise DataError(f"{path}: the sweep has not retrained its choice yet ({SWEEP_FINAL}/{RUN_PARAMS}); "
+                                f"finish it with `tutor sweep --resume {path}`")
             path = path / SWEEP_FINAL
         if not (path / RUN_CONFIG).is_file():
             raise DataError(f"{path}: is a folder without {RUN_CONFIG}; give a parameter file (W1, b1, …) or "

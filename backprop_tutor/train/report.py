@@ -180,7 +180,7 @@ def _settings_md(report: dict[str, Any]) -> list[str]:
         ("batch size", _list(report["batch_sizes"])), ("learning rates η₀ tried", _list(report["learning_rates"])),
         ("epochs", _list(report["epochs"])),
         ("η schedule", f"divided by {_list(report['schedule']['decay_factor'])} after epochs "
-                       f"{_list(report['schedule']['decay_at'])}"),
+                       + "; ".join(", ".join(map(str, at)) or "none" for at in report["schedule"]["decay_at"])),
         ("initialisation", _list(report["initialisation"])), ("regulariser", report["regulariser"]["text"]),
         ("momentum", _list(report["regulariser"]["momentum"])), ("seed", _list(report["seed"])),
     ]

@@ -145,5 +145,9 @@ def test_unfinished_run_and_missing_files(tmp_path: Path, tiny_npz: Path, capsys
     (tmp_path / "run" / "config.json").write_text("{}")
     assert tutor("infer", "--params", tmp_path / "run", "--data", tiny_npz) == 2
     assert "has no params.h5 yet" in capsys.readouterr().err
+    (tmp_path / "sweep").mkdir()
+    (tmp_path / "sweep" / "sweep.json").write_text("{}")
+    assert tutor("infer", "--params", tmp_path / "sweep", "--data", tiny_npz) == 2
+    assert "the sweep has not retrained its choice yet" in capsys.readouterr().err
     assert tutor("infer", "--params", tmp_path / "none.h5", "--data", tiny_npz) == 2
     assert "no such parameter file" in capsys.readouterr().err
