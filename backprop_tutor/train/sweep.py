@@ -52,6 +52,8 @@ FINAL_DIR = "final"
 PLOTS_DIR = "plots"
 FAILURE_FILE = "failure.json"
 TEST_FILE = "test.json"
+#: Written on Ctrl-C: the runs in other processes (or on a cluster) see it and stop at a checkpoint.
+STOP_FILE = ".stop"
 SELECT_RULES = {"final": "the highest validation accuracy after the last epoch",
                 "best-epoch": "the highest validation accuracy in any epoch"}
 #: Settings a sweep may list several values of (the data, its split and the tracing are one per sweep).
@@ -192,6 +194,7 @@ class RunTask:
     resume: bool = False
     merged: bool = False
     blas_threads: int | None = None
+    stop_file: str | None = None
 
 
 @dataclass
@@ -207,6 +210,7 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
     from backprop_tutor.train.trainer import train
 
     folder = Path(task.folder)
+    stop = Path(task.stop_file) if task.stop_file else None
     limits: Any = contextlib.nullcontext()
     if task.blas_threads:
         from threadpoolctl import threadpool_limits
@@ -216,7 +220,8 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
         with limits:
             config = TrainConfig.from_dict(task.config)
             data = training_data(config, merged=task.merged)
-            result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume)
+            result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume,
+                           should_stop=None if stop is None else lambda epoch, batch: stop.exists())
         return RunOutcome(task.name, result.status)
     except Exception as err:  # a failing configuration must not stop the others
         detail = str(err) if isinstance(err, TutorError) else f"{type(err).__name__}: {err}"
@@ -435,7 +440,10 @@ def run_on(executor: Executor, tasks: list[RunTask], progress: SweepProgress | N
             if progress is not None:
                 for task in pending.values():
                     progress.update(task.name, len(read_metrics(Path(task.folder)).get("epochs", [])))
-    except KeyboardInterrupt:  # the workers got Ctrl-C too and stop at a checkpoint; wait for them
+    except KeyboardInterrupt:  # every run under way stops at a checkpoint when it sees the stop file
+        for task in pending.values():
+            if task.stop_file:
+                Path(task.stop_file).touch()
         _cancel(pending)
         for future, task in pending.items():
             with contextlib.suppress(BaseException):
@@ -495,6 +503,7 @@ def start_sweep(folder: Path, grid: SweepGrid, options: SweepOptions, command_li
     record["sessions"].append({"command_line": command_line, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                "workers": options.workers, "cluster": options.cluster})
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / STOP_FILE).unlink(missing_ok=True)
     write_json(folder / SWEEP_FILE, record)
     return record
 
@@ -542,7 +551,8 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     check_sizes(grid)
     try:
         with contextlib.ExitStack() as stack:
-            return _workflow(folder, grid, options, record, Runner(options, progress, stack), started)
+            return _workflow(folder, grid, options, record, Runner(options, progress, stack, folder / STOP_FILE),
+                             started)
     finally:
         if progress is not None:
             progress.stop()
@@ -594,8 +604,9 @@ class Runner:
     """Runs tasks where the options say: on Dask (its executor started at first use, kept for the sweep), in
     a process pool, or in this process."""
 
-    def __init__(self, options: SweepOptions, progress: SweepProgress | None, stack: contextlib.ExitStack) -> None:
-        self.options, self.progress, self.stack = options, progress, stack
+    def __init__(self, options: SweepOptions, progress: SweepProgress | None, stack: contextlib.ExitStack,
+                 stop_file: Path) -> None:
+        self.options, self.progress, self.stack, self.stop_file = options, progress, stack, stop_file
         self._dask: Executor | None = None
 
     def run(self, tasks: list[RunTask], done: Callable[[RunOutcome], None], *, pool: bool = True) -> None:
@@ -603,6 +614,8 @@ class Runner:
         options = self.options
         if not tasks:
             return
+        for task in tasks:
+            task.stop_file = str(self.stop_file)
         if options.cluster:
             if self._dask is None:
                 self._dask = self.stack.enter_context(dask_executor(options.cluster, options.workers))

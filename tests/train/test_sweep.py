@@ -157,6 +157,31 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
 
 
+def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hw"
+    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "100",
+               "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", *command[1:]], start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not all((out / "runs" / name / "checkpoint.h5").exists() for name in ("lr0.1", "lr0.05")):
+            assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()  # type: ignore[union-attr]
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "Continue with: tutor sweep --resume" in output
+    states = [sweep_module.run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
+    assert states[:2] == ["interrupted", "interrupted"] and states[2] != "complete"
+    assert tutor("sweep", "--resume", out, "--workers", "2", "--quiet") == 0
+    assert report_of(out)["status"] == "complete"
+
+
 def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "hw"
