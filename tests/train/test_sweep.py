@@ -296,6 +296,11 @@ def test_resume_rules(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixt
     assert "no sweep.json here" in capsys.readouterr().err
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--out", out, "--quiet", "--force") == 0
     assert report_of(out)["epochs"] == [2]
+    tested = (out / "final" / "test.json").read_text()
+    assert tutor("sweep", "--resume", out, "--select", "best-epoch", "--quiet") == 0
+    assert report_of(out)["selection"]["rule"] == "best-epoch"
+    assert "in any epoch" in (out / "report.md").read_text()
+    assert (out / "final" / "test.json").read_text() == tested  # the same choice: tested once, not again
 
 
 @pytest.mark.skipif(not (FASHION / "train-images-idx3-ubyte.gz").is_file(), reason=f"real data not found: {FASHION}")
