@@ -19,3 +19,19 @@ class DataError(TutorError):
 
 class UsageError(TutorError):
     """Command-line arguments that do not fit together."""
+
+
+class WriteError(TutorError, OSError):
+    """A file cannot be written (no space left, a folder in the way…): names the file the user asked for,
+    never our temporary one; nothing half-written is left behind. Also an OSError, so code that handles
+    failed writes (the UI's export key) keeps handling it."""
+
+
+class NumericError(TutorError):
+    """A computation overflowed or became NaN: names the step and the layer, and what to try instead."""
+
+
+class MemoryNeedError(TutorError):
+    """A network or batch would need more memory than the machine has: gives the figures."""
+class GradCheckFailed(TutorError):
+    """Backprop's gradient and finite differences disagree (`tutor train --gradcheck` stops on it)."""

@@ -12,18 +12,21 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 
 
 def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     """[(W(1), b(1)), (W(2), b(2)), …] from an HDF5 file with keys W1, b1, …; checked for shape."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give an HDF5 parameter file (keys W1, b1, W2, b2, …)")
     try:
         f = h5py.File(path, "r")
     except FileNotFoundError:
         raise DataError(f"{path}: no such parameter file") from None
     except OSError as err:
-        raise DataError(f"{path}: not an HDF5 file ({err})") from None
+        kind = "not an HDF5 file" if path.is_file() and not h5py.is_hdf5(path) else "cannot be read"
+        raise DataError(f"{path}: {kind} ({describe_hdf5_error(err)})") from None
     with f:
         layers = []
         l = 1
@@ -49,7 +52,7 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
 
 def write_parameters(path: str | os.PathLike[str], params: dict[str, np.ndarray]) -> Path:
     """Write {"W1": …, "b1": …} atomically (temporary file, renamed when complete)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         for key, value in params.items():
             f.create_dataset(key, data=np.asarray(value, dtype=np.float64))
     return Path(path)

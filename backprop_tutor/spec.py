@@ -9,8 +9,10 @@ Numbers are read as exact decimals, so that in exact mode 0.1 means 1/10, not th
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -19,12 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.engine.activations import ACTIVATIONS, activation
+from backprop_tutor.engine.activations import ACTIVATIONS
 from backprop_tutor.engine.init import SCHEMES, init_weights
-from backprop_tutor.engine.losses import LOSSES, loss
-from backprop_tutor.engine.network import Layer, Network
+from backprop_tutor.engine.losses import LOSSES
+from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
+from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
+from backprop_tutor.overflow import check_fits, check_trace_finite
 from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
@@ -74,6 +78,14 @@ class NetworkSpec:
     def sizes(self) -> list[int]:
         return [self.inputs] + [layer.units for layer in self.layers]
 
+    @property
+    def init_file(self) -> Path | None:
+        """The ``[init] path`` file (scheme = "file"), relative to the spec file's folder; else None."""
+        if self.init is None or self.init.scheme != "file" or self.init.path is None:
+            return None
+        base = Path(self.source).parent if self.source and not self.source.startswith("<") else Path()
+        return base / self.init.path
+
 
 # --- built-in examples ------------------------------------------------------------------------
 def builtin_examples() -> dict[str, Path]:
@@ -102,6 +114,10 @@ def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise SpecError(f"{path}: cannot read the spec file ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        line = err.object[:err.start].count(b"\n") + 1
+        raise SpecError(f"{path}: line {line}: byte 0x{err.object[err.start]:02x} is not UTF-8 text; a spec file "
+                        "is TOML, which is UTF-8 (save it as UTF-8 in your editor)") from None
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as err:
@@ -126,12 +142,19 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     eta = _number(raw, "learning_rate", where)
     if not 0 < eta < Decimal("1e300"):
         raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (and finite), e.g. 0.5")
+    if float(eta) == 0:
+        raise SpecError(f"{where} learning_rate = {eta}: below the smallest float64 number (~5e-324), so it "
+                        "would be 0 and nothing would be learned")
     momentum = _number(raw, "momentum", where, default=0)
     if not 0 <= momentum < 1:
         raise SpecError(f"{where} momentum = {momentum}: momentum μ must be in [0, 1), e.g. 0.9 (0: plain SGD)")
     l2 = _number(raw, "l2", where, default=0)
     if l2 < 0:
         raise SpecError(f"{where} l2 = {l2}: the L2 strength λ must be ≥ 0 (0: no penalty)")
+    relu_prime_at_zero = _number(raw, "relu_prime_at_zero", where, default=0)
+    for name, value in (("l2", l2), ("relu_prime_at_zero", relu_prime_at_zero)):
+        if not math.isfinite(float(value)):  # the engine takes both as float64
+            raise SpecError(f"{where} {name} = {value}: beyond the largest float64 number (±1.8e308)")
     precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
 
     init = None
@@ -167,6 +190,9 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
                 raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
                                 f"{units}×{n_prev} (units out × units in)")
         if b is not None and len(b) != units:
+            if W is not None and "units" not in lr:
+                raise SpecError(f"{lw} W({l}) has {len(W)} rows but b({l}) has {len(b)} values; they must agree: "
+                                f"one row of W({l}) and one value of b({l}) per unit of layer {l}")
             raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
         if (W is None or b is None) and init is None:
             missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
@@ -192,8 +218,8 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         x, y = _data(raw["data"], where, sizes, loss_name)
 
     return NetworkSpec(
-        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=str(raw.get("title", "")),
-        precision=precision, relu_prime_at_zero=_number(raw, "relu_prime_at_zero", where, default=0),
+        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=_title(raw, where),
+        precision=precision, relu_prime_at_zero=relu_prime_at_zero,
         momentum=momentum, l2=l2,
         init=init, x=x, y=y, source=source,
     )
@@ -202,6 +228,10 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
 def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[list[Number]], list[list[Number]]]:
     if not isinstance(raw, dict) or "x" not in raw or "y" not in raw:
         raise SpecError(f"{where} [data] needs x (the input, one row per sample) and y (the target)")
+    extra = sorted(set(raw) - {"x", "y"})
+    if extra:
+        raise SpecError(f"{where} [data]: unknown field(s) {', '.join(extra)}; [data] has x (the input) and y "
+                        "(the target)")
     x = _rows(raw["x"], f"{where} data.x")
     y = _rows(raw["y"], f"{where} data.y")
     if len(x) != len(y):
@@ -213,10 +243,22 @@ def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[
         if len(yi) != sizes[-1]:
             raise SpecError(f"{where} data.y sample {i} has {len(yi)} values but the output layer has "
                             f"{sizes[-1]} units")
-        if loss_name == "cross-entropy" and (sorted(yi) != [0] * (len(yi) - 1) + [1]):
-            raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not one-hot: cross-entropy "
-                            "with a softmax output needs exactly one 1 and zeros elsewhere, e.g. [0, 0, 1]")
+        if loss_name == "cross-entropy" and (min(yi) < 0 or abs(sum(yi) - 1) > Decimal("1e-9")):
+            # δ(L) = a − y holds for any target y with Σ y_k = 1: one-hot or soft labels alike
+            raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not a probability "
+                            f"vector (it sums to {_plain(sum(yi))}): with a softmax output and cross-entropy the "
+                            "target needs values ≥ 0 summing to 1, e.g. one-hot [0, 0, 1] or soft [0.1, 0.1, 0.8]")
     return x, y
+
+
+def _title(raw: dict[str, Any], where: str) -> str:
+    title = raw.get("title", "")
+    if not isinstance(title, str):
+        raise SpecError(f"{where} title = {title!r}: give the title as text in quotes")
+    control = next((c for c in title if unicodedata.category(c) == "Cc"), None)
+    if control is not None:  # e.g. ESC of a terminal escape sequence, which would reach the terminal raw
+        raise SpecError(f"{where} title contains the control character {control!r}; give plain text")
+    return title
 
 
 def _plain(v: Number) -> int | float:
@@ -230,7 +272,11 @@ def _init(raw: Any, where: str) -> InitSpec:
     spec = InitSpec(scheme=scheme, seed=_whole(raw, "seed", f"{where} init", default=0, least=0))
     for name in ("sigma", "low", "high"):
         if name in raw:
-            setattr(spec, name, float(_number(raw, name, f"{where} init")))
+            value = float(_number(raw, name, f"{where} init"))
+            if not math.isfinite(value):
+                raise SpecError(f"{where} init: {name} = {raw[name]:g} is beyond the largest float64 number "
+                                "(±1.8e308); weights are drawn in float64")
+            setattr(spec, name, value)
     if scheme == "file":
         if not isinstance(raw.get("path"), str):
             raise SpecError(f"{where} init: scheme = \"file\" needs path = \"params.hdf5\" (keys W1, b1, …)")
@@ -300,20 +346,18 @@ def _rows(raw: Any, where: str) -> list[list[Number]]:
 # --- building ---------------------------------------------------------------------------------
 def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
     """The engine's Network for this spec, computing in ``precision`` (default: the spec's)."""
-    ops = ops_for(precision or spec.precision)
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
-    if spec.init and spec.init.scheme == "file":
-        base = Path(spec.source).parent if spec.source and not spec.source.startswith("<") else Path()
+    if spec.init_file is not None:
         try:
-            from_file = read_parameters(base / spec.init.path)  # type: ignore[operator]
+            from_file = read_parameters(spec.init_file)
         except DataError as err:
             raise SpecError(f"{spec.source}: init: {err}") from None
         if [w.shape for w, _ in from_file] != [(n, m) for m, n in zip(spec.sizes, spec.sizes[1:], strict=False)]:
             shapes = ", ".join(f"W{l}: {w.shape[0]}×{w.shape[1]}" for l, (w, _) in enumerate(from_file, start=1))
             raise SpecError(f"{spec.source}: init: {spec.init.path} holds {shapes}, which does not fit the layer "
                             f"sizes {'-'.join(map(str, spec.sizes))}")
-    layers = []
+    params = []
     for l, (ls, n_in) in enumerate(zip(spec.layers, spec.sizes, strict=False), start=1):
         W: Any = ls.W
         b: Any = ls.b
@@ -329,8 +373,24 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
                     raise SpecError(f"{spec.source}: layer {l}: {err}") from None
         if b is None:
             b = from_file[l - 1][1] if from_file is not None else np.zeros(ls.units)
-        layers.append(Layer(ops.asarray(W), ops.asarray(b), activation(ls.activation)))
-    return Network(layers, loss(spec.loss), ops, relu_prime_at_zero=float(spec.relu_prime_at_zero))
+        params.append((W, b))
+    with np.errstate(all="ignore"):  # 1e400 becomes inf in float64: found and named just below
+        network = network_from_parameters(params, [ls.activation for ls in spec.layers], spec.loss,
+                                          precision or spec.precision, float(spec.relu_prime_at_zero))
+    for l, (ls, layer) in enumerate(zip(spec.layers, network.layers, strict=True), start=1):
+        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, network.ops.name,
+                   f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
+    return network
+
+
+def _drawn_by(ls: LayerSpec, spec: NetworkSpec) -> str:
+    if ls.W is not None or spec.init is None:
+        return ""
+    if spec.init_file is not None:
+        return f" (from {spec.init.path})"
+    given = ", ".join(f"{k} = {v:g}" for k, v in (("sigma", spec.init.sigma), ("low", spec.init.low),
+                                                  ("high", spec.init.high)) if v is not None)
+    return f" (drawn by [init] scheme = \"{spec.init.scheme}\"{', ' + given if given else ''})"
 
 
 def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -338,14 +398,20 @@ def spec_data(spec: NetworkSpec, precision: str | None = None) -> tuple[np.ndarr
     if spec.x is None or spec.y is None:
         raise SpecError(f"{spec.source}: no [data] table: give x (the input) and y (the target) to run a step")
     ops = ops_for(precision or spec.precision)
-    return ops.asarray(spec.x), ops.asarray(spec.y)
+    with np.errstate(all="ignore"):  # a value beyond the number type becomes inf: run_spec names it
+        return ops.asarray(spec.x), ops.asarray(spec.y)
 
 
 def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     """Build the network, run one SGD step on the spec's data with a recorder, return the trace."""
     precision = precision or spec.precision
-    network = build_network(spec, precision)
     x, y = spec_data(spec, precision)
+    check_memory(estimate_bytes(spec.sizes, len(spec.x or []), precision, momentum=bool(spec.momentum),
+                                recorded=True, drawn=spec.init is not None),
+                 f"{spec.source}: the network {format_sizes(spec.sizes)} with {len(spec.x or [])} sample(s) "
+                 f"in {precision}")
+    network = build_network(spec, precision)
+    check_fits({"data.x": x, "data.y": y}, precision, f"{spec.source}:")
     header = TraceHeader(
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,
         precision=precision, learning_rate=float(spec.learning_rate), batch_size=len(spec.x or []), title=spec.title,
@@ -353,6 +419,8 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
         config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
     )
     recorder = Recorder(header)
-    network.train_step(x, y, network.ops.scalar(spec.learning_rate), recorder,
-                       momentum=float(spec.momentum), l2=float(spec.l2))
+    with np.errstate(all="ignore"):  # an overflow is reported below, by quantity and layer, not as a warning
+        network.train_step(x, y, spec.learning_rate, recorder,  # as written: update() makes it the work type
+                           momentum=float(spec.momentum), l2=float(spec.l2))
+    check_trace_finite(recorder.trace, f"{spec.source}:")
     return recorder.trace

@@ -7,15 +7,14 @@ Everything a user can get wrong raises a `TutorError`; `main` prints it and retu
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from backprop_tutor import __version__
-from backprop_tutor.errors import TutorError
+
+if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
+    import argparse
+    from collections.abc import Sequence
 
 EXAMPLES = """\
 examples:
@@ -25,31 +24,36 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from backprop_tutor.cli import _commands
+    import argparse
 
-    parser = _Parser(
+    from backprop_tutor.cli import _commands
+    from backprop_tutor.cli._args import TutorParser
+
+    parser = TutorParser(
         prog="tutor",
         description="backprop_tutor: learn backpropagation by watching every number.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"backprop_tutor {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=TutorParser)
     for module in _commands.MODULES:
         module.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tutor``; every error a user can fix is one message and exit code 2, Ctrl-C exit code 130
+    (from the first instant: building the parser imports every subcommand)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -58,16 +62,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from backprop_tutor.errors import TutorError
+
     try:
         return int(args.func(args) or 0)
     except TutorError as err:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), str(err)))
+        _error(str(err))
         return 2
     except OSError as err:  # a file that cannot be read or written: say which, and why
         where = f"{err.filename}: " if err.filename else ""
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            Text.assemble(("error: ", "bold red"), f"{where}{err.strerror or err}"))
+        _error(f"{where}{err.strerror or err}")
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+
+
+def _error(message: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    # a user's text quoted in a message (a TOML key, a file name) must not drive the terminal: show escapes
+    message = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in message)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("error: ", "bold red"), message))

@@ -9,21 +9,25 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_outputs, check_sample, digits, is_terminal
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.fileio import hdf5_bytes, write_text_atomic
 from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
+from backprop_tutor.render.solution import solution_markdown
 from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
-from backprop_tutor.trace.store import save_trace
+from backprop_tutor.trace.store import save_trace, write_trace
 
 EPILOG = """\
 examples:
   tutor example hand-backprop                      the step-through UI (the tables, when not on a terminal)
   tutor example hand-backprop --print              the feed-forward table, the backprop table, the new W(l), b(l)
-  tutor example hand-backprop --exact --print      the same in exact arithmetic (50 digits): δ(2) = [1.98e-32, 1.0]
-  tutor example hand-backprop --markdown hand.md   the tables as Markdown, to hand in
+  tutor example hand-backprop --exact --print      exact arithmetic, certain digits only: δ(2) = [1.98e-32, 1.0]
+  tutor example hand-backprop --markdown hand.md   the tables as Markdown (δ, ∇W, ∇b, the new W and b)
+  tutor example hand-backprop --exact --solution hand-solution.md
+                                                   the worked solution: every step, numbers substituted
+  tutor example hand-backprop --solution s.md --plain   the same with text equations instead of LaTeX
   tutor example hand-backprop --save-trace hand.h5 the trace, for `tutor view` and scripts
   tutor example examples/hand_backprop.toml        your own network (copy and edit that file)
   tutor example --list                             the built-in examples
@@ -41,42 +45,76 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the built-in examples and exit")
     p.add_argument("--print", dest="print_", action="store_true",
                    help="print the tables instead of opening the step-through UI")
-    p.add_argument("--exact", action="store_true", help="exact arithmetic (mpmath, 50 significant digits)")
+    p.add_argument("--exact", action="store_true",
+                   help="exact arithmetic (intervals; shows only certain digits, up to 50)")
     p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
     p.add_argument("--digits", type=digits, default=3, metavar="N",
                    help="significant digits shown, or full (default 3)")
     p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of a minibatch to show, numbered from 0 (default 0)")
-    p.add_argument("--markdown", type=Path, metavar="FILE", help="write the tables as Markdown to FILE")
-    p.add_argument("--save-trace", type=Path, metavar="FILE.h5", help="save the trace (HDF5) to FILE.h5")
+    p.add_argument("--markdown", type=Path, metavar="FILE",
+                   help="write the tables as Markdown to FILE ('-' for standard output)")
+    p.add_argument("--solution", type=Path, metavar="FILE.md",
+                   help="write the worked solution (every step: equation, numbers, result; then the worksheet;"
+                        " '-' for standard output)")
+    p.add_argument("--plain", action="store_true",
+                   help="with --solution: equations as plain text instead of GitHub math ($$ … $$)")
+    p.add_argument("--save-trace", type=Path, metavar="FILE.h5",
+                   help="save the trace (HDF5) to FILE.h5 ('-' for standard output, e.g. a pipe)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
     if args.list:
-        return _list(console)
+        return _list(Console())
     if args.exact and args.dtype and args.dtype != "exact":
         raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
-    spec = load_spec(resolve_example(args.example))
+    if args.plain and not args.solution:
+        raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
+    dash = Path("-")
+    outputs = {"--markdown": args.markdown, "--solution": args.solution, "--save-trace": args.save_trace}
+    to_stdout = [flag for flag, path in outputs.items() if path == dash]
+    if len(to_stdout) > 1:
+        both = "both" if len(to_stdout) == 2 else "all"
+        raise UsageError(f"{' and '.join(f'{f} -' for f in to_stdout)} {both} want standard output;"
+                         " give all but one of them a file name")
+    if args.save_trace == dash and sys.stdout.isatty():
+        raise UsageError("--save-trace -: a trace is binary HDF5; send it to a file or a pipe, not the terminal")
+    # markup off: a file name such as "[/x].md" is text; a file on standard output: the notes go to stderr
+    console = Console(stderr=bool(to_stdout), markup=False)
+    spec_path = resolve_example(args.example)
+    spec = load_spec(spec_path)
+    check_outputs(outputs, {"the spec file": spec_path, "its [init] file": spec.init_file})
     trace = run_spec(spec, "exact" if args.exact else args.dtype)
     check_sample(args.sample, trace.header.batch_size, "this example")
     shown = None if args.full else args.digits
     options = {"sample": args.sample, "digits": shown, "full": args.full}
 
-    if args.save_trace:
+    if args.save_trace == dash:
+        sys.stdout.buffer.write(hdf5_bytes(lambda f: write_trace(f, trace)))
+        sys.stdout.flush()
+    elif args.save_trace:
         save_trace(trace, args.save_trace)
         console.print(f"wrote the trace to {args.save_trace}  (open it with `tutor view {args.save_trace}`)",
                       highlight=False)
-    if args.markdown:
+    if args.markdown == dash:
+        sys.stdout.write(trace_to_markdown(trace, **options))
+    elif args.markdown:
         write_text_atomic(args.markdown, trace_to_markdown(trace, **options))
         console.print(f"wrote the tables to {args.markdown}", highlight=False)
-    if args.save_trace or args.markdown:
+    if args.solution:
+        solution = solution_markdown(trace, args.sample, shown, plain=args.plain, full=args.full)
+        if args.solution == dash:
+            sys.stdout.write(solution)
+        else:
+            write_text_atomic(args.solution, solution)
+            console.print(f"wrote the worked solution to {args.solution}", highlight=False)
+    if args.save_trace or args.markdown or args.solution:
         if args.print_:
             print_worksheet(trace, console, **options)
         return 0
-    if args.print_ or not sys.stdout.isatty():
+    if args.print_ or not is_terminal():
         print_worksheet(trace, console, **options)
         return 0
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal

@@ -1,6 +1,7 @@
-"""`tutor export`: a saved trace (e.g. a traced minibatch of `tutor train`) as Markdown tables.
+"""`tutor export`: a saved trace (e.g. a traced minibatch of `tutor train`) as Markdown: the worksheet
+tables (`backprop_tutor.render.markdown`) or the worked solution (`backprop_tutor.render.solution`).
 
-Reads the trace lazily (`TraceFile`); the tables are `backprop_tutor.render.markdown.trace_to_markdown`'s.
+Reads the trace lazily (`TraceFile`): one sample's rows.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_outputs, check_sample, digits
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.trace.store import TraceFile
@@ -21,19 +22,25 @@ examples:
   tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md              sample 0 of the first trace
   tutor export runs/tanh-0.01/trace.h5 --markdown - --sample 3 --layer 2 one sample, one layer, to stdout
   tutor export runs/tanh-0.01/trace.h5 --group epoch1-batch2 --markdown b2.md --full
+  tutor export runs/tanh-0.01/trace.h5 --solution sample3.md --sample 3   the worked solution of sample 3
+  tutor export hand.h5 --solution hand.md --plain                         equations as text, not LaTeX
   tutor export runs/tanh-0.01/trace.h5 --list                            the traces in the file
 """
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "export", help="write a saved trace as Markdown tables",
+        "export", help="write a saved trace as Markdown tables or as a worked solution",
         description="Write the worksheet of one sample of a saved trace as Markdown: s(l), a(l), a'(l), δ(l), "
                     "∇W(l), ∇b(l) and the update. Big matrices are summarised unless --full.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("trace", type=Path, metavar="TRACE.h5", help="a trace file (tutor train --trace-batch, "
                                                                 "tutor example --save-trace)")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown to FILE ('-' for standard output)")
+    p.add_argument("--solution", metavar="FILE.md",
+                   help="write the worked solution (every step: equation, numbers, result; then the worksheet) "
+                        "to FILE.md ('-' for standard output)")
+    p.add_argument("--plain", action="store_true", help="with --solution: equations as text instead of $$ … $$")
     p.add_argument("--group", metavar="NAME", help="which trace of the file, e.g. epoch1-batch1 (default: the first)")
     p.add_argument("--sample", type=int, default=0, metavar="I",
                    help="which sample of the minibatch, 0-based (default 0: the first)")
@@ -46,25 +53,45 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.markdown import trace_to_markdown
+    from backprop_tutor.render.solution import solution_markdown
 
-    console = Console(highlight=False, soft_wrap=True, stderr=args.markdown == "-")
+    console = Console(highlight=False, soft_wrap=True, markup=False, stderr="-" in (args.markdown, args.solution))
+    check_outputs({"--markdown": args.markdown, "--solution": args.solution}, {"the trace": args.trace})
     with TraceFile(args.trace, args.group) as trace:
         if args.list:
             for name in trace.traces:
                 console.print(name)
             return 0
-        if args.markdown is None:
-            raise UsageError("say where the Markdown goes: --markdown FILE (or --markdown - for standard output)")
-        L = trace.header.L
-        check_sample(args.sample, trace.header.batch_size, "this minibatch")
-        if args.layer is not None and not 1 <= args.layer <= L:
-            raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
-        text = trace_to_markdown(trace, sample=args.sample, digits=None if args.full else args.digits,
-                                 layer=args.layer, full=args.full)
-        if args.markdown == "-":
-            sys.stdout.write(text)
-        else:
-            write_text_atomic(args.markdown, text)
-            console.print(f"wrote {trace.group_name} of {args.trace}, sample {args.sample}"
-                          + (f", layer {args.layer}" if args.layer else "") + f" to {args.markdown}")
+        _check(args, trace.header.L, trace.header.batch_size)
+        digits = None if args.full else args.digits
+        group = "" if trace.group_name == "/" else f" ({trace.group_name})"
+        what = f"{args.trace}{group}, sample {args.sample}"
+        if args.markdown is not None:
+            _write(args.markdown, trace_to_markdown(trace, sample=args.sample, digits=digits, layer=args.layer,
+                                                    full=args.full), console,
+                   what + (f", layer {args.layer}" if args.layer else ""))
+        if args.solution is not None:
+            _write(args.solution, solution_markdown(trace, args.sample, digits, plain=args.plain, full=args.full),
+                   console, f"the worked solution of {what}")
     return 0
+
+
+def _check(args: argparse.Namespace, L: int, batch_size: int) -> None:
+    if args.markdown is None and args.solution is None:
+        raise UsageError("say where the Markdown goes: --markdown FILE or --solution FILE.md ('-' for standard "
+                         "output)")
+    if args.markdown == "-" and args.solution == "-":
+        raise UsageError("--markdown - and --solution -: only one of them can go to standard output")
+    if args.plain and args.solution is None:
+        raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
+    check_sample(args.sample, batch_size, "this minibatch")
+    if args.layer is not None and not 1 <= args.layer <= L:
+        raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
+
+
+def _write(target: str, text: str, console: Console, what: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(target, text)
+        console.print(f"wrote {what} to {target}")

@@ -61,6 +61,8 @@ _GRID_FLAGS: list[tuple[tuple[str, ...], str, Callable[[str], Any], bool, str]] 
     (("--init-high",), "init_high", float, False, "upper bound for --init uniform"),
     (("--seed", "--seeds"), "seed", int, False, "seeds"),
     (("--precision",), "precision", str, False, "float32 or float64"),
+    (("--threads",), "blas_threads", int, False, "BLAS threads per run (results are bit-identical only to "
+                                                 "runs with the same count)"),
 ]
 DEFAULTS = TrainConfig()
 
@@ -189,12 +191,33 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
     return grid, folder, options
 
 
+def flag_speller(folder: Path) -> Callable[[str], str | None]:
+    """How this command spells a setting named in a library message: as its flag."""
+    flags = {field: names[0] for names, field, *_ in _GRID_FLAGS}
+    flags.update(n_validation="--validation", subset="--subset", out="--out", force="--force",
+                 resume=f"tutor sweep --resume {folder}")
+    return flags.get
+
+
 def run(args: argparse.Namespace) -> int:
+    from backprop_tutor.train.config import SettingError
+
+    try:
+        return _run(args)
+    except SettingError as err:  # the library names settings; say them as this command's flags
+        raise UsageError(err.render(flag_speller(args.resume or args.out or Path("runs")))) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     from backprop_tutor.train.sweep import run_sweep
 
     console = Console(highlight=False, soft_wrap=True)
     grid, folder, options = _setup(args)
     configurations = grid.configurations()
+    threads = max(c.config.blas_threads for c in configurations)
+    if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):
+        console.print(Text.assemble(("note: ", "bold"), f"{options.workers} workers × {threads} BLAS thread(s) is "
+                                    f"more than the {os.cpu_count()} cores here; they will slow each other down"))
     where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else
              f"{options.workers} {'Dask ' if options.cluster else ''}worker(s)")
     console.print(f"{len(configurations)} configuration(s) of {grid.base.data} → {folder}  ({where})")

@@ -8,15 +8,24 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.train.config import HIDDEN_ACTIVATIONS, INIT_SCHEMES, TrainConfig, parse_hidden, parse_int_list
-from backprop_tutor.train.progress import RichProgress
+from backprop_tutor.train.config import (
+    HIDDEN_ACTIVATIONS,
+    INIT_SCHEMES,
+    SettingError,
+    TrainConfig,
+    parse_hidden,
+    parse_int_list,
+)
+from backprop_tutor.train.metrics import EpochMetrics
 
 EPILOG = """\
 examples:
@@ -26,10 +35,13 @@ examples:
   tutor train --data mnist --subset 2000 --validation 500 --epochs 5 --out runs/quick     a quick try
   tutor train --resume runs/tanh-0.01          continue a run stopped with Ctrl-C, to the same result
   tutor train --resume runs/tanh-0.01 --test   … and evaluate the test set at its end
+  tutor train --data mnist --threads 2 --out runs/t2   2 BLAS threads (bit-identical only to runs with 2)
   tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md      a traced minibatch as Markdown
 
 the run folder: config.json, metrics.json, metrics.csv, params.h5 (W1, b1, …; W(l) is out × in),
-accuracy.png, trace.h5 (with --trace-batch), checkpoint.h5 (until the run completes).
+accuracy.png, trace.h5 (with --trace-batch), checkpoint.h5 (until the run completes), complete.json
+(written last, when the run has finished). While a run writes its folder it holds the folder's lock
+(.lock): a second run or --resume into the same folder is refused until it ends.
 """
 
 #: Training flags and their defaults (None in argparse, so --resume can tell which ones were given).
@@ -56,6 +68,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     net.add_argument("--init-low", type=float, metavar="LOW", help="lower bound for --init uniform")
     net.add_argument("--init-high", type=float, metavar="HIGH", help="upper bound for --init uniform")
     net.add_argument("--precision", choices=("float32", "float64"), help=f"number type (default {d.precision})")
+    net.add_argument("--threads", type=int, metavar="N",
+                     help=f"BLAS threads for the matrix products (default {d.blas_threads}); the result is "
+                          "bit-identical only for the same N, so it is recorded and reused by --resume")
     sgd = p.add_argument_group("SGD")
     sgd.add_argument("--lr", type=float, metavar="η", help=f"learning rate η (default {d.learning_rate:g})")
     sgd.add_argument("--batch-size", type=int, metavar="B",
@@ -79,13 +94,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     help="trace minibatch K (1 = first of the epoch); repeat or give a list")
     tr.add_argument("--trace-epochs", metavar="E,E,…|all", help="epochs in which to trace them (default 1)")
     out = p.add_argument_group("output")
-    out.add_argument("--out", type=Path, metavar="DIR", help="run folder (default runs/<date>-<time>)")
-    out.add_argument("--force", action="store_true", help="replace a run already in --out")
-    out.add_argument("--resume", type=Path, metavar="DIR",
+    out.add_argument("--out", type=_folder_name, metavar="DIR", help="run folder (default runs/<date>-<time>)")
+    out.add_argument("--force", action="store_true",
+                     help="replace a run already in --out (only a run folder of ours; other files are never touched)")
+    out.add_argument("--resume", type=_folder_name, metavar="DIR",
                      help="continue the run in DIR from its checkpoint (its own settings: no other training "
                           "flags; --test may be added)")
     out.add_argument("--quiet", action="store_true", help="no progress bar, only the summary")
+    # issue 10: a gradient check before the first step (the work is in cli/gradcheck.py, engine/gradcheck.py)
+    out.add_argument("--gradcheck", action="store_true",
+                     help="first check backprop against finite differences on the first minibatch (float64, a "
+                          "sample of the parameters) and stop if they disagree")
     p.set_defaults(func=run)
+
+
+def _folder_name(text: str) -> Path:
+    """A folder argument: an empty one would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name (an empty one would mean the current folder)")
+    return Path(text)
 
 
 #: The training settings' flags: argparse name → (flag, TrainConfig field). --resume takes none of them.
@@ -98,7 +125,16 @@ _SETTINGS: dict[str, tuple[str, str]] = {
     "momentum": ("--momentum", "momentum"), "l2": ("--l2", "l2"), "seed": ("--seed", "seed"),
     "validation": ("--validation", "n_validation"), "subset": ("--subset", "subset"),
     "trace_batch": ("--trace-batch", "trace_batches"), "trace_epochs": ("--trace-epochs", "trace_epochs"),
+    "threads": ("--threads", "blas_threads"),
 }
+#: TrainConfig field → its flag, for messages from the library (which name settings).
+FLAGS = {key: flag for flag, key in _SETTINGS.values()}
+
+
+def flag_speller(folder: Path) -> Callable[[str], str | None]:
+    """How this command spells a setting named in a library message: as its flag."""
+    extra = {"out": "--out", "force": "--force", "resume": f"tutor train --resume {folder}"}
+    return lambda name: FLAGS.get(name) or extra.get(name)
 
 
 def _parse_trace_batches(texts: list[str]) -> list[int]:
@@ -114,7 +150,7 @@ _PARSERS = {
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """A TrainConfig from the flags given (defaults for the rest), checked."""
+    """A TrainConfig from the flags given (defaults for the rest)."""
     if args.data is None:
         raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor train --help`)")
     values: dict[str, Any] = {}
@@ -126,9 +162,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         epochs = values.get("epochs", DEFAULTS.epochs)
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"
                                   else sorted(set(parse_int_list(args.trace_epochs, "--trace-epochs"))))
-    config = TrainConfig(**values, test=args.test)
-    config.check()
-    return config
+    return TrainConfig(**values, test=args.test)  # checked once, by open_run
 
 
 def resumed_config(args: argparse.Namespace) -> TrainConfig:
@@ -149,35 +183,42 @@ def resumed_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from backprop_tutor.train import prepare_data, train
-    from backprop_tutor.train.trainer import check_before_data
+    resume = args.resume is not None
+    folder = args.resume if resume else (args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S"))
+    try:
+        return _run(args, folder, resume)
+    except SettingError as err:  # the library names settings; say them as this command's flags
+        raise UsageError(err.render(flag_speller(folder))) from None
+
+
+def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
+    from backprop_tutor.train import open_run, prepare_data, train
 
     console = Console(highlight=False, soft_wrap=True)
-    resume = args.resume is not None
-    if resume:
-        config = resumed_config(args)
-        folder = args.resume
-    else:
-        config = config_from_args(args)
-        folder = args.out or Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    check_before_data(config, folder, resume=resume, force=args.force)
-    with console.status(f"loading {config.data} …"):
-        data = prepare_data(config)
-    console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
-                  f"{data.x_test.shape[0]} test images  ({data.source})")
-    for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
-        console.print(Text(f"  {note}"))
-    if config.test and not data.x_test.shape[0]:
-        console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
-                                    f"({data.source}): the run will report no test figures"))
-    console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
-                  f"{config.learning_rate:g}, B = {config.batch_size}, {config.epochs} epochs → {folder}")
-    progress = None if args.quiet else RichProgress(console)
-    result = train(config, data, folder, progress=progress, resume=resume, force=args.force)
+    config = resumed_config(args) if resume else config_from_args(args)
+    with open_run(config, folder, resume=resume, force=args.force) as run_folder:
+        with console.status(f"loading {config.data} …"):
+            data = prepare_data(config)
+        console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
+                      f"{data.x_test.shape[0]} test images  ({data.source})")
+        for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
+            console.print(Text(f"  {note}"))
+        if config.test and not data.x_test.shape[0]:
+            console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
+                                        f"({data.source}): the run will report no test figures"))
+        console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
+                      f"{config.learning_rate:g}, B = {config.batch_size}, {config.epochs} epochs, "
+                      f"{config.blas_threads} BLAS thread{'s' if config.blas_threads > 1 else ''} → {folder}")
+        if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
+            from backprop_tutor.cli.gradcheck import check_first_minibatch
+            check_first_minibatch(config, data, console)
+        progress = None if args.quiet else RichProgress(console)
+        result = train(config, data, run_folder, progress=progress, resume=resume)
+    if args.quiet:
+        for warning in result.warnings:
+            console.print(Text.assemble(("warning: ", "bold"), warning))
     if result.status == "interrupted":
-        epoch, batch = result.stopped_at or (0, 0)
-        console.print(f"stopped after minibatch {batch} of epoch {epoch}; checkpoint saved in {folder}. "
-                      f"Continue with: tutor train --resume {folder}")
+        console.print(_stopped_message(result.stopped_at or (1, 0), folder))
         return 130
     last = result.history[-1]
     test = ""
@@ -187,5 +228,69 @@ def run(args: argparse.Namespace) -> int:
                   f"{100 * last.val_accuracy:.2f}%{test}"
                   + f"  ({sum(m.seconds for m in result.history):.1f} s)")
     console.print(f"run folder: {folder}  (config.json, metrics.json/.csv, params.h5, accuracy.png"
-                  + (", trace.h5)" if config.trace_batches else ")"))
+                  + (", trace.h5" if config.trace_batches else "") + ", complete.json)")
     return 0
+
+
+def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
+    epoch, batch = stopped_at
+    if batch == 0:
+        return (f"stopped before the first checkpoint. Start it again (same settings, same result) with: "
+                f"tutor train --resume {folder}")
+    return (f"stopped after minibatch {batch} of epoch {epoch}; checkpoint saved in {folder}. "
+            f"Continue with: tutor train --resume {folder}")
+
+
+# --- the live view ------------------------------------------------------------------------------
+def epoch_line(m: EpochMetrics, epochs: int) -> str:
+    return (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
+            f"train {100 * m.train_accuracy:6.2f}% (C {m.train_loss:.4f})  "
+            f"validation {100 * m.val_accuracy:6.2f}% (C {m.val_loss:.4f})  {m.seconds:5.1f} s")
+
+
+class RichProgress:
+    """`TrainProgress` shown with Rich on ``console``: a progress bar over the epoch's minibatches, the
+    figures of the last epoch beside it, one printed line per finished epoch, warnings as they come."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(
+            TextColumn("[bold]epoch {task.fields[epoch]}/{task.fields[epochs]}"),
+            TextColumn("η {task.fields[eta]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[figures]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+        self.epochs = 0
+        self.figures = "—"
+
+    def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None:
+        self.epochs = config.epochs
+        self.task = self.progress.add_task("train", total=batches_per_epoch, epoch=first_epoch, epochs=config.epochs,
+                                           eta="", figures=self.figures)
+        self.progress.start()
+
+    def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None:
+        assert self.task is not None
+        self.progress.update(self.task, completed=first_batch, epoch=epoch, eta=f"{learning_rate:g}")
+
+    def batch_done(self, epoch: int, batch: int) -> None:
+        assert self.task is not None
+        self.progress.update(self.task, completed=batch)
+
+    def epoch_end(self, metrics: EpochMetrics) -> None:
+        assert self.task is not None
+        self.figures = (f"train {100 * metrics.train_accuracy:.2f}%  validation {100 * metrics.val_accuracy:.2f}%  "
+                        f"C {metrics.train_loss:.4f}")
+        self.progress.update(self.task, figures=self.figures)
+        self.progress.console.print(epoch_line(metrics, self.epochs), highlight=False)
+
+    def warn(self, message: str) -> None:
+        self.progress.console.print(Text.assemble(("warning: ", "bold"), message))
+
+    def stop(self) -> None:
+        self.progress.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_sample, digits, is_terminal
 from backprop_tutor.errors import UsageError
 
 EXAMPLES = """\
@@ -45,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
         check_sample(args.sample, trace.header.batch_size, str(args.file))
         if len(trace) == 0:
             raise UsageError(f"{args.file}: the trace has no events to step through")
+        if not is_terminal():
+            raise UsageError(f"tutor view needs a terminal (standard input and output), and this is not one; for "
+                             f"text, use `tutor export {args.file} --markdown -`")
         from backprop_tutor.tui.app import run_app
 
         return run_app(trace, digits=args.digits, export_dir=args.export_dir, sample=args.sample)

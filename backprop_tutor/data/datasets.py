@@ -50,9 +50,9 @@ EXPECTED_COUNTS = {"train": 60_000, "test": 10_000}
 class Dataset:
     """A training and a test set, as the network reads them.
 
-    x_*: float32 (N, 784) in [0, 1]; y_*: float32 (N, 10) one-hot. A split the source does not
-    have (e.g. a folder with only the t10k files) is empty, shaped (0, 784) / (0, 10), and a note
-    says so. source: where it was loaded from; notes: what the readers found and did.
+    x_*: float32 (N, 784) in [0, 1]; y_*: float32 (N, 10) one-hot (or soft: probabilities summing to 1).
+    A split the source does not have (e.g. a folder with only the t10k files) is empty, shaped (0, 784) /
+    (0, 10), and a note says so. source: where it was loaded from; notes: what the readers found and did.
     """
 
     name: str
@@ -230,6 +230,12 @@ def _load_course(path: Path, name: str) -> Dataset:
 
 
 def _dataset(name: str, train: LabelledImages, test: LabelledImages, source: str, notes: list[str]) -> Dataset:
+    present = np.flatnonzero(train.y.sum(axis=0))  # classes with any weight (soft labels spread theirs)
+    if len(present) == 1:  # a network would learn to answer that class for everything, at "100%"
+        raise DataError(f"{train.source or source}: every one of the {len(train)} training images is labelled "
+                        f"class {int(present[0])}: a network trained on it learns to answer {int(present[0])} for "
+                        "any image (100% training accuracy that means nothing). Use a training set with at "
+                        f"least two of the {NUM_CLASSES} classes.")
     return Dataset(name, train.x, train.y, test.x, test.y, source=source, notes=notes)
 
 
@@ -303,8 +309,10 @@ def train_validation_split(
 
 
 def class_counts(y: np.ndarray) -> np.ndarray:
-    """How many rows of one-hot labels `y` (N, 10) belong to each class, as int64 (10,)."""
-    return y.sum(axis=0, dtype=np.float64).astype(np.int64)
+    """How many rows of labels `y` (N, 10) belong to each class (the most probable one, for soft labels),
+    as int64 (10,)."""
+    return np.bincount(y.argmax(axis=1), minlength=y.shape[1]).astype(np.int64) if len(y) else \
+        np.zeros(y.shape[1], np.int64)
 
 
 def convert_to_course(spec: str, out_dir: str | os.PathLike[str]) -> tuple[Dataset, list[Path]]:

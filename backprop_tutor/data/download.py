@@ -42,7 +42,9 @@ from backprop_tutor.data.formats import read_idx
 from backprop_tutor.errors import DataError
 
 MIRROR_ENV = "BACKPROP_TUTOR_MIRROR"
-TIMEOUT_SECONDS = 30.0
+#: How long a mirror may take to answer (connect and send its headers), and how long a download may
+#: go without receiving a byte before it counts as stalled: either way the next mirror is tried.
+TIMEOUT_SECONDS = 10.0
 _CHUNK = 1 << 16
 
 MIRRORS: dict[str, tuple[str, ...]] = {
@@ -128,8 +130,9 @@ def download_file(
     """Fetch `url` into `dest`, verifying its SHA-256; return `dest`.
 
     The bytes go to `<dest>.part` and are renamed to `dest` only once the hash matches. A wrong hash
-    deletes the part file and raises DataError (file, expected and actual hash); a network failure
-    deletes it and raises MirrorUnreachable.
+    deletes the part file and raises DataError (file, expected and actual hash); a mirror that cannot be
+    reached, does not answer within `timeout` seconds, stalls that long mid-download or drops the
+    connection raises MirrorUnreachable (the part file deleted too). Ctrl-C stops it at once.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -138,22 +141,18 @@ def download_file(
     received = 0
     done = False
     try:
-        try:
-            response = urllib.request.urlopen(url, timeout=timeout)
-        except urllib.error.HTTPError as err:
-            raise MirrorUnreachable(f"{url}: the mirror answered HTTP {err.code} {err.reason}.") from err
-        except (OSError, http.client.HTTPException) as err:  # URLError, refusals, timeouts are OSErrors
-            reason = getattr(err, "reason", None) or err
-            raise MirrorUnreachable(f"{url}: cannot be reached ({reason}).") from err
+        response = _open(url, timeout, progress)
         total = int(response.headers.get("Content-Length") or checksum.size)
         with response, open(part, "wb") as out, _progress(progress) as bar:
             task = bar.add_task(dest.name, total=total) if bar is not None else None
-            while chunk := _read_chunk(response, url):
+            while chunk := _read_chunk(response, url, timeout, received, total):
                 out.write(chunk)
                 digest.update(chunk)
                 received += len(chunk)
                 if bar is not None and task is not None:
                     bar.update(task, advance=len(chunk))
+        if received < total:  # the server closed the connection early: a network fault, not a corrupt file
+            raise MirrorUnreachable(f"{url}: the connection dropped after {_size(received)} of {_size(total)}.")
         actual = digest.hexdigest()
         if actual != checksum.sha256:
             raise DataError(
@@ -169,12 +168,41 @@ def download_file(
     return dest
 
 
-def _read_chunk(response: Any, url: str) -> bytes:
-    """The next chunk of the response; a dropped connection or timeout becomes MirrorUnreachable."""
+def _open(url: str, timeout: float, progress: bool) -> Any:
+    """The mirror's response (headers read); saying so first when progress is shown, as it may take `timeout` s."""
+    if progress:
+        Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
+            f"connecting to {url} (waiting up to {timeout:g} s)…")
     try:
-        return response.read(_CHUNK)
+        return urllib.request.urlopen(url, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        raise MirrorUnreachable(f"{url}: the mirror answered HTTP {err.code} {err.reason}.") from err
+    except TimeoutError as err:
+        raise MirrorUnreachable(f"{url}: the mirror did not answer within {timeout:g} s.") from err
+    except (OSError, http.client.HTTPException) as err:  # URLError, refusals are OSErrors
+        reason = getattr(err, "reason", None) or err
+        if isinstance(reason, TimeoutError):
+            raise MirrorUnreachable(f"{url}: the mirror did not answer within {timeout:g} s.") from err
+        raise MirrorUnreachable(f"{url}: cannot be reached ({reason}).") from err
+
+
+def _read_chunk(response: Any, url: str, timeout: float, received: int, total: int) -> bytes:
+    """The next chunk of the response; a stall, a dropped connection or a timeout becomes MirrorUnreachable."""
+    try:
+        return response.read1(_CHUNK)  # what has arrived: a stall is then seen after the bytes before it
+    except TimeoutError as err:
+        raise MirrorUnreachable(f"{url}: the download stalled: no data for {timeout:g} s after "
+                                f"{_size(received)} of {_size(total)}.") from err
+    except http.client.IncompleteRead as err:
+        raise MirrorUnreachable(f"{url}: the connection dropped after {_size(received + len(err.partial))} of "
+                                f"{_size(total)}.") from err
     except (OSError, http.client.HTTPException) as err:
-        raise MirrorUnreachable(f"{url}: the download broke off ({err!r}).") from err
+        raise MirrorUnreachable(f"{url}: the connection broke off after {_size(received)} of {_size(total)} "
+                                f"({err.strerror or err if isinstance(err, OSError) else err}).") from err
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n} bytes"
 
 
 @contextlib.contextmanager
@@ -210,15 +238,18 @@ def download_dataset(
     dest_dir: str | os.PathLike[str] | None = None,
     mirrors: Sequence[str] | None = None,
     progress: bool = True,
+    timeout: float = TIMEOUT_SECONDS,
 ) -> Path:
     """Download the four IDX .gz files of `name` into `dest_dir` (default: `default_destination`).
 
-    Files already there with the right IDX content are kept. Each mirror is tried in turn; when none
-    can be reached, DataError lists the other ways to get the data. Returns the folder.
+    Files already there with the right IDX content are kept. Each mirror is tried in turn (one that did
+    not answer is not asked again for the next files); when none can be reached, DataError lists the
+    other ways to get the data. Returns the folder.
     """
     bases = mirrors_for(name, mirrors)
     folder = Path(dest_dir).expanduser() if dest_dir is not None else default_destination(name)
     present = idx_files_in(folder) if folder.is_dir() else {}
+    say = Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print if progress else (lambda *_: None)
     for role, stem in IDX_FILES.items():
         if role in present and idx_content_ok(present[role], role):
             continue
@@ -226,12 +257,16 @@ def download_dataset(
         dest = folder / file_name
         failures: list[str] = []
         corrupt: DataError | None = None
-        for base in bases:
+        candidates = list(bases)
+        for i, base in enumerate(candidates):
             try:
-                download_file(base + file_name, dest, CHECKSUMS[name][file_name], progress=progress)
+                download_file(base + file_name, dest, CHECKSUMS[name][file_name], progress=progress, timeout=timeout)
                 break
             except MirrorUnreachable as err:
                 failures.append(str(err))
+                if len(bases) > 1:
+                    bases.remove(base)  # it will not answer for the next file either
+                say(f"{err}{' Trying the next mirror.' if i + 1 < len(candidates) else ''}")
             except DataError as err:
                 corrupt = err
                 failures.append(str(err))

@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 
 IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -51,7 +51,7 @@ class LabelledImages:
     """Images and their labels, ready for the network.
 
     x: float32 (N, 784), pixels in [0, 1], row i is image i flattened row by row.
-    y: float32 (N, 10), one-hot, row i is the label of image i.
+    y: float32 (N, 10), one-hot (or soft: probabilities summing to 1), row i is the label of image i.
     source: where they came from (file names), for messages.
     notes: what the reader found and did (pixel scale, dtype), one sentence each.
     """
@@ -119,6 +119,12 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
                 f"to {high}, the first outside 0..255 in row {_first_row(outside)}; integer pixels must "
                 "be 8-bit grey levels 0..255."
             )
+        if high == 1:
+            raise DataError(
+                f"{source}: '{field_name}' (shape {raw.shape}, {raw.dtype}) has integer pixels that are all 0 or 1: "
+                "binarised images. Integer pixels are 8-bit grey levels divided by 255, so these would be almost "
+                "black (at most 1/255 = 0.004). Store them as floats 0.0/1.0 (kept as they are) or as 0/255."
+            )
         x = raw.astype(np.float32)
         x /= np.float32(255.0)
         note = f"{field_name}: {n} images, {raw.dtype} pixels 0..255 (max {high}): divided by 255 to get [0, 1]"
@@ -132,7 +138,8 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
 def labels_to_one_hot(raw: np.ndarray, source: str, field_name: str) -> np.ndarray:
     """Turn labels as stored into float32 (N, 10) one-hot rows.
 
-    Accepts class ids (N,) or (N, 1) as integers 0..9, or one-hot rows (N, 10) of 0s and a single 1.
+    Accepts class ids (N,) or (N, 1) as integers 0..9, or rows (N, 10) of values ≥ 0 summing to 1:
+    one-hot (0s and a single 1) or soft labels, kept as they are.
     """
     if raw.ndim == 2 and raw.shape[1] == 1 and np.issubdtype(raw.dtype, np.integer):
         raw = raw[:, 0]
@@ -163,15 +170,17 @@ def labels_to_one_hot(raw: np.ndarray, source: str, field_name: str) -> np.ndarr
             f"{source}: '{field_name}' holds {raw.dtype} values (shape {raw.shape}); one-hot labels must "
             "be numbers, 0 or 1."
         )
-    zero_or_one = (raw == 0) | (raw == 1)
-    bad_rows = ~zero_or_one.all(axis=1) | (raw.sum(axis=1) != 1)
+    # one-hot rows, or soft labels (probabilities summing to 1): δ(L) = a − y holds for either
+    with np.errstate(all="ignore"):
+        bad_rows = ~np.isfinite(raw).all(axis=1) | (raw < 0).any(axis=1) | \
+            (np.abs(raw.sum(axis=1, dtype=np.float64) - 1) > 1e-4)
     if bad_rows.any():
         row = int(np.argmax(bad_rows))
         values = np.array2string(np.asarray(raw[row]), separator=", ", precision=4)
         raise DataError(
-            f"{source}: '{field_name}' (shape {raw.shape}) is not one-hot: row {row} is {values} "
-            f"({int(bad_rows.sum())} such row(s)); every row must be {NUM_CLASSES} values, all 0 except "
-            "a single 1 at the class index."
+            f"{source}: '{field_name}' (shape {raw.shape}) has labels that are not probabilities: row {row} is "
+            f"{values} ({int(bad_rows.sum())} such row(s)); every row must be {NUM_CLASSES} values ≥ 0 summing "
+            "to 1: one-hot (a single 1 at the class index) or soft labels."
         )
     return np.ascontiguousarray(raw, dtype=np.float32)
 
@@ -227,7 +236,8 @@ def read_course_hdf5(path: str | os.PathLike[str]) -> LabelledImages:
                     raise DataError(f"{path}: '{key}' is a group, not a dataset; expected {what}.")
                 arrays[key] = node[()]
     except OSError as err:
-        raise DataError(f"{path}: the HDF5 file cannot be read ({err}); it may be truncated or corrupt.") from err
+        raise DataError(f"{path}: the HDF5 file cannot be read ({describe_hdf5_error(err)}); it may be truncated, "
+                        "corrupt, or being written by another program.") from None
     images = labelled_images(arrays[COURSE_X_KEY], arrays[COURSE_Y_KEY], str(path), COURSE_X_KEY, COURSE_Y_KEY)
     images.notes = [f"{path.name} {note}" for note in images.notes]
     return images
@@ -243,7 +253,7 @@ def write_course_hdf5(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray
     """
     path = Path(path)
     checked = labelled_images(np.asarray(x), np.asarray(y), str(path), COURSE_X_KEY, COURSE_Y_KEY)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         f.create_dataset(COURSE_X_KEY, data=checked.x, dtype=np.float32)
         f.create_dataset(COURSE_Y_KEY, data=checked.y, dtype=np.float32)
     return path

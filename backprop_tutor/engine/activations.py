@@ -19,15 +19,13 @@ Array = np.ndarray
 
 # --- ReLU: h(s) = max(s, 0) -------------------------------------------------------------------
 def relu(s: Array, out: Array, ops: Ops) -> Array:
-    return np.maximum(s, ops.zero, out=out)
+    return ops.maximum(s, ops.zero, out=out)
 
 
 def relu_prime(s: Array, a: Array, out: Array, ops: Ops, at_zero: float = 0.0) -> Array:
     """h'(s) = 1 for s > 0 and 0 for s < 0. At s = 0 ReLU has no derivative; we use ``at_zero``
     (0 by default, as most libraries do; a spec's ``relu_prime_at_zero`` sets it)."""
-    out[...] = np.where(s > 0, ops.one, ops.zero)
-    if at_zero:
-        out[s == 0] = ops.scalar(at_zero)
+    out[...] = ops.step(s, ops.one, ops.scalar(at_zero) if at_zero else ops.zero)
     return out
 
 
@@ -69,7 +67,7 @@ def identity_prime(s: Array, a: Array, out: Array, ops: Ops, at_zero: float = 0.
 # --- softmax (output layer only): a_k = e^(s_k) / Σ_j e^(s_j) --------------------------------
 def softmax(s: Array, out: Array, ops: Ops) -> Array:
     # Subtracting max_k s_k changes nothing mathematically and keeps e^(·) from overflowing.
-    np.subtract(s, s.max(axis=1, keepdims=True), out=out)
+    np.subtract(s, ops.row_max(s), out=out)
     ops.exp(out, out=out)
     return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
 

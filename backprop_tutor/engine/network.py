@@ -18,6 +18,7 @@ none is, nothing is copied.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,9 +149,10 @@ class Network:
             # δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))      (rows: (δ(l+1) @ W(l+1)) ⊙ a'(l), shape (B, n_l))
             for l in range(L - 1, 0, -1):
                 ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.delta[l])
+                back = ws.delta[l].copy() if recorder is not None else None  # W(l+1)ᵀ δ(l+1), for the trace
                 ws.delta[l] *= ws.a_prime[l]
                 if recorder is not None:
-                    recorder.record(Delta(l, ws.delta[l].copy()))
+                    recorder.record(Delta(l, ws.delta[l].copy(), back))
             # ∇W(l) = (1/B) Σ_samples δ(l) a(l-1)ᵀ  (rows: δ(l)ᵀ @ a(l-1) / B, shape (n_l, n_{l-1}))
             inv_B = ops.scalar(1) / ops.scalar(B)
             for l in range(L, 0, -1):
@@ -160,7 +162,7 @@ class Network:
                 np.sum(ws.delta[l], axis=0, out=ws.db[l])
                 ws.db[l] *= inv_B
                 if l2:
-                    ws.dW[l] += ops.scalar(l2) * layer.W  # ∇ of (λ/2)‖W(l)‖²
+                    ws.dW[l] += layer.W * ops.scalar(l2)  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
                 if recorder is not None:
                     recorder.record(Gradient(l, ws.dW[l].copy(), ws.db[l].copy()))
 
@@ -229,6 +231,19 @@ class Network:
         return params
 
 
+def network_from_parameters(params: list[tuple[Any, Any]], activations: list[str], loss_name: str,
+                            precision: str = "float64", relu_prime_at_zero: float = 0.0) -> Network:
+    """The one way to build a Network: [(W(1), b(1)), …] with W(l) shaped (units out, units in), one
+    activation per layer (the last is the output's), a loss, and the precision to compute in. The
+    arrays are copied into that precision. Used by spec files, the trainer and inference alike."""
+    if len(activations) != len(params):
+        raise ValueError(f"{len(params)} layers need {len(params)} activations, got {len(activations)}")
+    ops = ops_for(precision)
+    layers = [Layer(ops.asarray(W), ops.asarray(b), activation(name))
+              for (W, b), name in zip(params, activations, strict=True)]
+    return Network(layers, loss(loss_name), ops, relu_prime_at_zero)
+
+
 def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str = "float64",
         init: str = "he", seed: int = 0, relu_prime_at_zero: float = 0.0, **init_params: float) -> Network:
     """A freshly initialised network: ``sizes`` = [n_0, …, n_L], one activation per layer (the
@@ -236,9 +251,7 @@ def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str
     biases 0. E.g. ``mlp([784, 100, 50, 25, 10], ["tanh"] * 3 + ["softmax"], "cross-entropy", "float32")``."""
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
-    ops = ops_for(precision)
     rng = np.random.default_rng(seed)
-    layers = [Layer(ops.asarray(init_weights(init, n_in, n_out, rng, **init_params)), ops.zeros((n_out,)),
-                    activation(name))
-              for n_in, n_out, name in zip(sizes[:-1], sizes[1:], activations, strict=True)]
-    return Network(layers, loss(loss_name), ops, relu_prime_at_zero)
+    params = [(init_weights(init, n_in, n_out, rng, **init_params), np.zeros(n_out))
+              for n_in, n_out in itertools.pairwise(sizes)]
+    return network_from_parameters(params, activations, loss_name, precision, relu_prime_at_zero)

@@ -1,10 +1,17 @@
 """Number types for the one engine: float32 (training), float64 (worked examples), exact.
 
 The engine never calls numpy's transcendental functions directly; it asks an `Ops` object for
-exp, log, tanh and matmul. For float32/float64 these *are* numpy's ufuncs (no overhead at all);
-for exact mode they apply mpmath elementwise to object arrays of `mpmath.mpf`. Everything else
-the engine does (+, −, ⊙, comparisons, sums) works on both kinds of array unchanged, so exact mode
-runs the same lines of code, not a second implementation.
+exp, log, tanh, matmul, ReLU's max(s, 0) and step, and the row maximum softmax subtracts. For
+float32/float64 these *are* numpy's functions (no overhead at all). In exact mode they act on
+object arrays of intervals (mpmath's ``iv`` context at `WORK_DIGITS`): each value is carried as a
+pair [lo, hi] that provably holds the true value, so cancellation cannot hide: δ(2)₁ of the hand
+example, 2·a₁ + 3·a₂ + 2·(a₃ − 1) ≈ 1.98e-32 from terms near 1, comes out as an interval a few
+units of 1e-100 wide, i.e. with ~68 certain digits. Everything else the engine does (+, −, ⊙,
+sums) works on both kinds of array unchanged, so exact mode runs the same lines of code.
+
+What exact mode records in a trace is a `Certain` per value: an mpmath number (its interval's
+midpoint, so every reader can use it as a number) that also knows its bounds and so which of its
+decimal digits are certain (`Certain.rounded`). Only those digits are ever shown.
 """
 
 from __future__ import annotations
@@ -13,14 +20,23 @@ import contextlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import mpmath
 import numpy as np
+from mpmath import iv
 
-#: Decimal digits of working precision in exact mode.
-EXACT_DIGITS = 50
+from backprop_tutor.engine.certain import (
+    EXACT_DIGITS,
+    WORK_BITS,
+    WORK_DIGITS,
+    Certain,
+    bounds,
+    interval,
+    working_precision,
+)
+
+__all__ = ["EXACT_DIGITS", "PRECISIONS", "WORK_DIGITS", "Certain", "Ops", "interval", "ops_for"]
 
 PRECISIONS = ("float32", "float64", "exact")
 
@@ -35,7 +51,13 @@ class Ops:
     log: Callable[..., np.ndarray]
     tanh: Callable[..., np.ndarray]
     matmul: Callable[..., np.ndarray]
-    #: Wrap a computation in it: exact mode's arithmetic (+, ×, ÷ of mpf) then runs at EXACT_DIGITS.
+    #: max(s, 0), with numpy's ``out=`` (ReLU)
+    maximum: Callable[..., np.ndarray]
+    #: step(s, at_zero): 1 for s > 0, 0 for s < 0, at_zero at 0 (ReLU's h')
+    step: Callable[[np.ndarray, Any, Any], np.ndarray]
+    #: max_k s_k per row, (B, 1): any constant per row serves softmax, which is shift-invariant
+    row_max: Callable[[np.ndarray], np.ndarray]
+    #: Wrap a computation in it: exact mode's arithmetic then runs at WORK_DIGITS.
     context: Callable[[], AbstractContextManager[Any]]
 
     @property
@@ -43,23 +65,22 @@ class Ops:
         return self.name == "exact"
 
     def asarray(self, values: Any) -> np.ndarray:
-        """An array of this number type. Exact mode keeps decimal literals exact: 0.1 is 1/10."""
+        """An array of this number type. Exact mode keeps decimal literals exact: 0.1 is the
+        (narrow) interval around 1/10, not the nearest binary float."""
         if not self.exact:
             return np.array(values, dtype=self.dtype)
         arr = np.array(values, dtype=object)
         out = np.empty(arr.shape, dtype=object)
-        with mpmath.workdps(EXACT_DIGITS):
+        with working_precision():
             for idx, v in np.ndenumerate(arr):
-                # str() of a Decimal or float is its shortest exact decimal: what the user wrote.
-                exact_text = isinstance(v, float | Decimal | np.floating)
-                out[idx] = mpmath.mpf(str(v)) if exact_text else mpmath.mpf(v)
+                out[idx] = interval(v)
         return out
 
     def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
         if not self.exact:
             return np.zeros(shape, dtype=self.dtype)
         out = np.empty(shape, dtype=object)
-        out.fill(mpmath.mpf(0))
+        out.fill(iv.mpf(0))
         return out
 
     @property
@@ -75,13 +96,14 @@ class Ops:
         return self.asarray(value)[()] if self.exact else self.dtype.type(value)
 
 
+# --- the exact-mode operations on object arrays of intervals -----------------------------------
 def _elementwise(fn: Callable[[Any], Any]) -> Callable[..., np.ndarray]:
-    """Lift an mpmath function to object arrays, with numpy's ``out=`` convention."""
+    """Lift a function of one interval to object arrays, with numpy's ``out=`` convention."""
 
     def apply(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         x = np.asarray(x, dtype=object)
         result = np.empty(x.shape, dtype=object) if out is None else out
-        with mpmath.workdps(EXACT_DIGITS):
+        with working_precision():
             for idx, v in np.ndenumerate(x):
                 result[idx] = fn(v)
         return result
@@ -89,17 +111,78 @@ def _elementwise(fn: Callable[[Any], Any]) -> Callable[..., np.ndarray]:
     return apply
 
 
+def _increasing(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An increasing mpmath function on intervals: [f(lo), f(hi)], evaluated with 20 guard bits and
+    widened outward by 2^-(prec+5) relative, more than mpmath's error of a few units in the last place."""
+
+    def on_interval(x: Any) -> Any:
+        lo, hi = bounds(x)
+        with mpmath.workprec(WORK_BITS + 20):
+            f_lo, f_hi = fn(lo), fn(hi)
+            pad = mpmath.ldexp(1, -(WORK_BITS + 5))
+            return iv.mpf((f_lo - abs(f_lo) * pad, f_hi + abs(f_hi) * pad))
+
+    return on_interval
+
+
+def _relu(x: Any) -> Any:
+    lo, hi = bounds(x)
+    if hi <= 0:
+        return iv.mpf(0)
+    return x if lo >= 0 else iv.mpf((0, hi))
+
+
+def _exact_maximum(s: np.ndarray, zero: Any, out: np.ndarray | None = None) -> np.ndarray:
+    return _elementwise(_relu)(s, out=out)
+
+
+def _exact_step(s: np.ndarray, one: Any, at_zero: Any) -> np.ndarray:
+    """ReLU's h'(s): 1, 0, or at_zero for s exactly 0; an interval s that holds 0 without being 0
+    (its sign is not known) gets the hull of the values h' can take there, so nothing is claimed."""
+
+    def step(x: Any) -> Any:
+        lo, hi = bounds(x)
+        if lo > 0:
+            return iv.mpf(1)
+        if hi < 0:
+            return iv.mpf(0)
+        if lo == hi == 0:
+            return interval(at_zero)
+        z = bounds(interval(at_zero))[0]
+        return iv.mpf((min(0, z), max(1, z)))
+
+    return _elementwise(step)(s)
+
+
+def _exact_row_max(s: np.ndarray) -> np.ndarray:
+    # a point (the largest lower bound): subtracting an exact constant widens nothing
+    return np.array([[iv.mpf(max(bounds(v)[0] for v in row))] for row in s], dtype=object)
+
+
 def _exact_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    with mpmath.workdps(EXACT_DIGITS):
+    with working_precision():
         return np.matmul(a, b, out=out)
 
 
+def _float_step(s: np.ndarray, one: Any, at_zero: Any) -> np.ndarray:
+    out = np.where(s > 0, one, 0 * one)
+    if at_zero:
+        out[s == 0] = at_zero
+    return out
+
+
+def _float_row_max(s: np.ndarray) -> np.ndarray:
+    return s.max(axis=1, keepdims=True)
+
+
 _FLOAT = {
-    name: Ops(name, np.dtype(name), np.exp, np.log, np.tanh, np.matmul, contextlib.nullcontext)
+    name: Ops(name, np.dtype(name), np.exp, np.log, np.tanh, np.matmul, np.maximum, _float_step, _float_row_max,
+              contextlib.nullcontext)
     for name in ("float32", "float64")
 }
-_EXACT = Ops("exact", np.dtype(object), _elementwise(mpmath.exp), _elementwise(mpmath.log),
-             _elementwise(mpmath.tanh), _exact_matmul, lambda: mpmath.workdps(EXACT_DIGITS))
+_EXACT = Ops("exact", np.dtype(object), _elementwise(iv.exp), _elementwise(iv.log),
+             _elementwise(_increasing(mpmath.tanh)), _exact_matmul, _exact_maximum, _exact_step, _exact_row_max,
+             working_precision)
 
 
 def ops_for(precision: str) -> Ops:

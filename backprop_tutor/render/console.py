@@ -1,4 +1,4 @@
-"""A trace printed in the terminal: the worksheet's tables as Rich tables."""
+"""The worksheet printed in the terminal: the tables of `backprop_tutor.worksheet.tables` as Rich tables."""
 
 from __future__ import annotations
 
@@ -6,27 +6,34 @@ from rich.console import Console, Group
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from backprop_tutor.render.worksheet import Table, TraceLike, build_worksheet
+from backprop_tutor.render.format import FULL, SUMMARY
+from backprop_tutor.trace.reader import TraceReader
+from backprop_tutor.worksheet.model import build_worksheet
+from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 
 def rich_table(table: Table) -> RichTable:
-    out = RichTable(title=table.title, title_justify="left", title_style="bold", caption_justify="left",
-                    caption="\n".join(table.notes) or None, show_lines=False)
-    for i, column in enumerate(table.columns):
-        out.add_column(column, justify="left" if i == 0 else "right", overflow="fold")
+    # every string as Text, never markup: a value such as "[nan, inf]" must print as itself
+    out = RichTable(title=Text(table.title[0].upper() + table.title[1:]), title_justify="left", title_style="bold",
+                    caption_justify="left",
+                    caption=Text("\n".join(c.text for c in table.notes if c.text)) if table.notes else None,
+                    show_lines=True)
+    for column in table.columns:
+        out.add_column(Text(column), justify="left", overflow="fold")
     for row in table.rows:
-        out.add_row(*row)
+        out.add_row(*(Text(c.text) for c in row))
     return out
 
 
-def worksheet_renderable(trace: TraceLike, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,
+def worksheet_renderable(trace: TraceReader, *, sample: int = 0, digits: int | None = 3, layer: int | None = None,
                          full: bool = False) -> Group:
-    sheet = build_worksheet(trace, sample=sample, digits=digits, layer=layer, full=full)
-    parts: list = [Text(sheet.title, style="bold underline"), Text(sheet.summary), Text()]
-    for table in sheet.tables:
+    sheet = build_worksheet(trace, sample)
+    title, summary = worksheet_heading(sheet)
+    parts: list = [Text(title, style="bold underline"), Text(summary), Text()]
+    for table in worksheet_tables(sheet, digits, FULL if full else SUMMARY, layer):
         parts += [rich_table(table), Text()]
     return Group(*parts)
 
 
-def print_worksheet(trace: TraceLike, console: Console | None = None, **options: object) -> None:
+def print_worksheet(trace: TraceReader, console: Console | None = None, **options: object) -> None:
     (console or Console()).print(worksheet_renderable(trace, **options))  # type: ignore[arg-type]

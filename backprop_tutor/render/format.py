@@ -7,14 +7,36 @@ everywhere. An exactly whole number is written without a decimal point ("5"); a 
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import numpy as np
+from mpmath import iv
+from mpmath.libmp import to_digits_exp
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.engine.certain import EXACT_DIGITS, Certain, interval, order_of_magnitude, working_precision
 
 DEFAULT_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a long vector or a big matrix is written out: the one set every view uses (the
+    terminal, the Markdown, the UI, the worked solution). None: no limit."""
+
+    vector: int | None = 10  # values of a vector written before "… N more"
+    side: int | None = 10  # a matrix with more rows or columns than this is summarised (shape, min, max, mean)
+
+    def summarises(self, shape: tuple[int, ...]) -> bool:
+        return len(shape) >= 2 and self.side is not None and max(shape) > self.side
+
+
+#: what every view shows unless asked for everything
+SUMMARY = Limits()
+#: every value (`--full`, the UI's full view)
+FULL = Limits(None, None)
 
 
 def is_exact(value: Any) -> bool:
@@ -22,25 +44,82 @@ def is_exact(value: Any) -> bool:
 
 
 def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
-    """One number: ``digits`` significant digits, or every digit it has when ``digits`` is None."""
+    """One number: ``digits`` significant digits, or every digit it has when ``digits`` is None.
+    An exact-mode value shows only digits that are certain (see `fmt_exact`)."""
     if is_exact(value):
-        with mpmath.workdps(EXACT_DIGITS):
-            if value == int(value):
-                return str(int(value))
-            text = mpmath.nstr(value, digits or EXACT_DIGITS, min_fixed=-4, max_fixed=digits or EXACT_DIGITS)
-            return _mark_rounding(_tidy(text))
+        return fmt_exact(value, digits)
     v = float(value)
-    if not np.isfinite(v):
+    if not math.isfinite(v):
         return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     if digits is None:
-        return repr(np.float64(v).item()) if not isinstance(value, np.float32) else str(value)
+        return repr(v) if not isinstance(value, np.float32) else str(value)
     return _mark_rounding(_tidy(f"{v:.{digits}g}"))
+
+
+def fmt_exact(value: mpmath.mpf, digits: int | None = DEFAULT_DIGITS) -> str:
+    """An exact-mode value to ``digits`` significant digits (at most EXACT_DIGITS when None), or to
+    fewer when fewer are certain: every digit shown is a digit of the true value rounded. A value whose
+    sign is not known is shown as the bound on its size ("0±1e-98"). A plain mpf is exact as it is."""
+    v = value if isinstance(value, Certain) else Certain.of(iv.mpf(value))
+    want = digits or EXACT_DIGITS
+    if v.point and _whole(v.lo, EXACT_DIGITS):
+        return str(int(v.lo))
+    rounded = v.rounded(want)
+    if rounded is None:
+        known = v.certain_digits(want)
+        if not known and v.huge:  # no digits, not even of the exponent: its order of magnitude
+            if v.lo <= 0 <= v.hi or order_of_magnitude(v.lo) != order_of_magnitude(v.hi):
+                return f"0±~1e({order_of_magnitude(v.radius)})"
+            return f"{'-' if v.hi < 0 else ''}~1e({order_of_magnitude(v.lo)})"
+        if not known:
+            return "0±" + _tidy(_digits_text("", *_bound_up(v.radius), 1))
+        rounded = v.rounded(known)
+    assert rounded is not None
+    return _mark_rounding(_tidy(_digits_text(*rounded, want)))
+
+
+def precision_label(header: Any) -> str:
+    """The trace's number type as the screen names it; for exact mode, how many digits are certain
+    (the fewest of any value in the trace, as the recorder counted them; every digit shown is one)."""
+    certain = header.config.get("certain_digits") if header.precision == "exact" else None
+    if certain is None:
+        return header.precision
+    if certain >= EXACT_DIGITS:
+        return f"exact · {EXACT_DIGITS} certain digits"
+    return f"exact · ≥{certain} certain digits" if certain else "exact · certain digits only"
+
+
+def _bound_up(x: mpmath.mpf) -> tuple[str, int]:
+    # x > 0 rounded up to one significant digit: (digit, exponent)
+    _, digits, exponent = to_digits_exp(x._mpf_, 30)
+    head = int(digits[0]) + (digits[1:30].strip("0") != "")
+    return ("1", exponent + 1) if head == 10 else (str(head), exponent)
+
+
+def _whole(x: mpmath.mpf, most_digits: int) -> bool:
+    # a whole number of at most ``most_digits`` digits, decided from the binary exponent (no int() of 1e308)
+    _sign, man, exp, bc = x._mpf_
+    return not man or (exp >= 0 and (bc + exp) * 0.30103 < most_digits)
+
+
+def _digits_text(sign: str, digits: str, exponent: int, n: int) -> str:
+    """d.ddd as mpmath.nstr writes it (fixed point when −4 < exponent < n, else d.ddde±x)."""
+    if digits == "0":
+        return "0"
+    if -4 < exponent < n:
+        if exponent < 0:
+            return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+        whole = digits[:exponent + 1].ljust(exponent + 1, "0")
+        return f"{sign}{whole}.{digits[exponent + 1:] or '0'}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}e{exponent}"
 
 
 def _tidy(text: str) -> str:
     # "1.98e-32" rather than "1.98e-032"/"1.98e-32"; drop a "+" exponent sign
+    if "e(" in text:  # ~1e(…): an order of magnitude only
+        return text
     if "e" in text:
         mantissa, exp = text.split("e")
         if "." in mantissa:
@@ -60,15 +139,42 @@ def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | No
     """[5, -5] style; with ``limit``, a longer vector shows its first ``limit`` values and how many
     more there are: [0.1, 0.2, … 98 more]."""
     flat = np.asarray(values).ravel()
-    if limit is None or flat.size <= limit:
-        return "[" + ", ".join(fmt(v, digits) for v in flat) + "]"
-    return "[" + ", ".join(fmt(v, digits) for v in flat[:limit]) + f", … {flat.size - limit} more]"
+    shown = flat if limit is None else flat[:limit]
+    if digits is not None and shown.dtype != object:
+        shown = shown.tolist()  # Python floats: the same digits, formatted faster
+    more = "" if limit is None or flat.size <= limit else f", … {flat.size - limit} more"
+    return "[" + ", ".join(fmt(v, digits) for v in shown) + more + "]"
 
 
 def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, str, str, str]:
-    """(shape, min, max, mean) as text: how an array too big to write out is described (in float64)."""
-    arr = np.asarray(values, dtype=np.float64)
-    return ("×".join(map(str, arr.shape)), fmt(arr.min(), digits), fmt(arr.max(), digits), fmt(arr.mean(), digits))
+    """(shape, min, max, mean) as text: how an array too big to write out is described (in float64;
+    exact values stay exact, so only certain digits are shown)."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        arr = np.asarray(arr, dtype=np.float64)
+        return ("×".join(map(str, arr.shape)), fmt(arr.min(), digits), fmt(arr.max(), digits),
+                fmt(arr.mean(), digits))
+    flat = arr.ravel().tolist()
+    return ("×".join(map(str, arr.shape)), fmt(min(flat), digits), fmt(max(flat), digits),
+            fmt(array_mean(arr), digits))
+
+
+def array_mean(values: Any) -> Any:
+    """The mean of an array: float64, or for exact values a `Certain` (its digits stay certain)."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        return float(np.asarray(arr, dtype=np.float64).mean())
+    return sum(arr.ravel().tolist()) / arr.size
+
+
+def vector_norm(values: Any) -> Any:
+    """‖v‖ (all entries): float64, or for exact values a `Certain`, computed on their intervals."""
+    arr = np.asarray(values)
+    if arr.dtype != object:
+        return float(np.linalg.norm(np.asarray(arr, dtype=np.float64)))
+    with working_precision():
+        # |v|·|v|, not v·v: an interval around 0 times itself would reach below 0
+        return Certain.of(iv.sqrt(interval(sum(abs(v) * abs(v) for v in arr.ravel().tolist()))))
 
 
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
@@ -77,3 +183,32 @@ def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
     if arr.ndim < 2:
         return fmt_vector(arr, digits)
     return "[" + ", ".join(fmt_vector(row, digits) for row in arr) + "]"
+
+
+def fmt_summary_text(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
+    """784×100: min -0.1, max 0.1, mean 0.001: a matrix too big to write out."""
+    shape, low, high, mean = fmt_summary(values, digits)
+    return f"{shape}: min {low}, max {high}, mean {mean}"
+
+
+def fmt_lines(values: Any, digits: int | None = DEFAULT_DIGITS, limits: Limits = SUMMARY) -> tuple[str, ...]:
+    """A number, a vector ([5, -5]), a matrix one row per line (as written by hand), or a big matrix's
+    summary, within ``limits``."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        return (fmt(arr[()], digits),)
+    if arr.ndim == 1:
+        return (fmt_vector(arr, digits, limits.vector),)
+    if limits.summarises(arr.shape):
+        return (fmt_summary_text(arr, digits),)
+    return tuple(fmt_vector(row, digits) for row in arr)
+
+
+def fmt_array(values: Any, digits: int | None = DEFAULT_DIGITS, limits: Limits = SUMMARY) -> str:
+    """The same on one line: [[1, -2], [3, 4]], or (784×100: min …, max …, mean …)."""
+    arr = np.asarray(values)
+    if arr.ndim < 2:
+        return fmt_lines(arr, digits, limits)[0]
+    if limits.summarises(arr.shape):
+        return f"({fmt_summary_text(arr, digits)})"
+    return fmt_matrix(arr, digits)

@@ -29,6 +29,8 @@ class Event:
 
     kind: ClassVar[str] = "event"
     phase: ClassVar[str] = "forward"
+    #: True when the arrays hold one row per sample of the minibatch (False: the minibatch's parameters)
+    per_sample: ClassVar[bool] = True
     layer: int
 
     @classmethod
@@ -101,11 +103,13 @@ class OutputDelta(Event):
 
 @dataclass
 class Delta(Event):
-    """δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1)) for a hidden layer, (B, units)."""
+    """δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1)) for a hidden layer, (B, units); ``back`` is the bracket
+    W(l+1)ᵀ δ(l+1) before the ⊙ (None in traces written before it was recorded)."""
 
     kind: ClassVar[str] = "delta"
     phase: ClassVar[str] = "backward"
     delta: Array
+    back: Array | None = None
 
     LABEL: ClassVar[str] = "δ({l})"
 
@@ -115,6 +119,7 @@ class Gradient(Event):
     """∇W(l) = mean over the minibatch of δ(l) a(l-1)ᵀ (+ λ W(l) with L2), (out, in); ∇b(l), (out,)."""
 
     kind: ClassVar[str] = "gradient"
+    per_sample: ClassVar[bool] = False
     phase: ClassVar[str] = "backward"
     dW: Array
     db: Array
@@ -128,6 +133,7 @@ class Update(Event):
     With momentum μ > 0 the step is v ← μ v − η ∇, W ← W + v, and v_W, v_b hold v after the step."""
 
     kind: ClassVar[str] = "update"
+    per_sample: ClassVar[bool] = False
     phase: ClassVar[str] = "update"
     W_before: Array
     W_after: Array
@@ -144,6 +150,27 @@ class Update(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls for cls in (Input, Forward, Loss, OutputDelta, Delta, Gradient, Update)
 }
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """What the index knows of an event without reading its arrays."""
+
+    index: int
+    kind: str
+    layer: int
+
+    @property
+    def cls(self) -> type[Event]:
+        return EVENT_TYPES[self.kind]
+
+    @property
+    def phase(self) -> str:
+        return self.cls.phase
+
+    @property
+    def label(self) -> str:
+        return self.cls.LABEL.format(l=self.layer)
 
 
 @dataclass
@@ -169,7 +196,8 @@ class TraceHeader:
 
 @dataclass
 class Trace:
-    """An in-memory trace. `backprop_tutor.trace.store.TraceFile` reads the same interface from disk."""
+    """An in-memory trace. It and `backprop_tutor.trace.store.TraceFile` (the same from disk) are both
+    a `backprop_tutor.trace.reader.TraceReader`."""
 
     header: TraceHeader
     events: list[Event] = field(default_factory=list)
@@ -182,3 +210,56 @@ class Trace:
 
     def __iter__(self):
         return iter(self.events)
+
+    # the TraceReader interface
+    @property
+    def index(self) -> list[EventInfo]:
+        return [EventInfo(i, e.kind, e.layer) for i, e in enumerate(self.events)]
+
+    def info(self, i: int) -> EventInfo:
+        e = self.events[i]
+        return EventInfo(i % len(self.events), e.kind, e.layer)
+
+    def find(self, event: type[Event], layer: int) -> int | None:
+        return next((i for i, e in enumerate(self.events) if type(e) is event and e.layer == layer), None)
+
+    def array(self, i: int, field: Field, row: int | None = None) -> Array | None:
+        value = getattr(self.events[i], check_field(self.info(i), field).name)
+        if value is None:
+            return None
+        value = np.asarray(value)
+        return np.asarray(value[row]) if row is not None and value.ndim >= 1 else value
+
+    def scalar(self, i: int, field: Field) -> float:
+        return float(getattr(self.events[i], check_field(self.info(i), field).name))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One named array or number of an event class, e.g. ``Field(Forward, "a_prime")``: how every reader
+    of a trace addresses a value (the constants in `backprop_tutor.trace.fields`). A name the class
+    does not have is an error when the field is made, not a blank later."""
+
+    event: type[Event]
+    name: str
+
+    def __post_init__(self) -> None:
+        names = {f.name for f in fields(self.event)} - {"layer"}
+        if self.name not in names:
+            raise FieldError(f"{self.event.__name__} has no field {self.name!r}; it has {', '.join(sorted(names))}")
+
+    @property
+    def scalar(self) -> bool:
+        return self.name in SCALARS
+
+
+class FieldError(LookupError):
+    """A field asked of an event that does not have it: a programming error, never shown as a blank."""
+
+
+def check_field(info: EventInfo, field: Field) -> Field:
+    """``field`` if event ``info`` has it; else FieldError naming both."""
+    if field.event is not info.cls:
+        raise FieldError(f"event {info.index} is {info.cls.__name__}({info.layer}), which has no "
+                         f"{field.event.__name__}.{field.name}")
+    return field

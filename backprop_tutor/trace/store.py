@@ -6,7 +6,9 @@ Layout of a trace group (the file's root, or a named group when one file holds s
             of [kind, layer] per event)
     events/000000, events/000001, …   one group per event, attrs kind/layer (and eta for updates);
             one dataset per array, chunked and gzip-compressed. Exact-mode arrays are stored as
-            strings holding every digit (attr ``exact = True``) and come back as mpmath.mpf.
+            strings (attrs ``exact``, ``bounds``): a value known exactly as its decimal ("0.5"), any
+            other as the bounds of the interval that holds it ("[0.0999…9, 0.1000…1]"); they come
+            back as `Certain` values, which show the same certain digits as before saving.
 
 Opening reads the header and the index only; an event's arrays are read when it is asked for, and
 `TraceFile.array` can read one sample's row of one array.
@@ -14,54 +16,45 @@ Opening reads the header and the index only; an event's arrays are read when it 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 import h5py
-import mpmath
 import numpy as np
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.certain import certain_array, from_text, legacy_text, to_text
+from backprop_tutor.engine.losses import LOSSES
+from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
-from backprop_tutor.fileio import atomic_path
-from backprop_tutor.trace.events import EVENT_TYPES, SCALARS, Event, Trace, TraceHeader
+from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.trace.events import (
+    EVENT_TYPES,
+    SCALARS,
+    Event,
+    EventInfo,
+    Field,
+    Trace,
+    TraceHeader,
+    check_field,
+)
 
 FORMAT = "backprop_tutor.trace"
 VERSION = 1
 
 
-@dataclass(frozen=True)
-class EventInfo:
-    """What the index knows of an event without reading its arrays."""
-
-    index: int
-    kind: str
-    layer: int
-
-    @property
-    def cls(self) -> type[Event]:
-        return EVENT_TYPES[self.kind]
-
-    @property
-    def phase(self) -> str:
-        return self.cls.phase
-
-    @property
-    def label(self) -> str:
-        return self.cls.LABEL.format(l=self.layer)
-
-
-# --- writing ----------------------------------------------------------------------------------
 def _write_array(group: h5py.Group, name: str, arr: np.ndarray) -> None:
-    if arr.dtype == object:  # exact mode: keep every digit, as text
-        with mpmath.workdps(EXACT_DIGITS):
-            text = np.vectorize(lambda v: mpmath.nstr(mpmath.mpf(v), EXACT_DIGITS + 5), otypes=[object])(arr)
+    if arr.dtype == object:  # exact mode: each value as text, with the bounds that say which digits are certain
+        text = np.vectorize(to_text, otypes=[object])(certain_array(arr))
         ds = group.create_dataset(name, data=text.astype(h5py.string_dtype()) if text.size else text,
                                   dtype=h5py.string_dtype(), compression="gzip" if arr.ndim else None)
         ds.attrs["exact"] = True
+        ds.attrs["bounds"] = True
         return
     big = arr.ndim >= 1 and arr.size >= 64
     group.create_dataset(name, data=arr, compression="gzip" if big else None, compression_opts=4 if big else None,
@@ -95,7 +88,7 @@ def write_trace(group: h5py.Group, trace: Trace) -> None:
 
 def save_trace(trace: Trace, path: str | os.PathLike[str]) -> Path:
     """Save to ``path`` atomically (a temporary file in the same folder, renamed when complete)."""
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:
         write_trace(f, trace)
     return Path(path)
 
@@ -106,13 +99,14 @@ def _read(ds: h5py.Dataset, sel: Any = ()) -> np.ndarray:
     if not ds.attrs.get("exact", False):
         return np.asarray(data)
     raw = np.asarray(data, dtype=object)
-    with mpmath.workdps(EXACT_DIGITS):
-        return np.vectorize(lambda t: mpmath.mpf(t.decode() if isinstance(t, bytes) else t), otypes=[object])(raw)
+    read = from_text if ds.attrs.get("bounds", False) else legacy_text
+    return np.vectorize(lambda t: read(t.decode() if isinstance(t, bytes) else t), otypes=[object])(raw)
 
 
 class TraceFile:
-    """A trace in an HDF5 file, read lazily. Same reading interface as `Trace`: ``header``,
-    ``len()``, ``[i]`` (an Event, arrays read then), plus ``info(i)`` and ``array(i, name, sample)``.
+    """A trace in an HDF5 file, read lazily: a `backprop_tutor.trace.reader.TraceReader` like `Trace`
+    (``header``, ``len()``, ``info(i)``, ``find``, ``array(i, field, row)``), and ``[i]`` (an Event, its
+    arrays read then).
 
     Use as a context manager, or call ``close()``."""
 
@@ -120,33 +114,32 @@ class TraceFile:
         self.path = Path(path)
         if not self.path.exists():
             raise TraceError(f"{self.path}: no such trace file")
+        self._file = _open_hdf5(self.path)
         try:
-            self._file = h5py.File(self.path, "r")
-        except OSError as err:
-            raise TraceError(f"{self.path}: not an HDF5 trace file ({err})") from None
-        names = list_traces(self._file)
-        if group is None:
-            if not names:
-                self._file.close()
-                raise TraceError(f"{self.path}: no backprop_tutor trace in this HDF5 file (save one with "
-                                 "`tutor example … --save-trace FILE.h5` or `tutor train --trace-batch K`)")
-            group = names[0]
-        if group not in names:
+            names = list_traces(self._file)
+            if group is None:
+                if not names:
+                    raise TraceError(f"{self.path}: no backprop_tutor trace in this HDF5 file (save one with "
+                                     "`tutor example … --save-trace FILE.h5` or `tutor train --trace-batch K`)")
+                group = names[0]
+            if group not in names:
+                raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: "
+                                 f"{', '.join(names) or 'none'}")
+            self.group_name = group
+            self.traces = names
+            self._group = self._file[group]
+            where = self.path if group == "/" else f"{self.path} (trace {group})"
+            self.header = _read_header(self._group, where)
+            self._index = _read_index(self._group, where, self.header)
+            for info in self._index:
+                _check_event(self._event_group(info), info, self.header, where)
+            self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
+            self._first: dict[tuple[str, int], int] = {}
+            for info in reversed(self._index):
+                self._first[(info.kind, info.layer)] = info.index
+        except BaseException:
             self._file.close()
-            raise TraceError(f"{self.path}: no trace named {group!r}; this file holds: {', '.join(names) or 'none'}")
-        self.group_name = group
-        self.traces = names
-        self._group = self._file[group]
-        try:
-            self.header = TraceHeader(**json.loads(self._group.attrs["header"]))
-            index = json.loads(self._group.attrs["index"])
-            self._index = [EventInfo(i, kind, int(layer)) for i, (kind, layer) in enumerate(index)]
-            unknown = sorted({info.kind for info in self._index} - set(EVENT_TYPES))
-            if unknown:
-                raise ValueError(f"unknown event kind(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}")
-        except (KeyError, TypeError, ValueError) as err:
-            self._file.close()
-            raise TraceError(f"{self.path}: damaged trace header or index ({err})") from None
+            raise
 
     # the Trace interface
     def __len__(self) -> int:
@@ -155,9 +148,19 @@ class TraceFile:
     def __getitem__(self, i: int) -> Event:
         info = self.info(i)
         g = self._event_group(info)
-        kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
-        kwargs.update({name: float(g.attrs[name]) for name in SCALARS if name in g.attrs})
+        with self._reading(info):
+            kwargs: dict[str, Any] = {name: (_read(g[name]) if name in g else None) for name in info.cls.array_names()}
+            kwargs.update({name: float(g.attrs[name]) for name in SCALARS if name in g.attrs})
         return info.cls(layer=info.layer, **kwargs)
+
+    @contextlib.contextmanager
+    def _reading(self, info: EventInfo) -> Iterator[None]:
+        """Data that passed the checks on open but cannot be read (a damaged chunk) is a TraceError too."""
+        try:
+            yield
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            raise TraceError(f"{self.path}: damaged trace: event {info.index} ({info.label}) cannot be read "
+                             f"({describe_hdf5_error(err)})") from None
 
     def _event_group(self, info: EventInfo) -> h5py.Group:
         try:
@@ -170,8 +173,8 @@ class TraceFile:
         return (self[i] for i in range(len(self)))
 
     @property
-    def events(self) -> list[EventInfo]:
-        """The index (no arrays read)."""
+    def index(self) -> list[EventInfo]:
+        """Kind and layer of every event (no arrays read)."""
         return list(self._index)
 
     def info(self, i: int) -> EventInfo:
@@ -179,18 +182,26 @@ class TraceFile:
             raise IndexError(f"event {i} out of range: the trace has {len(self._index)} events")
         return self._index[i]
 
-    def array(self, i: int, name: str, sample: int | None = None) -> np.ndarray | None:
-        """One array of event ``i``; with ``sample``, only that sample's row (read from disk alone)."""
-        g = self._event_group(self.info(i))
-        if name not in g:
-            return None
-        ds = g[name]
-        return _read(ds, sample) if sample is not None and ds.ndim >= 1 else _read(ds)
+    def find(self, event: type[Event], layer: int) -> int | None:
+        return self._first.get((event.kind, layer))
 
-    def eta(self, i: int) -> float | None:
-        """η used by update event ``i`` (None for other events); reads one attribute, no arrays."""
-        g = self._event_group(self.info(i))
-        return float(g.attrs["eta"]) if "eta" in g.attrs else None
+    def array(self, i: int, field: Field, row: int | None = None) -> np.ndarray | None:
+        """``field`` of event ``i``; with ``row``, only that row (one sample's), read from disk alone."""
+        info = self.info(i)
+        key = (info.index, check_field(info, field).name)
+        if key not in self._datasets:  # h5py look-ups cost more than small reads: keep the handles
+            g = self._event_group(info)
+            self._datasets[key] = g[key[1]] if key[1] in g else None
+        ds = self._datasets[key]
+        if ds is None:
+            return None
+        with self._reading(info):
+            return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
+
+    def scalar(self, i: int, field: Field) -> float:
+        """η or μ of update event ``i``: one attribute, no arrays (0 if the file did not record it)."""
+        info = self.info(i)
+        return float(self._event_group(info).attrs.get(check_field(info, field).name, 0.0))
 
     def load(self) -> Trace:
         """Everything, into memory."""
@@ -204,6 +215,136 @@ class TraceFile:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --- checking, on open: the header against the arrays' shapes (metadata only, no array is read) ------
+def _open_hdf5(path: Path) -> h5py.File:
+    if path.is_dir():
+        raise TraceError(f"{path}: is a folder, not a trace file")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        reason = describe_hdf5_error(err)
+        if "lock" in reason.lower() or "temporarily unavailable" in reason.lower():
+            raise TraceError(f"{path}: another program is writing this file (e.g. a running `tutor train`); "
+                             "open it when that has finished") from None
+        if not h5py.is_hdf5(path):
+            raise TraceError(f"{path}: not an HDF5 trace file (its first bytes are not an HDF5 signature)") from None
+        raise TraceError(f"{path}: the HDF5 file cannot be read ({reason}); it may be truncated or damaged") from None
+
+
+def _read_header(group: h5py.Group, where: object) -> TraceHeader:
+    version = group.attrs.get("version")
+    if not isinstance(version, int | np.integer) or version < 1:
+        raise TraceError(f"{where}: damaged trace: no valid format version in its attributes")
+    if version > VERSION:
+        raise TraceError(f"{where}: written by a newer backprop_tutor (trace format version {version}; this one "
+                         f"reads version {VERSION}): upgrade backprop_tutor to open it")
+    if "header" not in group.attrs:
+        raise TraceError(f"{where}: damaged trace: no header attribute")
+    try:
+        raw = json.loads(group.attrs["header"])
+    except (TypeError, ValueError) as err:
+        raise TraceError(f"{where}: damaged trace header: not JSON ({err})") from None
+    if not isinstance(raw, dict):
+        raise TraceError(f"{where}: damaged trace header (not a table of fields)")
+    known = {f.name for f in fields(TraceHeader)}
+    if set(raw) - known:
+        raise TraceError(f"{where}: the header has field(s) {', '.join(sorted(set(raw) - known))} that this "
+                         "backprop_tutor does not know: written by a newer backprop_tutor; upgrade to open it")
+    try:
+        header = TraceHeader(**raw)
+    except TypeError as err:
+        raise TraceError(f"{where}: damaged trace header ({err})") from None
+    problem = _header_problem(header)
+    if problem:
+        raise TraceError(f"{where}: damaged trace header: {problem}")
+    header.title = "".join(c if c.isprintable() else " " for c in str(header.title))  # no terminal escapes
+    return header
+
+
+def _header_problem(h: TraceHeader) -> str | None:
+    def whole(v: object, least: int) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= least
+
+    if not isinstance(h.sizes, list) or len(h.sizes) < 2 or not all(whole(n, 1) for n in h.sizes):
+        return f"sizes = {h.sizes!r} (expected [n_0, …, n_L], whole numbers ≥ 1)"
+    if not isinstance(h.activations, list) or len(h.activations) != len(h.sizes) - 1:
+        return f"{len(h.sizes) - 1} layers but activations = {h.activations!r}"
+    if not whole(h.batch_size, 1):
+        return f"batch_size = {h.batch_size!r} (expected a whole number ≥ 1)"
+    if h.precision not in PRECISIONS:
+        return f"precision = {h.precision!r} (expected one of {', '.join(PRECISIONS)})"
+    known = [isinstance(name, str) and name in table for name, table in
+             ((h.loss, LOSSES), *((a, ACTIVATIONS) for a in h.activations))]
+    if not all(known):
+        return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
+                f"activations: {', '.join(ACTIVATIONS)})")
+    numbers = {"learning_rate": h.learning_rate, "momentum": h.momentum, "l2": h.l2}
+    wrong = [f"{k} = {v!r}" for k, v in numbers.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
+        return ", ".join(wrong) or "title must be text and config a table"
+    return None
+
+
+def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[EventInfo]:
+    try:
+        raw = json.loads(group.attrs["index"]) if "index" in group.attrs else None
+        index = [EventInfo(i, str(kind), int(layer)) for i, (kind, layer) in enumerate(raw)]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TraceError(f"{where}: damaged trace: the index attribute is missing or not a JSON list of "
+                         "[kind, layer] pairs") from None
+    unknown = sorted({info.kind for info in index} - set(EVENT_TYPES))
+    if unknown:
+        raise TraceError(f"{where}: the trace has event kind(s) {', '.join(unknown)} that this backprop_tutor does "
+                         f"not know (known: {', '.join(EVENT_TYPES)}): written by a newer backprop_tutor?")
+    bad = next((info for info in index if not 0 <= info.layer <= header.L), None)
+    if bad is not None:
+        raise TraceError(f"{where}: damaged trace index: event {bad.index} ({bad.kind}) is for layer {bad.layer}, "
+                         f"but the network has layers 1 to {header.L}")
+    return index
+
+
+def _expected_shapes(cls: type[Event], layer: int, header: TraceHeader) -> dict[str, tuple[int, ...]]:
+    """The shape of each array of an event of class ``cls`` at ``layer``, from the header's sizes and batch."""
+    B, n = header.batch_size, header.sizes
+    units, below = n[layer], n[layer - 1] if layer >= 1 else 0
+    per_sample = {"x": (B, n[0]), "y": (B, n[-1]), "C": (B,), "jacobian": (B, units, units)}
+    per_layer = {"dW": (units, below), "W_before": (units, below), "W_after": (units, below), "v_W": (units, below),
+                 "db": (units,), "b_before": (units,), "b_after": (units,), "v_b": (units,)}
+    return {name: per_sample.get(name) or per_layer.get(name) or (B, units) for name in cls.array_names()}
+
+
+def _optional(cls: type[Event], name: str) -> bool:
+    field = next(f for f in fields(cls) if f.name == name)
+    return "None" in str(field.type)
+
+
+def _check_event(g: h5py.Group, info: EventInfo, header: TraceHeader, where: object) -> None:
+    """Each array of the event is present (unless optional), numeric (or exact text) and shaped as the header says."""
+    what = f"{where}: damaged trace: event {info.index} ({info.label})"
+    for name, shape in _expected_shapes(info.cls, info.layer, header).items():
+        ds = g.get(name)
+        if ds is None:
+            if _optional(info.cls, name):
+                continue
+            raise TraceError(f"{what} has no {name} array")
+        if not isinstance(ds, h5py.Dataset):
+            raise TraceError(f"{what}: {name} is a group, not an array")
+        exact = bool(ds.attrs.get("exact", False))
+        if not (exact and h5py.check_string_dtype(ds.dtype)) and ds.dtype.kind not in "fiu":
+            held = "text" if h5py.check_string_dtype(ds.dtype) else f"{ds.dtype} values"
+            raise TraceError(f"{what}: {name} holds {held}, not numbers")
+        if ds.shape != shape:
+            raise TraceError(f"{what}: {name} is {_shape(ds.shape)} but the header (sizes "
+                             f"{'-'.join(map(str, header.sizes))}, batch of {header.batch_size}) says {_shape(shape)}")
+    for name in SCALARS:
+        if name in g.attrs and not isinstance(g.attrs[name], int | float | np.number):
+            raise TraceError(f"{what}: {name} = {g.attrs[name]!r} is not a number")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "a scalar"
 
 
 def list_traces(f: h5py.Group) -> list[str]:

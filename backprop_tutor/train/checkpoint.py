@@ -4,11 +4,15 @@ Saved at the end of every epoch and when the run is stopped (Ctrl-C) between two
 W(l), b(l), the momentum velocities, the state of the shuffling RNG, how far the run got (epochs done,
 and the next minibatch of the epoch under way), and the metrics so far. For a stop in mid-epoch the RNG
 state is the one *before* that epoch's shuffle, so the resumed run draws the same permutation again.
+
+A checkpoint is checked in full before a run continues from it (`check_checkpoint`): a missing
+velocity group or a wrong shape would otherwise continue silently to a different result.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +23,16 @@ import numpy as np
 
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import atomic_path
+from backprop_tutor.train.config import SettingError
 from backprop_tutor.train.metrics import EpochMetrics
+from backprop_tutor.train.tracing import hdf5_reason
 
 CHECKPOINT_FILE = "checkpoint.h5"
 FORMAT = "backprop_tutor.checkpoint"
+
+
+class DamagedCheckpoint(SettingError):
+    """A checkpoint that cannot be continued from: names the file and what is wrong."""
 
 
 @dataclass
@@ -43,6 +53,7 @@ def save_checkpoint(path: str | os.PathLike[str], cp: Checkpoint) -> Path:
         f.attrs["format"] = FORMAT
         f.attrs["state"] = json.dumps({"epochs_done": cp.epochs_done, "next_batch": cp.next_batch,
                                        "rng_state": cp.rng_state, "history": [m.to_dict() for m in cp.history]})
+        f.attrs["layers"] = len(cp.params)
         for l, (W, b) in enumerate(cp.params, start=1):
             f.create_dataset(f"W{l}", data=W)
             f.create_dataset(f"b{l}", data=b)
@@ -53,6 +64,12 @@ def save_checkpoint(path: str | os.PathLike[str], cp: Checkpoint) -> Path:
     return Path(path)
 
 
+def checkpoint_bytes(shapes: list[tuple[int, int]], itemsize: int, momentum: bool) -> int:
+    """About how many bytes a checkpoint of layers W(l) shaped ``shapes`` takes on disk."""
+    n = sum(o * i + o for o, i in shapes)
+    return n * itemsize * (2 if momentum else 1) + 64 * 1024
+
+
 def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     path = Path(path)
     if not path.exists():
@@ -61,13 +78,66 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     try:
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != FORMAT:
-                raise UsageError(f"{path}: not a backprop_tutor checkpoint")
+                raise DamagedCheckpoint(f"{path}: not a backprop_tutor checkpoint")
             state = json.loads(f.attrs["state"])
             L = sum(1 for k in f.keys() if k.startswith("W"))
             params = [(f[f"W{l}"][()], f[f"b{l}"][()]) for l in range(1, L + 1)]
             velocity = ([(f[f"velocity/W{l}"][()], f[f"velocity/b{l}"][()]) for l in range(1, L + 1)]
                         if "velocity" in f else None)
-    except (OSError, KeyError, ValueError) as err:
-        raise UsageError(f"{path}: damaged checkpoint ({err})") from None
-    return Checkpoint(state["epochs_done"], state["next_batch"], state["rng_state"], params, velocity,
-                      [EpochMetrics.from_dict(m) for m in state["history"]])
+    except DamagedCheckpoint:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+        raise DamagedCheckpoint(f"{path}: damaged checkpoint ({hdf5_reason(err)})") from None
+    return _from_state(path, state, params, velocity)
+
+
+def _from_state(path: Path, state: Any, params: list[tuple[np.ndarray, np.ndarray]],
+                velocity: list[tuple[np.ndarray, np.ndarray]] | None) -> Checkpoint:
+    def damaged(what: str) -> DamagedCheckpoint:
+        return DamagedCheckpoint(f"{path}: damaged checkpoint: {what}")
+
+    if not isinstance(state, dict):
+        raise damaged("its state is not a JSON object")
+    for key in ("epochs_done", "next_batch"):
+        if not (isinstance(state.get(key), int) and not isinstance(state[key], bool) and state[key] >= 0):
+            raise damaged(f"{key} = {state.get(key)!r} is not a whole number ≥ 0")
+    if not isinstance(state.get("rng_state"), dict):
+        raise damaged("the shuffling generator's state is missing")
+    try:
+        history = [EpochMetrics.from_dict(m) for m in state.get("history", [])]
+    except (TypeError, AttributeError) as err:
+        raise damaged(f"its metrics history cannot be read ({err})") from None
+    return Checkpoint(state["epochs_done"], state["next_batch"], state["rng_state"], params, velocity, history)
+
+
+def check_checkpoint(cp: Checkpoint, path: Path, *, shapes: list[tuple[int, int]], momentum: float, epochs: int,
+                     batches_per_epoch: int) -> None:
+    """Refuse a checkpoint that does not continue the run described by its config: the layer shapes, the
+    momentum state, how far it got, the shuffling state, finite numbers, one history entry per epoch."""
+    def damaged(what: str) -> DamagedCheckpoint:
+        return DamagedCheckpoint(f"{path}: damaged checkpoint: {what}; the run cannot continue from it "
+                                 "(start it again with {force:name})")
+
+    got = [(W.shape, b.shape) for W, b in cp.params]
+    want = [((o, i), (o,)) for o, i in shapes]
+    if got != want:
+        raise damaged(f"its W(l), b(l) are shaped {got} but the run's config.json describes {want}")
+    if momentum and cp.velocity is None:
+        raise damaged(f"the run uses momentum μ = {momentum:g} but the velocity v(l) is missing")
+    if cp.velocity is not None and [(vW.shape, vb.shape) for vW, vb in cp.velocity] != want:
+        raise damaged("its velocities v(l) do not match the layers' shapes")
+    arrays = [a for pair in cp.params + (cp.velocity or []) for a in pair]
+    if any(a.dtype.kind != "f" or not np.all(np.isfinite(a)) for a in arrays):
+        raise damaged("it holds non-numbers or NaN/inf weights")
+    if not (cp.epochs_done <= epochs and cp.next_batch < batches_per_epoch
+            and (cp.next_batch == 0 or cp.epochs_done < epochs)):
+        raise damaged(f"it says {cp.epochs_done} epochs and {cp.next_batch} minibatches are done, but the run has "
+                      f"{epochs} epochs of {batches_per_epoch} minibatches")
+    if [m.epoch for m in cp.history] != list(range(1, cp.epochs_done + 1)):
+        raise damaged(f"its history lists epochs {[m.epoch for m in cp.history]}, not 1..{cp.epochs_done}")
+    if any(not math.isfinite(m.train_loss) for m in cp.history):
+        raise damaged("its history holds a non-finite loss")
+    try:
+        np.random.default_rng().bit_generator.state = cp.rng_state
+    except (TypeError, ValueError, KeyError) as err:
+        raise damaged(f"the shuffling generator's state is not valid ({hdf5_reason(err)})") from None

@@ -16,10 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.engine.activations import ACTIVATIONS, activation
-from backprop_tutor.engine.losses import loss
-from backprop_tutor.engine.network import Layer, Network
-from backprop_tutor.engine.precision import ops_for
+from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.errors import DataError, UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.params import read_parameters
@@ -30,7 +28,7 @@ DEFAULT_HIDDEN, DEFAULT_OUTPUT = "relu", "softmax"
 DIGIT_NAMES = tuple(str(k) for k in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                  "Ankle boot")
-RUN_CONFIG, RUN_PARAMS, SWEEP_FILE, SWEEP_FINAL = "config.json", "params.h5", "sweep.json", "final"
+RUN_CONFIG, SWEEP_FILE, SWEEP_FINAL = "config.json", "sweep.json", "final"
 
 
 @dataclass
@@ -74,22 +72,23 @@ def parse_activations(text: str | None, n_layers: int) -> list[str]:
 def params_location(path: Path) -> tuple[Path, list[str] | None]:
     """The parameter file ``path`` names, and the activations if it is a run folder of ours (a sweep folder
     stands for its retrained final run)."""
-    if path.is_dir():
-        if (path / SWEEP_FILE).is_file():
-            if not (path / SWEEP_FINAL / RUN_PARAMS).is_file():
-                raise DataError(f"{path}: the sweep has not retrained its choice yet ({SWEEP_FINAL}/{RUN_PARAMS}); "
-                                f"finish it with `tutor sweep --resume {path}`")
-            path = path / SWEEP_FINAL
-        if not (path / RUN_CONFIG).is_file():
-            raise DataError(f"{path}: is a folder without {RUN_CONFIG}; give a parameter file (W1, b1, …) or "
-                            "a run folder written by `tutor train` or `tutor sweep`")
-        if not (path / RUN_PARAMS).is_file():
-            raise DataError(f"{path}: the run has no {RUN_PARAMS} yet (it has not finished); finish it with "
-                            f"`tutor train --resume {path}`")
-        from backprop_tutor.train.trainer import read_run_config
+    if not path.is_dir():
+        return path, None
+    from backprop_tutor.train.run_folder import PARAMS_FILE, RunFolder
 
-        return path / RUN_PARAMS, read_run_config(path).activations
-    return path, None
+    if (path / SWEEP_FILE).is_file():
+        if not RunFolder(path / SWEEP_FINAL).is_complete():
+            raise DataError(f"{path}: the sweep has not retrained its choice yet ({SWEEP_FINAL}/ is not a finished "
+                            f"run); finish it with `tutor sweep --resume {path}`")
+        path = path / SWEEP_FINAL
+    run = RunFolder(path)
+    if not run.is_run():
+        raise DataError(f"{path}: is not a run folder (no {RUN_CONFIG} of a run); give a parameter file "
+                        "(W1, b1, …) or a run folder written by `tutor train` or `tutor sweep`")
+    if not run.is_complete():
+        raise DataError(f"{path}: the run has not finished ({run.status()}), so it has no {PARAMS_FILE} yet; "
+                        f"finish it with `tutor train --resume {path}`")
+    return path / PARAMS_FILE, run.read_config().activations
 
 
 def load_network(path: str | os.PathLike[str], activations: str | None = None) -> LoadedNetwork:
@@ -108,10 +107,7 @@ def load_network(path: str | os.PathLike[str], activations: str | None = None) -
                                 f"{int(bad.sum())} NaN or infinite value(s), the first at index {where}; "
                                 "every weight and bias must be a finite number")
     names = recorded if recorded is not None else parse_activations(activations, len(params))
-    ops = ops_for("float64")
-    layers = [Layer(ops.asarray(W), ops.asarray(b), activation(name))
-              for (W, b), name in zip(params, names, strict=True)]
-    net = Network(layers, loss("cross-entropy" if names[-1] == "softmax" else "squared-error"), ops)
+    net = network_from_parameters(params, names, "cross-entropy" if names[-1] == "softmax" else "squared-error")
     return LoadedNetwork(net, names, params_file)
 
 

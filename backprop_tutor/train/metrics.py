@@ -10,8 +10,9 @@ import csv
 import io
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,31 @@ class EpochMetrics:
     @classmethod
     def from_dict(cls, values: dict[str, float | int | None]) -> EpochMetrics:
         return cls(**{k: (math.nan if v is None else v) for k, v in values.items()})  # type: ignore[arg-type]
+
+
+@dataclass
+class RunMetrics:
+    """metrics.json: the run's ``status`` as it last wrote it ("running", "interrupted", "diverged",
+    "complete"), the figures of every epoch so far, the η changes already made ({"after_epoch",
+    "first_epoch", "learning_rate"}), warnings (e.g. a growing loss), and ``test`` ({"loss",
+    "accuracy", "n_test"}) once a run with the test setting completes, else None."""
+
+    status: str
+    epochs: list[EpochMetrics]
+    learning_rate_changes: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    test: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "epochs": [m.to_dict() for m in self.epochs],
+                "learning_rate_changes": self.learning_rate_changes, "warnings": self.warnings, "test": self.test}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> RunMetrics:
+        """Raises TypeError, KeyError or AttributeError for a file that does not have this shape."""
+        return cls(str(values["status"]), [EpochMetrics.from_dict(m) for m in values["epochs"]],
+                   list(values.get("learning_rate_changes", [])), list(values.get("warnings", [])),
+                   values.get("test"))
 
 
 def evaluate(net: Network, x: np.ndarray, y: np.ndarray, chunk: int = EVAL_CHUNK) -> tuple[float, float]:

@@ -34,17 +34,11 @@ import numpy as np
 from backprop_tutor.data.datasets import train_validation_split
 from backprop_tutor.data.splits import Split, load_split
 from backprop_tutor.errors import TutorError, UsageError
-from backprop_tutor.train.config import TrainConfig
+from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
+from backprop_tutor.train.run_folder import CONFIG_FILE, METRICS_JSON, RunFolder, write_json
 from backprop_tutor.train.schedule import LearningRateChange
-from backprop_tutor.train.trainer import (
-    CHECKPOINT_FILE,
-    CONFIG_FILE,
-    METRICS_JSON,
-    PARAMS_FILE,
-    TrainingData,
-    write_json,
-)
+from backprop_tutor.train.training_data import TrainingData
 
 SWEEP_FILE = "sweep.json"
 RUNS_DIR = "runs"
@@ -58,7 +52,7 @@ SELECT_RULES = {"final": "the highest validation accuracy after the last epoch",
                 "best-epoch": "the highest validation accuracy in any epoch"}
 #: Settings a sweep may list several values of (the data, its split and the tracing are one per sweep).
 GRID_SETTINGS = ("activation", "learning_rate", "hidden", "batch_size", "epochs", "decay_at", "decay_factor",
-                 "momentum", "l2", "init", "init_sigma", "init_low", "init_high", "seed", "precision")
+                 "momentum", "l2", "init", "init_sigma", "init_low", "init_high", "seed", "precision", "blas_threads")
 
 
 class SealedTestSetError(TutorError):
@@ -123,7 +117,7 @@ def _label(setting: str, value: Any) -> str:
         f"{value:g}" if isinstance(value, float) else str(value))
     prefix = {"activation": "", "learning_rate": "lr", "hidden": "h", "batch_size": "B", "epochs": "e",
               "decay_at": "decay", "decay_factor": "factor", "momentum": "mu", "l2": "l2-", "init": "",
-              "seed": "seed", "precision": ""}.get(setting, setting.replace("_", "-") + "-")
+              "seed": "seed", "precision": "", "blas_threads": "threads"}.get(setting, setting.replace("_", "-") + "-")
     return prefix + text
 
 
@@ -193,7 +187,6 @@ class RunTask:
     folder: str
     resume: bool = False
     merged: bool = False
-    blas_threads: int | None = None
     stop_file: str | None = None
 
 
@@ -211,17 +204,11 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
 
     folder = Path(task.folder)
     stop = Path(task.stop_file) if task.stop_file else None
-    limits: Any = contextlib.nullcontext()
-    if task.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        limits = threadpool_limits(limits=task.blas_threads)
-    try:
-        with limits:
-            config = TrainConfig.from_dict(task.config)
-            data = training_data(config, merged=task.merged)
-            result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume,
-                           should_stop=None if stop is None else lambda epoch, batch: stop.exists())
+    try:  # the trainer holds the BLAS threads at config.blas_threads (1 by default: one core per worker)
+        config = TrainConfig.from_dict(task.config)
+        data = training_data(config, merged=task.merged)
+        result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume,
+                       should_stop=None if stop is None else lambda epoch, batch: stop.exists())
         return RunOutcome(task.name, result.status)
     except Exception as err:  # a failing configuration must not stop the others
         detail = str(err) if isinstance(err, TutorError) else f"{type(err).__name__}: {err}"
@@ -230,15 +217,16 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
 
 
 def run_state(folder: Path) -> str:
-    """What a configuration's folder holds: "complete", "failed", "interrupted" (a checkpoint to resume
-    from), "started" (no checkpoint yet: start again) or "new"."""
+    """What a configuration's folder holds: "complete" (its completion marker), "failed" (failure.json),
+    "running" (another process holds it), "interrupted" (a run to resume: from its checkpoint, or from the
+    start if it was killed before one) or "new"."""
+    run = RunFolder(folder)
+    if run.is_complete():
+        return "complete"
     if (folder / FAILURE_FILE).exists():
         return "failed"
-    if (folder / PARAMS_FILE).exists() and read_metrics(folder).get("status") == "complete":
-        return "complete"
-    if (folder / CHECKPOINT_FILE).exists():
-        return "interrupted"
-    return "started" if (folder / CONFIG_FILE).exists() else "new"
+    status = run.status()
+    return {"none": "new", "diverged": "interrupted"}.get(status, status)
 
 
 def read_metrics(folder: Path) -> dict[str, Any]:
@@ -313,11 +301,6 @@ def select(summaries: list[RunSummary], rule: str) -> RunSummary:
 
 
 # --- executors -------------------------------------------------------------------------------------
-def blas_share(workers: int) -> int:
-    """BLAS threads per worker so that the workers together use the machine's cores once."""
-    return max(1, (os.cpu_count() or 1) // max(1, workers))
-
-
 @contextlib.contextmanager
 def process_pool(workers: int) -> Iterator[Executor]:
     """Worker processes from a fork server: clean processes, not forks of this one with its progress thread
@@ -528,16 +511,15 @@ def check_sizes(grid: SweepGrid) -> None:
         n = available = len(_training_split(config.data))
         if config.subset is not None:
             if config.subset > available:
-                raise UsageError(f"--subset {config.subset}: the training file has only {available} images")
+                raise SettingError(f"{{subset}} {config.subset}: the training file has only {available} images")
             n = config.subset
-        if config.n_validation >= n:
-            raise UsageError(f"--validation {config.n_validation}: the training file has only {n} images")
+        config.check_split(n)
         config.check_data(n - config.n_validation)
         try:
             config.check_data(n)
-        except UsageError as err:
-            raise UsageError(f"the chosen configuration is retrained on all {n} training + validation images: "
-                             f"{err}") from None
+        except SettingError as err:
+            raise SettingError(f"the chosen configuration is retrained on all {n} training + validation images: "
+                               f"{err.template}") from None
 
 
 def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOptions, command_line: list[str],
@@ -621,8 +603,6 @@ class Runner:
                 self._dask = self.stack.enter_context(dask_executor(options.cluster, options.workers))
             run_on(self._dask, tasks, self.progress, options.fail_fast, done)
         elif pool and options.workers > 1 and len(tasks) > 1:
-            for task in tasks:
-                task.blas_threads = blas_share(options.workers)
             with process_pool(min(options.workers, len(tasks))) as executor:
                 run_on(executor, tasks, self.progress, options.fail_fast, done)
         else:

@@ -10,13 +10,15 @@ costs only that minibatch (no rewriting of the groups before it). A group is wri
 anonymous group) and linked under its name only once complete, then the file is flushed: a group is
 there complete or not at all, and a run stopped early keeps every group it finished. A resumed run
 opens the file in append mode. While the run is going, HDF5's file lock keeps other programs from
-opening trace.h5; read it once the run has ended or been stopped.
+opening trace.h5; read it once the run has ended or been stopped. A new trace.h5 is created whole
+(a temporary file renamed); one that a killed run left unreadable is moved aside, not deleted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,6 +27,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.fileio import atomic_path
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.store import write_trace
 from backprop_tutor.train.config import LOSS, TrainConfig
@@ -63,6 +66,8 @@ class TraceWriter:
         self.run = run
         self.append = append
         self._file: h5py.File | None = None
+        #: where a trace.h5 that could not be opened to append to was moved (it was damaged by a kill)
+        self.set_aside: Path | None = None
 
     def open(self) -> TraceWriter:
         self._open_file()
@@ -70,17 +75,30 @@ class TraceWriter:
 
     def _open_file(self) -> h5py.File:
         if self._file is None:
+            if not self.append or not self.path.exists():
+                self._create()
             try:
-                self._file = h5py.File(self.path, "a" if self.append else "w")
+                self._file = h5py.File(self.path, "a")
             except OSError as err:
-                raise UsageError(
-                    f"{self.path}: cannot open the trace file for writing ({err}). If another program has it "
-                    "open (e.g. the UI or `tutor export`), close it and run again; if the file is damaged "
-                    "(e.g. the computer stopped during a write), move it aside: the run starts a new one."
-                ) from None
-            self._file.attrs["run"] = json.dumps(self.run)
-            self._file.flush()
+                if not self.append:
+                    raise UsageError(f"{self.path}: cannot open the trace file for writing ({hdf5_reason(err)}). If "
+                                     "another program has it open (e.g. the UI or `tutor export`), close it and run "
+                                     "again") from None
+                self.set_aside = self._set_aside()  # damaged by a kill: keep it for the user, start anew
+                self._create()
+                self._file = h5py.File(self.path, "a")
         return self._file
+
+    def _create(self) -> None:
+        """A new trace.h5 holding only the run's attrs, made whole before it takes its name: a kill at
+        the start leaves either no trace.h5 or a valid empty one."""
+        with atomic_path(self.path) as tmp, h5py.File(tmp, "w") as f:
+            f.attrs["run"] = json.dumps(self.run)
+
+    def _set_aside(self) -> Path:
+        aside = self.path.with_name(f"trace-damaged-{time.strftime('%Y%m%d-%H%M%S')}.h5")
+        os.replace(self.path, aside)
+        return aside
 
     def write(self, name: str, trace: Trace) -> Path:
         """Add ``trace`` as group ``name`` (replacing one of that name: a resumed run re-traces a step it
@@ -105,3 +123,8 @@ class TraceWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def hdf5_reason(err: BaseException) -> str:
+    """HDF5's message without its internals (addresses, timestamps)."""
+    return str(err).split("(")[0].strip() or type(err).__name__

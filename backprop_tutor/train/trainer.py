@@ -3,17 +3,18 @@
 One epoch: shuffle the training rows (a seeded generator), then for each minibatch k = 1..N/B run the
 engine's ``train_step`` (forward, backward, update with η of the epoch, momentum μ and L2 λ), tracing
 the minibatches asked for. After the epoch: loss and accuracy on the training and the validation set
-(forward passes only), a checkpoint, the metrics so far. At the end: the parameters, the plot, the
-test-set figures. Same seed, same data, same settings → bit-identical parameters, interrupted or not.
+(forward passes only), a divergence check, a checkpoint, the metrics so far. At the end: the parameters,
+the plot, the test-set figures, the completion marker. Same seed, same data, same settings (the BLAS
+thread count included) → bit-identical parameters, interrupted or not.
+
+Who does what: `open_run` validates the settings once and claims the run folder (`RunFolder`: files,
+lock, marker); `train` runs the epochs through `_Run`; progress goes to a `TrainProgress`; Ctrl-C is
+`StopRequest`'s; what a run needs in memory and on disk is `resources`'.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,73 +22,51 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from backprop_tutor import __version__
-from backprop_tutor.engine.network import Network, mlp
-from backprop_tutor.errors import TutorError, UsageError
-from backprop_tutor.fileio import write_text_atomic
-from backprop_tutor.params import write_parameters
+from backprop_tutor.engine.network import Network, mlp, network_from_parameters
+from backprop_tutor.errors import UsageError
 from backprop_tutor.trace.recorder import Recorder
-from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, load_checkpoint, save_checkpoint
+from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_checkpoint, checkpoint_bytes
 from backprop_tutor.train.config import LOSS, TrainConfig
-from backprop_tutor.train.metrics import EpochMetrics, evaluate, write_metrics_csv
+from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
+from backprop_tutor.train.interrupt import StopRequest
+from backprop_tutor.train.metrics import EpochMetrics, RunMetrics, evaluate
 from backprop_tutor.train.plots import plot_accuracy
+from backprop_tutor.train.resources import (
+    NoSpaceLeft,
+    check_memory,
+    check_space,
+    free_space,
+    is_disk_full,
+    layer_shapes,
+    size_text,
+    trace_group_bytes,
+)
+from backprop_tutor.train.run_folder import (
+    COMPLETE_FILE,
+    CONFIG_FILE,
+    METRICS_JSON,
+    PARAMS_FILE,
+    PLOT_FILE,
+    RUN_FILES,
+    RunFolder,
+    json_float,
+    write_json,
+)
 from backprop_tutor.train.schedule import StepDecay
 from backprop_tutor.train.tracing import TRACE_FILE, TraceWriter, group_name, trace_header
+from backprop_tutor.train.training_data import TrainingData, prepare_data
 
-CONFIG_FILE = "config.json"
-METRICS_JSON = "metrics.json"
-METRICS_CSV = "metrics.csv"
-PARAMS_FILE = "params.h5"
-PLOT_FILE = "accuracy.png"
-RUN_FILES = (CONFIG_FILE, METRICS_JSON, METRICS_CSV, PARAMS_FILE, PLOT_FILE, TRACE_FILE, CHECKPOINT_FILE)
-
-
-class DivergenceError(TutorError):
-    """The loss became NaN or infinite: the run stops and says which epoch and what to try."""
-
-
-@dataclass
-class TrainingData:
-    """The three sets a run uses: x float (N, 784) in [0, 1], y one-hot (N, 10)."""
-
-    name: str
-    source: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    notes: list[str] = field(default_factory=list)
-
-    def describe(self) -> dict[str, Any]:
-        return {"data_name": self.name, "data_source": self.source, "n_train": int(self.x_train.shape[0]),
-                "n_validation": int(self.x_val.shape[0]), "n_test": int(self.x_test.shape[0])}
-
-
-def prepare_data(config: TrainConfig) -> TrainingData:
-    """Load ``config.data`` (a named set or a path), keep ``config.subset`` images if asked, and split off
-    the last ``config.n_validation`` training images for validation."""
-    from backprop_tutor.data import load_dataset, train_validation_split
-
-    ds = load_dataset(config.data)
-    if not ds.has_train:
-        raise UsageError(f"{config.data}: has no training images ({ds.source}); training needs them. "
-                         + " ".join(ds.notes))
-    x, y = ds.x_train, ds.y_train
-    if config.subset is not None:
-        if config.subset > x.shape[0]:
-            raise UsageError(f"--subset {config.subset}: the training file has only {x.shape[0]} images")
-        x, y = x[:config.subset], y[:config.subset]
-    x_train, y_train, x_val, y_val = train_validation_split(x, y, config.n_validation)
-    dtype = np.dtype(config.precision)
-    sets = [np.ascontiguousarray(a, dtype=dtype) for a in (x_train, y_train, x_val, y_val, ds.x_test, ds.y_test)]
-    return TrainingData(ds.name, ds.source, *sets, notes=list(ds.notes))
+__all__ = ["CONFIG_FILE", "METRICS_JSON", "PARAMS_FILE", "PLOT_FILE", "RUN_FILES", "DivergenceError", "RunResult",
+           "TrainProgress", "TrainingData", "check_before_data", "initial_network", "open_run", "prepare_data",
+           "read_run_config", "shuffle_generator", "train", "write_json"]
 
 
 class TrainProgress(Protocol):
-    """What the trainer reports while it runs (the CLI shows it as a Rich progress bar)."""
+    """What the trainer reports while it runs (the CLI shows it as a Rich progress bar). A progress
+    object may also have ``warn(message: str)``: it is called with warnings (e.g. a growing loss)."""
 
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None: ...
     def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None: ...
@@ -106,31 +85,9 @@ class RunResult:
     network: Network
     test_loss: float = math.nan
     test_accuracy: float = math.nan
-    stopped_at: tuple[int, int] | None = None  # (epoch, minibatch done) of an interrupted run
-
-
-class _StopRequest:
-    """Ctrl-C asks the run to stop after the current minibatch (a second Ctrl-C interrupts at once)."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._installed = False
-        self._previous: Any = None
-
-    def __enter__(self) -> _StopRequest:
-        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-            self._installed = True
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous if self._previous is not None else signal.SIG_DFL)
+    #: (epoch, minibatches done in it) where an interrupted run will continue; (1, 0): from the start
+    stopped_at: tuple[int, int] | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def initial_network(config: TrainConfig) -> Network:
@@ -144,194 +101,310 @@ def shuffle_generator(seed: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 
-def check_run_folder(folder: Path, *, resume: bool, force: bool) -> None:
-    if resume:
-        if not (folder / CONFIG_FILE).exists():
-            raise UsageError(f"{folder}: no {CONFIG_FILE} here, so no run to resume")
-        return
-    if (folder / CONFIG_FILE).exists() and not force:
-        raise UsageError(f"{folder}: already holds a run ({CONFIG_FILE}); continue it with --resume {folder}, "
-                         "replace it with --force, or choose another --out")
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"{folder}: is a file; --out must be a folder")
-
-
-def check_before_data(config: TrainConfig, folder: str | Path, *, resume: bool = False,
-                      force: bool = False) -> None:
-    """The checks that need no data, so a mistake is reported before a data set is loaded: the settings,
-    the run folder (and, to resume, its checkpoint) and, with ``config.subset``, the minibatch counts
-    (the subset fixes the number of training images)."""
-    folder = Path(folder)
+def open_run(config: TrainConfig, folder: str | Path | RunFolder, *, resume: bool = False,
+             force: bool = False) -> RunFolder:
+    """Everything that needs no data, once, before a data set is loaded: the settings, the memory the
+    network needs, and the run folder, claimed (locked) for this process until `RunFolder.release`."""
     config.check()
-    check_run_folder(folder, resume=resume, force=force)
-    if resume and not (folder / CHECKPOINT_FILE).exists():
-        load_checkpoint(folder / CHECKPOINT_FILE)  # raises the UsageError that says why there is none
-    if config.subset is not None:
-        config.check_data(config.subset - config.n_validation)
+    check_memory(config)
+    run = folder if isinstance(folder, RunFolder) else RunFolder(folder)
+    return run.claim(resume=resume, force=force)
 
 
-def train(config: TrainConfig, data: TrainingData, folder: str | Path, *, progress: TrainProgress | None = None,
-          resume: bool = False, force: bool = False,
-          should_stop: Callable[[int, int], bool] | None = None) -> RunResult:
-    """Train, writing the run folder; ``should_stop(epoch, batch)`` after a minibatch stops as Ctrl-C does
-    (checkpoint, status "interrupted"); ``resume`` continues from ``folder``'s checkpoint."""
-    folder = Path(folder)
-    config.check()
-    check_run_folder(folder, resume=resume, force=force)
-    n_train = data.x_train.shape[0]
-    n_batches = config.check_data(n_train)
-    B = config.batch_size
-    run_info = {"config": config.to_dict(), **data.describe(), "sizes": config.sizes,
-                "activations": config.activations, "loss": LOSS, "batches_per_epoch": n_batches,
-                "backprop_tutor": __version__, "numpy": np.__version__}
-    schedule = StepDecay(config.learning_rate, config.decay_factor, tuple(config.decay_at))
-    net = initial_network(config)
-    rng = shuffle_generator(config.seed)
-    history: list[EpochMetrics] = []
-    first_epoch, first_batch = 1, 0
-    if resume:
-        cp = load_checkpoint(folder / CHECKPOINT_FILE)
-        _restore(net, cp, folder)
-        rng.bit_generator.state = cp.rng_state
-        history = list(cp.history)
-        first_epoch, first_batch = cp.epochs_done + 1, cp.next_batch
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in RUN_FILES:
-            (folder / name).unlink(missing_ok=True)
-        write_json(folder / CONFIG_FILE, {**run_info, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    traced = {(e, k) for e in config.trace_epochs for k in config.trace_batches}
-    # open trace.h5 once for the run (a resumed run appends to it) if a traced minibatch is still to come
-    tracer = (TraceWriter(folder, run_info, append=resume).open()
-              if any((e, k) > (first_epoch, first_batch) for e, k in traced) else None)
-    xb = np.empty((B, data.x_train.shape[1]), dtype=data.x_train.dtype)
-    yb = np.empty((B, data.y_train.shape[1]), dtype=data.y_train.dtype)
-    if progress is not None:
-        progress.start(config, first_epoch, n_batches)
-
-    def checkpoint(epochs_done: int, next_batch: int, rng_state: dict[str, Any]) -> None:
-        velocity = net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
-        save_checkpoint(folder / CHECKPOINT_FILE, Checkpoint(
-            epochs_done, next_batch, rng_state, [(layer.W, layer.b) for layer in net.layers],
-            None if velocity is None else list(velocity), history))
-
-    def write_metrics(status: str, **extra: Any) -> None:
-        done = history[-1].epoch if history else 0
-        write_json(folder / METRICS_JSON, {
-            "status": status, "epochs": [m.to_dict() for m in history],
-            "learning_rate_changes": [c.to_dict() for c in schedule.changes(config.epochs) if c.after_epoch < done],
-            **extra})
-        write_metrics_csv(folder / METRICS_CSV, history)
-
-    def plot() -> None:
-        if history:
-            plot_accuracy(folder / PLOT_FILE, history, schedule.changes(config.epochs),
-                          title=f"{data.name}: {'-'.join(map(str, config.sizes))} {config.activation}, "
-                                f"η = {config.learning_rate:g}, B = {B}")
-
-    try:
-        with _StopRequest() as stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(first_epoch, config.epochs + 1):
-                started = time.perf_counter()
-                eta = schedule.learning_rate(epoch)
-                epoch_rng_state = rng.bit_generator.state
-                perm = rng.permutation(n_train)
-                start_batch = first_batch if epoch == first_epoch else 0
-                stopping = False
-                if progress is not None:
-                    progress.epoch_start(epoch, eta, start_batch)
-                for b in range(start_batch, n_batches):
-                    rows = perm[b * B:(b + 1) * B]
-                    np.take(data.x_train, rows, axis=0, out=xb)
-                    np.take(data.y_train, rows, axis=0, out=yb)
-                    recorder = None
-                    if (epoch, b + 1) in traced:
-                        recorder = Recorder(trace_header(config, epoch, b + 1, eta, rows, run_info))
-                    net.train_step(xb, yb, eta, recorder, momentum=config.momentum, l2=config.l2)
-                    if recorder is not None and tracer is not None:
-                        tracer.write(group_name(epoch, b + 1), recorder.trace)
-                    if progress is not None:
-                        progress.batch_done(epoch, b + 1)
-                    stopping = stop.requested or (should_stop is not None and should_stop(epoch, b + 1))
-                    if stopping and b + 1 < n_batches:
-                        checkpoint(epoch - 1, b + 1, epoch_rng_state)
-                        write_metrics("interrupted")
-                        plot()
-                        return RunResult("interrupted", folder, history, net, stopped_at=(epoch, b + 1))
-                metrics = _finish_epoch(net, data, history, epoch, eta, started)
-                if not metrics.finite:
-                    write_metrics("diverged")
-                    plot()
-                    raise DivergenceError(
-                        f"training diverged in epoch {epoch}: the loss became {metrics.train_loss} (training) / "
-                        f"{metrics.val_loss} (validation) with η = {eta:g}. Try a smaller learning rate, e.g. "
-                        f"--lr {config.learning_rate / 10:g}. Metrics so far: {folder / METRICS_JSON}")
-                checkpoint(epoch, 0, rng.bit_generator.state)
-                if progress is not None:
-                    progress.epoch_end(metrics)
-                if stopping and epoch < config.epochs:  # stopped after the epoch's last minibatch
-                    write_metrics("interrupted")
-                    plot()
-                    return RunResult("interrupted", folder, history, net, stopped_at=(epoch, n_batches))
-                write_metrics("running")
-    finally:
-        if tracer is not None:
-            tracer.close()
-        if progress is not None:
-            progress.stop()
-    write_parameters(folder / PARAMS_FILE, net.parameters())
-    # The test set is looked at once, on request: choosing a configuration by test accuracy would
-    # make the test figure an optimistic, not an honest, estimate.
-    test_loss = test_accuracy = math.nan
-    test = None
-    if config.test and data.x_test.shape[0]:
-        test_loss, test_accuracy = evaluate(net, data.x_test, data.y_test)
-        test = {"loss": _json_float(test_loss), "accuracy": _json_float(test_accuracy),
-                "n_test": int(data.x_test.shape[0])}
-    write_metrics("complete", test=test)
-    plot()
-    (folder / CHECKPOINT_FILE).unlink(missing_ok=True)
-    return RunResult("complete", folder, history, net, test_loss, test_accuracy)
-
-
-def _finish_epoch(net: Network, data: TrainingData, history: list[EpochMetrics], epoch: int, eta: float,
-                  started: float) -> EpochMetrics:
-    train_loss, train_acc = evaluate(net, data.x_train, data.y_train)
-    val_loss, val_acc = evaluate(net, data.x_val, data.y_val)
-    metrics = EpochMetrics(epoch, eta, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - started)
-    history.append(metrics)
-    return metrics
-
-
-def _restore(net: Network, cp: Checkpoint, folder: Path) -> None:
-    shapes = [layer.W.shape for layer in net.layers]
-    if [W.shape for W, _ in cp.params] != shapes:
-        raise UsageError(f"{folder / CHECKPOINT_FILE}: its weights are shaped {[W.shape for W, _ in cp.params]} "
-                         f"but {folder / CONFIG_FILE} describes {shapes}")
-    for layer, (W, b) in zip(net.layers, cp.params, strict=True):
-        layer.W[...] = W
-        layer.b[...] = b
-    if cp.velocity is not None:
-        dtype = net.layers[0].W.dtype
-        net.velocity = [(vW.astype(dtype), vb.astype(dtype)) for vW, vb in cp.velocity]
-
-
-def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """The run folder's JSON files, written atomically; strict JSON (no NaN: callers turn non-finite
-    figures into null first)."""
-    return write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
-
-
-def _json_float(v: float) -> float | None:
-    return v if math.isfinite(v) else None
+def check_before_data(config: TrainConfig, folder: str | Path, *, resume: bool = False, force: bool = False) -> None:
+    """`open_run`'s checks without keeping the folder claimed (for callers that load data in between
+    and then call `train` with the path; prefer `open_run`, which holds the lock throughout)."""
+    open_run(config, folder, resume=resume, force=force).release()
 
 
 def read_run_config(folder: str | Path) -> TrainConfig:
-    """The TrainConfig a run folder was started with (its config.json)."""
-    path = Path(folder) / CONFIG_FILE
+    """The TrainConfig a run folder was started with (its config.json), checked."""
+    return RunFolder(folder).read_config()
+
+
+def train(config: TrainConfig, data: TrainingData, folder: str | Path | RunFolder, *,
+          progress: TrainProgress | None = None, resume: bool = False, force: bool = False,
+          should_stop: Callable[[int, int], bool] | None = None) -> RunResult:
+    """Train, writing the run folder; ``should_stop(epoch, batch)`` after a minibatch stops as Ctrl-C does
+    (checkpoint, status "interrupted"); ``resume`` continues from ``folder``'s checkpoint. ``folder`` may
+    be a RunFolder already claimed by `open_run` (it stays claimed); otherwise it is claimed here and
+    released at the end. The BLAS threads are held at ``config.blas_threads`` for the whole run."""
+    claimed_here = not (isinstance(folder, RunFolder) and folder.claimed)
+    run = open_run(config, folder, resume=resume, force=force) if claimed_here else folder
+    assert isinstance(run, RunFolder)
     try:
-        return TrainConfig.from_dict(json.loads(path.read_text(encoding="utf-8"))["config"])
-    except FileNotFoundError:
-        raise UsageError(f"{folder}: no {CONFIG_FILE} here, so no run to resume") from None
-    except (ValueError, KeyError, TypeError) as err:
-        raise UsageError(f"{path}: damaged run config ({err})") from None
+        with threadpool_limits(limits=config.blas_threads, user_api="blas"):
+            return _Run(config, data, run, progress, should_stop).go(resume)
+    finally:
+        if claimed_here:
+            run.release()
+
+
+class _Run:
+    """One run's state: the network, the shuffling generator, the history, the open trace file."""
+
+    def __init__(self, config: TrainConfig, data: TrainingData, run: RunFolder, progress: TrainProgress | None,
+                 should_stop: Callable[[int, int], bool] | None) -> None:
+        self.config, self.data, self.run, self.progress, self.should_stop = config, data, run, progress, should_stop
+        self.n_batches = config.check_data(data.x_train.shape[0])
+        self.info = {"config": config.to_dict(), **data.describe(), "sizes": config.sizes,
+                     "activations": config.activations, "loss": LOSS, "batches_per_epoch": self.n_batches,
+                     "backprop_tutor": __version__, "numpy": np.__version__, "blas": _blas_libraries()}
+        self.schedule = StepDecay(config.learning_rate, config.decay_factor, tuple(config.decay_at))
+        self.net = initial_network(config)
+        self.rng = shuffle_generator(config.seed)
+        self.history: list[EpochMetrics] = []
+        self.warnings: list[str] = []
+        self.watch = DivergenceWatch(config)
+        self.traced = {(e, k) for e in config.trace_epochs for k in config.trace_batches}
+        self.tracer: TraceWriter | None = None
+        self.saved_at = (0, 0)  # (epochs done, next minibatch) of the last checkpoint
+        self.resumable = False  # once config.json is written (or a checkpoint was read), resume can go on
+        self.stop = StopRequest()
+        B = config.batch_size
+        self.xb = np.empty((B, data.x_train.shape[1]), dtype=data.x_train.dtype)
+        self.yb = np.empty((B, data.y_train.shape[1]), dtype=data.y_train.dtype)
+
+    # --- the run ------------------------------------------------------------------------------
+    def go(self, resume: bool) -> RunResult:
+        try:
+            with self.stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                first_epoch, first_batch = self._begin(resume)
+                self._open_tracer(first_epoch, first_batch, resume)
+                if self.progress is not None:
+                    self.progress.start(self.config, first_epoch, self.n_batches)
+                try:
+                    return self._epochs(first_epoch, first_batch) or self._finish()
+                finally:
+                    if self.tracer is not None:
+                        self.tracer.close()
+                    if self.progress is not None:
+                        self.progress.stop()
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now, at the last checkpoint
+            if not self.resumable:
+                raise  # nothing written yet: nothing to continue
+            self._write_metrics_if_possible("interrupted")
+            return self._result("interrupted", stopped_at=self._resume_point())
+        except (OSError, RuntimeError, NoSpaceLeft) as err:
+            if not (isinstance(err, NoSpaceLeft) or is_disk_full(err)):
+                raise
+            if not self.resumable:
+                raise
+            self._write_metrics_if_possible("interrupted")
+            raise NoSpaceLeft(f"{err}; the run stopped and can continue from its last checkpoint once there is "
+                              "room: {resume:name}") from None
+
+    def _begin(self, resume: bool) -> tuple[int, int]:
+        """(first epoch, first minibatch, 0-based) after restoring a checkpoint or starting afresh."""
+        if resume and self.run.file(CHECKPOINT_FILE).exists():
+            self.resumable = True
+            return self._restore(self.run.read_checkpoint())
+        # a new run; or one killed before its first checkpoint, which begins again (same seed, same result)
+        self._check_space_for_run(1, 0)
+        with self.stop.critical():
+            self.run.remove_run_files()
+            self.run.write_config(self.info)
+        self.resumable = True
+        return 1, 0
+
+    def _restore(self, cp: Checkpoint) -> tuple[int, int]:
+        started_on = {k: self.run.read_info().get(k) for k in ("n_train", "n_validation")}
+        if started_on != {k: self.info[k] for k in started_on}:
+            raise UsageError(f"{self.run.path}: the run was started on {started_on['n_train']} training and "
+                             f"{started_on['n_validation']} validation images, but {self.config.data} now gives "
+                             f"{self.info['n_train']} and {self.info['n_validation']}: it cannot continue to the "
+                             "same result on other data")
+        check_checkpoint(cp, self.run.file(CHECKPOINT_FILE), shapes=layer_shapes(self.config),
+                         momentum=self.config.momentum, epochs=self.config.epochs, batches_per_epoch=self.n_batches)
+        self.net = network_from_parameters(cp.params, self.config.activations, LOSS, self.config.precision)
+        if cp.velocity is not None and self.config.momentum:
+            dtype = self.net.layers[0].W.dtype
+            self.net.velocity = [(vW.astype(dtype), vb.astype(dtype)) for vW, vb in cp.velocity]
+        self.rng.bit_generator.state = cp.rng_state
+        self.history = list(cp.history)
+        self.saved_at = (cp.epochs_done, cp.next_batch)
+        self.watch.resumed_at_epoch = cp.epochs_done + 1
+        self._check_space_for_run(cp.epochs_done + 1, cp.next_batch)
+        return cp.epochs_done + 1, cp.next_batch
+
+    def _open_tracer(self, first_epoch: int, first_batch: int, resume: bool) -> None:
+        # one trace.h5 for the run (a resumed run appends to it) if a traced minibatch is still to come
+        if any((e, k) > (first_epoch, first_batch) for e, k in self.traced):
+            with self.stop.critical():
+                self.tracer = TraceWriter(self.run.path, self.info, append=resume).open()
+            if self.tracer.set_aside is not None:
+                self._warn(f"{self.run.file(TRACE_FILE)} could not be opened (damaged when the run was killed); it "
+                           f"was moved to {self.tracer.set_aside} and a new trace.h5 started")
+
+    def _epochs(self, first_epoch: int, first_batch: int) -> RunResult | None:
+        for epoch in range(first_epoch, self.config.epochs + 1):
+            stopped = self._epoch(epoch, first_batch if epoch == first_epoch else 0)
+            if stopped is not None:
+                return stopped
+        return None
+
+    def _epoch(self, epoch: int, start_batch: int) -> RunResult | None:
+        started = time.perf_counter()
+        eta = self.schedule.learning_rate(epoch)
+        epoch_rng_state = self.rng.bit_generator.state
+        perm = self.rng.permutation(self.data.x_train.shape[0])
+        if self.progress is not None:
+            self.progress.epoch_start(epoch, eta, start_batch)
+        stopping = False
+        for b in range(start_batch, self.n_batches):
+            self._step(epoch, b, perm, eta)
+            stopping = self.stop.requested or (self.should_stop is not None and self.should_stop(epoch, b + 1))
+            if stopping and b + 1 < self.n_batches:
+                self._checkpoint(epoch - 1, b + 1, epoch_rng_state)
+                return self._interrupted((epoch, b + 1))
+        metrics = self._measure(epoch, eta, started)
+        try:
+            warning = self.watch.check(self.history)
+        except DivergenceError:
+            self._write_metrics("diverged")
+            self._plot()
+            raise
+        self._checkpoint(epoch, 0, self.rng.bit_generator.state)
+        if self.progress is not None:
+            self.progress.epoch_end(metrics)
+        if warning:
+            self._warn(warning)
+        if stopping and epoch < self.config.epochs:  # stopped after the epoch's last minibatch
+            return self._interrupted((epoch, self.n_batches))
+        self._write_metrics("running")
+        return None
+
+    def _step(self, epoch: int, b: int, perm: np.ndarray, eta: float) -> None:
+        B = self.config.batch_size
+        rows = perm[b * B:(b + 1) * B]
+        np.take(self.data.x_train, rows, axis=0, out=self.xb)
+        np.take(self.data.y_train, rows, axis=0, out=self.yb)
+        recorder = None
+        if (epoch, b + 1) in self.traced:
+            recorder = Recorder(trace_header(self.config, epoch, b + 1, eta, rows, self.info))
+        self.net.train_step(self.xb, self.yb, eta, recorder, momentum=self.config.momentum, l2=self.config.l2)
+        if recorder is not None and self.tracer is not None:
+            tracer = self.tracer
+            self._write(self.run.file(TRACE_FILE), trace_group_bytes(self.config),
+                        lambda: tracer.write(group_name(epoch, b + 1), recorder.trace))
+        if self.progress is not None:
+            self.progress.batch_done(epoch, b + 1)
+
+    def _measure(self, epoch: int, eta: float, started: float) -> EpochMetrics:
+        train_loss, train_acc = evaluate(self.net, self.data.x_train, self.data.y_train)
+        val_loss, val_acc = evaluate(self.net, self.data.x_val, self.data.y_val)
+        metrics = EpochMetrics(epoch, eta, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - started)
+        self.history.append(metrics)
+        return metrics
+
+    def _finish(self) -> RunResult:
+        """The final writes, in an order that keeps the folder true at every moment: the parameters, the
+        test figures (the test set is looked at once, on request: choosing a configuration by test
+        accuracy would make it an optimistic, not an honest, estimate), the plot, the metrics, and the
+        completion marker last. Until the marker is written the checkpoint stays, so a run stopped here
+        can be resumed (it only redoes these writes)."""
+        n_params = sum(v.size for v in self.net.parameters().values())
+        self._write(self.run.file(PARAMS_FILE), 8 * n_params + 64 * 1024, lambda: self.run.write_parameters(self.net))
+        test_loss = test_accuracy = math.nan
+        test = None
+        if self.config.test and self.data.x_test.shape[0]:
+            test_loss, test_accuracy = evaluate(self.net, self.data.x_test, self.data.y_test)
+            test = {"loss": json_float(test_loss), "accuracy": json_float(test_accuracy),
+                    "n_test": int(self.data.x_test.shape[0])}
+        self._plot()
+        self._write_metrics("complete", test=test)
+        last = self.history[-1].to_dict() if self.history else None
+        self._write(self.run.file(COMPLETE_FILE), 4096,
+                    lambda: self.run.mark_complete({"epochs": len(self.history), "last_epoch": last, "test": test}))
+        return self._result("complete", test_loss=test_loss, test_accuracy=test_accuracy)
+
+    # --- writing ------------------------------------------------------------------------------
+    def _write(self, path: Path, needed: int, write: Callable[[], object]) -> None:
+        """Write one file whole (a second Ctrl-C waits for it), after checking there is room for it; a
+        full disk becomes NoSpaceLeft naming the file."""
+        with self.stop.critical():
+            check_space(path, needed)
+            try:
+                write()
+            except (OSError, RuntimeError) as err:
+                if is_disk_full(err) or free_space(path.parent) < needed:
+                    raise NoSpaceLeft(f"no space left writing {path} (needs ~{size_text(needed)})") from None
+                raise
+
+    def _checkpoint(self, epochs_done: int, next_batch: int, rng_state: dict[str, Any]) -> None:
+        velocity = self.net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
+        cp = Checkpoint(epochs_done, next_batch, rng_state, [(layer.W, layer.b) for layer in self.net.layers],
+                        None if velocity is None else list(velocity), self.history)
+        with self.stop.critical():  # the position recorded with the file, before a deferred Ctrl-C lands
+            self._write(self.run.file(CHECKPOINT_FILE), self._checkpoint_bytes(),
+                        lambda: self.run.write_checkpoint(cp))
+            self.saved_at = (epochs_done, next_batch)
+
+    def _checkpoint_bytes(self) -> int:
+        itemsize = np.dtype(self.config.precision).itemsize
+        return checkpoint_bytes(layer_shapes(self.config), itemsize, bool(self.config.momentum))
+
+    def _check_space_for_run(self, first_epoch: int, first_batch: int) -> None:
+        """Refuse at the start a run whose files cannot fit: checkpoint (twice, while it is replaced),
+        parameters, and every traced minibatch still to come."""
+        n_params = sum(o * i + o for o, i in layer_shapes(self.config))
+        to_trace = sum(1 for e, k in self.traced if (e, k) > (first_epoch, first_batch))
+        parts = {self.run.file(TRACE_FILE): to_trace * trace_group_bytes(self.config),
+                 self.run.file(CHECKPOINT_FILE): 2 * self._checkpoint_bytes(),
+                 self.run.file(PARAMS_FILE): 8 * n_params + 64 * 1024}
+        needed = sum(parts.values()) + 1024 * 1024  # + config, metrics, plot
+        free = free_space(self.run.path)
+        if needed > free:
+            biggest = max(parts, key=lambda p: parts[p])
+            what = f" for {to_trace} traced minibatches" if biggest.name == TRACE_FILE else ""
+            raise NoSpaceLeft(f"no space left writing {biggest}{what} (the run needs ~{size_text(needed)} in "
+                              f"{self.run.path}, ~{size_text(free)} is free); nothing was written")
+
+    def _write_metrics(self, status: str, test: dict[str, Any] | None = None) -> None:
+        done = self.history[-1].epoch if self.history else 0
+        changes = [c.to_dict() for c in self.schedule.changes(self.config.epochs) if c.after_epoch < done]
+        with self.stop.critical():
+            self.run.write_metrics(RunMetrics(status, self.history, changes, self.warnings, test))
+
+    def _write_metrics_if_possible(self, status: str) -> None:
+        """After a failure: record the status if the disk still lets us (the checkpoint is what counts)."""
+        try:
+            self._write_metrics(status)
+        except (OSError, RuntimeError, KeyboardInterrupt):
+            pass
+
+    def _plot(self) -> None:
+        if self.history:
+            c = self.config
+            self._write(self.run.file(PLOT_FILE), 1024 * 1024, lambda: plot_accuracy(
+                self.run.file(PLOT_FILE), self.history, self.schedule.changes(c.epochs),
+                title=f"{self.data.name}: {'-'.join(map(str, c.sizes))} {c.activation}, η = {c.learning_rate:g}, "
+                      f"B = {c.batch_size}"))
+
+    # --- reporting ----------------------------------------------------------------------------
+    def _interrupted(self, stopped_at: tuple[int, int]) -> RunResult:
+        self._write_metrics("interrupted")
+        self._plot()
+        return self._result("interrupted", stopped_at=stopped_at)
+
+    def _resume_point(self) -> tuple[int, int]:
+        epochs_done, next_batch = self.saved_at
+        if next_batch:
+            return epochs_done + 1, next_batch
+        return (epochs_done, self.n_batches) if epochs_done else (1, 0)
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        warn = getattr(self.progress, "warn", None)
+        if warn is not None:
+            warn(message)
+
+    def _result(self, status: str, **extra: Any) -> RunResult:
+        return RunResult(status, self.run.path, self.history, self.net, warnings=self.warnings, **extra)
+
+
+def _blas_libraries() -> list[dict[str, Any]]:
+    """The BLAS libraries numpy uses (name, version, threading layer) as recorded in config.json."""
+    return [{k: info.get(k) for k in ("internal_api", "version", "threading_layer")}
+            for info in threadpool_info() if info.get("user_api") == "blas"]
+

@@ -4,7 +4,7 @@ The app's state is four reactive attributes (step, sample, digits, selected neur
 the screen is a function of them (`StepModel.view`), so stepping back shows exactly what was shown
 before. The app only reads the trace, lazily (`TraceSource`): one sample's rows per step.
 
-Entry point: `run_app(trace)` with a `Trace` or a `TraceFile`.
+Entry point: `run_app(trace)` with any `TraceReader` (a `Trace` or a `TraceFile`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from backprop_tutor.fileio import write_text_atomic
-from backprop_tutor.render.markdown import trace_to_markdown
-from backprop_tutor.trace.events import Trace
-from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.render.markdown import tables_to_markdown
+from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.messages import NeuronSelected
@@ -42,7 +41,7 @@ def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
     """The step one layer further on (direction +1, toward the output) or back (−1): the same kind of
     event if there is one (Forward(2) → Forward(3)), else the same phase, else the nearest in time."""
     here = source.info(step)
-    target = [info for info in source.infos if info.layer == here.layer + direction]
+    target = [info for info in source.index if info.layer == here.layer + direction]
     if not target:
         return None
     for same in (lambda i: i.kind == here.kind, lambda i: i.phase == here.phase, lambda i: True):
@@ -52,10 +51,11 @@ def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
     return None
 
 
-def export_stem(trace: Trace | TraceFile, title: str | None) -> str:
-    """The file stem of exports: the trace file's, the spec file's, or the title's."""
-    if isinstance(trace, TraceFile):
-        return trace.path.stem
+def export_stem(trace: TraceReader, title: str | None) -> str:
+    """The file stem of exports: the trace file's and its group's, the spec file's, or the title's."""
+    path, group = getattr(trace, "path", None), getattr(trace, "group_name", "/")
+    if path is not None:
+        return Path(path).stem + ("" if group == "/" else "-" + re.sub(r"[^A-Za-z0-9]+", "-", group).strip("-"))
     source = str(trace.header.config.get("source", "")) if isinstance(trace.header.config, dict) else ""
     if source and not source.startswith("<"):
         return Path(source).stem.replace("_", "-")
@@ -81,6 +81,7 @@ class TutorApp(App[None]):
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
         Binding("e", "export", "Export"),
+        Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -91,7 +92,7 @@ class TutorApp(App[None]):
     selected: reactive[tuple[int, int] | None] = reactive(None, init=False)
     playing: reactive[bool] = reactive(False, init=False)
 
-    def __init__(self, trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
+    def __init__(self, trace: TraceReader, *, digits: int | None = 3, title: str | None = None,
                  export_dir: Path | None = None, sample: int = 0, max_units: int = 8) -> None:
         super().__init__()
         self.trace = trace
@@ -211,6 +212,11 @@ class TutorApp(App[None]):
         arrays = self.model.full_view(self.step, self.sample, self.digits)
         self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · {digits_label(self.digits)}", arrays))
 
+    def action_gradcheck(self) -> None:
+        from backprop_tutor.tui.gradcheck_screen import open_gradcheck  # computes only when asked
+
+        open_gradcheck(self)
+
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)
         rows = self.model.neuron_detail(self.step, self.sample, self.digits, message.layer, message.unit)
@@ -218,19 +224,21 @@ class TutorApp(App[None]):
         self.push_screen(NeuronScreen(title, rows))
 
     def export_path(self) -> Path:
+        """<trace>[-<group>]-sample<K>-step<k>.md: two exports of different steps, samples or groups
+        never overwrite each other."""
         folder = Path(self.export_dir) if self.export_dir is not None else Path.cwd()
-        return folder / f"{export_stem(self.trace, self.trace_title)}-step{self.step + 1}.md"
+        stem = export_stem(self.trace, self.trace_title)
+        return (folder / f"{stem}-sample{self.sample}-step{self.step + 1}.md").resolve()
 
     def action_export(self) -> None:
         path = self.export_path()
         try:
-            # the tables as shown: filled in up to the current step
-            text = trace_to_markdown(self.trace, sample=self.sample, digits=self.digits, upto=self.step)
-            write_text_atomic(path, text)
+            # exactly the worksheet on screen: the same tables, the same digits
+            write_text_atomic(path, tables_to_markdown(self.view.heading, self.view.tables))
         except OSError as err:
             self.notify(f"could not write {path}: {err.strerror or err}", severity="error")
             return
-        self.notify(f"wrote {path.name}", title="exported to Markdown")
+        self.notify(f"wrote {path}", title="exported to Markdown")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -245,7 +253,7 @@ class TutorApp(App[None]):
             yield SystemCommand("Previous sample", "Show the previous sample", lambda: self.action_sample(-1))
 
 
-def run_app(trace: Trace | TraceFile, *, digits: int | None = 3, title: str | None = None,
+def run_app(trace: TraceReader, *, digits: int | None = 3, title: str | None = None,
             export_dir: Path | None = None, sample: int = 0) -> int:
     """Open the step-through UI on ``trace`` (in memory or a TraceFile); when the user quits, return
     the app's exit code (non-zero if it stopped on an error)."""

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.widgets import Static
 
-from backprop_tutor.tui.viewmodel import Equation
+from backprop_tutor.render.math import TextEquation, text_lines
 
 
 class StepPanel(Static):
@@ -20,10 +20,12 @@ class StepPanel(Static):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"step-panel--symbolic", "step-panel--result", "step-panel--note"}
 
-    def show(self, equations: tuple[Equation, ...]) -> None:
+    def show(self, equations: tuple[TextEquation, ...]) -> None:
         self.update(self.render_equations(equations))
 
-    def render_equations(self, equations: tuple[Equation, ...]) -> Text:
+    def render_equations(self, equations: tuple[TextEquation, ...]) -> Text:
+        """The lines of `text_lines` (the same the plain-text worked solution writes), with the
+        notation, the result and the note styled."""
         symbolic = self.get_component_rich_style("step-panel--symbolic", partial=True)
         result = self.get_component_rich_style("step-panel--result", partial=True)
         note = self.get_component_rich_style("step-panel--note", partial=True)
@@ -31,18 +33,15 @@ class StepPanel(Static):
         for eq in equations:
             if text:
                 text.append("\n")
-            text.append(eq.symbolic, symbolic)
-            lhs = eq.symbolic.find(" = ")
-            indent = " " * (lhs if lhs >= 0 else len(eq.symbolic.split(" ←")[0]))
-            if eq.substituted is None and eq.result is not None:  # nothing to substitute: one line
-                text.append(" = ")
-                text.append(eq.result, result)
-            else:
-                if eq.substituted is not None:
-                    text.append(f"\n{indent} = {eq.substituted}")
-                if eq.result is not None:
-                    text.append(f"\n{indent} = ")
-                    text.append(eq.result, result)
+            lines = text_lines(eq)
+            for k, line in enumerate(lines):
+                if k:
+                    text.append("\n")
+                last = k == len(lines) - 1 and eq.result is not None and line.endswith(eq.result)
+                head = line[: len(line) - len(eq.result)] if last else line
+                text.append(head, symbolic if k == 0 and not last else "")
+                if last:
+                    text.append(eq.result, result)  # type: ignore[arg-type]
             if eq.note:
                 text.append(f"   ({eq.note})", note)
         return text

@@ -1,5 +1,6 @@
 """The worksheet a student fills in by hand: feed-forward (l, s(l), a(l), a'(l)), backprop (l, δ(l),
-∇W(l), ∇b(l)) and the updated parameters. The cells written by the current step are highlighted."""
+∇W(l), ∇b(l)) and the updated parameters, as laid out by `backprop_tutor.worksheet.tables` (the same
+cells the Markdown export writes). The cells written by the current step are highlighted."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from backprop_tutor.tui.viewmodel import TableView
+from backprop_tutor.worksheet.tables import Table as TableView
 
 
 class WorksheetTable(Static):
@@ -30,11 +31,11 @@ class WorksheetTable(Static):
         table = Table(title=view.title, title_justify="left", header_style=header, expand=False,
                       show_edge=False, pad_edge=False, box=None, padding=(0, 2, 0, 0))
         for i, column in enumerate(view.columns):
-            table.add_column(column, justify="right" if i == 0 else "left", no_wrap=True)
+            table.add_column(column, justify="right" if i == 0 else "left", overflow="fold")
         for row in view.rows:
             table.add_row(*(Text(c.text, style=new if c.new else "") for c in row))
-        if view.caption:
-            caption = Text("  ").join(Text(c.text, style=new if c.new else "") for c in view.caption if c.text)
+        if view.notes:
+            caption = Text("  ").join(Text(c.text, style=new if c.new else "") for c in view.notes if c.text)
             table.caption = caption
             table.caption_justify = "left"
         self.update(table)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from data_helpers import write_idx_set
 
-from backprop_tutor.cli import _Parser
 from backprop_tutor.cli import data as data_cli
+from backprop_tutor.cli._args import TutorParser as _Parser
 
 
 @pytest.fixture

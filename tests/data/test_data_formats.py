@@ -109,7 +109,7 @@ def test_course_hdf5_length_mismatch(tmp_path: Path) -> None:
 def test_course_hdf5_labels_not_one_hot_names_the_row(tmp_path: Path) -> None:
     x, y = _good_xy()
     y[3, 7] = 1.0  # row 3 now has two 1s
-    with pytest.raises(DataError, match=r"not one-hot: row 3 is"):
+    with pytest.raises(DataError, match=r"not probabilities: row 3 is .* summing to 1: one-hot .* or soft"):
         read_course_hdf5(_course_file(tmp_path / "c.hdf5", x, y))
     y[3] = 0.5
     with pytest.raises(DataError, match=r"row 3"):
@@ -290,3 +290,38 @@ def test_npz_not_a_zip(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip at all")
     with pytest.raises(DataError, match=r"cannot be read as an \.npz archive"):
         read_npz(path)
+
+
+def test_soft_labels_are_kept(tmp_path: Path) -> None:
+    # issue 9, item 19: cross-entropy's δ = a − y holds for any y summing to 1
+    x, y = _good_xy()
+    y[3] = [0.05] * 8 + [0.2, 0.4]  # sums to 1
+    images = read_course_hdf5(_course_file(tmp_path / "c.hdf5", x, y))
+    assert images.y[3] == pytest.approx(y[3]) and images.y[3].sum() == pytest.approx(1)
+
+
+def test_binarised_8bit_pixels_are_refused(tmp_path: Path) -> None:
+    # issue 9, item 18: 0/1 stored as uint8 would be divided by 255 into almost black images
+    x = (np.random.default_rng(2).random((6, 784)) > 0.5).astype(np.uint8)
+    with pytest.raises(DataError, match=r"all 0 or 1: binarised images.*almost black.*floats 0\.0/1\.0"):
+        read_course_hdf5(_course_file(tmp_path / "c.hdf5", x, _good_xy()[1]))
+
+
+def test_a_training_set_of_one_class_is_refused(tmp_path: Path) -> None:
+    # issue 9, item 18: it trains to 100% by answering that class for everything
+    from backprop_tutor.data.datasets import load_dataset
+
+    x = np.random.default_rng(3).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    path = tmp_path / "one.npz"
+    np.savez(path, x_train=x, y_train=np.full(5, 4), x_test=x[:2], y_test=np.arange(2))
+    with pytest.raises(DataError, match=r"every one of the 5 training images is labelled class 4.*two of the 10"):
+        load_dataset(str(path))
+
+
+def test_soft_labels_spread_over_classes_are_not_one_class(tmp_path: Path) -> None:
+    from backprop_tutor.data.datasets import load_dataset
+
+    x = np.random.default_rng(3).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    path = tmp_path / "soft.npz"
+    np.savez(path, x_train=x, y_train=np.full((5, 10), 0.1), x_test=x[:2], y_test=np.arange(2))
+    assert load_dataset(str(path)).y_train.sum() == pytest.approx(5)

@@ -42,7 +42,8 @@ CASES = {
     "W shape vs previous layer": (spec_with(layer__1__W=[[1, -2, 0], [3, 4, 0]]),
                                   ["layer 2", "W(2) is 2×3", "a(1) has 2 units", "2×2"]),
     "W rows vs units": (spec_with(layer__0__units=3), ["layer 1", "W(1) has 2 rows", "units = 3"]),
-    "b length": (spec_with(layer__2__b=[0, 1]), ["layer 3", "b(3) has 2 values", "3 units"]),
+    "b length": (spec_with(layer__2__b=[0, 1]), ["layer 3", "W(3) has 3 rows but b(3) has 2 values",
+                                                 "one row of W(3) and one value of b(3) per unit"]),
     "ragged W": (spec_with(layer__0__W=[[1, 2, 3], [1, 2]]), ["W(1)", "different lengths"]),
     "missing loss": (spec_with(loss=KeyError), ["missing field 'loss'", "cross-entropy", "squared-error"]),
     "missing learning rate": (spec_with(learning_rate=KeyError), ["learning_rate"]),
@@ -53,8 +54,10 @@ CASES = {
     "unknown activation": (spec_with(layer__0__activation="relu6"),
                            ["layer 1", "relu6", "relu, tanh, sigmoid, identity, softmax"]),
     "unknown loss": (spec_with(loss="hinge"), ["hinge", "cross-entropy, squared-error"]),
-    "target not one-hot": (spec_with(data__y=[0, 1, 1]), ["not one-hot", "[0, 1, 1]", "exactly one 1"]),
-    "target soft labels": (spec_with(data__y=[0.2, 0.3, 0.5]), ["not one-hot"]),
+    "target not one-hot": (spec_with(data__y=[0, 1, 1]), ["not a probability vector", "[0, 1, 1]", "sums to 2",
+                                                          "values ≥ 0 summing to 1"]),
+    "target negative": (spec_with(data__y=[-0.5, 0.5, 1]), ["[-0.5, 0.5, 1]", "values ≥ 0 summing to 1"]),
+    "unknown key in [data]": (spec_with(data__z=[1, 2, 3]), ["[data]: unknown field(s) z", "x (the input)"]),
     "learning rate zero": (spec_with(learning_rate=0), ["learning_rate = 0", "must be > 0"]),
     "learning rate negative": (spec_with(learning_rate=-0.5), ["learning_rate = -0.5", "must be > 0"]),
     "input size": (spec_with(data__x=[1, 2]), ["data.x sample 1 has 2 values", "takes 3 inputs"]),
@@ -154,3 +157,14 @@ def test_the_editable_example_is_the_builtin_one():
     shipped = resolve_example("hand-backprop").read_text()
     copy = Path(__file__).resolve().parents[2] / "examples" / "hand_backprop.toml"
     assert copy.read_text() == shipped, "examples/hand_backprop.toml must stay a copy of the built-in example"
+
+
+@pytest.mark.parametrize("y", [[Decimal("0.2"), Decimal("0.3"), Decimal("0.5")], [0, 0, 1]])
+def test_soft_labels_summing_to_1_are_targets_like_one_hot(y):
+    # δ(L) = a − y holds for any y with Σ y_k = 1 (issue 9, item 19): soft labels run, and δ(3) is a − y
+    from backprop_tutor.spec import run_spec
+
+    trace = run_spec(parse_spec(spec_with(data__y=y)))
+    delta = next(e for e in trace.events if e.kind == "output_delta")
+    a = [e for e in trace.events if e.kind == "forward"][-1].a
+    assert delta.delta[0] == pytest.approx(a[0] - [float(v) for v in y])

@@ -12,7 +12,9 @@ import pytest
 from backprop_tutor.engine.network import mlp
 from backprop_tutor.errors import TraceError
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
-from backprop_tutor.trace.events import TraceHeader
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.events import Delta, FieldError, Forward, Input, Trace, TraceHeader, Update
+from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.trace.store import TraceFile, list_traces, load_trace, save_trace, write_trace
 
@@ -43,7 +45,7 @@ def test_exact_values_keep_every_digit_on_disk(tmp_path: Path):
     trace = run_spec(load_spec(resolve_example("hand-backprop")), "exact")
     save_trace(trace, tmp_path / "t.h5")
     with TraceFile(tmp_path / "t.h5") as tf:
-        delta2 = tf.array(6, "delta", sample=0)
+        delta2 = tf.array(6, fields.DELTA, row=0)
     with mpmath.workdps(50):
         assert mpmath.almosteq(delta2[0], mpmath.mpf("1.9792597960067817061140898181382e-32"), rel_eps=1e-30)
 
@@ -59,13 +61,14 @@ def test_opening_reads_only_the_index_and_samples_read_alone(tmp_path: Path):
     path = save_trace(recorder.trace, tmp_path / "big.h5")
     assert path.stat().st_size < 10_000_000
     with TraceFile(path) as tf:
-        assert [i.kind for i in tf.events][:2] == ["input", "forward"]
+        assert [i.cls for i in tf.index][:2] == [Input, Forward]
         assert tf.info(1).label == "s(1), a(1), a'(1)"
-        row = tf.array(0, "x", sample=41)
+        row = tf.array(0, fields.X, row=41)
         assert row.shape == (784,)
         np.testing.assert_array_equal(row, x[41])
-        assert tf.eta(len(tf) - 1) == pytest.approx(0.01) and tf.eta(0) is None
-        assert tf.array(3 + 1, "a_prime") is None  # softmax output: a' is a matrix, not stored as a vector
+        assert tf.scalar(len(tf) - 1, fields.ETA) == pytest.approx(0.01)
+        assert tf.array(3 + 1, fields.A_PRIME) is None  # softmax output: a' is a matrix, not stored as a vector
+        assert tf.find(Update, 1) == len(tf) - 1 and tf.find(Delta, 4) is None
 
 
 def test_several_traces_in_one_file(tmp_path: Path):
@@ -112,9 +115,25 @@ def test_damaged_traces_give_trace_errors(tmp_path: Path):
     path = save_trace(trace, tmp_path / "t.h5")
     with h5py.File(path, "a") as f:
         del f["events/000003"]
-    with TraceFile(path) as tf, pytest.raises(TraceError, match=r"event 3 \(s\(3\), a\(3\), a'\(3\)\) is listed"):
-        tf[3]
+    with pytest.raises(TraceError, match=r"event 3 \(s\(3\), a\(3\), a'\(3\)\) is listed"):
+        TraceFile(path)  # found on open, before a viewer steps to it
     with h5py.File(path, "a") as f:
         f.attrs["index"] = json.dumps([["input", 0], ["weird", 1]])
-    with pytest.raises(TraceError, match="unknown event kind"):
+    with pytest.raises(TraceError, match="event kind\\(s\\) weird that this backprop_tutor does not know"):
         TraceFile(path)
+
+
+def test_both_readers_give_the_same_values_and_refuse_a_wrong_field(tmp_path: Path):
+    trace = run_spec(load_spec(resolve_example("hand-backprop")), "float64")
+    with TraceFile(save_trace(trace, tmp_path / "t.h5")) as tf:
+        for reader in (trace, tf):
+            assert isinstance(reader, TraceReader)
+            i = reader.find(Delta, 2)
+            assert reader.info(i).cls is Delta and reader.index[i] == reader.info(i)
+            np.testing.assert_array_equal(reader.array(i, fields.DELTA, row=0), trace[i].delta[0])
+            np.testing.assert_array_equal(reader.array(i, fields.BACK), trace[i].back)  # W(3)ᵀ δ(3), before ⊙
+            with pytest.raises(FieldError, match=r"Delta\(2\), which has no Forward.a_prime"):
+                reader.array(i, fields.A_PRIME)
+    with pytest.raises(FieldError, match="Forward has no field 'a_primе'"):
+        fields.Field(Forward, "a_primе")  # a Cyrillic е: a typo is an error, not a blank
+    assert isinstance(Trace(trace.header), TraceReader)

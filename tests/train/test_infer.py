@@ -142,9 +142,9 @@ def test_bad_activation_choices(tmp_path: Path, tiny_npz: Path, args: list[str],
 
 def test_unfinished_run_and_missing_files(tmp_path: Path, tiny_npz: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "config.json").write_text("{}")
+    (tmp_path / "run" / "config.json").write_text('{"format": "backprop_tutor.run", "config": {}}')
     assert tutor("infer", "--params", tmp_path / "run", "--data", tiny_npz) == 2
-    assert "has no params.h5 yet" in capsys.readouterr().err
+    assert "the run has not finished (interrupted), so it has no params.h5 yet" in capsys.readouterr().err
     (tmp_path / "sweep").mkdir()
     (tmp_path / "sweep" / "sweep.json").write_text("{}")
     assert tutor("infer", "--params", tmp_path / "sweep", "--data", tiny_npz) == 2

@@ -268,12 +268,14 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--activations", "tanh,swish"], "unknown activation 'swish'"),
+    (["--activations", "tanh,swish"], "--activation 'swish': unknown activation"),
     (["--lrs", "0.1,x"], "--lrs: 'x' is not a valid value"),
     (["--lrs", "0.1,0.1"], "learning_rate: a value is listed twice"),
-    (["--batch-size", "60"], "batch size 60 does not divide the 500 training images"),
+    (["--batch-size", "60"], "--batch-size 60 does not divide the 500 training images"),
     (["--batch-size", "125", "--subset", "600"],
-     "retrained on all 600 training + validation images: batch size 125 does not divide the 600"),
+     "retrained on all 600 training + validation images: --batch-size 125 does not divide the 600"),
+    (["--subset", "700"], "--subset 700: the training file has only 600 images"),
+    (["--lrs", "0.1,0"], "--lr 0.0: the learning rate η must be > 0"),
     (["--workers", "0"], "--workers must be ≥ 1"),
 ])
 def test_bad_grids_give_one_clear_message(tiny_npz: Path, tmp_path: Path, args: list[str], message: str,

@@ -11,7 +11,7 @@ import pytest
 from train_helpers import make_npz
 
 from backprop_tutor.engine.network import mlp
-from backprop_tutor.errors import UsageError
+from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.trace.store import TraceFile, load_trace, write_trace
@@ -76,7 +76,7 @@ def test_trace_of_a_500_sample_batch_of_the_784_100_50_25_10_network_is_under_10
     size = (tmp_path / "run" / "trace.h5").stat().st_size
     assert 1_000_000 < size < 10_000_000
     with TraceFile(tmp_path / "run" / "trace.h5") as tf:
-        assert tf.group_name == "epoch1-batch1" and tf.array(1, "s", sample=499).shape == (100,)
+        assert tf.group_name == "epoch1-batch1" and tf.array(1, fields.S, row=499).shape == (100,)
 
 
 def test_trace_file_is_appended_to_not_rewritten_and_a_resumed_run_adds_to_it(tiny_npz: Path,
@@ -146,10 +146,12 @@ def test_a_group_is_complete_or_absent_when_writing_it_fails(tmp_path: Path,
         assert tf.traces == ["epoch1-batch1", "epoch1-batch3", "epoch2-batch1"]
 
 
-def test_a_trace_file_that_cannot_be_opened_gives_a_usage_error(tmp_path: Path) -> None:
-    (tmp_path / "trace.h5").write_bytes(b"not an HDF5 file")
-    with pytest.raises(UsageError, match="cannot open the trace file for writing"):
-        TraceWriter(tmp_path, {}, append=True).open()
+def test_a_damaged_trace_file_is_moved_aside_not_deleted_when_appending(tmp_path: Path) -> None:
+    (tmp_path / "trace.h5").write_bytes(b"not an HDF5 file")  # what a kill in the middle of a write can leave
+    with TraceWriter(tmp_path, {"run": 1}, append=True) as writer:
+        assert writer.set_aside is not None and writer.set_aside.read_bytes() == b"not an HDF5 file"
+    with h5py.File(tmp_path / "trace.h5", "r") as f:
+        assert json.loads(f.attrs["run"]) == {"run": 1}
 
 
 def test_traced_header_carries_momentum_and_l2(tiny_npz, tmp_path):

@@ -38,25 +38,28 @@ def test_train_writes_the_run_folder_and_a_trace_export_reads(tiny_npz: Path, tm
     assert tutor("export", run / "trace.h5", "--group", "epoch1-batch2", "--markdown", md, "--sample", "3",
                  "--layer", "2") == 0
     text = md.read_text()
-    assert "epoch 1, minibatch 2" in text and "W(2), b(2) after the update" in text
+    assert "epoch 1, minibatch 2" in text and "### Updated parameters" in text and "\n| 2 | [" in text
     assert "sample 3 (of 50, numbered from 0)" in text
-    assert "W(1)" not in text  # only the layer asked for
+    assert "\n| 1 |" not in text  # only the layer asked for
     capsys.readouterr()
     assert tutor("export", run / "trace.h5", "--markdown", "-", "--full") == 0
     full = capsys.readouterr().out
-    assert full.startswith("# tiny: epoch 1, minibatch 1") and "W(1)" in full and "summarised" not in full
+    assert full.startswith("# tiny: epoch 1, minibatch 1") and "\n| 1 | [" in full
+    assert "more]" not in full and ": min " not in full  # nothing cut or summarised
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--batch-size", "64"], "batch size 64 does not divide the 500 training images"),
-    (["--lr", "0"], "learning rate η = 0.0 must be > 0"),
+    (["--batch-size", "64"], "--batch-size 64 does not divide the 500 training images"),
+    (["--lr", "0"], "--lr 0.0: the learning rate η must be > 0 (e.g. --lr 0.01)"),
     (["--lr", "-0.01"], "must be > 0"),
-    (["--activation", "softplus"], "unknown activation 'softplus'"),
+    (["--activation", "softplus"], "--activation 'softplus': unknown activation"),
     (["--hidden", "100,x"], "--hidden: '100,x' is not a comma-separated list of whole numbers"),
     (["--hidden", "100,0"], "at least 1 unit"),
-    (["--trace-batch", "11"], "only 10 minibatches"),
-    (["--trace-epochs", "3"], "outside the run's epochs 1..2"),
-    (["--init", "normal"], "--init-sigma"),
+    (["--hidden", ""], "--hidden '': give at least one number, e.g. 1 or 1,2, or 'none' for none"),
+    (["--threads", "0"], "--threads 0: the BLAS thread count must be ≥ 1"),
+    (["--trace-batch", "11"], "--trace-batch [11]: an epoch has only 10 minibatches"),
+    (["--trace-epochs", "3"], "--trace-epochs [3]: outside the run's epochs 1..2"),
+    (["--init", "normal"], "--init normal needs --init-sigma, e.g. --init-sigma 0.1"),
 ])
 def test_bad_inputs_give_one_clear_message_and_exit_2(tiny_npz: Path, tmp_path: Path, args: list[str],
                                                       message: str, capsys: pytest.CaptureFixture) -> None:
@@ -155,18 +158,18 @@ def test_resume_honours_test(tiny_npz: Path, tmp_path: Path, capsys: pytest.Capt
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--out", "FILE"], "is a file; --out must be a folder"),
-    (["--out", "RUN"], "already holds a run (config.json)"),
+    (["--out", "FILE"], "is a file, not a folder; choose another --out"),
+    (["--out", "RUN"], "already holds an unfinished run (config.json); continue it with tutor train --resume"),
     (["--subset", "600", "--trace-batch", "11"], "--trace-batch [11]: an epoch has only 10 minibatches"),
-    (["--subset", "560"], "batch size 50 does not divide the 460 training images"),
-    (["--seed", "-3"], "--seed must be ≥ 0"),
+    (["--subset", "560"], "--batch-size 50 does not divide the 460 training images"),
+    (["--seed", "-3"], "--seed -3: must be ≥ 0"),
     (["--lr", "inf"], "--lr inf: every number must be finite"),
 ])
 def test_checks_that_need_no_data_come_before_loading_it(tiny_npz: Path, tmp_path: Path, args: list[str],
                                                          message: str, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "FILE").write_text("x")
     (tmp_path / "RUN").mkdir()
-    (tmp_path / "RUN" / "config.json").write_text("{}")
+    (tmp_path / "RUN" / "config.json").write_text('{"format": "backprop_tutor.run", "config": {}}')
     args = [str(tmp_path / a) if a in ("FILE", "RUN") else a for a in args]
     out = [] if "--out" in args else ["--out", tmp_path / "new"]
     # the data path does not exist: had it been loaded first, the error would be about the data

@@ -41,8 +41,8 @@ def test_run_folder_holds_config_metrics_params_and_plot(tiny_npz: Path, tmp_pat
     result = train(config, data, tmp_path / "run")
     folder = tmp_path / "run"
     assert result.status == "complete"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["config.json", "metrics.json", "metrics.csv", "params.h5", "accuracy.png"])  # no checkpoint, no .part
+    assert sorted(p.name for p in folder.iterdir()) == sorted(  # no checkpoint, no .part; the lock stays
+        [".lock", "config.json", "metrics.json", "metrics.csv", "params.h5", "accuracy.png", "complete.json"])
     saved = json.loads((folder / "config.json").read_text())
     assert saved["config"]["hidden"] == [16, 12] and saved["sizes"] == [784, 16, 12, 10]
     assert (saved["n_train"], saved["n_validation"], saved["batches_per_epoch"]) == (500, 100, 10)
@@ -143,7 +143,8 @@ def test_divergence_stops_with_the_epoch_and_a_smaller_learning_rate(tiny_npz: P
     with pytest.raises(DivergenceError) as err:
         train(config, prepare_data(config), tmp_path / "run")
     message = str(err.value)
-    assert "diverged in epoch 1" in message and "smaller learning rate" in message and "--lr 1e+07" in message
+    assert "diverged in epoch 1" in message and "η = 1e+08 is very large" in message
+    assert "smaller learning rate, e.g. learning_rate = 1e+06" in message
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())  # strict JSON: NaN written as null
     assert metrics["status"] == "diverged" and metrics["epochs"][0]["train_loss"] is None
 
@@ -154,11 +155,11 @@ def test_a_fresh_run_refuses_an_existing_run_folder_unless_forced(tiny_npz: Path
     config = small_config(tiny_npz, epochs=1, trace_batches=[1])
     data = prepare_data(config)
     train(config, data, tmp_path / "run")
-    with pytest.raises(UsageError, match="already holds a run"):
+    with pytest.raises(UsageError, match="already holds a finished run"):
         train(config, data, tmp_path / "run")
     train(small_config(tiny_npz, epochs=1), data, tmp_path / "run", force=True)
     assert not (tmp_path / "run" / "trace.h5").exists()  # the old run's files are gone
-    assert set(p.name for p in (tmp_path / "run").iterdir()) <= set(RUN_FILES)
+    assert set(p.name for p in (tmp_path / "run").iterdir()) <= {*RUN_FILES, ".lock"}
 
 
 def test_initial_weights_come_from_the_engine_init_with_the_seed(tiny_npz: Path) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
+
+#: `tutor` in a process of its own (the same Python, whether or not the script is on PATH)
+TUTOR = [sys.executable, "-c", "import sys; from backprop_tutor.cli import main; sys.exit(main(sys.argv[1:]))"]
 
 
 def make_npz(path: Path, n_train: int = 600, n_test: int = 100, seed: int = 0, noise: float = 0.35) -> Path:

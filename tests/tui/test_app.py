@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import h5py
 import pytest
 from textual.widgets import Static
 from tui_helpers import pilot_test, screen_text
 
-from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.render.markdown import trace_to_markdown
+from backprop_tutor.trace.events import Gradient
+from backprop_tutor.trace.store import TraceFile, write_trace
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.network_diagram import Neuron
+from backprop_tutor.worksheet.model import build_worksheet
+from backprop_tutor.worksheet.tables import worksheet_tables
 
 
 def status(app: TutorApp) -> str:
@@ -92,17 +97,51 @@ async def test_layer_keys_and_digits(hand_float64):
         assert "3 digits" in status(app)
 
 
-@pilot_test
-async def test_export_writes_markdown(hand_float64, tmp_path):
-    app = TutorApp(hand_float64, export_dir=tmp_path)
+async def export_at(app: TutorApp, step: int, sample: int = 0, digits_presses: int = 0) -> tuple[str, str]:
+    """Drive the UI to (step, sample), press e; (the file's name, its text). Checks the path is shown."""
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("right", "right", "e")
+        await pilot.press(*(["right"] * step), *(["right_square_bracket"] * sample), *(["d"] * digits_presses))
+        await pilot.press("e")
         await pilot.pause()
-        written = tmp_path / "hand-backprop-step3.md"
-        assert written.exists()
-        assert written.read_text().startswith("# ")
-        assert any("hand-backprop-step3.md" in str(n.message) for n in app._notifications)
-        assert [p.name for p in tmp_path.iterdir()] == ["hand-backprop-step3.md"]  # no temp file left
+        path = app.export_path()
+        assert path.is_absolute() and any(str(path) in str(n.message) for n in app._notifications)
+        assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left
+        shown = app.view.tables
+    sheet = build_worksheet(app.trace, sample, step)
+    assert shown == worksheet_tables(sheet, app.digits)  # the screen shows the model's worksheet …
+    return path.name, path.read_text()
+
+
+@pilot_test
+async def test_export_writes_the_worksheet_on_screen(hand_float64, tmp_path):
+    name, text = await export_at(TutorApp(hand_float64, export_dir=tmp_path), step=2)
+    assert name == "hand-backprop-sample0-step3.md"
+    assert text == trace_to_markdown(hand_float64, upto=2)  # … and the file is that worksheet
+    assert "| 2 | [6, 15] | [6, 15] | [1, 1] |" in text and "[42, -31, 25]" not in text
+
+
+@pilot_test
+async def test_export_at_every_step_of_a_trace_group_in_6_digits(hand_exact, tmp_path):
+    with h5py.File(tmp_path / "hand.h5", "w") as f:
+        write_trace(f.create_group("epoch1-batch2"), hand_exact)
+    with TraceFile(tmp_path / "hand.h5", "epoch1-batch2") as tf:
+        for step in (8, 13):
+            out = tmp_path / f"out{step}"
+            name, text = await export_at(TutorApp(tf, export_dir=out), step=step, digits_presses=1)
+            assert name == f"hand-epoch1-batch2-sample0-step{step + 1}.md"
+            assert text == trace_to_markdown(tf, digits=6, upto=step)
+    assert "| 3 | [1.0, 1.97926e-32, -1.0] | [6.0, 15.0]<br>[1.18756e-31, 2.96889e-31]<br>[-6.0, -15.0] |" in text
+
+
+@pilot_test
+async def test_export_of_the_mnist_minibatch_is_the_samples_worksheet(mnist_trace_path, tmp_path):
+    with TraceFile(mnist_trace_path) as tf:
+        step = tf.find(Gradient, 2)
+        name, text = await export_at(TutorApp(tf, export_dir=tmp_path), step=step, sample=3)
+        assert name == f"mnist-batch-sample3-step{step + 1}.md"
+        assert text == trace_to_markdown(tf, sample=3, upto=step)
+    assert "sample 3 (of 500, numbered from 0)" in text and "minibatch mean of C over 500 samples" in text
+    assert "| 2 | [" in text and "50×100: min " in text  # δ(2) written out, ∇W(2) summarised
 
 
 @pilot_test

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from backprop_tutor.render.format import fmt_vector
+from backprop_tutor.trace.events import Delta, Forward, Gradient, OutputDelta, Update
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.app import layer_jump
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.tui.viewmodel import StepModel, next_digits, vector_text
+from backprop_tutor.tui.viewmodel import StepModel, next_digits
 
 
 def model(trace) -> StepModel:
     return StepModel(TraceSource(trace))
 
 
-def step_of(m: StepModel, kind: str, layer: int) -> int:
-    return m.source.find(kind, layer)
+def step_of(m: StepModel, event: type, layer: int) -> int:
+    return m.source.find(event, layer)
 
 
 def test_forward_step_substitutes_the_numbers_of_the_hand_example(hand_float64):
     m = model(hand_float64)
-    view = m.view(step_of(m, "forward", 2))
+    view = m.view(step_of(m, Forward, 2))
     s = view.equations[0]
     assert s.symbolic == "s(2) = W(2) a(1) + b(2)"
     assert s.substituted == "[[1, -2], [3, 4]]·[5, 0] + [1, 0]"
@@ -30,15 +32,18 @@ def test_forward_step_substitutes_the_numbers_of_the_hand_example(hand_float64):
 
 def test_exact_delta_2_keeps_the_tiny_value(hand_exact):
     m = model(hand_exact)
-    eq = m.view(step_of(m, "delta", 2)).equations[0]
+    back, eq = m.view(step_of(m, Delta, 2)).equations
+    assert back.symbolic == "W(3)ᵀ δ(3)"  # the bracket first, as a student writes it
+    assert back.substituted == "[[2, 3, 2], [2, -3, 1]]·[1.0, 1.98e-32, -1.0]"
+    assert back.result == "[1.98e-32, 1.0]"
     assert eq.symbolic == "δ(2) = a'(2) ⊙ (W(3)ᵀ δ(3))"
-    assert eq.substituted == "[1, 1] ⊙ ([[2, 3, 2], [2, -3, 1]]·[1.0, 1.98e-32, -1.0])"
+    assert eq.substituted == "[1, 1] ⊙ [1.98e-32, 1.0]"
     assert eq.result == "[1.98e-32, 1.0]"
 
 
 def test_softmax_output_delta_shows_the_jacobian_route(hand_float64):
     m = model(hand_float64)
-    eqs = m.view(step_of(m, "output_delta", 3)).equations
+    eqs = m.view(step_of(m, OutputDelta, 3)).equations
     assert [e.symbolic.split(" = ")[0] for e in eqs] == ["δ(3)", "A", "∇a C", "δ(3)"]
     assert eqs[0].substituted == "[1.0, 1.98e-32, 4.14e-8] − [0, 0, 1]"
     assert eqs[2].result == "[0, 0, -2.42e7]"
@@ -46,7 +51,7 @@ def test_softmax_output_delta_shows_the_jacobian_route(hand_float64):
 
 def test_update_uses_eta_and_the_gradient(hand_float64):
     m = model(hand_float64)
-    eq = m.view(step_of(m, "update", 3)).equations[0]
+    eq = m.view(step_of(m, Update, 3)).equations[0]
     assert eq.symbolic == "W(3) ← W(3) − η ∇W(3)"
     assert eq.substituted == "[[2, 2], [3, -3], [2, 1]] − 0.5·[[6.0, 15.0], [1.19e-31, 2.97e-31], [-6.0, -15.0]]"
     assert eq.result == "[[-1.0, -5.5], [3, -3], [5.0, 8.5]]"
@@ -57,12 +62,16 @@ def test_worksheet_fills_in_step_by_step_and_marks_the_new_cells(hand_float64):
     ff = m.view(0).tables[0]
     assert [c.text for c in ff.rows[0]] == ["0", "—", "[1, -1, 1]", "—"]
     assert all(c.text == "" for row in ff.rows[1:] for c in row[1:])
-    ff = m.view(step_of(m, "forward", 1)).tables[0]
+    assert [c.text for c in ff.notes] == ["y = [0, 0, 1]", "C = "]
+    ff = m.view(step_of(m, Forward, 1)).tables[0]
     assert [(c.text, c.new) for c in ff.rows[1][1:]] == [("[5, -5]", True), ("[5, 0]", True), ("[1, 0]", True)]
     assert not ff.rows[0][2].new
     last = m.view(len(m) - 1)
     assert not last.tables[0].current and last.tables[2].current
     assert [c.text for c in last.tables[2].rows[2]] == ["1", "[-0.5, -0.5, -0.5]\n[3, 4, -2]", "[-0.5, -2]"]
+    grad = m.view(step_of(m, Gradient, 3)).tables[1]
+    assert [(c.text, c.new) for c in grad.rows[0][2:]] == [
+        ("[6.0, 15.0]\n[1.19e-31, 2.97e-31]\n[-6.0, -15.0]", True), ("[1.0, 1.98e-32, -1.0]", True)]
 
 
 def test_stepping_back_gives_the_same_view(hand_float64):
@@ -78,16 +87,16 @@ def test_digits_cycle():
 
 
 def test_long_vectors_are_cut():
-    assert vector_text(np.arange(20), 3, limit=4) == "[0, 1, 2, 3, … 16 more]"
+    assert fmt_vector(np.arange(20), 3, limit=4) == "[0, 1, 2, 3, … 16 more]"
 
 
 def test_layer_keys_move_to_the_same_kind_of_step_one_layer_on(hand_float64):
     source = TraceSource(hand_float64)
-    f1, f2 = source.find("forward", 1), source.find("forward", 2)
+    f1, f2 = source.find(Forward, 1), source.find(Forward, 2)
     assert layer_jump(source, f1, +1) == f2 and layer_jump(source, f2, -1) == f1
     assert layer_jump(source, 0, +1) == f1
-    assert layer_jump(source, source.find("delta", 2), -1) == source.find("delta", 1)
-    assert layer_jump(source, source.find("forward", 3), +1) is None
+    assert layer_jump(source, source.find(Delta, 2), -1) == source.find(Delta, 1)
+    assert layer_jump(source, source.find(Forward, 3), +1) is None
 
 
 def test_mnist_trace_is_read_one_sample_at_a_time(mnist_trace_path):
@@ -119,9 +128,10 @@ def test_momentum_and_l2_show_the_rule_that_was_used(tmp_path):
     path = save_trace(trace, tmp_path / "m.h5")
     with TraceFile(path) as tf:
         m = model(tf)
-        eqs = m.view(step_of(m, "update", 3)).equations
+        eqs = m.view(step_of(m, Update, 3)).equations
         assert [e.symbolic for e in eqs] == ["v ← μ v − η ∇W(3)", "W(3) ← W(3) + v", "b(3) ← b(3) + v_b"]
-        grad = m.view(step_of(m, "gradient", 3)).equations[0]
-        assert grad.symbolic == "∇W(3) = δ(3) a(2)ᵀ + λ W(3)" and grad.substituted.endswith("+ 0.1·W(3)")
+        grad = m.view(step_of(m, Gradient, 3)).equations[0]
+        assert grad.symbolic == "∇W(3) = δ(3) a(2)ᵀ + λ W(3)"
+        assert grad.substituted.endswith("+ 0.1·[[2, 2], [3, -3], [2, 1]]")
     md = trace_to_markdown(trace)
-    assert "v ← μ v − η ∇W(3), W(3) ← W(3) + v" in md and "μ = 0.9" in md and "λ = 0.1" in md
+    assert "v ← μ v − η ∇W(l), W(l) ← W(l) + v" in md and "μ = 0.9" in md and "λ = 0.1" in md

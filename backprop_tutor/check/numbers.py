@@ -1,0 +1,169 @@
+"""Numbers as people type them, read exactly; and the rule that judges a written number.
+
+Reading: ``1.98e-32``, ``1.98E-32``, ``1.98×10^-32``, ``1.98 x 10^-32``, ``1.98*10**-32``, ``1.98·10⁻³²``,
+a Unicode minus (−), fractions ``1/2``; vectors ``[5, -5]`` or ``5, -5``; matrices ``[[1, -2], [0.5, 4]]``
+or rows separated by ``;`` (``1, -2; 0.5, 4``). Values are `Fraction`s: what was written, exactly.
+
+Judging (PrairieLearn's rule, with a zero tolerance scaled to the quantity): a written w is right for
+the true value t when
+
+    |w − t| ≤ atol + rtol·|t|          rtol = 1e-2 (1 %) by default
+    atol = z for an entry |t| ≤ z, where z = 1e-10 × the largest |entry| of the same quantity (e.g. of
+           the whole vector δ(2)); atol = 0 for the other entries
+
+so rounding to 3 significant figures is right, and an entry lost beside its neighbours (below 1e-10
+of the largest, beyond a 10-digit calculator: δ(2)₁ = 1.98e-32 beside δ(2)₂ = 1.0) may be written as
+0, while 4.14e-8 beside 1.0 must still be written to 1 %. ``--atol X`` sets atol = X for every entry;
+``--sigfigs N`` replaces rtol·|t| by half a unit in the
+N-th significant figure of t, ½·10^(⌊log10|t|⌋ − N + 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+
+from backprop_tutor.engine.precision import EXACT_DIGITS
+
+
+class NumberError(ValueError):
+    """Text that is not a number (vector, matrix) of the kind expected; the message says what would be."""
+
+
+EXAMPLES = "e.g. 0.5, -3, 1/2, 1.98e-32 or 1.98×10^-32"
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_MINUSES = str.maketrans({"−": "-", "–": "-", "‒": "-", "﹣": "-", "－": "-"})
+_DECIMAL = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER = re.compile(
+    rf"^(?P<sign>[+-]?)(?P<mant>{_DECIMAL})"
+    r"(?:(?:[x×*·⋅X]|\\times|\\cdot)10(?:\^|\*\*)?\(?(?P<exp>[+-]?\d+)\)?)?$")
+_FRACTION = re.compile(rf"^(?P<sign>[+-]?)(?P<num>{_DECIMAL})/(?P<den>[+-]?{_DECIMAL})$")
+
+
+def _normalise(text: str) -> str:
+    text = text.translate(_MINUSES)
+    # "10⁻³²" → "10^-32"
+    text = re.sub(r"10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)", lambda m: "10^" + m[1].translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"(?<=[\d.])\s+(?=[\d.])", "#", text.strip())  # "5 6" is two numbers, not 56
+    return re.sub(r"\s+", "", text)
+
+
+def parse_number(text: str) -> Fraction:
+    """One number, exactly: '1.98×10^-32' → Fraction(99, 5·10^33)."""
+    compact = _normalise(str(text))
+    m = _NUMBER.match(compact)
+    try:
+        if m:
+            value = Fraction(Decimal(m["mant"]))
+            if m["exp"] is not None:
+                value *= Fraction(10) ** int(m["exp"])
+            return -value if m["sign"] == "-" else value
+        m = _FRACTION.match(compact)
+        if m:
+            den = Fraction(Decimal(m["den"]))
+            if den == 0:
+                raise NumberError(f"{text.strip()!r} divides by zero")
+            value = Fraction(Decimal(m["num"])) / den
+            return -value if m["sign"] == "-" else value
+    except InvalidOperation:
+        pass
+    raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})")
+
+
+def number_from(value: Any) -> Fraction:
+    """A TOML/JSON value: an int, a float/Decimal (read as the decimal it shows) or a string."""
+    if isinstance(value, bool):
+        raise NumberError(f"{value!r} is not a number ({EXAMPLES})")
+    if isinstance(value, int | Decimal):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, str):
+        return parse_number(value)
+    raise NumberError(f"{value!r} is not a number ({EXAMPLES})")
+
+
+def parse_array(text: str) -> list[Any]:
+    """A vector '[5, -5]' / '5, -5' → [5, -5]; a matrix '[[1, -2], [0.5, 4]]' / '1, -2; 0.5, 4' → rows.
+    A single number gives a one-element list. Blank entries are errors (a vector is written whole)."""
+    body = str(text).strip()
+    if body.startswith("[[") or ";" in body:
+        rows = re.split(r"\]\s*,\s*\[|;", body.strip().removeprefix("[[").removesuffix("]]").strip("[]"))
+        parsed = [_parse_row(r, text) for r in rows if r.strip() or len(rows) == 1]
+        if len({len(r) for r in parsed}) > 1:
+            lengths = ", ".join(str(len(r)) for r in parsed)
+            raise NumberError(f"{text.strip()!r}: the rows have different lengths ({lengths}); a matrix has "
+                              "rows of equal length, e.g. [[1, -2], [0.5, 4]] or 1, -2; 0.5, 4")
+        return parsed
+    return _parse_row(body.removeprefix("[").removesuffix("]"), text)
+
+
+def _parse_row(row: str, whole: str) -> list[Fraction]:
+    parts = row.strip().strip("[]").split(",")
+    if any(not p.strip() for p in parts):
+        raise NumberError(f"{whole.strip()!r}: an empty entry; write every value, separated by commas "
+                          "(a vector [5, -5] or 5, -5; a matrix [[1, -2], [0.5, 4]] or 1, -2; 0.5, 4)")
+    return [parse_number(p) for p in parts]
+
+
+def to_mpf(value: Fraction | Any) -> mpmath.mpf:
+    with mpmath.workdps(EXACT_DIGITS):
+        if isinstance(value, Fraction):
+            return mpmath.mpf(value.numerator) / value.denominator
+        return mpmath.mpf(value)
+
+
+# --- judging ----------------------------------------------------------------------------------
+#: The default zero tolerance: this fraction of the quantity's largest entry.
+ZERO_FRACTION = Fraction(1, 10**10)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a written number must be. ``atol`` None: ZERO_FRACTION × the quantity's largest entry."""
+
+    rtol: float = 1e-2
+    atol: float | None = None
+    sigfigs: int | None = None
+
+    def describe(self) -> str:
+        near = (f"within half a unit in significant figure {self.sigfigs}" if self.sigfigs
+                else f"within {self.rtol:g} × |true value|")
+        if self.atol is not None:
+            return f"{near} + {self.atol:g}"
+        return f"{near}; an entry below 1e-10 × its quantity's largest entry may be written as 0"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    right: bool
+    #: True when only the absolute (zero) tolerance made it right: worth a note with the exact value
+    by_atol: bool = False
+
+
+def judge(written: Fraction | Any, true: Any, scale: Any, tol: Tolerance) -> Judgement:
+    """Is ``written`` (a Fraction, or an exact number) right for ``true``? ``scale``: the largest |entry|
+    of the same quantity."""
+    with mpmath.workdps(EXACT_DIGITS):
+        w, t = to_mpf(written), mpmath.mpf(true)
+        error = abs(w - t)
+        if tol.sigfigs:
+            near = mpmath.mpf(0) if t == 0 else mpmath.mpf(10) ** (
+                int(mpmath.floor(mpmath.log10(abs(t)))) - tol.sigfigs + 1) / 2
+        else:
+            near = mpmath.mpf(tol.rtol) * abs(t)
+        if tol.atol is not None:
+            atol = mpmath.mpf(tol.atol)
+        else:  # an entry lost beside its neighbours (below 1e-10 of the largest) may be written as 0
+            zero = to_mpf(ZERO_FRACTION) * abs(mpmath.mpf(scale))
+            atol = zero if abs(t) <= zero else mpmath.mpf(0)
+        if error <= near:
+            return Judgement(True)
+        right = bool(error <= near + atol)
+        return Judgement(right, by_atol=right)

@@ -1,0 +1,92 @@
+"""The correct working of one cell, with the true numbers substituted: what the checker shows for
+the first root mistake, e.g. ``s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·5 + (-2)·0 + 1 = 6``.
+
+To be aligned with the equations module (backprop_tutor/worksheet/equations.py) when it lands:
+if it gives per-cell substitutions, this module becomes a call to it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from backprop_tutor.check.expected import Reference
+from backprop_tutor.check.layout import Quantity, cell_name
+from backprop_tutor.render.format import fmt
+
+if TYPE_CHECKING:
+    from backprop_tutor.check.marking import Marked
+
+DIGITS = 4
+
+
+def _n(value: Any) -> str:
+    text = fmt(value, DIGITS)
+    return f"({text})" if text.startswith("-") else text
+
+
+def working(cell: Marked, ref: Reference) -> str:
+    q, l, idx = cell.quantity, cell.layer, cell.index
+    g, true = ref.given, ref.expected
+    j = idx[0] if idx else 0
+    x = g.x if l == 1 else true.get((Quantity.A, l - 1))
+    name = cell_name(q, l, idx)
+    result = fmt(cell.expected, DIGITS)
+    if q is Quantity.S:
+        terms = " + ".join(f"{_n(w)}·{_n(a)}" for w, a in zip(g.W[l][j], x, strict=True))
+        return f"{name} = W({l})[{j + 1},·] a({l - 1}) + b({l})[{j + 1}] = {terms} + {_n(g.b[l][j])} = {result}"
+    if q is Quantity.A:
+        h = g.activations[l - 1]
+        if h == "softmax":
+            s = true[(Quantity.S, l)]
+            return (f"{name} = e^s({l})[{j + 1}] / Σ_k e^s({l})[k] = e^{_n(s[j])} / "
+                    f"({' + '.join(f'e^{_n(v)}' for v in s)}) = {result}")
+        return f"{name} = {h}(s({l})[{j + 1}]) = {h}({fmt(true[(Quantity.S, l)][j], DIGITS)}) = {result}"
+    if q is Quantity.A_PRIME:
+        h = g.activations[l - 1]
+        return f"{name} = {h}'(s({l})[{j + 1}]) = {h}'({fmt(true[(Quantity.S, l)][j], DIGITS)}) = {result}"
+    if q is Quantity.COST:
+        a = true[(Quantity.A, l)]
+        if g.loss == "cross-entropy":
+            terms = " − ".join(f"{_n(y)}·log {_n(v)}" for y, v in zip(g.y, a, strict=True) if y != 0)
+            return f"C = −Σ_k y_k log a({l})[k] = −{terms} = {result}"
+        terms = " + ".join(f"({_n(v)} − {_n(y)})²" for y, v in zip(g.y, a, strict=True))
+        return f"C = ½ Σ_k (a({l})[k] − y_k)² = ½ ({terms}) = {result}"
+    if q is Quantity.DELTA:
+        return _delta(name, l, j, ref, result)
+    return _gradient_or_update(name, q, l, idx, ref, result)
+
+
+def _delta(name: str, l: int, j: int, ref: Reference, result: str) -> str:
+    g, true = ref.given, ref.expected
+    if l == len(g.activations):
+        a, y = true[(Quantity.A, l)][j], g.y[j]
+        if g.loss == "cross-entropy":
+            return f"{name} = a({l})[{j + 1}] − y[{j + 1}] = {_n(a)} − {_n(y)} = {result}"
+        ap = true[(Quantity.A_PRIME, l)][j]
+        return f"{name} = (a({l})[{j + 1}] − y[{j + 1}]) a'({l})[{j + 1}] = ({_n(a)} − {_n(y)})·{_n(ap)} = {result}"
+    terms = " + ".join(f"{_n(w)}·{_n(d)}" for w, d in zip(g.W[l + 1][:, j], true[(Quantity.DELTA, l + 1)],
+                                                         strict=True))
+    ap = true[(Quantity.A_PRIME, l)][j]
+    return (f"{name} = a'({l})[{j + 1}] Σ_k W({l + 1})[k,{j + 1}] δ({l + 1})[k] = {_n(ap)}·({terms}) = {result}")
+
+
+def _gradient_or_update(name: str, q: Quantity, l: int, idx: tuple[int, ...], ref: Reference, result: str) -> str:
+    g, true = ref.given, ref.expected
+    j = idx[0]
+    # with a minibatch the cell is the mean of every sample's term: show this sample's term, then the mean
+    then = " (this sample's term; the mean over the minibatch) → " if g.batch_size > 1 else " = "
+    l2 = f" + λ W({l})[{j + 1},{idx[1] + 1}]" if q is Quantity.GRAD_W and g.l2 else ""
+    if q is Quantity.GRAD_W:
+        i = idx[1]
+        a = g.x[i] if l == 1 else true[(Quantity.A, l - 1)][i]
+        d = true[(Quantity.DELTA, l)][j]
+        return f"{name} = δ({l})[{j + 1}] a({l - 1})[{i + 1}]{l2} = {_n(d)}·{_n(a)}{then}{result}"
+    if q is Quantity.GRAD_B:
+        if g.batch_size == 1:
+            return f"{name} = δ({l})[{j + 1}] = {result}"
+        return f"{name} = δ({l})[{j + 1}] = {fmt(true[(Quantity.DELTA, l)][j], DIGITS)}{then}{result}"
+    grad, before = ((true[(Quantity.GRAD_W, l)][idx], g.W[l][idx]) if q is Quantity.W_NEW
+                    else (true[(Quantity.GRAD_B, l)][idx], g.b[l][idx]))
+    symbol = "∇W" if q is Quantity.W_NEW else "∇b"
+    where = f"[{','.join(str(i + 1) for i in idx)}]"
+    return f"{name} ← {q}({l}){where} − η {symbol}({l}){where} = {_n(before)} − {_n(g.eta)}·{_n(grad)} = {result}"

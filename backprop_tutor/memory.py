@@ -1,0 +1,86 @@
+"""How much memory a network and a minibatch need, checked before anything big is allocated.
+
+`units = 1e9` in a spec, or `--hidden 10000000`, would otherwise fill the machine's memory (or end in a
+MemoryError traceback) before one number is computed. The estimate counts the arrays the engine keeps
+(see engine/network.py): per parameter W(l), b(l), the step and ∇W(l), ∇b(l) (and the velocity with
+momentum); per minibatch value s(l), a(l), a'(l), δ(l); and, when a step is recorded, the trace's copies.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+
+from backprop_tutor.errors import MemoryNeedError
+
+#: Bytes per number: exact mode holds an mpmath.mpf object per value (measured: ~250 bytes with its digits).
+BYTES_PER_VALUE = {"float32": 4, "float64": 8, "exact": 250}
+
+
+def estimate_bytes(sizes: list[int], batch_size: int, precision: str, *, momentum: bool = False,
+                   recorded: bool = False, drawn: bool = True) -> int:
+    """Bytes for a network of ``sizes`` = [n_0, …, n_L] taking minibatches of ``batch_size`` in ``precision``.
+
+    ``recorded``: a trace keeps copies of every step's values (tutor example, traced minibatches);
+    ``drawn``: the initial W(l) are drawn in float64 first (an [init] scheme), then converted."""
+    per_value = BYTES_PER_VALUE[precision]
+    P = sum(n_out * n_in + n_out for n_in, n_out in pairwise(sizes))  # W(l), b(l)
+    A = batch_size * sum(sizes)  # one value per unit and sample, l = 0..L
+    J = batch_size * sizes[-1] ** 2  # the output's ∂a/∂s, per sample (recorded only)
+    params = P * (3 + momentum)  # W, b; the step η∇; ∇W, ∇b; (v)
+    batch = A * 4  # s, a, a', δ
+    if recorded:
+        params += P * (3 + 2 * momentum)  # ∇ copies, W and b before and after (and v)
+        batch += A * 4 + J * 2
+    return (params + batch) * per_value + (8 * P if drawn else 0)
+
+
+def available_bytes() -> int | None:
+    """Memory this process may still use: the smaller of the system's available memory and what its
+    cgroup (container) limit leaves; None when neither can be read."""
+    figures = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                figures.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text())
+            figures.append(int(limit) - used)
+    except (OSError, ValueError):
+        pass
+    if not figures and hasattr(os, "sysconf"):
+        try:
+            figures.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError):
+            pass
+    return min(figures) if figures else None
+
+
+def check_memory(need: int, what: str, advice: str = "use fewer units or a smaller minibatch") -> None:
+    """Refuse, with the figures, when ``need`` bytes exceed what is available. ``what`` names the network,
+    e.g. "net.toml: the network 3-1000000000-3 with a minibatch of 1 in float64"."""
+    free = available_bytes()
+    if free is not None and need > free:
+        raise MemoryNeedError(f"{what} needs ~{format_bytes(need)} of memory, but only {format_bytes(free)} is "
+                              f"available; {advice}")
+
+
+def format_bytes(n: float) -> str:
+    if n >= 10**15:  # units = 1e400 is a whole number too: too big for a float
+        return f"{Decimal(int(n)):.1e} bytes"
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def format_sizes(sizes: list[int]) -> str:
+    """"784-100-10"; a size too long to read (units = 1e400) as a power of ten, "3-1e+400-3"."""
+    return "-".join(str(n) if n < 10**12 else f"{Decimal(n):.0e}" for n in sizes)

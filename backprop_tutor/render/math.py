@@ -1,0 +1,108 @@
+"""Equations (`backprop_tutor.worksheet.equations`) written out: as text for the UI's step panel and
+plain Markdown, or as LaTeX for GitHub-rendered math. Numbers go through `format`, within the same
+`Limits` as the worksheet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_array, fmt_summary, fmt_vector
+from backprop_tutor.worksheet.equations import Equation, Expr, Num
+
+
+@dataclass(frozen=True)
+class TextEquation:
+    """``symbolic`` (s(2) = W(2) a(1) + b(2)), then ``substituted`` and ``result`` (None: no such line)."""
+
+    symbolic: str
+    substituted: str | None
+    result: str | None
+    note: str = ""
+
+
+# --- text ---------------------------------------------------------------------------------------
+def num_text(n: Num, digits: int | None, limits: Limits = SUMMARY) -> str:
+    arr = np.asarray(n.values)
+    if arr.ndim == 1:
+        return fmt_vector(arr, digits, limits.vector) + ("ᵀ" if n.row else "")
+    return fmt_array(arr, digits, limits)
+
+
+def expr_text(expr: Expr, digits: int | None, limits: Limits = SUMMARY) -> str:
+    return "".join(p.text if not isinstance(p, Num) else num_text(p, digits, limits) for p in expr)
+
+
+def equation_text(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> TextEquation:
+    symbolic = expr_text(eq.lhs, digits, limits)
+    if eq.notation:
+        symbolic += eq.relation.text + expr_text(eq.notation, digits, limits)
+    return TextEquation(symbolic, expr_text(eq.substituted, digits, limits) if eq.substituted else None,
+                        num_text(eq.result, digits, limits) if eq.result is not None else None, eq.note)
+
+
+def text_lines(eq: TextEquation) -> list[str]:
+    """The equation as a student writes it, one ``= …`` per line under the left-hand side."""
+    lhs = eq.symbolic.find(" = ")
+    indent = " " * (lhs if lhs >= 0 else len(eq.symbolic.split(" ←")[0]))
+    if eq.substituted is None and eq.result is not None:
+        return [f"{eq.symbolic} = {eq.result}"]
+    lines = [eq.symbolic]
+    lines += [f"{indent} = {part}" for part in (eq.substituted, eq.result) if part is not None]
+    return lines
+
+
+# --- LaTeX --------------------------------------------------------------------------------------
+def latex_number(text: str) -> str:
+    """"1.98e-32" → 1.98 \\cdot 10^{-32}; other numbers as they are."""
+    match = re.fullmatch(r"(-?[\d.]+)e(-?\d+)", text)
+    return rf"{match[1]} \cdot 10^{{{match[2]}}}" if match else text
+
+
+def num_latex(n: Num, digits: int | None, limits: Limits = SUMMARY) -> str:
+    arr = np.asarray(n.values)
+    if arr.ndim == 0:
+        return latex_number(fmt(arr[()], digits))
+    if arr.ndim == 1:
+        shown = arr if limits.vector is None else arr[: limits.vector]
+        items = [latex_number(fmt(v, digits)) for v in shown]
+        if len(shown) < len(arr):
+            items.append(rf"\dots\ ({len(arr) - len(shown)}\text{{ more}})" if n.row else
+                         rf"\vdots\ ({len(arr) - len(shown)}\text{{ more}})")
+        return r"\begin{bmatrix} " + (" & " if n.row else r" \\ ").join(items) + r" \end{bmatrix}"
+    if limits.summarises(arr.shape):
+        shape, low, high, mean = fmt_summary(arr, digits)
+        rows, cols = shape.split("×", 1)
+        return (rf"\left[{rows} \times {cols}\text{{: min }} {latex_number(low)}\text{{, max }} "
+                rf"{latex_number(high)}\text{{, mean }} {latex_number(mean)}\right]")
+    rows = [" & ".join(latex_number(fmt(v, digits)) for v in row) for row in arr]
+    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def expr_latex(expr: Expr, digits: int | None, limits: Limits = SUMMARY) -> str:
+    return "".join(p.latex if not isinstance(p, Num) else num_latex(p, digits, limits) for p in expr)
+
+
+def equation_rows(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> list[str]:
+    """The rows of an ``aligned`` environment: the left-hand side and ``&= …`` for the notation, then
+    one ``&= …`` row each for the numbers substituted and the result. Empty if nothing is on the right."""
+    rhs = [expr_latex(part, digits, limits) for part in (eq.notation, eq.substituted) if part]
+    if eq.result is not None:
+        rhs.append(num_latex(eq.result, digits, limits))
+    if not rhs:
+        return []
+    first = eq.relation.latex.strip() if eq.notation else "="
+    lhs = expr_latex(eq.lhs, digits, limits)
+    return [f"{lhs} &{first} {rhs[0]}"] + [f"&= {part}" for part in rhs[1:]]
+
+
+def aligned(rows: list[str]) -> str:
+    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def equation_latex(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> str:
+    """The equation as one ``aligned`` block (just the left-hand side if nothing is on the right)."""
+    rows = equation_rows(eq, digits, limits)
+    return aligned(rows) if rows else expr_latex(eq.lhs, digits, limits)

@@ -1,0 +1,301 @@
+"""The equations of each step: in the slide notation, with the numbers of one sample substituted, and
+the result, as structured data (`Equation`) that the UI's step panel, the Markdown worked solution and
+the answer checker all read. `backprop_tutor.render.math` writes them as text or as LaTeX.
+
+An expression is a tuple of parts: `Sym` (notation, with its text and LaTeX spellings) and `Num` (a
+number, vector or matrix, formatted only when shown). Every result is a value the trace recorded (or
+the minibatch's mean C), except one product a student writes on the way: this sample's δ(l) a(l-1)ᵀ
+in a minibatch (the trace keeps only the mean), one multiplication per element in the trace's number
+type.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.render.format import vector_norm
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.events import (
+    Delta,
+    Event,
+    Field,
+    Forward,
+    Gradient,
+    Input,
+    Loss,
+    OutputDelta,
+    TraceHeader,
+    Update,
+)
+from backprop_tutor.trace.reader import TraceReader, read, sample_row
+from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
+
+
+@dataclass(frozen=True)
+class Sym:
+    """A piece of notation: how it is written in text (the UI) and in LaTeX (the Markdown)."""
+
+    text: str
+    latex: str
+
+
+@dataclass(frozen=True, eq=False)
+class Num:
+    """Numbers: a scalar, a (column) vector, or a matrix; ``row`` writes a vector as a row (aᵀ)."""
+
+    values: np.ndarray
+    row: bool = False
+
+
+Part = Sym | Num
+Expr = tuple[Part, ...]
+
+EQ, ASSIGN = Sym(" = ", " = "), Sym(" ← ", r" \leftarrow ")
+PLUS, MINUS, SPACE = Sym(" + ", " + "), Sym(" − ", " - "), Sym(" ", r"\,")
+TIMES = Sym("·", r" \cdot ")  # a number times a vector or matrix
+MATMUL = Sym("·", r"\,")  # a matrix product of written-out numbers (juxtaposed in LaTeX)
+ODOT, OSLASH = Sym(" ⊙ ", r" \odot "), Sym(" ⊘ ", r" \oslash ")
+OPEN, CLOSE = Sym("(", r"\left("), Sym(")", r"\right)")
+
+GREEK = {"δ": r"\delta", "∇W": r"\nabla W", "∇b": r"\nabla b", "η": r"\eta", "μ": r"\mu", "λ": r"\lambda"}
+FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}"}
+
+
+def sym(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> Sym:
+    """x(l) in the notation: "W(3)ᵀ" / W^{(3)\\top}; ``unit``: a subscript, a_k(3) / a_k^{(3)}."""
+    latex = GREEK.get(name, name)
+    text = name + (f"_{unit}" if unit else "")
+    latex += f"_{{{unit}}}" if unit else ""
+    if layer is not None:
+        text += f"({layer})"
+        latex += "^{(" + str(layer) + ")" + (r"\top" if T else "") + "}"
+    elif T:
+        latex += r"^{\top}"
+    return Sym(text + ("ᵀ" if T else ""), latex)
+
+
+def fn(name: str, prime: bool = False) -> Sym:
+    latex = FUNCTIONS.get(name, rf"\operatorname{{{name}}}")
+    return Sym(name + ("'" if prime else ""), latex + ("'" if prime else ""))
+
+
+def num(values: object, row: bool = False) -> Num:
+    return Num(np.asarray(values), row)
+
+
+@dataclass(frozen=True, eq=False)
+class Equation:
+    """``lhs relation notation = substituted = result``, e.g. s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0]
+    + [1, 0] = [6, 15]. ``writes``: the worksheet quantity the result is (None for an intermediate)."""
+
+    lhs: Expr
+    notation: Expr = ()
+    substituted: Expr = ()
+    result: Num | None = None
+    relation: Sym = EQ
+    note: str = ""
+    writes: Quantity | None = None
+
+
+class _Step:
+    """Reads the values one step's equations need, for one sample."""
+
+    def __init__(self, trace: TraceReader, step: int, sample: int) -> None:
+        self.trace, self.i, self.sample = trace, step, sample
+        self.info = trace.info(step)
+        self.l, self.header, self.L = self.info.layer, trace.header, trace.header.L
+        self.B = check_sample(trace, sample)
+
+    def here(self, field: Field) -> np.ndarray | None:
+        return self.trace.array(self.i, field, sample_row(field, self.sample))
+
+    def at(self, field: Field, layer: int) -> np.ndarray | None:
+        return read(self.trace, field, layer, self.sample)
+
+    def a(self, l: int) -> np.ndarray | None:
+        return self.at(fields.X, 0) if l == 0 else self.at(fields.A, l)
+
+    def delta(self, l: int) -> np.ndarray | None:
+        return self.at(delta_field(self.trace, l), l)
+
+    def h(self, l: int) -> str:
+        return activation_name(self.header, l)
+
+
+def activation_name(header: TraceHeader, l: int) -> str:
+    """The name of layer l's h (relu, tanh, softmax…); "h" where the header does not say."""
+    acts = header.activations
+    return acts[l - 1] if 0 < l <= len(acts) else "h"
+
+
+def equations_for(trace: TraceReader, step: int, sample: int = 0) -> list[Equation]:
+    """The equations of step ``step`` (event ``step`` of the trace) for sample ``sample`` (0-based)."""
+    here = _Step(trace, step, sample)
+    return BUILDERS[here.info.cls](here)
+
+
+def input_value(x: np.ndarray) -> tuple[Num, str]:
+    """x as written down: a vector, or for a square image (784 = 28×28) the image, summarised."""
+    side = math.isqrt(x.size)
+    if side * side == x.size and x.size >= 49:
+        return num(np.asarray(x).reshape(side, side)), f"a {side}×{side} image"
+    return num(x), ""
+
+
+def _input(t: _Step) -> list[Equation]:
+    x, y = t.here(fields.X), t.here(fields.Y)
+    shown, note = input_value(x)
+    eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
+    note = "the target"
+    if t.header.loss == "cross-entropy" and y.size > 1:
+        note += f" (class {int(np.argmax(np.asarray(y, dtype=np.float64)))})"
+    eqs.append(Equation((Sym("y", "y"),), result=num(y), note=note, writes=Quantity.Y))
+    return eqs
+
+
+def _forward(t: _Step) -> list[Equation]:
+    l, h = t.l, t.h(t.l)
+    W, b, a_prev = t.at(fields.W_BEFORE, l), t.at(fields.B_BEFORE, l), t.a(l - 1)
+    s, a, a_prime = t.here(fields.S), t.here(fields.A), t.here(fields.A_PRIME)
+    subst: Expr = () if W is None else (num(W), MATMUL, num(a_prev), PLUS, num(b))
+    eqs = [Equation((sym("s", l),), (sym("W", l), SPACE, sym("a", l - 1), PLUS, sym("b", l)), subst, num(s),
+                    writes=Quantity.S),
+           Equation((sym("a", l),), (fn(h), OPEN, sym("s", l), CLOSE), (fn(h), OPEN, num(s), CLOSE), num(a),
+                    writes=Quantity.A)]
+    if a_prime is not None:
+        eqs.append(Equation((sym("a'", l),), (fn(h, prime=True), OPEN, sym("s", l), CLOSE),
+                            (fn(h, prime=True), OPEN, num(s), CLOSE), num(a_prime), writes=Quantity.A_PRIME))
+    else:
+        eqs.append(Equation((sym("a'", l),), note=f"{h} is not elementwise: its derivative is the matrix "
+                                                  f"A = ∂a({l})/∂s({l}), used at δ({l})"))
+    return eqs
+
+
+def _loss(t: _Step) -> list[Equation]:
+    L, a, y, C = t.L, t.a(t.L), t.at(fields.Y, 0), t.here(fields.C)
+    if t.header.loss == "cross-entropy":
+        notation: Expr = (Sym("−Σ_k y_k log ", r"-\sum_k y_k \log "), sym("a", L, unit="k"))
+        hot = np.flatnonzero(np.asarray(y, dtype=np.float64))
+        subst: Expr = ()
+        note = ""
+        if len(hot) == 1:
+            k = int(hot[0])
+            subst, note = (Sym("−log ", r"-\log "), num(a[k])), f"y is one-hot: only the term k = {k + 1} is left"
+    else:
+        notation = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), sym("a", L), MINUS, Sym("y", "y"), Sym("‖²", r"\right\|^2"))
+        subst = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), num(a), MINUS, num(y), Sym("‖²", r"\right\|^2"))
+        note = ""
+    eqs = [Equation((Sym("C", "C"),), notation, subst, num(C), note=note, writes=Quantity.COST)]
+    if t.B > 1:
+        eqs.append(Equation((Sym("C (minibatch)", r"C_{\text{minibatch}}"),),
+                            (Sym(f"(1/{t.B}) Σ_samples C", rf"\tfrac{{1}}{{{t.B}}} \sum_{{\text{{samples}}}} C"),),
+                            result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the {t.B} samples",
+                            writes=Quantity.MEAN_COST))
+    return eqs
+
+
+def _output_delta(t: _Step) -> list[Equation]:
+    l = t.l
+    a, y, delta = t.a(l), t.at(fields.Y, 0), t.here(fields.OUTPUT_DELTA)
+    A, grad_a, A_grad = t.here(fields.JACOBIAN), t.here(fields.GRAD_A), t.here(fields.JACOBIAN_TIMES_GRAD_A)
+    dl, al, y_ = sym("δ", l), sym("a", l), Sym("y", "y")
+    if t.header.loss == "cross-entropy":
+        eqs = [Equation((dl,), (al, MINUS, y_), (num(a), MINUS, num(y)), num(delta),
+                        note="softmax with cross-entropy: the short way", writes=Quantity.DELTA)]
+        jac = (Sym("diag(a) − a aᵀ", r"\operatorname{diag}(a) - a a^{\top}"),)
+        grad: Expr = (Sym("−", "-"), y_, OSLASH, al)
+        grad_subst: Expr = (Sym("−", "-"), num(y), OSLASH, num(a))
+    else:
+        a_prime, h = t.at(fields.A_PRIME, l), t.h(l)
+        eqs = [Equation((dl,), (OPEN, al, MINUS, y_, CLOSE, ODOT, fn(h, prime=True), OPEN, sym("s", l), CLOSE),
+                        (OPEN, num(a), MINUS, num(y), CLOSE, ODOT, num(a_prime)), num(delta), writes=Quantity.DELTA)]
+        jac = (Sym(f"diag(a'({l}))", r"\operatorname{diag}(a'^{(" + str(l) + ")})"),)
+        grad, grad_subst = (al, MINUS, y_), (num(a), MINUS, num(y))
+    A_sym = Sym(f"A = ∂a({l})/∂s({l})", rf"A = \partial a^{{({l})}} / \partial s^{{({l})}}")
+    grad_sym = Sym("∇a C", r"\nabla_a C")
+    eqs += [Equation((A_sym,), jac, result=num(A), note="the long way: δ = A ∇a C"),
+            Equation((grad_sym,), grad, grad_subst, num(grad_a)),
+            Equation((dl,), (Sym("A ", "A"), grad_sym), (num(A), MATMUL, num(grad_a)), num(A_grad))]
+    return eqs
+
+
+def _delta(t: _Step) -> list[Equation]:
+    l = t.l
+    W_next, delta_next = t.at(fields.W_BEFORE, l + 1), t.delta(l + 1)
+    a_prime, back, delta = t.at(fields.A_PRIME, l), t.here(fields.BACK), t.here(fields.DELTA)
+    bracket = (sym("W", l + 1, T=True), SPACE, sym("δ", l + 1))
+    note = f"W({l + 1}) as in the forward pass, before its update"
+    product = () if W_next is None else (num(np.asarray(W_next).T), MATMUL, num(delta_next))
+    notation = (sym("a'", l), ODOT, OPEN, *bracket, CLOSE)
+    if back is None:  # a trace from before W(l+1)ᵀ δ(l+1) was recorded: substitute in one go
+        return [Equation((sym("δ", l),), notation, (num(a_prime), ODOT, OPEN, *product, CLOSE), num(delta),
+                         note=note, writes=Quantity.DELTA)]
+    return [Equation(bracket, (), product, num(back), note=note),
+            Equation((sym("δ", l),), notation, (num(a_prime), ODOT, num(back)), num(delta), writes=Quantity.DELTA)]
+
+
+def _gradient(t: _Step) -> list[Equation]:
+    l, B, l2 = t.l, t.B, t.header.l2
+    dW, db = t.here(fields.DW), t.here(fields.DB)
+    delta, a_prev = t.delta(l), t.a(l - 1)
+    outer = (sym("δ", l), SPACE, sym("a", l - 1, T=True))
+    penalty: Expr = (PLUS, sym("λ"), SPACE, sym("W", l)) if l2 else ()
+    note = f"λ = {l2:g}: the gradient of the L2 penalty (λ/2)‖W({l})‖²" if l2 else ""
+    W = t.at(fields.W_BEFORE, l) if l2 else None
+    with_l2: Expr = (PLUS, num(l2), TIMES, num(W)) if W is not None else ()
+    product = (num(delta), MATMUL, num(a_prev, row=True))
+    if B == 1:
+        return [Equation((sym("∇W", l),), (*outer, *penalty), (*product, *with_l2), num(dW), note=note,
+                         writes=Quantity.GRAD_W),
+                Equation((sym("∇b", l),), (sym("δ", l),), result=num(db), writes=Quantity.GRAD_B)]
+    mean = Sym(f"(1/{B}) Σ_samples ", rf"\tfrac{{1}}{{{B}}} \sum_{{\text{{samples}}}} ")
+    return [Equation(outer, (), product, num(_outer(delta, a_prev)), note=f"sample {t.sample}'s share"),
+            Equation((sym("∇W", l),), (mean, *outer, *penalty), result=num(dW),
+                     note=f"the mean over the {B} samples of the minibatch" + (f"; {note}" if note else ""),
+                     writes=Quantity.GRAD_W),
+            Equation((sym("∇b", l),), (mean, sym("δ", l)), result=num(db), writes=Quantity.GRAD_B)]
+
+
+def _outer(delta: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """δ aᵀ of one sample: one multiplication per element, in the trace's own number type."""
+    if np.asarray(delta).dtype == object:
+        with mpmath.workdps(EXACT_DIGITS):
+            return np.outer(delta, a)
+    return np.outer(delta, a)
+
+
+def _update(t: _Step) -> list[Equation]:
+    l = t.l
+    W0, W1, b0, b1 = (t.here(f) for f in (fields.W_BEFORE, fields.W_AFTER, fields.B_BEFORE, fields.B_AFTER))
+    dW, db = t.at(fields.DW, l), t.at(fields.DB, l)
+    eta = t.trace.scalar(t.i, fields.ETA) or t.header.learning_rate
+    change = vector_norm(np.asarray(W1) - np.asarray(W0))  # exact values: certain digits only
+    W, b, dWs, dbs = sym("W", l), sym("b", l), sym("∇W", l), sym("∇b", l)
+    eta_s, mu_s = sym("η"), sym("μ")
+    if t.header.momentum:
+        mu = t.header.momentum
+        vW, vb = t.here(fields.V_W), t.here(fields.V_B)
+        v = Sym("v", "v")
+        return [Equation((v,), (mu_s, SPACE, v, MINUS, eta_s, SPACE, dWs), (num(mu), TIMES, v, MINUS, num(eta), TIMES,
+                         num(dW)), num(vW), relation=ASSIGN, note=f"momentum μ = {mu:g}: v keeps a running sum of "
+                                                                   "past steps"),
+                Equation((W,), (W, PLUS, v), (num(W0), PLUS, num(vW)), num(W1), relation=ASSIGN,
+                         note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+                Equation((b,), (b, PLUS, sym("v", unit="b")), (num(b0), PLUS, num(vb)), num(b1), relation=ASSIGN,
+                         writes=Quantity.B_NEW)]
+    return [Equation((W,), (W, MINUS, eta_s, SPACE, dWs), (num(W0), MINUS, num(eta), TIMES, num(dW)), num(W1),
+                     relation=ASSIGN, note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+            Equation((b,), (b, MINUS, eta_s, SPACE, dbs), (num(b0), MINUS, num(eta), TIMES, num(db)), num(b1),
+                     relation=ASSIGN, writes=Quantity.B_NEW)]
+
+
+BUILDERS: dict[type[Event], Callable[[_Step], list[Equation]]] = {
+    Input: _input, Forward: _forward, Loss: _loss, OutputDelta: _output_delta, Delta: _delta,
+    Gradient: _gradient, Update: _update,
+}

@@ -1,0 +1,161 @@
+"""Damaged, foreign, newer and locked traces: checked on open, one message and exit 2 from `tutor export`
+and `tutor view`, never a traceback or a silently wrong table (issue 9, items 9 and 20)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import pytest
+
+from backprop_tutor.cli import main
+from backprop_tutor.errors import TraceError
+from backprop_tutor.spec import load_spec, resolve_example, run_spec
+from backprop_tutor.trace.store import TraceFile, save_trace
+
+
+def _header(f: h5py.File, **changes: object) -> None:
+    f.attrs["header"] = json.dumps({**json.loads(f.attrs["header"]), **changes})
+
+
+def _strings(f: h5py.File) -> None:
+    del f["events/000001/s"]
+    f["events/000001"].create_dataset("s", data=["a", "b"])
+
+
+DAMAGE: dict[str, tuple[Callable[[h5py.File], None], str]] = {
+    "dataset deleted": (lambda f: f.__delitem__("events/000001/s"),
+                        r"event 1 \(s\(1\), a\(1\), a'\(1\)\) has no s array"),
+    "strings for numbers": (_strings, r"event 1 \(s\(1\), a\(1\), a'\(1\)\): s holds text, not numbers"),
+    "batch_size 0": (lambda f: _header(f, batch_size=0), "batch_size = 0"),
+    "batch_size smaller than the arrays": (lambda f: _header(f, batch_size=1) or _grow_batch(f),
+                                           r"x is 2×3 but the header \(sizes 3-2-2-3, batch of 1\) says 1×3"),
+    "sizes disagree with the arrays": (lambda f: _header(f, sizes=[3, 4, 2, 3]),
+                                       r"s is 1×2 but the header \(sizes 3-4-2-3, batch of 1\) says 1×4"),
+    "version 2": (lambda f: f.attrs.__setitem__("version", 2),
+                  r"written by a newer backprop_tutor \(trace format version 2; this one reads version 1\)"),
+    "a newer header field": (lambda f: _header(f, dropout=0.5),
+                             "field\\(s\\) dropout that this backprop_tutor does not know: written by a newer"),
+    "event group missing": (lambda f: f.__delitem__("events/000003"), "event 3 .* is listed in the index but missing"),
+    "layer out of range": (lambda f: f.attrs.__setitem__("index", json.dumps([["input", 0], ["forward", 7]])),
+                           "event 1 \\(forward\\) is for layer 7, but the network has layers 1 to 3"),
+    "header not JSON": (lambda f: f.attrs.__setitem__("header", "{sizes"), "damaged trace header"),
+}
+
+
+def _grow_batch(f: h5py.File) -> None:
+    x = f["events/000000/x"][()]
+    del f["events/000000/x"]
+    f["events/000000"].create_dataset("x", data=x.repeat(2, axis=0))
+
+
+@pytest.fixture
+def good_trace(tmp_path: Path) -> Path:
+    return save_trace(run_spec(load_spec(resolve_example("hand-backprop"))), tmp_path / "t.h5")
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_damage_is_found_on_open(good_trace: Path, damage: str):
+    change, message = DAMAGE[damage]
+    with h5py.File(good_trace, "a") as f:
+        change(f)
+    with pytest.raises(TraceError, match=message):
+        TraceFile(good_trace)
+
+
+@pytest.mark.parametrize("command", [["export", "--markdown", "-"], ["view"]])
+@pytest.mark.parametrize("damage", ["dataset deleted", "strings for numbers", "batch_size smaller than the arrays"])
+def test_export_and_view_say_what_is_damaged(good_trace: Path, damage: str, command: list[str], capsys):
+    # was: a TypeError traceback from export, a Textual traceback with locals from view
+    with h5py.File(good_trace, "a") as f:
+        DAMAGE[damage][0](f)
+    assert main([command[0], str(good_trace), *command[1:]]) == 2
+    captured = capsys.readouterr()
+    assert f"error: {good_trace}: " in captured.err.replace("\n", "") and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_exact_and_float32_traces_still_open(tmp_path: Path):
+    spec = load_spec(resolve_example("hand-backprop"))
+    for precision in ("exact", "float32"):
+        path = save_trace(run_spec(spec, precision), tmp_path / f"{precision}.h5")
+        with TraceFile(path) as tf:
+            assert len(tf.load().events) == 14
+
+
+def test_a_trace_being_written_is_named_as_such(good_trace: Path, capsys):
+    # was: "not an HDF5 trace file (… unable to lock file, errno = 11 …)"
+    holder = subprocess.Popen([sys.executable, "-c", "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); "
+                               "print('open', flush=True); sys.stdin.read()", str(good_trace)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "open\n"
+        assert main(["export", str(good_trace), "--markdown", "-"]) == 2
+    finally:
+        holder.communicate("")
+    err = capsys.readouterr().err.replace("\n", "")
+    assert "another program is writing this file" in err and "errno" not in err
+
+
+def test_an_init_file_that_is_a_folder_is_named(tmp_path: Path, capsys):
+    (tmp_path / "params").mkdir()
+    spec = tmp_path / "s.toml"
+    spec.write_text('inputs = 3\nloss = "cross-entropy"\nlearning_rate = 0.5\n[data]\nx = [1, -1, 1]\n'
+                    'y = [0, 0, 1]\n[init]\nscheme = "file"\npath = "params"\n[[layer]]\nunits = 3\n'
+                    'activation = "softmax"\n')
+    assert main(["example", str(spec), "--print"]) == 2
+    err = capsys.readouterr().err.replace("\n", "")
+    assert "params: is a folder; give an HDF5 parameter file" in err and "0x" not in err
+
+
+def _batch_trace(path: Path) -> Path:
+    import numpy as np
+
+    from backprop_tutor.engine.network import mlp
+    from backprop_tutor.trace.events import TraceHeader
+    from backprop_tutor.trace.recorder import Recorder
+
+    sizes, acts, B = [20, 8, 3], ["tanh", "softmax"], 64
+    recorder = Recorder(TraceHeader(sizes=sizes, activations=acts, loss="cross-entropy", precision="float64",
+                                    learning_rate=0.1, batch_size=B, title="\x1b[2Jbatch"))
+    rng = np.random.default_rng(0)
+    mlp(sizes, acts, "cross-entropy").train_step(rng.random((B, 20)), np.eye(3)[rng.integers(0, 3, B)], 0.1,
+                                                 recorder)
+    return save_trace(recorder.trace, path)
+
+
+def test_a_damaged_chunk_is_a_trace_error_when_read(tmp_path: Path, capsys):
+    path = _batch_trace(tmp_path / "b.h5")
+    with h5py.File(path, "r") as f:
+        chunk = f["events/000000/x"].id.get_chunk_info(0)  # gzip-compressed: damage breaks inflate
+    with path.open("r+b") as raw:
+        raw.seek(chunk.byte_offset + 10)
+        raw.write(b"\xff" * 64)
+    with TraceFile(path) as trace, pytest.raises(TraceError, match=r"event 0 \(a\(0\) = x, target y\) cannot be read"):
+        trace[0]
+    assert main(["export", str(path), "--markdown", "-"]) == 2
+    assert "cannot be read" in capsys.readouterr().err
+
+
+def test_escape_codes_in_a_trace_title_never_reach_the_terminal(tmp_path: Path):
+    with TraceFile(_batch_trace(tmp_path / "b.h5")) as trace:
+        assert trace.header.title == " [2Jbatch"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: _header(f, loss="hinge"), "loss = 'hinge'"),
+    (lambda f: _header(f, activations=["relu", ["x"], "softmax"]), "activations = \\['relu', \\['x'\\], 'softmax'\\]"),
+    (lambda f: _header(f, momentum="x"), "momentum = 'x'"),
+    (lambda f: _header(f, title=["x"]), "title must be text"),
+    (lambda f: f.attrs.__delitem__("header"), "no header attribute"),
+    (lambda f: f.attrs.__setitem__("index", '{"a": 1}'), "not a JSON list of \\[kind, layer\\] pairs"),
+])
+def test_header_fields_of_the_wrong_kind_are_named(good_trace: Path, change, message: str):
+    with h5py.File(good_trace, "a") as f:
+        change(f)
+    with pytest.raises(TraceError, match=message):
+        TraceFile(good_trace)

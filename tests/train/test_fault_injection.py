@@ -1,0 +1,112 @@
+"""`tutor train` under SIGINT and SIGKILL at a spread of moments, the final writes included (issue 9):
+after each, every file in the run folder is absent or complete; the next use of the folder leaves no
+temporary file; and the run, continued, ends bit-identical to one that was never interrupted."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_tutor.cli import main
+from backprop_tutor.params import read_parameters
+from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.train import RunFolder
+from backprop_tutor.train.checkpoint import load_checkpoint
+
+CHILD = Path(__file__).with_name("fault_child.py")
+#: 3 epochs of 10 minibatches, 4 traced minibatches: a few seconds per case
+ARGS = ["--hidden", "16,12", "--batch-size", "50", "--validation", "100", "--epochs", "3", "--lr", "0.1",
+        "--seed", "4", "--decay-at", "2", "--momentum", "0.5", "--trace-batch", "2,9", "--trace-epochs", "1,2",
+        "--quiet"]
+PNG_END = b"IEND\xaeB`\x82"
+
+CASES = [
+    ("SIGKILL", "before-replace:config.json", 1),  # at the very start
+    ("SIGKILL", "before-replace:trace.h5", 1),  # creating trace.h5
+    ("SIGKILL", "step", 4),  # in epoch 1, before the first checkpoint
+    ("SIGKILL", "trace-group", 2),  # in the middle of writing a traced minibatch, in epoch 1
+    ("SIGKILL", "trace-group", 3),  # … in epoch 2, after a checkpoint: the resumed run appends to trace.h5
+    ("SIGKILL", "before-replace:checkpoint.h5", 2),
+    ("SIGKILL", "after-replace:checkpoint.h5", 1),
+    ("SIGKILL", "before-replace:metrics.json", 2),
+    ("SIGKILL", "before-replace:params.h5", 1),  # the final writes
+    ("SIGKILL", "before-replace:accuracy.png", 1),
+    ("SIGKILL", "before-replace:complete.json", 1),
+    ("SIGKILL", "after-replace:complete.json", 1),
+    ("SIGINT", "step", 14),  # one Ctrl-C in epoch 2
+    ("SIGINT2", "before-replace:checkpoint.h5", 2),  # two Ctrl-C while a checkpoint is written
+    ("SIGINT2", "before-replace:params.h5", 1),  # two Ctrl-C during the final writes
+]
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_npz: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("reference") / "run"
+    assert main(["train", "--data", str(tiny_npz), *ARGS, "--out", str(run)]) == 0
+    return run
+
+
+def assert_every_file_absent_or_complete(run: Path) -> None:
+    files = {p.name: p for p in run.iterdir()}
+    for name in ("config.json", "metrics.json", "complete.json"):
+        if name in files:
+            assert isinstance(json.loads(files[name].read_text()), dict), name
+    if "metrics.csv" in files:
+        assert next(csv.reader(files["metrics.csv"].open()))[0] == "epoch"
+    if "checkpoint.h5" in files:
+        load_checkpoint(files["checkpoint.h5"])
+    if "params.h5" in files:
+        assert [W.shape for W, _ in read_parameters(files["params.h5"])] == [(16, 784), (12, 16), (10, 12)]
+    if "accuracy.png" in files:
+        assert files["accuracy.png"].read_bytes().endswith(PNG_END)
+    if "trace.h5" in files:
+        for group in _trace_groups(files["trace.h5"]):
+            with TraceFile(files["trace.h5"], group) as tf:
+                tf.load()
+
+
+def _trace_groups(path: Path) -> list[str]:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return sorted(f.keys())
+
+
+@pytest.mark.parametrize(("signal_name", "moment", "nth"), CASES)
+def test_a_fault_leaves_only_whole_files_and_the_run_continues_bit_identically(
+        tiny_npz: Path, tmp_path: Path, reference: Path, signal_name: str, moment: str, nth: int) -> None:
+    run = tmp_path / "run"
+    command = [sys.executable, str(CHILD), signal_name, moment, str(nth), "--", "train", "--data", str(tiny_npz),
+               *ARGS, "--out", str(run)]
+    child = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    expected = -signal.SIGKILL if signal_name == "SIGKILL" else 130
+    assert child.returncode == expected, child.stderr
+    if signal_name != "SIGKILL":
+        assert f"tutor train --resume {run}" in " ".join(child.stdout.split()), child.stdout
+    assert_every_file_absent_or_complete(run)
+
+    # the next use of the folder: continue the run (or, killed before config.json, start it again)
+    if (run / "complete.json").exists():
+        assert main(["train", "--resume", str(run), "--quiet"]) == 2  # finished: nothing to resume
+    elif (run / "config.json").exists():
+        assert RunFolder(run).status() == "interrupted"
+        assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    else:
+        assert main(["train", "--data", str(tiny_npz), *ARGS, "--out", str(run)]) == 0
+    assert not [p.name for p in run.iterdir() if p.name.endswith(".part")]
+    assert not (run / "checkpoint.h5").exists()
+    assert RunFolder(run).status() == "complete"
+    assert RunFolder(run).read_metrics().status == "complete"
+    assert_every_file_absent_or_complete(run)
+    assert all(np.array_equal(a, b) for (Wa, ba), (Wb, bb) in zip(read_parameters(reference / "params.h5"),
+                                                                  read_parameters(run / "params.h5"), strict=True)
+               for a, b in ((Wa, Wb), (ba, bb)))
+    assert _trace_groups(run / "trace.h5") == _trace_groups(reference / "trace.h5")
+    assert not list(run.glob("trace-damaged-*"))  # the kill left trace.h5 readable: nothing had to be set aside
