@@ -88,19 +88,13 @@ def _data_entry(result: SweepResult) -> dict[str, Any]:
 def _values(record: dict[str, Any], setting: str) -> list[Any]:
     """The values of ``setting`` the sweep tried: its listed values, or the one every configuration shares."""
     grid = record["grid"]
-    return grid["axes"].get(setting, [grid["base"][setting]])
+    return grid["axes"].get(setting, [grid["base"].get(setting)])
 
 
-def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, str]) -> dict[str, Any]:
-    """Every item the homework asks to hand in, as plain JSON-ready data."""
-    from backprop_tutor.train.sweep import SELECT_RULES
-
-    base = record["grid"]["base"]
-    sessions = record["sessions"]
+def _settings_entry(record: dict[str, Any]) -> dict[str, Any]:
+    """The settings tried: the network, batch sizes, η₀, epochs and schedule, init, regulariser, seeds."""
     l2, momentum = _values(record, "l2"), _values(record, "momentum")
-    report: dict[str, Any] = {
-        "status": result.status,
-        "data": _data_entry(result),
+    return {
         "network": {"hidden_layers": _values(record, "hidden"), "inputs": IMAGE_PIXELS, "outputs": NUM_CLASSES,
                     "hidden_activations": _values(record, "activation"), "output": "softmax + cross-entropy"},
         "batch_sizes": _values(record, "batch_size"),
@@ -111,8 +105,21 @@ def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, s
         "regulariser": {"l2": l2, "momentum": momentum,
                         "text": ", ".join([f"L2 λ = {v:g}" for v in l2 if v] or ["none"])},
         "seed": _values(record, "seed"), "precision": _values(record, "precision"),
-        "fixed": {k: v for k, v in base.items() if k not in record["grid"]["axes"]},
+        "blas_threads": _values(record, "blas_threads"),
+        "fixed": {k: v for k, v in record["grid"]["base"].items() if k not in record["grid"]["axes"]},
         "varied": record["grid"]["axes"],
+    }
+
+
+def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, str]) -> dict[str, Any]:
+    """Every item the homework asks to hand in, as plain JSON-ready data."""
+    from backprop_tutor.train.sweep import SELECT_RULES
+
+    sessions = record["sessions"]
+    report: dict[str, Any] = {
+        "status": result.status,
+        "data": _data_entry(result),
+        **_settings_entry(record),
         "runs": [_run_entry(s, plots) for s in result.summaries],
         "failures": [{"name": s.name, "error": s.error} for s in result.summaries if s.status == "failed"],
         "selection": None, "final": None, "test": None,
