@@ -190,6 +190,7 @@ def _settings_md(report: dict[str, Any]) -> list[str]:
                        + "; ".join(", ".join(map(str, at)) or "none" for at in report["schedule"]["decay_at"])),
         ("initialisation", _list(report["initialisation"])), ("regulariser", report["regulariser"]["text"]),
         ("momentum", _list(report["regulariser"]["momentum"])), ("seed", _list(report["seed"])),
+        ("BLAS threads per run", _list(report["blas_threads"])),
     ]
     return ["## Settings", "", "| setting | value |", "| --- | --- |",
             *(f"| {k} | {v} |" for k, v in rows), ""]
