@@ -18,6 +18,7 @@ import pytest
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError
+from backprop_tutor.params import read_parameters
 from backprop_tutor.train import sweep as sweep_module
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
@@ -213,10 +214,14 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
     assert tutor("sweep", *grid, "--out", tmp_path / "one") == 0
     assert tutor("sweep", *grid, "--out", tmp_path / "two", "--workers", "2") == 0
     one, two = report_of(tmp_path / "one"), report_of(tmp_path / "two")
-    for a, b in zip(one["runs"], two["runs"], strict=True):
-        assert a["name"] == b["name"]
-        assert a["final_validation_accuracy"] == pytest.approx(b["final_validation_accuracy"], abs=0.011)
+    # seeded runs that hold their BLAS thread count: the same figures and parameters in any process
+    assert [r["final_validation_accuracy"] for r in one["runs"]] == [r["final_validation_accuracy"]
+                                                                      for r in two["runs"]]
     assert one["selection"]["chosen"] == two["selection"]["chosen"]
+    for name in ("runs/lr0.1", "runs/lr0.05", "final"):
+        for (W1, b1), (W2, b2) in zip(*(read_parameters(tmp_path / s / name / "params.h5") for s in ("one", "two")),
+                                      strict=True):
+            assert np.array_equal(W1, W2) and np.array_equal(b1, b2)
 
 
 @pytest.fixture(scope="module")
