@@ -133,12 +133,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _answers_app(args: argparse.Namespace, spec_path: Path, trace: Trace, shown: int | None) -> int:
+    from backprop_tutor.check.answers import read_answers
     from backprop_tutor.check.checker import check_answers
     from backprop_tutor.tui.answers_overlay import run_answers_app
 
     if not args.answers.is_file():
         raise UsageError(f"--answers {args.answers}: no such file (make one with `tutor worksheet {args.example}`)")
-    return run_answers_app(trace, check_answers(args.answers, spec_path), digits=shown, sample=args.sample)
+    sample = read_answers(args.answers).sample  # the sample the worksheet is of, whatever --sample says
+    check_sample(sample, trace.header.batch_size, "this example")
+    return run_answers_app(trace, check_answers(args.answers, spec_path), digits=shown, sample=sample)
 
 
 def _list(console: Console) -> int:
