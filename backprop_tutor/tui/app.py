@@ -82,6 +82,8 @@ class TutorApp(App[None]):
         Binding("f", "full_view", "Full"),
         Binding("e", "export", "Export"),
         Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
+        Binding("w", "chain", "Chain rule", show=False),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
+        Binding("n", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -216,6 +218,18 @@ class TutorApp(App[None]):
         from backprop_tutor.tui.gradcheck_screen import open_gradcheck  # computes only when asked
 
         open_gradcheck(self)
+
+    def action_chain(self) -> None:
+        from backprop_tutor.tui.chain_screen import ChainScreen, start_weight
+
+        ref = start_weight(self.source, self.step, self.selected)
+        self.push_screen(ChainScreen(self.source, ref, self.sample, self.digits))
+
+    def action_neuron_sum(self) -> None:
+        from backprop_tutor.tui.chain_screen import NeuronSumScreen
+
+        layer, unit = self.selected or (max(self.source.info(self.step).layer, 1), 0)
+        self.push_screen(NeuronSumScreen(self.source, layer, unit, self.sample, self.digits))
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)

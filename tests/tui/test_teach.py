@@ -1,0 +1,77 @@
+"""Issue 13, "Teach more" and "What confuses a student": what the new views draw (Pilot, the screen's text)."""
+
+from __future__ import annotations
+
+import pytest
+from tui_helpers import pilot_test, screen_text
+
+from backprop_tutor.spec import load_spec, resolve_example, run_spec
+from backprop_tutor.trace.events import Trace
+from backprop_tutor.tui.app import TutorApp
+
+
+@pytest.fixture(scope="module")
+def mazur() -> Trace:
+    return run_spec(load_spec(resolve_example("mazur-sigmoid")), "float64")
+
+
+@pilot_test
+async def test_chain_rule_reproduces_mazur_w5(mazur):
+    app = TutorApp(mazur, digits=9)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("w")  # from the first step: the output layer's W(2)₁₁, Mazur's w5
+        await pilot.pause()
+        text = screen_text(app)
+        assert "∂C/∂W_11(2) = ∂C/∂a_1(2) × a'_1(2) × a_1(1)" in text
+        assert "= 0.74136507 × 0.186815602 × 0.593269992" in text
+        assert "= 0.0821670406" in text  # Mazur's 0.082167041 is this to 8 digits
+        await pilot.press("end")  # the update at the bottom: w5 ← 0.4 − 0.5 × … = 0.35891648 (Mazur)
+        await pilot.pause()
+        assert "= 0.35891648" in screen_text(app)
+
+
+@pilot_test
+async def test_chain_rule_at_8_digits_and_another_weight(mazur):
+    app = TutorApp(mazur, digits=8)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        assert "= 0.082167041" in screen_text(app)
+        await pilot.press("comma")  # back one layer: W(1)₁₁, Mazur's w1
+        await pilot.pause()
+        text = screen_text(app)
+        assert "∂C/∂a_1(1) = Σ_k W_k,1(2) δ_k(2)" in text
+        assert "0.036350306" in text and "0.24130071" in text  # Mazur's ∂E/∂out_h1 and out_h1(1 − out_h1)
+        await pilot.press("end")
+        await pilot.pause()
+        assert "= 0.14978072" in screen_text(app)  # Mazur's w1⁺ = 0.149780716
+
+
+@pilot_test
+async def test_neuron_sum_every_term(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("right", "right", "n")  # step 3, s(2): unit 1 of layer 2
+        await pilot.pause()
+        text = screen_text(app)
+        assert "s_1(2) = Σ_i W_1,i(2) a_i(1) + b_1(2)" in text
+        assert "= 1 × 5 + (-2) × 0 + 1 = 5 + 0 + 1" in text
+        assert "= 6" in text
+        await pilot.press("down")  # unit 2: 3 × 5 + 4 × 0 + 0 = 15
+        await pilot.pause()
+        assert "= 3 × 5 + 4 × 0 + 0 = 15 + 0 + 0" in screen_text(app)
+
+
+@pilot_test
+async def test_neuron_sum_large_fan_in(mnist_trace_path):
+    from backprop_tutor.trace.store import TraceFile
+
+    with TraceFile(mnist_trace_path) as trace:
+        app = TutorApp(trace)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("right", "n")  # step 2, Forward(1): unit 1 of layer 1, 784 inputs
+            await pilot.pause()
+            text = screen_text(app)
+            assert "s_1(1) = Σ_i W_1,i(1) a_i(0) + b_1(1)" in text
+            assert "778 more terms, together" in text  # the 6 largest |terms| are written out
+            assert "784 terms W·a and the bias" in text
