@@ -34,6 +34,7 @@ from backprop_tutor.trace.events import (
     Update,
 )
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
+from backprop_tutor.worksheet.after import CostAfterError, cost_after_update, last_update
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
@@ -292,7 +293,43 @@ def _update(t: _Step) -> list[Equation]:
     return [Equation((W,), (W, MINUS, eta_s, SPACE, dWs), (num(W0), MINUS, num(eta), TIMES, num(dW)), num(W1),
                      relation=ASSIGN, note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
             Equation((b,), (b, MINUS, eta_s, SPACE, dbs), (num(b0), MINUS, num(eta), TIMES, num(db)), num(b1),
-                     relation=ASSIGN, writes=Quantity.B_NEW)]
+                     relation=ASSIGN, writes=Quantity.B_NEW), *_after(t)]
+
+
+def _after(t: _Step) -> list[Equation]:
+    """On the last update: C once more, with every new W(l), b(l) (one more forward pass by the engine)."""
+    if t.i != last_update(t.trace):
+        return []
+    try:
+        costs = cost_after_update(t.trace)
+    except CostAfterError as err:
+        return [Equation((Sym("C after the update", r"\text{C after the update}"),), note=str(err))]
+    if costs is None:
+        return []
+    k, mine = t.sample, f" (sample {t.sample})" if t.B > 1 else ""
+    eqs = [_cost_line(f"C before the update{mine}", "C(W, b)", costs.before[k], costs.after[k]),
+           _cost_line(f"C after the update{mine}", "C(W new, b new)", costs.after[k], None,
+                      "one more forward pass of the same input with every new W(l), b(l)"),
+           _cost_line(f"C with only W updated{mine}", "C(W new, b)", costs.weights_only[k], None,
+                      "b(l) left as it was, as texts that keep one fixed bias per layer do")]
+    if t.B > 1:
+        eqs += [_cost_line("C before (minibatch)", f"(1/{t.B}) Σ_samples C(W, b)", costs.mean("before"),
+                           costs.mean("after")),
+                _cost_line("C after (minibatch)", f"(1/{t.B}) Σ_samples C(W new, b new)", costs.mean("after"), None,
+                           f"the mean over the {t.B} samples")]
+    spec_note = (t.header.config.get("notes") or {}).get("after_update") if isinstance(t.header.config, dict) else None
+    if spec_note:
+        eqs.append(Equation((Sym("Note", r"\text{Note}"),), note=spec_note))
+    return eqs
+
+
+def _cost_line(name: str, notation: str, value: object, after: object | None, note: str = "") -> Equation:
+    """``name = notation = value``; given the value after the step, the note says whether the step lowered it."""
+    if after is not None:
+        lower = float(after) < float(value)
+        note = "the step lowered C" if lower else "the step did not lower C"
+    latex = r"\text{" + name + "}"
+    return Equation((Sym(name, latex),), (Sym(notation, r"\text{" + notation + "}"),), result=num(value), note=note)
 
 
 BUILDERS: dict[type[Event], Callable[[_Step], list[Equation]]] = {

@@ -10,6 +10,22 @@ from backprop_tutor.trace.events import Trace
 from backprop_tutor.tui.app import TutorApp
 
 
+async def scrolled_text(app, pilot, box: str) -> str:
+    """Every line the scrollable ``box`` draws, scrolled through a screenful at a time, with wrapped notes
+    joined (the text on screen with runs of blanks as one space)."""
+    widget = app.query_one(box)
+    seen = []
+    y = 0
+    while True:
+        widget.scroll_to(y=y, animate=False)
+        await pilot.pause()
+        seen += [line for line in screen_text(app).splitlines()]
+        if y >= widget.max_scroll_y:
+            break
+        y += max(1, widget.scrollable_content_region.height - 1)
+    return " ".join(" ".join(seen).split())
+
+
 @pytest.fixture(scope="module")
 def mazur() -> Trace:
     return run_spec(load_spec(resolve_example("mazur-sigmoid")), "float64")
@@ -75,3 +91,40 @@ async def test_neuron_sum_large_fan_in(mnist_trace_path):
             assert "s_1(1) = Σ_i W_1,i(1) a_i(0) + b_1(1)" in text
             assert "778 more terms, together" in text  # the 6 largest |terms| are written out
             assert "784 terms W·a and the bias" in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_cost_after_the_update_on_the_last_step(mazur, size):
+    app = TutorApp(mazur, digits=9)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("end")
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "C before the update = C(W, b) = 0.298371109 (the step lowered C)" in text
+        assert "C after the update = C(W new, b new) = 0.280471447" in text
+        assert "C with only W updated = C(W new, b) = 0.291027774" in text
+        assert "Mazur leaves the biases alone and reports C = 0.291027924" in text
+        await pilot.press("left")  # only the last update shows it
+        await pilot.pause()
+        assert "C after the update" not in screen_text(app)
+
+
+def test_cost_after_in_the_worked_solution(tmp_path):
+    from backprop_tutor.cli import main
+
+    path = tmp_path / "mazur.md"
+    assert main(["example", "mazur-sigmoid", "--solution", str(path), "--digits", "9", "--plain"]) == 0
+    text = path.read_text()
+    last = text.split("## Step 10")[1]
+    assert "C after the update = C(W new, b new) = 0.280471447" in last
+    assert "C before the update = C(W, b) = 0.298371109" in last
+
+
+def test_cost_after_a_minibatch_is_its_mean(mnist_trace_path):
+    from backprop_tutor.trace.store import TraceFile
+    from backprop_tutor.worksheet.after import cost_after_update
+
+    with TraceFile(mnist_trace_path) as trace:
+        costs = cost_after_update(trace)
+        assert costs.after.shape == (500,) and costs.before.shape == (500,)
+        assert costs.mean("after") < costs.mean("before")  # one step of SGD at η = 0.01 lowers the batch's C
