@@ -211,8 +211,8 @@ class TutorApp(App[None]):
 
     def action_full_view(self) -> None:
         view = self.view
-        arrays = self.model.full_view(self.step, self.sample, self.digits)
-        self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · {digits_label(self.digits)}", arrays))
+        arrays = self.model.full_view(self.step, self.sample)
+        self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · every digit", arrays))
 
     def action_gradcheck(self) -> None:
         from backprop_tutor.tui.gradcheck_screen import open_gradcheck  # computes only when asked

@@ -13,7 +13,7 @@ from backprop_tutor.tui.app import TutorApp
 async def scrolled_text(app, pilot, box: str) -> str:
     """Every line the scrollable ``box`` draws, scrolled through a screenful at a time, with wrapped notes
     joined (the text on screen with runs of blanks as one space)."""
-    widget = app.query_one(box)
+    widget = app.screen.query_one(box)
     seen = []
     y = 0
     while True:
@@ -128,3 +128,29 @@ def test_cost_after_a_minibatch_is_its_mean(mnist_trace_path):
         costs = cost_after_update(trace)
         assert costs.after.shape == (500,) and costs.before.shape == (500,)
         assert costs.mean("after") < costs.mean("before")  # one step of SGD at η = 0.01 lowers the batch's C
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_full_view_speaks_the_notation_in_full_digits(hand_float64, size):
+    app = TutorApp(hand_float64)  # 3 digits on the main screen; f shows every digit
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * 5, "f")  # step 6: δ(3), the long way too
+        await pilot.pause()
+        text = await scrolled_text(app, pilot, "#full-body")
+        assert "step 6: δ(3) · every digit" in text
+        assert "δ(3) · 3 values, one per unit of layer 3" in text
+        assert "2: 1.9792597960067815e-32" in text  # full digits, numbered from 1
+        assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a_j, column k = ∂s_k" in text
+        assert "A ∇a C (δ(3) the long way)" in text and "∇a C · 3 values" in text
+        for internal in ("delta(", "a_prime", "jacobian", "grad_a", "W_before"):
+            assert internal not in text
+        await pilot.press("escape", "end", "f")
+        await pilot.pause()
+        text = await scrolled_text(app, pilot, "#full-body")
+        assert "W(1) before the update · 2×3: row j = unit j of layer 1, column i =" in text  # wraps at 80
+        assert "1: [-0.49999993790093633, -0.5000000620990637, -0.49999993790093633]" in text
+        await pilot.press("escape", "home", "f")
+        await pilot.pause()
+        text = await scrolled_text(app, pilot, "#full-body")
+        assert "a(0) = x · 3 values, one per input" in text and "x(0)" not in text
