@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_tutor.render.format import SUMMARY, fmt, fmt_vector, precision_label
-from backprop_tutor.render.math import TextEquation, equation_text
+from backprop_tutor.render.math import TextEquation
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import read
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.worksheet.equations import activation_name, equations_for
+from backprop_tutor.worksheet.equations import activation_name
 from backprop_tutor.worksheet.full import full_values
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
+from backprop_tutor.worksheet.notes import step_text
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -165,7 +166,7 @@ class StepModel:
             step=step, count=len(self.source), layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
             precision=precision_label(self.header), title=self.header.title,
-            equations=tuple(equation_text(eq, digits) for eq in equations_for(self.source, step, sample)),
+            equations=step_text(self.source, step, sample, digits),  # with the notes of worksheet.notes
             heading=worksheet_heading(sheet),
             tables=worksheet_tables(sheet, digits),
             columns=self.columns(step, sample, digits, selected),

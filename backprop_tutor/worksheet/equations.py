@@ -35,6 +35,7 @@ from backprop_tutor.trace.events import (
 )
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
 from backprop_tutor.worksheet.after import CostAfterError, cost_after_update, last_update
+from backprop_tutor.worksheet.classes import class_label, is_classifier, predicted_class, target_class
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
@@ -154,8 +155,8 @@ def _input(t: _Step) -> list[Equation]:
     shown, note = input_value(x)
     eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
     note = "the target"
-    if t.header.loss == "cross-entropy" and y.size > 1:
-        note += f" (class {int(np.argmax(np.asarray(y, dtype=np.float64)))})"
+    if is_classifier(t.header):
+        note += f": {class_label(t.header, target_class(y))}, counting classes from 0"
     eqs.append(Equation((Sym("y", "y"),), result=num(y), note=note, writes=Quantity.Y))
     return eqs
 
@@ -198,7 +199,18 @@ def _loss(t: _Step) -> list[Equation]:
                             (Sym(f"(1/{t.B}) Σ_samples C", rf"\tfrac{{1}}{{{t.B}}} \sum_{{\text{{samples}}}} C"),),
                             result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the {t.B} samples",
                             writes=Quantity.MEAN_COST))
+    if is_classifier(t.header):
+        eqs.append(_prediction(t.header, a, y))
     return eqs
+
+
+def _prediction(header: TraceHeader, a: np.ndarray, y: np.ndarray) -> Equation:
+    """The predicted class, argmax a(L), and whether it is the target's."""
+    k, target = predicted_class(a), target_class(y)
+    verdict = "right" if k == target else f"wrong: the target is {class_label(header, target)}"
+    label = Sym("predicted class", r"\text{predicted class}")
+    return Equation((label,), (Sym(f"argmax_k a_k({header.L})", rf"\arg\max_k a^{{({header.L})}}_k"),),
+                    result=num(k), note=f"{class_label(header, k)}, counting from 0: {verdict}")
 
 
 def _output_delta(t: _Step) -> list[Equation]:

@@ -64,7 +64,7 @@ def _full(name: str, values: np.ndarray, l: int, field: Field) -> FullValue:
     if values.ndim == 0:
         return FullValue(name, "", fmt_lines(values, None, FULL))
     if values.ndim == 1:
-        where = {fields.X: "input", fields.Y: "output unit"}.get(field, f"unit of layer {l}")
+        where = {fields.X: "unit of layer 0 (the input)", fields.Y: "output unit"}.get(field, f"unit of layer {l}")
         return FullValue(name, f"{values.size} values, one per {where}",
                          _numbered([fmt_lines(v, None, FULL)[0] for v in values]))
     rows = values.reshape(values.shape[0], -1)

@@ -11,19 +11,22 @@ from backprop_tutor.tui.app import TutorApp
 
 
 async def scrolled_text(app, pilot, box: str) -> str:
-    """Every line the scrollable ``box`` draws, scrolled through a screenful at a time, with wrapped notes
-    joined (the text on screen with runs of blanks as one space)."""
+    """The text the scrollable ``box`` draws, scrolled through a screenful at a time: each line of its
+    content once, from the drawn screen cropped to the box's region; wrapped lines joined with one space."""
     widget = app.screen.query_one(box)
-    seen = []
+    lines: dict[int, str] = {}
     y = 0
     while True:
         widget.scroll_to(y=y, animate=False)
         await pilot.pause()
-        seen += [line for line in screen_text(app).splitlines()]
+        region = widget.scrollable_content_region
+        screen = screen_text(app).splitlines()
+        for row in range(region.height):
+            lines[int(widget.scroll_y) + row] = screen[region.y + row][region.x:region.right]
         if y >= widget.max_scroll_y:
             break
-        y += max(1, widget.scrollable_content_region.height - 1)
-    return " ".join(" ".join(seen).split())
+        y += max(1, region.height)
+    return " ".join(" ".join(lines[k] for k in sorted(lines)).split())
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +140,8 @@ async def test_full_view_speaks_the_notation_in_full_digits(hand_float64, size):
     async with app.run_test(size=size) as pilot:
         await pilot.press(*["right"] * 5, "f")  # step 6: δ(3), the long way too
         await pilot.pause()
+        assert "step 6: δ(3) · every digit" in screen_text(app)  # the box's title
         text = await scrolled_text(app, pilot, "#full-body")
-        assert "step 6: δ(3) · every digit" in text
         assert "δ(3) · 3 values, one per unit of layer 3" in text
         assert "2: 1.9792597960067815e-32" in text  # full digits, numbered from 1
         assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a_j, column k = ∂s_k" in text
@@ -153,4 +156,111 @@ async def test_full_view_speaks_the_notation_in_full_digits(hand_float64, size):
         await pilot.press("escape", "home", "f")
         await pilot.pause()
         text = await scrolled_text(app, pilot, "#full-body")
-        assert "a(0) = x · 3 values, one per input" in text and "x(0)" not in text
+        assert "a(0) = x · 3 values, one per unit of layer 0 (the input)" in text and "x(0)" not in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_rounding_level_value_is_explained_where_it_appears(hand_float64, hand_exact, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * 6)  # step 7: δ(2) = [-2.22e-16, 1.0]
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "δ_1(2) = -2.22e-16 is at float64's rounding level next to 1.0" in text
+        assert "--exact computes it exactly" in text
+        assert "1 is exactly 1; 1.0 is a value that only rounds to 1 at these digits" in text
+        assert text.count("rounding level") == 1  # once, where it lands, not on W(3)ᵀ δ(3) too
+        await pilot.press("left")  # δ(3) holds 1.98e-32: computed (softmax), not left over: no note
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "1.98e-32" in text and "rounding level" not in text
+    app = TutorApp(hand_exact)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * 6)
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "= [1.98e-32, 1.0]" in text and "rounding level" not in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_an_update_hidden_by_the_digits_is_flagged(mazur, size):
+    app = TutorApp(mazur)  # 3 digits: W(1) = [[0.15, 0.2], [0.25, 0.3]] before and after
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("end")
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "= [[0.15, 0.2], [0.25, 0.3]]" in text
+        assert "W(1): 4 of 4 values changed but read the same at 3 digits (the change shows in the 4th digit)" in text
+        await pilot.press("d")  # 6 digits: the change is visible, the flag goes
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "0.149781" in text and "read the same" not in text
+
+
+@pilot_test
+async def test_numbering_legend_on_the_input_step(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "units are numbered from 1 (a_1(2) is unit 1 of layer 2); samples and classes from 0" in text
+        assert "(the target: class 2, counting classes from 0)" in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_mnist_class_prediction_and_informative_windows(mnist_trace_path, size):
+    from backprop_tutor.trace.store import TraceFile
+
+    with TraceFile(mnist_trace_path) as trace:
+        app = TutorApp(trace)
+        async with app.run_test(size=size) as pilot:
+            text = await scrolled_text(app, pilot, "#step-box")
+            assert "(the target: class 7, counting classes from 0)" in text  # the first test image is a 7
+            await pilot.press("right")  # s(1) = W(1) a(0) + b(1): a(0) by its largest pixels, not 8 zeros
+            text = await scrolled_text(app, pilot, "#step-box")
+            assert "·[0, 0, 0" not in text and "774 more, each |v| ≤" in text
+            await pilot.press(*["right"] * 4)  # the loss: predicted class and whether it is right
+            text = await scrolled_text(app, pilot, "#step-box")
+            assert "predicted class = argmax_k a_k(4) = 7 (class 7, counting from 0: right)" in text
+
+
+def fashion_trace(n: int = 20) -> Trace:
+    """A few Fashion-MNIST test images through a small net, its header saying where the data came from."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from backprop_tutor.data.formats import read_idx
+    from backprop_tutor.engine.network import mlp
+    from backprop_tutor.trace.events import TraceHeader
+    from backprop_tutor.trace.recorder import Recorder
+
+    folder = Path(__file__).resolve().parents[3] / "shared" / "data" / "fashion-mnist"
+    if not (folder / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"Fashion-MNIST not found at {folder}")
+    x = read_idx(folder / "t10k-images-idx3-ubyte.gz")[:n].reshape(n, -1).astype(np.float32) / 255
+    y = np.eye(10, dtype=np.float32)[read_idx(folder / "t10k-labels-idx1-ubyte.gz")[:n].astype(int)]
+    sizes, acts = [784, 16, 10], ["tanh", "softmax"]
+    header = TraceHeader(sizes=sizes, activations=acts, loss="cross-entropy", precision="float32",
+                         learning_rate=0.1, batch_size=n, title="fashion-mnist: epoch 1, minibatch 1",
+                         config={"data_name": "fashion-mnist"})
+    recorder = Recorder(header)
+    mlp(sizes, acts, "cross-entropy", "float32", seed=2).train_step(x, y, 0.1, recorder)
+    return recorder.trace
+
+
+@pilot_test
+async def test_fashion_mnist_classes_by_name():
+    import numpy as np
+
+    from backprop_tutor.trace.events import Forward
+    from backprop_tutor.worksheet.classes import FASHION_MNIST
+
+    trace = fashion_trace()
+    k = int(np.argmax(trace.events[trace.find(Forward, 2)].a[0]))
+    verdict = "right" if k == 9 else "wrong: the target is class 9 (Ankle boot)"
+    app = TutorApp(trace)
+    async with app.run_test(size=(100, 30)) as pilot:
+        text = await scrolled_text(app, pilot, "#step-box")
+        assert "(the target: class 9 (Ankle boot), counting classes from 0)" in text  # test image 0
+        await pilot.press(*["right"] * 3)  # x, s(1), s(2), then C
+        text = await scrolled_text(app, pilot, "#step-box")
+        said = f"predicted class = argmax_k a_k(2) = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
+        assert said in text
