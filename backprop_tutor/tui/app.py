@@ -84,6 +84,10 @@ class TutorApp(App[None]):
         Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
         Binding("w", "chain", "Chain rule", show=False),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
         Binding("n", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
+        Binding("colon", "jump('step')", "Go to step", show=False),  # issue 13: jump keys
+        Binding("number_sign", "jump('sample')", "Go to sample", show=False),
+        Binding("m", "misclassified", "Next wrong", show=False),
+        Binding("i", "weight_images", "W(1) images", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -230,6 +234,41 @@ class TutorApp(App[None]):
 
         layer, unit = self.selected or (max(self.source.info(self.step).layer, 1), 0)
         self.push_screen(NeuronSumScreen(self.source, layer, unit, self.sample, self.digits))
+
+    def action_jump(self, what: str) -> None:
+        from backprop_tutor.tui.jump_screen import JumpScreen
+
+        if what == "step":  # steps are numbered from 1 on screen, samples from 0
+            to_step = lambda n: self._go("step", None if n is None else n - 1)  # noqa: E731
+            self.push_screen(JumpScreen("step", 1, len(self.source)), to_step)
+        else:
+            self.push_screen(JumpScreen("sample", 0, self.source.samples - 1), lambda n: self._go("sample", n))
+
+    def _go(self, what: str, n: int | None) -> None:
+        if n is not None:
+            setattr(self, what, n)
+
+    def action_misclassified(self) -> None:
+        from backprop_tutor.worksheet.classes import class_label, next_misclassified, predictions
+
+        k = next_misclassified(self.source, self.sample)
+        if k is None:
+            self.notify("no sample of this minibatch is misclassified (or the trace has no classes)")
+            return
+        target, predicted = predictions(self.source)
+        self.sample = k
+        self.notify(f"sample {k}: {class_label(self.source.header, int(target[k]))}, predicted "
+                    f"{class_label(self.source.header, int(predicted[k]))}", title="misclassified")
+
+    def action_weight_images(self) -> None:
+        from backprop_tutor.tui.weight_images import WeightImagesScreen
+        from backprop_tutor.worksheet.images import weight_row_images
+
+        unit = self.selected[1] if self.selected and self.selected[0] == 1 else 0
+        if not weight_row_images(self.source, unit):
+            self.notify("W(1) rows are drawn as images when the input is a square image (e.g. 28×28)")
+            return
+        self.push_screen(WeightImagesScreen(self.source, unit))
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)

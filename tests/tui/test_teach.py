@@ -6,7 +6,7 @@ import pytest
 from tui_helpers import pilot_test, screen_text
 
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
-from backprop_tutor.trace.events import Trace
+from backprop_tutor.trace.events import Field, Trace
 from backprop_tutor.tui.app import TutorApp
 
 
@@ -264,3 +264,71 @@ async def test_fashion_mnist_classes_by_name():
         text = await scrolled_text(app, pilot, "#step-box")
         said = f"predicted class = argmax_k a_k(2) = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
         assert said in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_mnist_jump_keys(mnist_trace_path, size):
+    import numpy as np
+
+    from backprop_tutor.trace.events import Forward, Input
+    from backprop_tutor.trace.store import TraceFile
+
+    with TraceFile(mnist_trace_path) as trace:
+        target = np.argmax(trace.array(trace.find(Input, 0), Field(Input, "y")), axis=1)
+        predicted = np.argmax(trace.array(trace.find(Forward, 4), Field(Forward, "a")), axis=1)
+        wrong = np.flatnonzero(target != predicted)
+        app = TutorApp(trace)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("colon", "1", "2", "enter")
+            await pilot.pause()
+            assert screen_text(app).lstrip().startswith("step 12 of 18")
+            await pilot.press("colon", "9", "9", "enter")  # out of range: says so, stays open
+            await pilot.pause()
+            assert "99: give a step from 1 to 18" in screen_text(app)
+            await pilot.press("escape", "number_sign", "4", "2", "enter")
+            await pilot.pause()
+            assert "sample 42 of 0–499" in screen_text(app).splitlines()[0]
+            await pilot.press("m")
+            await pilot.pause()
+            k = int(wrong[wrong > 42][0])
+            assert f"sample {k} of 0–499" in screen_text(app).splitlines()[0]
+            said = f"sample {k}: class {target[k]}, predicted class {predicted[k]}"
+            assert any(said == str(n.message) for n in app._notifications)  # a toast, as the export's
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_mnist_weight_rows_as_images(mnist_trace_path, size):
+    from backprop_tutor.trace.store import TraceFile
+
+    with TraceFile(mnist_trace_path) as trace:
+        app = TutorApp(trace)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("i")
+            await pilot.pause()
+            text = screen_text(app)
+            assert "unit 1 of layer 1: the weights of its 784 inputs" in text
+            assert "W(1) row 1 before" in text and "∇W(1) row 1" in text
+            lines = text.splitlines()
+            top = next(n for n, line in enumerate(lines) if "W(1) row 1 before" in line)
+            image = [line for line in lines[top + 2: top + 16] if "▀" * 28 in line]
+            assert len(image) >= min(14, size[1] - top - 4)  # 28×28 drawn as 14 rows of 28 half blocks
+            await pilot.press("down")
+            await pilot.pause()
+            assert "W(1) row 2 before" in screen_text(app)
+            await pilot.press("escape")
+            assert not screen_text(app).count("row 2 before")
+
+
+@pilot_test
+async def test_weight_images_need_an_image_input(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("i")
+        await pilot.pause()
+        assert any("drawn as images when the input is a square image" in str(n.message) for n in app._notifications)
+        assert "W(1) row 1 before" not in screen_text(app)
+        await pilot.press("m")  # its one sample is misclassified (class 0 for a target of class 2): it stays on it
+        await pilot.pause()
+        assert any("sample 0: class 2, predicted class 0" == str(n.message) for n in app._notifications)

@@ -1,0 +1,69 @@
+"""Key i on an image input (MNIST): W(1) row j before the update, ∇W(1) row j and row j after, each as a
+28×28 half-block image (red > 0, blue < 0); ↑/↓ another unit j of layer 1."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from backprop_tutor.render.format import fmt
+from backprop_tutor.trace.reader import TraceReader
+from backprop_tutor.tui.halfblock import HalfBlockImage, _diverging
+from backprop_tutor.worksheet.images import RowImage, weight_row_images
+
+
+def scaled_image(image: RowImage) -> HalfBlockImage:
+    """The image on its own colour scale: ±``image.scale`` at full blue/red (HalfBlockImage scales each
+    image by its own largest value; before and after must share one)."""
+    drawn = HalfBlockImage(np.clip(image.values / image.scale, -1.0, 1.0))
+    drawn.colour = _diverging
+    return drawn
+
+
+class WeightImagesScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    WeightImagesScreen { align: center middle; }
+    WeightImagesScreen > #images-body { width: 96%; height: 94%; border: round $accent; background: $surface; }
+    WeightImagesScreen #images-grid { grid-size: 3; grid-gutter: 0 2; height: auto; }
+    WeightImagesScreen.narrow #images-grid { grid-size: 2; }
+    WeightImagesScreen .row-image { height: auto; width: 30; }
+    """
+    BINDINGS: ClassVar = [Binding("escape,q,i", "dismiss", "Close"), Binding("up", "unit(-1)", "Unit ↑"),
+                          Binding("down", "unit(1)", "Unit ↓")]
+
+    def __init__(self, trace: TraceReader, unit: int) -> None:
+        super().__init__()
+        self.trace, self.unit = trace, unit
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="images-body") as body:
+            body.can_focus = False
+            yield Grid(id="images-grid")
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.width < 100, "narrow")
+        self.draw()
+
+    def draw(self) -> None:
+        images = weight_row_images(self.trace, self.unit)
+        body = self.query_one("#images-body")
+        body.border_title = f"unit {self.unit + 1} of layer 1: the weights of its {self.trace.header.sizes[0]} inputs"
+        body.border_subtitle = "red > 0, blue < 0 · ↑↓ unit · escape"
+        grid = self.query_one("#images-grid", Grid)
+        grid.remove_children()
+        grid.mount_all([Vertical(Static(f"{image.title}\n±{fmt(image.scale)} at full colour"),
+                                 Static(scaled_image(image)), classes="row-image") for image in images])
+
+    def action_unit(self, delta: int) -> None:
+        unit = min(max(0, self.unit + delta), self.trace.header.sizes[1] - 1)
+        if unit == self.unit:
+            self.app.bell()
+            return
+        self.unit = unit
+        self.draw()
