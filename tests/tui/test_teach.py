@@ -332,3 +332,12 @@ async def test_weight_images_need_an_image_input(hand_float64):
         await pilot.press("m")  # its one sample is misclassified (class 0 for a target of class 2): it stays on it
         await pilot.pause()
         assert any("sample 0: class 2, predicted class 0" == str(n.message) for n in app._notifications)
+
+
+def test_spec_notes_hold_text_only(tmp_path):
+    from backprop_tutor.errors import SpecError
+
+    spec = tmp_path / "s.toml"
+    spec.write_text(resolve_example("mazur-sigmoid").read_text().replace('after_update = "', 'before = "'))
+    with pytest.raises(SpecError, match=r"\[notes\] holds text only, under after_update"):
+        load_spec(spec)
