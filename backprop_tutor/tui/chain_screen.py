@@ -33,7 +33,8 @@ class EquationScreen(ModalScreen[None]):
     """A scrollable column of equations drawn as the step panel draws them, redrawn by ``refresh_equations``."""
 
     DEFAULT_CSS = """
-    EquationScreen { align: center middle; }
+    /* opaque: a dimmed step behind it would be repainted through the modal, slowly */
+    EquationScreen { align: center middle; background: $background; }
     EquationScreen > #equations-body {
         width: 96%; height: 92%; border: round $accent; background: $surface; padding: 0 1;
     }

@@ -28,7 +28,7 @@ def scaled_image(image: RowImage) -> HalfBlockImage:
 
 class WeightImagesScreen(ModalScreen[None]):
     DEFAULT_CSS = """
-    WeightImagesScreen { align: center middle; }
+    WeightImagesScreen { align: center middle; background: $background; }
     WeightImagesScreen > #images-body { width: 96%; height: 94%; border: round $accent; background: $surface; }
     WeightImagesScreen #images-grid { grid-size: 3; grid-gutter: 0 2; height: auto; }
     WeightImagesScreen.narrow #images-grid { grid-size: 2; }
@@ -42,23 +42,33 @@ class WeightImagesScreen(ModalScreen[None]):
         self.trace, self.unit = trace, unit
 
     def compose(self) -> ComposeResult:
+        self.set_class(self.app.size.width < 100, "narrow")
         with VerticalScroll(id="images-body") as body:
             body.can_focus = False
-            yield Grid(id="images-grid")
+            body.border_subtitle = "red > 0, blue < 0 · ↑↓ unit · escape"
+            with Grid(id="images-grid"):
+                for k, image in enumerate(weight_row_images(self.trace, self.unit)):
+                    with Vertical(classes="row-image"):
+                        yield Static(self.caption(image), id=f"caption-{k}")
+                        yield Static(scaled_image(image), id=f"image-{k}")
 
     def on_mount(self) -> None:
-        self.set_class(self.app.size.width < 100, "narrow")
-        self.draw()
+        self.title_body()
+
+    def title_body(self) -> None:
+        self.query_one("#images-body").border_title = (
+            f"unit {self.unit + 1} of layer 1: the weights of its {self.trace.header.sizes[0]} inputs")
+
+    @staticmethod
+    def caption(image: RowImage) -> str:
+        return f"{image.title}\n±{fmt(image.scale)} at full colour"
 
     def draw(self) -> None:
-        images = weight_row_images(self.trace, self.unit)
-        body = self.query_one("#images-body")
-        body.border_title = f"unit {self.unit + 1} of layer 1: the weights of its {self.trace.header.sizes[0]} inputs"
-        body.border_subtitle = "red > 0, blue < 0 · ↑↓ unit · escape"
-        grid = self.query_one("#images-grid", Grid)
-        grid.remove_children()
-        grid.mount_all([Vertical(Static(f"{image.title}\n±{fmt(image.scale)} at full colour"),
-                                 Static(scaled_image(image)), classes="row-image") for image in images])
+        """Another unit: the same three places, new images (nothing remounted)."""
+        self.title_body()
+        for k, image in enumerate(weight_row_images(self.trace, self.unit)):
+            self.query_one(f"#caption-{k}", Static).update(self.caption(image))
+            self.query_one(f"#image-{k}", Static).update(scaled_image(image))
 
     def action_unit(self, delta: int) -> None:
         unit = min(max(0, self.unit + delta), self.trace.header.sizes[1] - 1)
