@@ -199,8 +199,10 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
             missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
             raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
                             f"{missing}, or add [init] with scheme = \"he\" and seed = 1")
+        if n_prev is None:  # layer 1 without W(1) or inputs = N: [data] x tells
+            n_prev = _inputs_of_data(raw.get("data"))
         if n_prev is None:
-            raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, or W(1)")
+            raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, W(1), or [data] x")
         if act == "softmax" and l != len(layers_raw):
             raise SpecError(f"{lw} softmax is only for the output layer (layer {len(layers_raw)})")
         if l == 1:
@@ -231,6 +233,14 @@ def _notes(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or set(raw) - {"after_update"} or not all(isinstance(v, str) for v in raw.values()):
         raise SpecError(f"{where} [notes] holds text only, under after_update = \"…\" (shown with C after the step)")
     return dict(raw)
+
+
+def _inputs_of_data(raw: Any) -> int | None:
+    """The input size as [data] x shows it (its first sample's length), when no W(1) or inputs = N says;
+    None when x is absent or malformed (`_data` then says what is wrong with it)."""
+    x = raw.get("x") if isinstance(raw, dict) else None
+    first = x[0] if isinstance(x, list) and x and isinstance(x[0], list) else x
+    return len(first) if isinstance(first, list) and first else None
 
 
 def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[list[Number]], list[list[Number]]]:

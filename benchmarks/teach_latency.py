@@ -24,8 +24,8 @@ from tui_latency import PaintClock, mnist_trace
 
 TARGETS = {"hand": 0.150, "mnist": 0.250}
 #: each round: open a view, move inside it, close it, then a step on (so the next round sees a new step)
-HAND_ROUND = ["w", "down", "right", "comma", "full_stop", "escape", "n", "down", "left", "escape", "right"]
-MNIST_ROUND = ["w", "comma", "down", "escape", "n", "left", "escape", "i", "down", "escape", "m",
+HAND_ROUND = ["w", "down", "right", "comma", "full_stop", "escape", "s", "down", "left", "escape", "right"]
+MNIST_ROUND = ["w", "comma", "down", "escape", "s", "left", "escape", "i", "down", "escape", "m",
                "colon", "1", "enter", "number_sign", "9", "enter", "right"]
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT.parent / "shared" / "data" / "mnist-t10k"
-TARGETS = {"hand": 0.050, "mnist": 0.200, "startup": 1.5}
+TARGETS = {"hand": 0.050, "mnist": 0.200, "help": 0.150, "startup": 1.5}
 
 
 def mnist_trace(path: Path, n: int = 500) -> Path:
@@ -51,25 +51,31 @@ class PaintClock:
         from textual.screen import Screen
 
         self.ends: list[float] = []
+        self.screens: list[str] = []  # the class of the screen painted, per paint
         self._screen, self._original = Screen, Screen._compositor_refresh
         clock = self
 
         def timed(screen, *args, **kwargs):
             result = clock._original(screen, *args, **kwargs)
             clock.ends.append(time.perf_counter())
+            clock.screens.append(type(screen).__name__)
             return result
 
         Screen._compositor_refresh = timed
 
-    def first_after(self, t: float) -> float | None:
-        return next((end for end in self.ends if end > t), None)
+    def first_after(self, t: float, screen: str | None = None) -> float | None:
+        """The end of the first repaint after ``t`` (of a screen of class ``screen``, if given)."""
+        return next((end for end, name in zip(self.ends, self.screens, strict=True)
+                     if end > t and screen in (None, name)), None)
 
     def close(self) -> None:
         self._screen._compositor_refresh = self._original
 
 
-async def key_latencies(trace, keys: list[str], app=None) -> tuple[float, list[float], list[float]]:
-    """(construction → first paint, [press + pause per key], [key → end of the first repaint after it])."""
+async def key_latencies(trace, keys: list[str], app=None, screen: str | None = None
+                        ) -> tuple[float, list[float], list[float]]:
+    """(construction → first paint, [press + pause per key], [key → end of the first repaint after it,
+    of a ``screen`` if given])."""
     from backprop_tutor.tui.app import TutorApp
 
     clock = PaintClock()
@@ -85,7 +91,7 @@ async def key_latencies(trace, keys: list[str], app=None) -> tuple[float, list[f
                 await pilot.press(key)
                 await pilot.pause()
                 pilot_times.append(time.perf_counter() - t)
-                end = clock.first_after(t)
+                end = clock.first_after(t, screen if key == "question_mark" else None)
                 if end is not None:
                     paint_times.append(end - t)
     finally:
@@ -145,11 +151,18 @@ def main() -> int:
     hand = run_spec(load_spec(resolve_example("hand-backprop")), "float64")
     _, p_empty, r_empty = asyncio.run(key_latencies(None, walk(14, args.presses), app=empty_app()))
     start_hand, p_hand, r_hand = asyncio.run(key_latencies(hand, walk(len(hand), args.presses)))
+    _, _, r_help = asyncio.run(key_latencies(hand, ["question_mark", "escape"] * (args.presses // 2),
+                                             screen="HelpScreen"))
+    r_help = r_help[0::2]  # the ? presses (the escapes close it)
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.mnist or mnist_trace(Path(tmp) / "mnist-batch.h5")
         with TraceFile(path) as tf:
             start_mnist, p_steps, r_steps = asyncio.run(key_latencies(tf, walk(len(tf), args.presses)))
+        with TraceFile(path) as tf:
+            _, _, r_help_mnist = asyncio.run(key_latencies(tf, ["question_mark", "escape"] * (args.presses // 2),
+                                                           screen="HelpScreen"))
+            r_help_mnist = r_help_mnist[0::2]
         with TraceFile(path) as tf:  # a new sample each press: nothing cached, rows read from disk
             keys = ["right"] * 6 + ["right_square_bracket"] * args.presses
             _, p_samples, r_samples = asyncio.run(key_latencies(tf, keys))
@@ -167,6 +180,8 @@ def main() -> int:
     row("hand example, → and ← through all 14 steps", med(r_hand), TARGETS["hand"])
     row("MNIST 500-sample trace, → and ← through all steps", med(r_steps), TARGETS["mnist"])
     row("MNIST 500-sample trace, ] (new sample, uncached) at δ(4)", med(r_samples), TARGETS["mnist"])
+    row("hand example, ? (open the help; escape closes it)", med(r_help), TARGETS["help"])
+    row("MNIST 500-sample trace, ? (open the help)", med(r_help_mnist), TARGETS["help"])
     row("(reference: an app that updates one Static)", med(r_empty), None)
     print("the same, measured as pilot.press + pilot.pause (includes Pilot's idle-waiting):")
     row("hand example", med(p_hand), TARGETS["hand"])

@@ -38,9 +38,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def check_not_a_folder(path: Path) -> None:
+    """A run folder given for its trace: name the .h5 files in it instead of HDF5's errno text."""
+    if not path.is_dir():
+        return
+    traces = sorted(p.name for p in path.glob("*.h5"))
+    hint = (f"the trace files in it: {', '.join(traces)} (e.g. `tutor view {path / traces[0]}`)" if traces
+            else "it holds no .h5 file (`tutor example NAME --save-trace FILE.h5` and `tutor train --trace-batch` "
+                 "write one)")
+    raise UsageError(f"{path} is a folder, not a trace file; {hint}")
+
+
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.trace.store import TraceFile
 
+    check_not_a_folder(args.file)
     with TraceFile(args.file, args.group) as trace:
         check_sample(args.sample, trace.header.batch_size, str(args.file))
         if len(trace) == 0:

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import ScrollableContainer, VerticalScroll
+from textual.containers import Container, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -24,31 +25,42 @@ from textual.widgets import Footer, Static
 
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.render.markdown import tables_to_markdown
+from backprop_tutor.trace.events import Delta, Event, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.messages import NeuronSelected
-from backprop_tutor.tui.network_diagram import NetworkDiagram
+from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
 from backprop_tutor.tui.source import TraceSource
 from backprop_tutor.tui.step_panel import StepPanel
 from backprop_tutor.tui.viewmodel import StepModel, StepView, digits_label, next_digits
 from backprop_tutor.tui.worksheet import Worksheet
 
-PLAY_INTERVAL = 0.8  # seconds per step when playing
+PLAY_SPEEDS = (2.0, 1.2, 0.8, 0.5, 0.3, 0.15)  # seconds per step when playing; + and − move along
+DIAGRAM_SHARE = {False: 0.45, True: 0.40}  # of the terminal's rows, by "short" (below 26 rows)
+MIN_SIZE = (60, 18)  # columns × rows below which the screen says so instead of drawing a broken layout
+
+
+#: what ↓/↑ step through: the same quantity layer by layer (a(0) leads the forward pass; δ(L) is the
+#: output error, δ(l) a hidden one)
+QUANTITY: dict[type[Event], type[Event]] = {Input: Forward, Forward: Forward, Loss: Loss, OutputDelta: Delta,
+                                             Delta: Delta, Gradient: Gradient, Update: Update}
 
 
 def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
-    """The step one layer further on (direction +1, toward the output) or back (−1): the same kind of
-    event if there is one (Forward(2) → Forward(3)), else the same phase, else the nearest in time."""
+    """The step that computes the same quantity one layer further along this phase (direction +1) or
+    one layer back (−1), never leaving the phase: the forward pass goes a(0) → s(1) → … → s(L), the
+    backward pass δ(L) → … → δ(1) and ∇W(L) → … → ∇W(1), the update W(L) → … → W(1). None at either end."""
     here = source.info(step)
-    target = [info for info in source.index if info.layer == here.layer + direction]
-    if not target:
-        return None
-    for same in (lambda i: i.kind == here.kind, lambda i: i.phase == here.phase, lambda i: True):
-        found = [info for info in target if same(info)]
-        if found:
-            return min(found, key=lambda i: (abs(i.index - step), -i.index)).index
-    return None
+    same = [info.index for info in source.index
+            if info.phase == here.phase and QUANTITY[info.cls] == QUANTITY[here.cls]]
+    position = same.index(step) + direction
+    return same[position] if 0 <= position < len(same) else None
+
+
+def diagram_rows(height: int) -> int:
+    """The rows inside the network pane (below its title rule) on a terminal ``height`` rows tall."""
+    return int(height * DIAGRAM_SHARE[height < 26]) - 1
 
 
 def export_stem(trace: TraceReader, title: str | None) -> str:
@@ -68,7 +80,11 @@ class TutorApp(App[None]):
 
     CSS_PATH = "app.tcss"
 
+    # help, quit and export first (as nano does): the footer is cut at the right on a narrow terminal
     BINDINGS: ClassVar[list[Binding]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("e", "export", "Export"),
         Binding("right,l", "step(1)", "Next", key_display="→"),
         Binding("left,h", "step(-1)", "Back", key_display="←"),
         Binding("down,j", "layer(1)", "Layer", key_display="↓↑"),
@@ -80,16 +96,22 @@ class TutorApp(App[None]):
         Binding("left_square_bracket", "sample(-1)", "Sample−", key_display="[", show=False),
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
-        Binding("e", "export", "Export"),
         Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
+        Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False),
+        Binding("minus", "speed(-1)", "Slower", key_display="−", show=False),
+        Binding("pagedown,shift+down", "scroll_step(1)", "Step panel down", key_display="PgDn", show=False),
+        Binding("pageup,shift+up", "scroll_step(-1)", "Step panel up", key_display="PgUp", show=False),
+        Binding("n", "unit(1)", "Next neuron", show=False),
+        Binding("p", "unit(-1)", "Previous neuron", show=False),
+        Binding("enter", "open_unit", "Neuron values", show=False),
+        Binding("greater_than_sign", "pan(1)", "Columns right", key_display=">", show=False),
+        Binding("less_than_sign", "pan(-1)", "Columns left", key_display="<", show=False),
         Binding("w", "chain", "Chain rule", show=False),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
-        Binding("n", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
+        Binding("s", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
         Binding("colon", "jump('step')", "Go to step", show=False),  # issue 13: jump keys
         Binding("number_sign", "jump('sample')", "Go to sample", show=False),
         Binding("m", "misclassified", "Next wrong", show=False),
         Binding("i", "weight_images", "W(1) images", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -99,25 +121,30 @@ class TutorApp(App[None]):
     playing: reactive[bool] = reactive(False, init=False)
 
     def __init__(self, trace: TraceReader, *, digits: int | None = 3, title: str | None = None,
-                 export_dir: Path | None = None, sample: int = 0, max_units: int = 8) -> None:
+                 export_dir: Path | None = None, sample: int = 0) -> None:
         super().__init__()
         self.trace = trace
         self.source = TraceSource(trace)
-        self.model = StepModel(self.source, max_units=max_units)
+        self.model = StepModel(self.source)
+        self.pan = 0  # columns the user moved the diagram by (> and <); a new step starts at 0
         self.export_dir = export_dir
         self.trace_title = title or trace.header.title or "backprop_tutor"
         self.title = self.trace_title
         self._timer: Timer | None = None
+        self.speed = PLAY_SPEEDS.index(0.8)
+        self._shown: tuple[int, int, int | None] | None = None  # (step, sample, digits) on screen
+        self._step_title = "step"
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
 
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield Static(id="status")
-        with ScrollableContainer(id="diagram-box") as box:
+        with Container(id="diagram-box") as box:
             box.border_title = self.trace_title
             box.can_focus = False
-            yield NetworkDiagram(self.source.sizes, self.model.max_units, id="diagram")
+            yield NetworkDiagram(self.source.sizes, diagram_rows(self.size.height), id="diagram")
         with VerticalScroll(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
@@ -131,12 +158,36 @@ class TutorApp(App[None]):
         if len(self.source) == 0:
             self.exit(message="this trace has no events")
             return
-        self._timer = self.set_interval(PLAY_INTERVAL, self._tick, pause=True)
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
+        self._fit_diagram(*self.size)
         self.refresh_view()
 
-    def on_resize(self) -> None:
-        self.screen.set_class(self.size.width < 90, "narrow")
-        self.screen.set_class(self.size.height < 26, "short")
+    def _fit_diagram(self, width: int, height: int) -> None:
+        """Give the network diagram its share of the rows, and tell it (and the model) what fits there."""
+        box = self.query_one("#diagram-box", Container)
+        box.styles.max_height = diagram_rows(height) + box.styles.border.spacing.height
+        diagram = self.query_one(NetworkDiagram)
+        diagram.rows = diagram_rows(height)
+        diagram.width_cells = width - box.styles.padding.width
+        self.model.resize(min(diagram.rows - 3, NEURON_WIDGETS - 2))  # a title and "↑ …", "↓ …" rows
+
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        if self._timer is not None:  # mounted
+            self._fit_diagram(width, height)
+            self.refresh_view()
+        main = self.screen_stack[0]
+        main.set_class(width < 90, "narrow")
+        main.set_class(height < 26, "short")
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        main.set_class(too_small, "too-small")
+        if too_small:
+            self.query_one("#too-small", Static).update(
+                f"terminal too small: {width}×{height} (need {MIN_SIZE[0]}×{MIN_SIZE[1]})\n"
+                "make the window larger, or press q to quit")
+        footer = self.query_one(Footer)
+        footer.compact = width < 100  # so ? Help, q Quit and e Export fit at 80 columns
+        footer.show_command_palette = width >= 100
 
     # drawing -----------------------------------------------------------------------------------
     @property
@@ -145,14 +196,34 @@ class TutorApp(App[None]):
 
     def refresh_view(self) -> None:
         view = self.view
-        status = view.status + (" · ▶ playing" if self.playing else "")
+        # playing first: the end of a long status line is cut on a narrow terminal
+        status = (f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else "") + view.status
         self.query_one("#status", Static).update(status)
-        self.query_one(NetworkDiagram).show(view.columns, view.weights)
+        self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
-        self.query_one("#step-box").border_title = f"step {view.step + 1}: {view.label}"
+        box = self.query_one("#step-box", VerticalScroll)
+        self._step_title = box.border_title = f"step {view.step + 1}: {view.label}"
+        if (view.step, view.sample, view.digits) != self._shown:  # a new step starts at its first line
+            self._shown = (view.step, view.sample, view.digits)
+            box.scroll_home(animate=False, immediate=True)
+        self.call_after_refresh(self._mark_step_overflow)
         self.query_one(Worksheet).show(view.tables)
 
+    def _show_diagram(self, view: StepView) -> None:
+        def views_at(d: int | None):  # the diagram's columns written with d digits (when they do not fit)
+            if d == view.digits:
+                return view.columns, view.weights
+            return (self.model.columns(view.step, view.sample, d, self.selected),
+                    self.model.weight_views(view.step, d, self.selected))
+
+        plan = self.query_one(NetworkDiagram).show(views_at, view.digits, self.pan)
+        # the notes first: a long title is cut at the right
+        notes = [f"{digits_label(plan.digits)} to fit" if plan.digits != view.digits else "",
+                 "< > more columns" if plan.hidden_left or plan.hidden_right else ""]
+        self.query_one("#diagram-box").border_title = " · ".join([*filter(None, notes), self.trace_title])
+
     def watch_step(self) -> None:
+        self.pan = 0
         self.refresh_view()
 
     def watch_sample(self) -> None:
@@ -171,6 +242,7 @@ class TutorApp(App[None]):
 
     # actions -----------------------------------------------------------------------------------
     def action_step(self, delta: int) -> None:
+        self.playing = False  # a step by hand takes over from play
         target = self.step + delta
         if 0 <= target < len(self.source):
             self.step = target
@@ -197,6 +269,31 @@ class TutorApp(App[None]):
             self.step += 1
         else:
             self.playing = False
+
+    def action_speed(self, change: int) -> None:
+        faster = min(max(0, self.speed + change), len(PLAY_SPEEDS) - 1)
+        if faster == self.speed:
+            self.bell()
+            return
+        self.speed = faster
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=not self.playing)
+        self.notify(f"play: {PLAY_SPEEDS[self.speed]:g} s per step", timeout=1.5)
+        self.refresh_view()
+
+    def action_scroll_step(self, pages: int) -> None:
+        box = self.query_one("#step-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_y + pages * max(1, box.scrollable_content_region.height - 1), animate=False,
+                      immediate=True)
+        self._mark_step_overflow()
+
+    def _mark_step_overflow(self) -> None:
+        """Say on the step panel's border when some of its lines are out of view, and which key shows them."""
+        box = self.query_one("#step-box", VerticalScroll)
+        below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
+        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else [])
+        box.border_title = " · ".join([self._step_title, *hints])
 
     def action_sample(self, delta: int) -> None:
         self.sample = (self.sample + delta) % self.source.samples
@@ -272,9 +369,32 @@ class TutorApp(App[None]):
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)
-        rows = self.model.neuron_detail(self.step, self.sample, self.digits, message.layer, message.unit)
-        title = f"layer {message.layer}, unit {message.unit + 1} · step {self.step + 1}"
+        self.action_open_unit()
+
+    def action_open_unit(self) -> None:
+        if self.selected is None:
+            self.action_unit(0)
+        layer, unit = self.selected
+        rows = self.model.neuron_detail(self.step, self.sample, self.digits, layer, unit)
+        title = f"layer {layer}, unit {unit + 1} · step {self.step + 1}"
         self.push_screen(NeuronScreen(title, rows))
+
+    def action_unit(self, delta: int) -> None:
+        """Select the next (previous) neuron of the layer this step writes; the column's window follows."""
+        layer = self.view.layer if self.source.info(self.step).cls is not Loss else self.source.L
+        units = self.source.sizes[layer]
+        if self.selected is not None and self.selected[0] == layer:
+            self.selected = (layer, (self.selected[1] + delta) % units)
+        else:
+            self.selected = (layer, 0 if delta >= 0 else units - 1)
+
+    def action_pan(self, direction: int) -> None:
+        plan = self.query_one(NetworkDiagram).plan
+        if plan is None or not (plan.hidden_right if direction > 0 else plan.hidden_left):
+            self.bell()
+            return
+        self.pan += direction
+        self.refresh_view()
 
     def export_path(self) -> Path:
         """<trace>[-<group>]-sample<K>-step<k>.md: two exports of different steps, samples or groups

@@ -1,7 +1,7 @@
 """Key w: the chain rule for one weight, ∂C/∂W(l)ᵢⱼ back through the layers to C, then its update
 (`backprop_tutor.worksheet.chain`). The arrow keys pick another weight of W(l), , and . another layer.
 
-Key n: one neuron's computation, s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ with every term
+Key s: one neuron's computation, s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ with every term
 (`backprop_tutor.worksheet.neuron`); ↑/↓ another unit, ←/→ another layer."""
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,7 +33,11 @@ class NeuronScreen(ModalScreen[None]):
         with Vertical(id="neuron-body") as body:
             body.border_title = self.title_text
             body.border_subtitle = "escape to close"
-            yield Static(table, id="neuron-values")
+            # sized to the table: in a width: auto box a Rich Table is measured at width 0 (Textual 8.2)
+            values = Static(table, id="neuron-values")
+            wanted = Measurement.get(self.app.console, self.app.console.options, table).maximum
+            values.styles.width = max(1, min(wanted, self.app.size.width - 8))
+            yield values
 
     def on_click(self) -> None:
         self.dismiss()

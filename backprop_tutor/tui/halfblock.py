@@ -1,5 +1,6 @@
 """A small image in the terminal: two pixels per character cell with the half block ▀ (the top pixel
-is the foreground colour, the bottom one the background), so a 28×28 MNIST digit takes 28×14 cells.
+is the foreground colour, the bottom one the background), so a 28×28 MNIST digit takes 28×14 cells
+(14×7 drawn at half size, when the pane is short).
 
 Grey for values in [0, 1] (an input image); blue–white–red for signed values (a row of W(1), scaled
 by its largest magnitude, so the sign of each weight reads at a glance).
@@ -28,11 +29,20 @@ def _diverging(v: float) -> Color:
     return Color.from_rgb(int(230 * (1 + v)), int(230 * (1 + v)), 230)
 
 
+def shrunk(arr: np.ndarray, factor: int) -> np.ndarray:
+    """The image at 1/factor of its size, each pixel the mean of a factor × factor block (edges padded)."""
+    if factor <= 1:
+        return arr
+    rows, cols = -(-arr.shape[0] // factor) * factor, -(-arr.shape[1] // factor) * factor
+    padded = np.pad(arr, ((0, rows - arr.shape[0]), (0, cols - arr.shape[1])), mode="edge")
+    return padded.reshape(rows // factor, factor, cols // factor, factor).mean(axis=(1, 3))
+
+
 class HalfBlockImage:
     """A Rich renderable drawing ``values`` (rows × columns) with ▀, two rows per line."""
 
-    def __init__(self, values: np.ndarray, signed: bool = False) -> None:
-        arr = np.asarray(values, dtype=np.float64)
+    def __init__(self, values: np.ndarray, signed: bool = False, shrink: int = 1) -> None:
+        arr = shrunk(np.asarray(values, dtype=np.float64), shrink)
         if signed:
             scale = float(np.abs(arr).max()) or 1.0
             arr = arr / scale

@@ -1,12 +1,16 @@
 """The network as columns of neurons, with W(l), b(l) between them.
 
-The widgets are built once for the trace's layer sizes (at most ``max_units`` neurons per column) and
-then only updated from each step's `ColumnView`/`WeightView`, so a key press never mounts widgets.
+The widgets are built once for the trace's layer sizes (up to ``NEURON_WIDGETS`` neurons per column)
+and then only updated from each step's `ColumnView`/`WeightView`, so a key press never mounts widgets.
 Row j of W(l) sits beside neuron j of layer l: it holds that neuron's incoming weights.
+
+The diagram never scrolls sideways (a scrolled pane cut numbers at its edge): `diagram_layout` picks
+the whole columns that fit and the digits they are written with; ◂ and ▸ say where columns were left out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -17,12 +21,22 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
+from backprop_tutor.tui.diagram_layout import (
+    Column,
+    Plan,
+    column_width,
+    fit_text,
+    image_shrink,
+    marker_text,
+    plan_diagram,
+)
 from backprop_tutor.tui.halfblock import HalfBlockImage
 from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.viewmodel import ColumnView, WeightView
 
 STYLE_NAMES = ("title", "title-current", "neuron", "neuron-current", "neuron-unknown", "neuron-selected",
                "weights", "weights-current")
+NEURON_WIDGETS = 40  # the most neurons a column shows at once (a window of a longer layer)
 
 
 def _show(widget: Widget, visible: bool) -> None:
@@ -30,7 +44,7 @@ def _show(widget: Widget, visible: bool) -> None:
         widget.display = visible
 
 
-def _same(view: ColumnView | WeightView, last: ColumnView | WeightView | None) -> bool:
+def _same(view: Column, last: Column | None) -> bool:
     """Equal views (the image compared by value: it is not part of the dataclass equality)."""
     if last is None or view != last:
         return False
@@ -47,14 +61,14 @@ class Neuron(Static):
         self.net_layer = layer
         self.unit = unit
         self.current = False  # written by the current step
-        self.selected = False  # clicked
+        self.selected = False  # clicked or chosen with n / p
 
     def on_click(self) -> None:
         self.post_message(NeuronSelected(self.net_layer, self.unit))
 
 
 class LayerColumn(Vertical):
-    """Layer l: a title, up to ``shown`` neurons, "… N more", or an image for a square input."""
+    """Layer l: a title, a window of its neurons with "↑ units …"/"↓ units …", or an image for a square input."""
 
     def __init__(self, layer: int, shown: int, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -69,22 +83,26 @@ class LayerColumn(Vertical):
         yield Label("", classes="more after")
         yield Static("", classes="image")
 
-    _last: ColumnView | None = None
+    _last: tuple | None = None
 
-    def show(self, view: ColumnView, styles: dict[str, Style]) -> None:
-        if _same(view, self._last):
+    def show(self, view: ColumnView, styles: dict[str, Style], shrink: int, width: int) -> None:
+        if self._last is not None and _same(view, self._last[0]) and self._last[1:] == (shrink, width):
             return  # unchanged: no repaint, no relayout
-        self._last = view
+        self._last = (view, shrink, width)
         # styles come from component classes, not CSS classes: toggling a class restyles the subtree,
         # which cost more than the rest of a step together
         self.query_one(".column-title", Label).update(Text(view.title, styles["title-current" if view.current
                                                                               else "title"]))
-        before, after = self.query_one(".before", Label), self.query_one(".after", Label)
-        before.update(f"↑ {view.hidden_before} more")
-        _show(before, view.hidden_before > 0)
-        after.update(f"… {view.hidden_after} more")
-        _show(after, view.hidden_after > 0)
+        for label, before in ((self.query_one(".before", Label), True), (self.query_one(".after", Label), False)):
+            text = marker_text(view, before)
+            label.update(text)
+            _show(label, bool(text))
         neurons = list(self.query(Neuron))
+        if len(view.neurons) > len(neurons):  # a taller terminal: build the missing rows once
+            extra = [Neuron(self.net_layer, j, id=f"neuron-{self.net_layer}-{j}", classes="neuron")
+                     for j in range(len(neurons), min(len(view.neurons), NEURON_WIDGETS))]
+            self.mount_all(extra, before=self.query_one(".after", Label))
+            neurons += extra
         for widget, neuron in zip(neurons, view.neurons, strict=False):
             widget.unit, widget.current, widget.selected = neuron.unit, neuron.current, neuron.selected
             style = styles["neuron"]
@@ -94,14 +112,14 @@ class LayerColumn(Vertical):
                 style += styles["neuron-unknown"]
             if neuron.selected:
                 style += styles["neuron-selected"]
-            widget.update(Text(f" {neuron.text} ", style))
+            widget.update(Text(f" {fit_text(neuron.text, width - 2)} ", style))
             _show(widget, True)
         for widget in neurons[len(view.neurons):]:
             _show(widget, False)
         image = self.query_one(".image", Static)
         _show(image, view.image is not None)
         if view.image is not None:
-            image.update(HalfBlockImage(view.image))
+            image.update(HalfBlockImage(view.image, shrink=shrink))
 
 
 class WeightColumn(Vertical):
@@ -116,46 +134,69 @@ class WeightColumn(Vertical):
         yield Static("", classes="weights")
         yield Static("", classes="image")
 
-    _last: WeightView | None = None
+    _last: tuple | None = None
 
-    def show(self, view: WeightView, styles: dict[str, Style]) -> None:
-        if _same(view, self._last):
+    def show(self, view: WeightView, styles: dict[str, Style], shrink: int, width: int) -> None:
+        if self._last is not None and _same(view, self._last[0]) and self._last[1:] == (shrink, width):
             return  # unchanged: no repaint, no relayout
-        self._last = view
+        self._last = (view, shrink, width)
         self.query_one(".column-title", Label).update(
             Text(view.title, styles["title-current" if view.current else "title"]))
+        lines = [fit_text(line, width) for line in view.lines]
         self.query_one(".weights", Static).update(
-            Text("\n".join(view.lines), styles["weights-current" if view.current else "weights"]))
+            Text("\n".join(lines), styles["weights-current" if view.current else "weights"]))
         image = self.query_one(".image", Static)
         _show(image, view.image is not None)
         if view.image is not None:
-            image.update(HalfBlockImage(view.image, signed=True))
+            image.update(HalfBlockImage(view.image, signed=True, shrink=shrink))
 
 
 class NetworkDiagram(Horizontal):
-    """a(0) │ W(1) b(1) │ layer 1 │ W(2) b(2) │ … │ layer L."""
+    """◂ a(0) │ W(1) b(1) │ layer 1 │ W(2) b(2) │ … │ layer L ▸, as many whole columns as fit."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"network-diagram--{name}" for name in STYLE_NAMES}
 
-    def __init__(self, sizes: list[int], max_units: int, **kwargs) -> None:
+    def __init__(self, sizes: list[int], neurons: int = NEURON_WIDGETS, **kwargs) -> None:
+        """``neurons``: how many neuron widgets to build per column at first (more are built if needed)."""
         super().__init__(**kwargs)
         self.sizes = sizes
-        self.max_units = max_units
+        self.neurons = min(neurons, NEURON_WIDGETS)
+        self.rows = 10**6  # the rows the pane has (set by the app from the terminal's height)
+        self.width_cells = 10**6  # the cells it has across
+        self.plan: Plan | None = None  # what was last drawn
 
     def compose(self) -> ComposeResult:
+        yield Label("◂", id="more-left", classes="more side")
         for l, units in enumerate(self.sizes):
             if l > 0:
                 yield WeightColumn(l, id=f"weights-{l}", classes="weight-column")
-            yield LayerColumn(l, min(units, self.max_units), id=f"layer-{l}", classes="layer-column")
+            yield LayerColumn(l, min(units, self.neurons), id=f"layer-{l}", classes="layer-column")
+        yield Label("▸", id="more-right", classes="more side")
 
-    def show(self, columns: tuple[ColumnView, ...], weights: tuple[WeightView, ...]) -> None:
+    def shrink(self, column: Column) -> int:
+        """2 when the pane is too short for the column's image at full size."""
+        if column.image is None:
+            return 1
+        reserved = 1 + (len(column.lines) if isinstance(column, WeightView) else 0)
+        return image_shrink(column.image.shape[0], self.rows, reserved)
+
+    def show(self, views_at: Callable[[int | None], tuple[Sequence[ColumnView], Sequence[WeightView]]],
+             digits: int | None, pan: int = 0) -> Plan:
+        """Draw the columns that fit (``views_at(d)`` gives the columns written with d digits)."""
+        gap = int(self.query_one(LayerColumn).styles.margin.right)
+        plan, ordered = plan_diagram(views_at, digits, self.width_cells, gap, self.shrink, pan)
+        self.plan = plan
         styles = {name: self.get_component_rich_style(f"network-diagram--{name}", partial=True)
                   for name in STYLE_NAMES}
-        for view in columns:
-            self.query_one(f"#layer-{view.layer}", LayerColumn).show(view, styles)
-        for view in weights:
-            self.query_one(f"#weights-{view.layer}", WeightColumn).show(view, styles)
-        current = [view.layer for view in columns if view.current]
-        if current and self.parent is not None:  # keep the current layer in view on a narrow screen
-            column = self.query_one(f"#layer-{current[0]}", LayerColumn)
-            self.call_after_refresh(self.parent.scroll_to_widget, column, animate=False)
+        for i, column in enumerate(ordered):
+            kind = LayerColumn if isinstance(column, ColumnView) else WeightColumn
+            widget = self.query_one(f"#{'layer' if kind is LayerColumn else 'weights'}-{column.layer}", kind)
+            visible = plan.first <= i <= plan.last
+            _show(widget, visible)
+            if visible:
+                room = column_width(column, self.shrink(column)) if plan.fits else self.width_cells - 2 * gap
+                widget.show(column, styles, self.shrink(column), room)
+        left, right = self.query_one("#more-left", Label), self.query_one("#more-right", Label)
+        _show(left, plan.hidden_left > 0)
+        _show(right, plan.hidden_right > 0)
+        return plan

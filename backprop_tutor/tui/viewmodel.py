@@ -179,20 +179,29 @@ class StepModel:
 
     # network diagram -----------------------------------------------------------------------------
     def window(self, units: int, selected_unit: int | None) -> range:
-        """The units of a layer shown as neurons: the first ``max_units``, or a window around the selected one."""
-        if units <= self.max_units:
+        """The units of a layer shown as neurons: the first ``max_units``, or a window around the selected one.
+        A layer with up to two more units is shown whole: the rows of "↑ …" and "↓ …" are free then."""
+        if units <= self.max_units + 2:
             return range(units)
         start = 0
         if selected_unit is not None and selected_unit >= self.max_units:
             start = min(selected_unit - self.max_units // 2, units - self.max_units)
         return range(start, start + self.max_units)
 
+    def resize(self, max_units: int) -> None:
+        """Show up to ``max_units`` neurons per column (the rows the diagram has); forgets cached views."""
+        if max_units != self.max_units:
+            self.max_units = max(1, max_units)
+            self._views.clear()
+
     def columns(self, step: int, sample: int, d: int | None,
                 selected: tuple[int, int] | None) -> tuple[ColumnView, ...]:
         current = self.source.info(step)
         columns = []
         for l, units in enumerate(self.source.sizes):
-            is_current = current.layer == l if current.cls is not Loss else l == self.L
+            # an update writes W(l), b(l), drawn beside the layer: the layer's neurons keep their δ(l)
+            is_current = (current.layer == l and current.cls not in (Loss, Update)) or (
+                current.cls is Loss and l == self.L)
             sel_unit = selected[1] if selected and selected[0] == l else None
             title, values = self._neuron_values(l, step, sample, d, current.cls if is_current else None)
             side = square_side(units)
@@ -217,7 +226,7 @@ class StepModel:
             pick = [("δ", self.delta(l, step, sample))]
         pick = [(n, v) for n, v in pick if v is not None]
         if len(pick) > 1:
-            title = " ".join(f"{n}({l})" for n, _ in pick)
+            title = " ".join(f"{n}({l})" if n != "y" else "y" for n, _ in pick)  # y has no layer
             return title, lambda j: " ".join(f"{n}={fmt(np.asarray(v).ravel()[j], d)}" for n, v in pick)
         if not pick:
             delta = self.delta(l, step, sample) if l > 0 else None
@@ -300,6 +309,5 @@ NEURON_SHOWS: dict[type | None, tuple[tuple[str, Field], ...]] = {
     Forward: (("s", fields.S), ("a", fields.A), ("a'", fields.A_PRIME)),
     Loss: (("a", fields.A), ("y", fields.Y)),
     Gradient: (("∇b", fields.DB),),
-    Update: (("b", fields.B_AFTER),),
     Input: (("x", fields.X),),
 }

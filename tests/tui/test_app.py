@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import h5py
 import pytest
 from textual.widgets import Static
@@ -160,6 +162,20 @@ async def test_click_on_a_neuron_shows_its_values(hand_float64):
         assert app.query_one("#neuron-1-0", Neuron).selected
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pilot_test
+async def test_neuron_values_are_drawn_in_the_box(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right", "right", "right")
+        await pilot.click("#neuron-1-0")
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert "layer 1, unit 1" in drawn
+        for name, value in (("s_1(1)", "5"), ("a'_1(1)", "1"), ("δ_1(1)", "not yet"), ("row 1 of W(1)", "[1, -2, 1]")):
+            assert re.search(rf"{re.escape(name)}\s+{re.escape(value)}", drawn), (name, drawn)
+
+
 @pilot_test
 async def test_help_full_view_palette_and_quit(hand_float64):
     app = TutorApp(hand_float64)
@@ -200,7 +216,12 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
         async with app.run_test(size=(100, 30)) as pilot:
             assert "sample 0 of 0–499" in status(app)
             image = app.query_one("#layer-0 .image", Static)
+            # 28×28 pixels, two rows per line; at half size on 30 rows, where 14 lines do not fit the pane
+            assert image.display and image.size.width == 14 and image.size.height == 7
+            await pilot.resize_terminal(160, 48)
+            await pilot.pause()
             assert image.display and image.size.width == 28 and image.size.height == 14
+            await pilot.resize_terminal(100, 30)
             before = step_panel(app)
             await pilot.press("right_square_bracket")
             assert "sample 1 of 0–499" in status(app)
@@ -211,3 +232,121 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
                 await pilot.press("right")
             assert "δ(4)" in status(app)
             assert app.source.bytes_read < 2_000_000
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+@pilot_test
+async def test_footer_always_shows_help_quit_and_export(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        for key in ("? Help", "q Quit", "e Export", "→ Next"):
+            assert key in footer, footer
+
+
+def top_line(app: TutorApp) -> str:
+    return screen_text(app).splitlines()[0].strip()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pilot_test
+async def test_layer_keys_stay_in_the_phase(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        walk = [  # (keys, the step the status line then names)
+            (["right"] * 7, "step 8 of 14 · backward · δ(1)"),
+            (["up"], "step 7 of 14 · backward · δ(2)"),
+            (["up"], "step 6 of 14 · backward · δ(3)"),
+            (["up"], "step 6 of 14 · backward · δ(3)"),  # the first δ: stays (and rings)
+            (["down"], "step 7 of 14 · backward · δ(2)"),  # ↓ goes on with the backward pass
+            (["left", "left"], "step 5 of 14 · loss"),
+            (["up"], "step 5 of 14 · loss"),
+            (["down"], "step 5 of 14 · loss"),
+            (["right"] * 6, "step 11 of 14 · backward · ∇W(1)"),
+            (["down"], "step 11 of 14 · backward · ∇W(1)"),  # the last gradient: not the input, not an update
+            (["up"], "step 10 of 14 · backward · ∇W(2)"),
+            (["end"], "step 14 of 14 · update · W(1)"),
+            (["up"], "step 13 of 14 · update · W(2)"),
+            (["home", "down"], "step 2 of 14 · forward · s(1)"),
+        ]
+        for keys, expected in walk:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert top_line(app).startswith(expected), (keys, top_line(app))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pilot_test
+async def test_help_explains_keys_symbols_and_numbers(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        seen = screen_text(app)
+        for _ in range(12):  # scroll the help to its end, keeping what was drawn on the way
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen += screen_text(app)
+        for text in ("phase", "⊙", "elementwise", "transpose", "∇a C", "Jacobian", "‖ΔW(l)‖", "exactly 5",
+                     "1.0", "rounded", "from 1", "from 0", "PgDn", "+ / −", "n / p"):
+            assert text in seen, text
+
+
+@pytest.mark.parametrize(("size", "steps", "hidden"), [
+    ((80, 24), 5, "δ(3) = A ∇a C"),  # the output δ the long way: its last lines
+    ((80, 24), 11, "= [-0.5, -4, -1.5]"),  # step 12: the W(3) update's b(3) result
+])
+@pilot_test
+async def test_step_panel_scrolls_with_the_keyboard(hand_float64, size, steps, hidden):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * steps)
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert hidden not in drawn
+        assert "▼ PgDn: more below" in drawn  # the step panel's title says there is more, and how to see it
+        for _ in range(3):
+            await pilot.press("pagedown")
+            await pilot.pause()
+        drawn = screen_text(app)
+        assert hidden in drawn and "▲ PgUp" in drawn and "PgDn" not in drawn
+        await pilot.press("right", "left")  # a step starts at its first line again
+        await pilot.pause()
+        assert "▼ PgDn: more below" in screen_text(app)
+
+
+@pilot_test
+async def test_play_pauses_on_a_step_key_and_changes_speed(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        assert "▶ playing 0.8 s/step · step 1 of 14" in top_line(app)
+        await pilot.press("plus")
+        await pilot.pause()
+        assert "▶ playing 0.5 s/step" in top_line(app)
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        assert "▶ playing 1.2 s/step" in top_line(app)
+        await pilot.press("right")
+        await pilot.pause()
+        paused = top_line(app)
+        assert "playing" not in paused and paused.startswith("step ")
+        await pilot.pause(1.4)  # longer than a 1.2 s tick: paused, so still the same step
+        assert top_line(app) == paused
+
+
+@pilot_test
+async def test_a_terminal_too_small_says_so(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert "terminal too small: 40×12 (need 60×18)" in drawn
+        assert "W(1)" not in drawn and "Next" not in drawn  # no half-drawn layout around it
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert "too small" not in drawn and top_line(app).startswith("step 1 of 14") and "q Quit" in drawn

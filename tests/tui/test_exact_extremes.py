@@ -9,6 +9,7 @@ import pytest
 from tui_helpers import pilot_test, screen_text
 
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
+from backprop_tutor.trace.events import Gradient
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.gradcheck_screen import GradCheckScreen
 
@@ -26,7 +27,7 @@ async def test_every_step_of_a_huge_weight_exact_trace_draws(tmp_path: Path, w: 
             await pilot.pause()
             seen.append(screen_text(app))
             await pilot.press("escape")
-            if app.source.info(app.step).kind == "gradient":
+            if app.source.info(app.step).cls is Gradient:
                 await pilot.press("g")
                 await pilot.pause()
                 assert isinstance(app.screen, GradCheckScreen)

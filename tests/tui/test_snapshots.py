@@ -24,3 +24,19 @@ def test_key_screens(snap_compare, hand_float64, screen, size):
 
 def test_exact_hidden_delta(snap_compare, hand_exact):
     assert snap_compare(TutorApp(hand_exact), press=["right"] * 6, terminal_size=(100, 30))
+
+
+async def _click_unit_1_of_layer_1(pilot) -> None:
+    await pilot.press("right", "right", "right", "right")
+    await pilot.click("#neuron-1-0")
+
+
+@pytest.mark.parametrize(("name", "size", "run_before"), [
+    ("help", (80, 24), ["question_mark"]),
+    ("neuron-values", (80, 24), _click_unit_1_of_layer_1),
+    ("too-small", (40, 12), []),
+], ids=["help-80x24", "neuron-values-80x24", "too-small-40x12"])
+def test_overlays(snap_compare, hand_float64, name, size, run_before):
+    keys = run_before if isinstance(run_before, list) else ()
+    before = None if isinstance(run_before, list) else run_before
+    assert snap_compare(TutorApp(hand_float64), press=keys, run_before=before, terminal_size=size)

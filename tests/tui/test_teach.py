@@ -70,7 +70,7 @@ async def test_chain_rule_at_8_digits_and_another_weight(mazur):
 async def test_neuron_sum_every_term(hand_float64):
     app = TutorApp(hand_float64)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("right", "right", "n")  # step 3, s(2): unit 1 of layer 2
+        await pilot.press("right", "right", "s")  # step 3, s(2): unit 1 of layer 2
         await pilot.pause()
         text = screen_text(app)
         assert "s_1(2) = Σ_i W_1,i(2) a_i(1) + b_1(2)" in text
@@ -88,7 +88,7 @@ async def test_neuron_sum_large_fan_in(mnist_trace_path):
     with TraceFile(mnist_trace_path) as trace:
         app = TutorApp(trace)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press("right", "n")  # step 2, Forward(1): unit 1 of layer 1, 784 inputs
+            await pilot.press("right", "s")  # step 2, Forward(1): unit 1 of layer 1, 784 inputs
             await pilot.pause()
             text = screen_text(app)
             assert "s_1(1) = Σ_i W_1,i(1) a_i(0) + b_1(1)" in text

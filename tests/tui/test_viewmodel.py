@@ -91,12 +91,14 @@ def test_long_vectors_are_cut():
     assert fmt_vector(np.arange(20), 3, limit=4) == "[0, 1, 2, 3, … 16 more]"
 
 
-def test_layer_keys_move_to_the_same_kind_of_step_one_layer_on(hand_float64):
+def test_layer_keys_move_to_the_same_quantity_one_layer_on_in_the_phase(hand_float64):
     source = TraceSource(hand_float64)
     f1, f2 = source.find(Forward, 1), source.find(Forward, 2)
     assert layer_jump(source, f1, +1) == f2 and layer_jump(source, f2, -1) == f1
     assert layer_jump(source, 0, +1) == f1
-    assert layer_jump(source, source.find(Delta, 2), -1) == source.find(Delta, 1)
+    # the backward pass goes from the output back: "on" is toward the input, later in time
+    assert layer_jump(source, source.find(Delta, 2), +1) == source.find(Delta, 1)
+    assert layer_jump(source, source.find(Delta, 2), -1) == source.find(OutputDelta, 3)
     assert layer_jump(source, source.find(Forward, 3), +1) is None
 
 

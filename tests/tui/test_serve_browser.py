@@ -1,0 +1,138 @@
+"""`tutor serve` in a real browser: headless Chromium, driven by Selenium, on 127.0.0.1.
+
+The terminal in the page (xterm.js) draws on a canvas, so the test reads what the app sends it: a
+script installed before the page's own records every frame the page's WebSocket receives, and the
+test looks for the status line in it (escape sequences removed), then presses → in the page.
+Skips, saying why, when chromium, chromedriver or selenium are missing (`.ci/run` installs them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver; "
+           ".ci/run installs them when it runs as root with apt)")
+
+# every frame the page's WebSocket receives, decoded as UTF-8, in window.__frames
+RECORD_FRAMES = """
+window.__frames = [];
+const Original = window.WebSocket;
+window.WebSocket = function (...args) {
+  const ws = new Original(...args);
+  const decoder = new TextDecoder("utf-8");
+  ws.addEventListener("message", (event) => {
+    if (typeof event.data === "string") { window.__frames.push(event.data); }
+    else if (event.data instanceof ArrayBuffer) { window.__frames.push(decoder.decode(event.data, {stream: true})); }
+    else if (event.data instanceof Blob) { event.data.text().then((t) => window.__frames.push(t)); }
+  });
+  return ws;
+};
+window.WebSocket.prototype = Original.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+ESCAPES = re.compile(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78DEHMc])")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"tutor serve exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"tutor serve did not listen on 127.0.0.1:{port} within {seconds} s")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", "serve", "hand-backprop", "--port", str(port)],
+                               cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the server and the app sessions it started
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[test]')")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,900",
+                 # the page asks fonts.googleapis.com for a font: answer "no such host" at once, offline
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_FRAMES})
+        yield driver
+    finally:
+        driver.quit()
+
+
+def drawn(driver) -> str:
+    return ESCAPES.sub("", driver.execute_script("return (window.__frames || []).join('')"))
+
+
+def wait_until_drawn(driver, text: str, seconds: float = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        screen = drawn(driver)
+        if text in screen:
+            return screen
+        time.sleep(0.25)
+    raise AssertionError(f"{text!r} never reached the page; it received:\n{drawn(driver)[-2000:]}")
+
+
+def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(served)
+    for text in ("step 1 of 14 · forward · a(0) = x", "W(1) b(1)", "a(0) = x = [1, -1, 1]"):  # status, network, step
+        wait_until_drawn(browser, text)
+    assert "-first-byte" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")  # the terminal is shown
+    # what a click on the page does: focus the terminal's input, then type →
+    browser.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    for text in ("step 2 of 14 · forward · s(1)", "s(1) = W(1) a(0) + b(1)", "Help"):  # the footer shows once focused
+        wait_until_drawn(browser, text)
