@@ -6,6 +6,7 @@ Key s: one neuron's computation, s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -17,6 +18,7 @@ from backprop_tutor.render.math import equation_text
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.step_panel import StepPanel
 from backprop_tutor.worksheet.chain import WeightRef, chain_equations
+from backprop_tutor.worksheet.equations import Equation
 from backprop_tutor.worksheet.neuron import neuron_equations
 
 
@@ -30,7 +32,8 @@ def start_weight(trace: TraceReader, step: int, selected: tuple[int, int] | None
 
 
 class EquationScreen(ModalScreen[None]):
-    """A scrollable column of equations drawn as the step panel draws them, redrawn by ``refresh_equations``."""
+    """A scrollable column of equations drawn as the step panel draws them; ``describe`` gives the box's
+    title, subtitle and the equations, and is asked again by ``refresh_equations``."""
 
     DEFAULT_CSS = """
     /* opaque: a dimmed step behind it would be repainted through the modal, slowly */
@@ -44,9 +47,10 @@ class EquationScreen(ModalScreen[None]):
                           Binding("end", "scroll(1)", "Bottom", show=False),
                           Binding("pageup", "page(-1)", show=False), Binding("pagedown", "page(1)", show=False)]
 
-    def __init__(self, trace: TraceReader, sample: int, digits: int | None) -> None:
+    def __init__(self, trace: TraceReader, sample: int, digits: int | None,
+                 describe: Callable[[], tuple[str, str, list[Equation]]]) -> None:
         super().__init__()
-        self.trace, self.sample, self.digits = trace, sample, digits
+        self.trace, self.sample, self.digits, self.describe = trace, sample, digits, describe
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="equations-body") as body:
@@ -57,13 +61,10 @@ class EquationScreen(ModalScreen[None]):
         self.refresh_equations()
 
     def refresh_equations(self) -> None:
-        title, subtitle, equations = self.content()
+        title, subtitle, equations = self.describe()
         body = self.query_one("#equations-body")
         body.border_title, body.border_subtitle = title, subtitle
         self.query_one("#equations", StepPanel).show(tuple(equation_text(eq, self.digits) for eq in equations))
-
-    def content(self) -> tuple[str, str, list]:
-        raise NotImplementedError  # each screen says what it shows
 
     def action_scroll(self, where: int) -> None:
         body = self.query_one("#equations-body", VerticalScroll)
@@ -83,10 +84,10 @@ class ChainScreen(EquationScreen):
                           Binding("full_stop", "move(1, 0, 0)", "Layer +", key_display=".")]
 
     def __init__(self, trace: TraceReader, ref: WeightRef, sample: int, digits: int | None) -> None:
-        super().__init__(trace, sample, digits)
+        super().__init__(trace, sample, digits, self.content)
         self.ref = ref
 
-    def content(self) -> tuple[str, str, list]:
+    def content(self) -> tuple[str, str, list[Equation]]:
         r = self.ref
         title = (f"chain rule for W({r.layer}) row {r.unit + 1}, column {r.input + 1}: unit {r.input + 1} of layer "
                  f"{r.layer - 1} → unit {r.unit + 1} of layer {r.layer}")
@@ -108,10 +109,10 @@ class NeuronSumScreen(EquationScreen):
                           Binding("left", "move(-1, 0)", "Layer −"), Binding("right", "move(1, 0)", "Layer +")]
 
     def __init__(self, trace: TraceReader, layer: int, unit: int, sample: int, digits: int | None) -> None:
-        super().__init__(trace, sample, digits)
+        super().__init__(trace, sample, digits, self.content)
         self.at_layer, self.unit = layer, unit
 
-    def content(self) -> tuple[str, str, list]:
+    def content(self) -> tuple[str, str, list[Equation]]:
         title = f"layer {self.at_layer}, unit {self.unit + 1} (units count from 1) · sample {self.sample}"
         return title, "↑↓ unit · ←→ layer · escape", neuron_equations(self.trace, self.at_layer, self.unit, self.sample)
 

@@ -341,3 +341,20 @@ def test_spec_notes_hold_text_only(tmp_path):
     spec.write_text(resolve_example("mazur-sigmoid").read_text().replace('after_update = "', 'before = "'))
     with pytest.raises(SpecError, match=r"\[notes\] holds text only, under after_update"):
         load_spec(spec)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_chain_and_sum_start_from_the_selected_neuron(hand_float64, size):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right", "n", "n")  # step 3, s(2): select unit 2 of layer 2
+        await pilot.press("w")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "chain rule for W(2) row 2, column 1" in text
+        assert "∂C/∂W_21(2) = δ_2(2) × a_1(1)" in text
+        await pilot.press("right", "escape", "s")  # another weight (column 2); then the unit's sum
+        await pilot.pause()
+        text = screen_text(app)
+        assert "layer 2, unit 2" in text and "= 3 × 5 + 4 × 0 + 0 = 15 + 0 + 0" in text
