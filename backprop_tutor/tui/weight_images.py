@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -18,12 +20,24 @@ from backprop_tutor.tui.halfblock import HalfBlockImage, _diverging
 from backprop_tutor.worksheet.images import RowImage, weight_row_images
 
 
-def scaled_image(image: RowImage) -> HalfBlockImage:
-    """The image on its own colour scale: ±``image.scale`` at full blue/red (HalfBlockImage scales each
-    image by its own largest value; before and after must share one)."""
-    drawn = HalfBlockImage(np.clip(image.values / image.scale, -1.0, 1.0))
-    drawn.colour = _diverging
-    return drawn
+class ScaledImage(HalfBlockImage):
+    """A signed image on a given colour scale: ±``scale`` at full blue/red (HalfBlockImage scales each
+    image by its own largest value; before and after must share one). Its segments are made once: the
+    screen measures and draws it more than once."""
+
+    def __init__(self, values: np.ndarray, scale: float) -> None:
+        super().__init__(np.clip(values / scale, -1.0, 1.0))
+        self.colour = _diverging
+        self._segments: list[Segment] | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._segments is None:
+            self._segments = list(super().__rich_console__(console, options))
+        yield from self._segments
+
+
+def scaled_image(image: RowImage) -> ScaledImage:
+    return ScaledImage(image.values, image.scale)
 
 
 class WeightImagesScreen(ModalScreen[None]):
