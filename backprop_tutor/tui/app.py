@@ -348,11 +348,13 @@ class TutorApp(App[None]):
     def action_misclassified(self) -> None:
         from backprop_tutor.worksheet.classes import class_label, next_misclassified, predictions
 
-        k = next_misclassified(self.source, self.sample)
+        classes = predictions(self.source)
+        k = next_misclassified(self.source, self.sample) if classes is not None else None
         if k is None:
-            self.notify("no sample of this minibatch is misclassified (or the trace has no classes)")
+            self.notify("this trace has no classes (m needs softmax with cross-entropy)" if classes is None
+                        else "no sample of this minibatch is misclassified")
             return
-        target, predicted = predictions(self.source)
+        target, predicted = classes
         self.sample = k
         self.notify(f"sample {k}: {class_label(self.source.header, int(target[k]))}, predicted "
                     f"{class_label(self.source.header, int(predicted[k]))}", title="misclassified")

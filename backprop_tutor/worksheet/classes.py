@@ -42,7 +42,10 @@ def predicted_class(a: np.ndarray) -> int:
 
 
 def predictions(trace: TraceReader) -> tuple[np.ndarray, np.ndarray] | None:
-    """(target, predicted) class of every sample of the minibatch, or None (no output or no target)."""
+    """(target, predicted) class of every sample of the minibatch, or None (not a classifier's trace, or
+    no output or target recorded)."""
+    if not is_classifier(trace.header):
+        return None
     L = trace.header.L
     y, a = read(trace, fields.Y, 0), read(trace, fields.A, L)
     if y is None or a is None:

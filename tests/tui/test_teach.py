@@ -358,3 +358,13 @@ async def test_chain_and_sum_start_from_the_selected_neuron(hand_float64, size):
         await pilot.pause()
         text = screen_text(app)
         assert "layer 2, unit 2" in text and "= 3 × 5 + 4 × 0 + 0 = 15 + 0 + 0" in text
+
+
+@pilot_test
+async def test_next_misclassified_needs_classes(mazur):
+    app = TutorApp(mazur)  # ½‖a − y‖² with sigmoid outputs: a regression, no classes
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m")
+        await pilot.pause()
+        said = "this trace has no classes (m needs softmax with cross-entropy)"
+        assert any(said == str(n.message) for n in app._notifications)
