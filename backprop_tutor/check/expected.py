@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.layout import Quantity, Slot, slots
+from backprop_tutor.engine.certain import Certain
 from backprop_tutor.engine.precision import ops_for
 from backprop_tutor.errors import UsageError
 from backprop_tutor.spec import NetworkSpec, run_spec
@@ -114,6 +115,7 @@ def _given(trace: Trace, sample: int, spec: NetworkSpec) -> Given:
     updates = [e for e in trace if isinstance(e, Update)]
     return Given(x=inputs.x[sample], y=inputs.y[sample], W={e.layer: e.W_before for e in updates},
                  b={e.layer: e.b_before for e in updates},
-                 eta=exact.scalar(spec.learning_rate), activations=list(header.activations), loss=header.loss,
-                 relu_prime_at_zero=float(spec.relu_prime_at_zero), l2=exact.scalar(spec.l2),
+                 eta=Certain.of(exact.scalar(spec.learning_rate)), activations=list(header.activations),
+                 loss=header.loss, relu_prime_at_zero=float(spec.relu_prime_at_zero),
+                 l2=Certain.of(exact.scalar(spec.l2)),  # Certain, not a bare interval: mpmath 1.4 cannot float() it
                  batch_size=header.batch_size)
