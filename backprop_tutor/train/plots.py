@@ -1,50 +1,131 @@
-"""The run's picture: training and validation accuracy per epoch, with the η decays marked.
+"""The pictures of runs: training and validation accuracy per epoch with the η decays marked (one run, or
+a sweep's runs side by side), and a gallery of classified images.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no window, no global backend switch).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from backprop_tutor.fileio import atomic_path
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.schedule import LearningRateChange
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 
 def plot_accuracy(path: str | os.PathLike[str], history: list[EpochMetrics], changes: list[LearningRateChange],
                   title: str = "") -> Path:
     """Write a PNG: accuracy (top) and loss (bottom) vs epoch; dashed lines where η was divided."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 6.5), dpi=110, layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = _figure((8, 6.5))
     acc, loss = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     epochs = [m.epoch for m in history]
-    acc.plot(epochs, [100 * m.train_accuracy for m in history], "o-", ms=3, label="training")
-    acc.plot(epochs, [100 * m.val_accuracy for m in history], "s-", ms=3, label="validation")
+    draw_accuracy(acc, history, changes)
     loss.plot(epochs, [m.train_loss for m in history], "o-", ms=3, label="training")
     loss.plot(epochs, [m.val_loss for m in history], "s-", ms=3, label="validation")
-    last = epochs[-1] if epochs else 0
-    for change in changes:
-        if change.after_epoch >= last:
-            continue
-        for ax in (acc, loss):
-            ax.axvline(change.after_epoch + 0.5, color="grey", ls="--", lw=1)
-        acc.annotate(f"η → {change.learning_rate:g}", (change.after_epoch + 0.5, 0.02),
-                     xycoords=("data", "axes fraction"), rotation=90, va="bottom", ha="right",
-                     fontsize=8, color="dimgrey")
-    acc.set_ylabel("accuracy (%)")
-    acc.legend(loc="lower right")
-    acc.grid(alpha=0.3)
+    mark_changes(loss, changes, epochs[-1] if epochs else 0, labels=False)
     acc.set_title(title or "accuracy per epoch")
     loss.set_ylabel("loss C (mean)")
     loss.set_xlabel("epoch")
     loss.grid(alpha=0.3)
     if epochs:
-        loss.set_xlim(0.5, last + 0.5)
+        loss.set_xlim(0.5, epochs[-1] + 0.5)
+    return _save(fig, path)
+
+
+def draw_accuracy(ax: Axes, history: list[EpochMetrics], changes: list[LearningRateChange], *,
+                  markers: float = 3, legend: bool = True) -> None:
+    """Training and validation accuracy (%) vs epoch on ``ax``, the η decays marked."""
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = [m.epoch for m in history]
+    ax.plot(epochs, [100 * m.train_accuracy for m in history], "o-", ms=markers, label="training")
+    ax.plot(epochs, [100 * m.val_accuracy for m in history], "s-", ms=markers, label="validation")
+    mark_changes(ax, changes, epochs[-1] if epochs else 0, labels=True)
+    ax.set_ylabel("accuracy (%)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if legend:
+        ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+
+
+def mark_changes(ax: Axes, changes: list[LearningRateChange], last_epoch: int, *, labels: bool) -> None:
+    """A dashed line between epoch e and e + 1 for every η change after epoch e (within the epochs drawn)."""
+    for change in changes:
+        if change.after_epoch >= last_epoch:
+            continue
+        ax.axvline(change.after_epoch + 0.5, color="grey", ls="--", lw=1)
+        if labels:
+            ax.annotate(f"η → {change.learning_rate:g}", (change.after_epoch + 0.5, 0.02),
+                        xycoords=("data", "axes fraction"), rotation=90, va="bottom", ha="right",
+                        fontsize=8, color="dimgrey")
+
+
+def plot_overview(path: str | os.PathLike[str], runs: list[tuple[str, list[EpochMetrics], list[LearningRateChange]]],
+                  title: str = "", chosen: str | None = None) -> Path:
+    """All of a sweep's runs on one figure: one small accuracy panel per (name, history, changes), on a
+    shared accuracy axis, the chosen one's title starred."""
+    columns = min(3, max(1, len(runs)))
+    rows = max(1, math.ceil(len(runs) / columns))
+    fig = _figure((4.2 * columns, 3.0 * rows + 0.4))
+    axes = fig.subplots(rows, columns, sharey=True, squeeze=False).ravel()
+    for ax, (name, history, changes) in zip(axes, runs, strict=False):
+        draw_accuracy(ax, history, changes, markers=1.5, legend=ax is axes[0])
+        ax.set_title(("★ " if name == chosen else "") + name, fontsize=9,
+                     fontweight="bold" if name == chosen else "normal")
+        ax.set_xlabel("epoch", fontsize=8)
+    for ax in axes[len(runs):]:
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_gallery(path: str | os.PathLike[str], images: np.ndarray, predicted: np.ndarray, labels: np.ndarray,
+                 names: tuple[str, ...], per_group: int = 16, columns: int = 8) -> Path:
+    """Write a PNG: the first ``per_group`` correctly classified images, then the first ``per_group``
+    misclassified ones, each titled "#index predicted" (and "true …" for a mistake)."""
+    right = np.flatnonzero(predicted == labels)[:per_group]
+    wrong = np.flatnonzero(predicted != labels)[:per_group]
+    groups = [(f"correctly classified (first {len(right)} of {int(np.sum(predicted == labels))})", right, "green"),
+              (f"misclassified (first {len(wrong)} of {int(np.sum(predicted != labels))})", wrong, "firebrick")]
+    groups = [g for g in groups if len(g[1])]
+    heights = [max(1, math.ceil(len(g[1]) / columns)) for g in groups]
+    fig = _figure((1.25 * columns, 1.55 * sum(heights) + 0.5 * len(groups)))
+    subfigs = fig.subfigures(len(groups), 1, height_ratios=heights, squeeze=False).ravel()
+    for sub, (heading, rows, colour), height in zip(subfigs, groups, heights, strict=True):
+        sub.suptitle(heading, fontsize=10, color=colour)
+        axes = sub.subplots(height, columns, squeeze=False).ravel()
+        for ax in axes:
+            ax.set_axis_off()
+        for ax, i in zip(axes, rows, strict=False):
+            side = math.isqrt(images.shape[1])
+            ax.imshow(images[i].reshape(side, side), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+            title = f"#{i} {names[predicted[i]]}"
+            if predicted[i] != labels[i]:
+                title += f"\ntrue {names[labels[i]]}"
+            ax.set_title(title, fontsize=7, color=colour)
+    return _save(fig, path)
+
+
+def _figure(size: tuple[float, float]) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     return Path(path)

@@ -1,0 +1,308 @@
+"""`tutor sweep`: train a grid of configurations, choose on validation, retrain the choice, test it once, report.
+
+The command only parses and shows; the workflow is `backprop_tutor.train.sweep.run_sweep`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from backprop_tutor.errors import UsageError
+from backprop_tutor.train.config import HIDDEN_ACTIVATIONS, INIT_SCHEMES, TrainConfig, parse_hidden, parse_int_list
+
+if TYPE_CHECKING:
+    from backprop_tutor.train.sweep import RunOutcome, SweepGrid, SweepOptions, SweepResult
+
+EPILOG = """\
+examples:
+  tutor sweep --data mnist --activations tanh,relu --lrs 0.1,0.01,0.001 --hidden 100,50,25 \\
+              --batch-size 500 --epochs 50 --decay-at 20,40 --init he --workers 2 --out runs/hw5
+  tutor sweep --resume runs/hw5                  after Ctrl-C or a crash: finished runs are not redone
+  tutor sweep --resume runs/hw5 --retry-failed   … and run the failed configurations again
+  tutor sweep … --cluster tcp://scheduler:8786   the same sweep on a Dask cluster (pip install '.[cluster]')
+  tutor sweep … --cluster local --workers 2      … on a local Dask cluster
+  tutor sweep --data fashion-mnist --hidden 100,50,25 --hidden 200 --seeds 1,2 --subset 6000 \\
+              --validation 1000 --epochs 5 --out runs/quick         two networks × two seeds, quickly
+  tutor infer --params runs/hw5 --data mnist --json result.json      the retrained choice, on any data
+
+Every setting takes a comma-separated list of values (--hidden and --decay-at: repeat the flag); the sweep
+runs every combination, each exactly as `tutor train` would, in runs/<name>/. Then it chooses on validation
+accuracy, retrains the choice on training + validation images in final/, opens the test images once, and
+writes plots/, overview.png, report.md and report.json. Run it again (or --resume) to continue.
+"""
+
+#: The settings that take several values: flags, TrainConfig field, one value's parser, whether a value is a
+#: list (then the flag is repeated, one value each time; otherwise the values are comma-separated).
+_GRID_FLAGS: list[tuple[tuple[str, ...], str, Callable[[str], Any], bool, str]] = [
+    (("--activation", "--activations"), "activation", str, False,
+     f"hidden activations: {', '.join(HIDDEN_ACTIVATIONS)}"),
+    (("--lr", "--lrs"), "learning_rate", float, False, "initial learning rates η₀"),
+    (("--hidden",), "hidden", parse_hidden, True, "hidden layer widths, e.g. 100,50,25 (repeat for another network)"),
+    (("--batch-size", "--batch-sizes"), "batch_size", int, False, "minibatch sizes"),
+    (("--epochs",), "epochs", int, False, "epochs"),
+    (("--decay-at",), "decay_at", lambda t: parse_int_list(t, "--decay-at", allow_empty=True), True,
+     "epochs after which η is divided, e.g. 20,40 or none (repeat for another schedule)"),
+    (("--decay-factor",), "decay_factor", float, False, "η is divided by this"),
+    (("--momentum",), "momentum", float, False, "momentum μ"),
+    (("--l2",), "l2", float, False, "L2 strengths λ"),
+    (("--init",), "init", str, False, f"initialisations: {', '.join(INIT_SCHEMES)}"),
+    (("--init-sigma",), "init_sigma", float, False, "σ for --init normal"),
+    (("--init-low",), "init_low", float, False, "lower bound for --init uniform"),
+    (("--init-high",), "init_high", float, False, "upper bound for --init uniform"),
+    (("--seed", "--seeds"), "seed", int, False, "seeds"),
+    (("--precision",), "precision", str, False, "float32 or float64"),
+    (("--threads",), "blas_threads", int, False, "BLAS threads per run (results are bit-identical only to "
+                                                 "runs with the same count)"),
+]
+DEFAULTS = TrainConfig()
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "sweep", help="train a grid of configurations; choose on validation, retrain, test once, report",
+        description="The homework's workflow: every combination of the listed settings trained as `tutor train` "
+                    "would, the best on validation accuracy retrained on training + validation images, the test "
+                    "set evaluated once, plots and a report.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", metavar="SPEC", help="mnist, fashion-mnist, an IDX folder, an .npz or a course file")
+    grid = p.add_argument_group("the grid (every setting of `tutor train`; defaults as there)")
+    for flags, field, _, is_list, text in _GRID_FLAGS:
+        grid.add_argument(*flags, dest=field, action="append", metavar="N,N,…" if is_list else "V,V,…",
+                          help=f"{text} (default {_default_text(field)})")
+    split = p.add_argument_group("data split (one per sweep)")
+    split.add_argument("--validation", type=int, metavar="N",
+                       help=f"hold out the last N training images (default {DEFAULTS.n_validation})")
+    split.add_argument("--subset", type=int, metavar="N", help="use only the first N training images")
+    how = p.add_argument_group("selection and running")
+    how.add_argument("--select", choices=("final", "best-epoch"),
+                     help="choose on validation accuracy after the last epoch (final, the default) or in any epoch")
+    how.add_argument("--workers", type=int, metavar="N",
+                     help="configurations run at once, in N processes (default 1: in this one; with --cluster "
+                          "local: the local cluster's workers, default one per core)")
+    how.add_argument("--cluster", metavar="ADDRESS|local",
+                     help="run on a Dask scheduler (tcp://host:8786; its own workers), or on a local Dask cluster")
+    how.add_argument("--fail-fast", action="store_true", help="stop at the first failing configuration")
+    how.add_argument("--retry-failed", action="store_true", help="run failed configurations again")
+    out = p.add_argument_group("output")
+    out.add_argument("--out", type=Path, metavar="DIR", help="sweep folder (default runs/sweep-<date>-<time>)")
+    out.add_argument("--resume", type=Path, metavar="DIR", help="continue the sweep in DIR with its own grid")
+    out.add_argument("--force", action="store_true", help="start the sweep in --out over (all runs again)")
+    out.add_argument("--quiet", action="store_true", help="no progress display, only the summary")
+    p.set_defaults(func=run)
+
+
+def _default_text(field: str) -> str:
+    value = getattr(DEFAULTS, field)
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _split_values(field: str, given: list[str], parse: Callable[[str], Any], is_list: bool, flag: str) -> list[Any]:
+    texts = given if is_list else [t.strip() for g in given for t in g.split(",") if t.strip()]
+    values = []
+    for text in texts:
+        try:
+            values.append(parse(text))
+        except ValueError:
+            raise UsageError(f"{flag}: {text!r} is not a valid value (e.g. {flag} {_default_text(field)})") from None
+    return values
+
+
+def grid_from_args(args: argparse.Namespace) -> SweepGrid:
+    """The grid the flags describe: one value → a shared setting, several → an axis of the product."""
+    from backprop_tutor.train.sweep import SweepGrid
+
+    if args.data is None:
+        raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor sweep --help`)")
+    base: dict[str, Any] = {"data": args.data}
+    if args.validation is not None:
+        base["n_validation"] = args.validation
+    if args.subset is not None:
+        base["subset"] = args.subset
+    axes: dict[str, list[Any]] = {}
+    for flags, field, parse, is_list, _ in _GRID_FLAGS:
+        given = getattr(args, field)
+        if given is None:
+            continue
+        values = _split_values(field, given, parse, is_list, flags[-1])
+        if len(values) == 1:
+            base[field] = values[0]
+        elif values:
+            axes[field] = values
+    return SweepGrid(TrainConfig(**base), axes)
+
+
+def command_line(grid: SweepGrid, folder: Path, select: str) -> list[str]:
+    """A command that runs this sweep again: the settings that differ from `tutor train`'s defaults."""
+    words = ["tutor", "sweep", "--data", grid.base.data]
+    for flags, field, _, is_list, _ in _GRID_FLAGS:
+        values = grid.axes.get(field, [getattr(grid.base, field)])
+        if values == [getattr(DEFAULTS, field)]:
+            continue
+        if is_list:
+            for v in values:
+                words += [flags[0], ",".join(map(str, v)) or "none"]
+        else:
+            words += [flags[-1] if len(values) > 1 else flags[0],
+                      ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)]
+    for flag, value, default in (("--validation", grid.base.n_validation, DEFAULTS.n_validation),
+                                 ("--subset", grid.base.subset, None), ("--select", select, "final")):
+        if value != default:
+            words += [flag, str(value)]
+    return [*words, "--out", str(folder)]
+
+
+def _given_grid_flags(args: argparse.Namespace) -> list[str]:
+    given = [flags[0] for flags, field, *_ in _GRID_FLAGS if getattr(args, field) is not None]
+    given += [flag for flag, name in (("--data", "data"), ("--validation", "validation"), ("--subset", "subset"),
+                                      ("--out", "out")) if getattr(args, name) is not None]
+    return given
+
+
+def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
+    from backprop_tutor.train.sweep import SweepGrid, SweepOptions, read_sweep_record
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be ≥ 1, got {args.workers}")
+    workers = args.workers or ((os.cpu_count() or 1) if args.cluster == "local" else 1)
+    if args.resume is not None:
+        given = _given_grid_flags(args)
+        if given:
+            raise UsageError(f"--resume takes the grid from {args.resume}/sweep.json; drop {', '.join(given)}")
+        record = read_sweep_record(args.resume)
+        grid, folder, select = SweepGrid.from_dict(record["grid"]), args.resume, record.get("select", "final")
+    else:
+        grid = grid_from_args(args)
+        folder = args.out or Path("runs") / time.strftime("sweep-%Y%m%d-%H%M%S")
+        select = "final"
+    options = SweepOptions(select=args.select or select, workers=workers, cluster=args.cluster,
+                           retry_failed=args.retry_failed, force=args.force, fail_fast=args.fail_fast)
+    return grid, folder, options
+
+
+def flag_speller(folder: Path) -> Callable[[str], str | None]:
+    """How this command spells a setting named in a library message: as its flag."""
+    flags = {field: names[0] for names, field, *_ in _GRID_FLAGS}
+    flags.update(n_validation="--validation", subset="--subset", out="--out", force="--force",
+                 resume=f"tutor sweep --resume {folder}")
+    return flags.get
+
+
+def run(args: argparse.Namespace) -> int:
+    from backprop_tutor.train.config import SettingError
+
+    try:
+        return _run(args)
+    except SettingError as err:  # the library names settings; say them as this command's flags
+        raise UsageError(err.render(flag_speller(args.resume or args.out or Path("runs")))) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from backprop_tutor.train.sweep import run_sweep
+
+    console = Console(highlight=False, soft_wrap=True)
+    grid, folder, options = _setup(args)
+    configurations = grid.configurations()
+    threads = max(c.config.blas_threads for c in configurations)
+    if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):
+        console.print(Text.assemble(("note: ", "bold"), f"{options.workers} workers × {threads} BLAS thread(s) is "
+                                    f"more than the {os.cpu_count()} cores here; they will slow each other down"))
+    where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else
+             f"{options.workers} {'Dask ' if options.cluster else ''}worker(s)")
+    console.print(f"{len(configurations)} configuration(s) of {grid.base.data} → {folder}  ({where})")
+    progress = None if args.quiet else RichSweepProgress(console)
+    try:
+        result = run_sweep(folder, grid, options, command_line(grid, folder, options.select), progress)
+    except KeyboardInterrupt:
+        console.print(f"stopped; the runs under way saved checkpoints. Continue with: tutor sweep --resume {folder}")
+        return 130
+    show_summary(console, result)
+    if result.status == "interrupted":
+        console.print(f"stopped before the end. Continue with: tutor sweep --resume {folder}")
+        return 130
+    return 0 if result.status == "complete" and not any(s.status == "failed" for s in result.summaries) else 1
+
+
+def show_summary(console: Console, result: SweepResult) -> None:
+    """The comparison table, the choice, the retrained run's and the test figures, the report's place."""
+    report = result.report or {}
+    chosen = (report.get("selection") or {}).get("chosen")
+    table = Table(title="configurations", title_justify="left")
+    for name, justify in (("configuration", "left"), ("status", "left"), ("training", "right"),
+                          ("validation", "right"), ("best validation (epoch)", "right"), ("seconds", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in report.get("runs", []):
+        best = f"{_pct(r['best_validation_accuracy'])} ({r['best_epoch']})" if r["best_epoch"] else "—"
+        style = "bold" if r["name"] == chosen else ""
+        table.add_row(("★ " if r["name"] == chosen else "") + r["name"], r["status"],
+                      _pct(r["final_training_accuracy"]), _pct(r["final_validation_accuracy"]), best,
+                      f"{r['seconds']:.1f}", style=style)
+    console.print(table)
+    for failure in report.get("failures", []):
+        console.print(Text.assemble(("failed: ", "bold red"), f"{failure['name']}: {failure['error']}"))
+    if report.get("selection"):
+        sel = report["selection"]
+        console.print(f"chosen: {sel['chosen']} ({sel['rule_text']}): validation {_pct(sel['validation_accuracy'])}")
+    if report.get("final"):
+        final = report["final"]
+        console.print(f"retrained on {report['data'].get('final_training_images')} images in "
+                      f"{result.folder / final['folder']}: training accuracy {_pct(final['training_accuracy'])}")
+    if report.get("test"):
+        test = report["test"]
+        console.print(Text(f"test accuracy {_pct(test['accuracy'])} ({test['correct']} / {test['n_test']}), "
+                           "evaluated once", style="bold"))
+    console.print(f"report: {result.folder / 'report.md'} (and report.json, overview.png, plots/)")
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{100 * v:.2f}%"
+
+
+class RichSweepProgress:
+    """`SweepProgress` with Rich: one bar of epochs per configuration, a line when one finishes."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.completed}/{task.total} epochs"), TextColumn("{task.fields[state]}"),
+                                 TimeElapsedColumn(), console=console)
+        self.tasks: dict[str, TaskID] = {}
+
+    def plan(self, runs: list[tuple[str, int, int]]) -> None:
+        self.progress.start()
+        for name, done, epochs in runs:
+            state = "[green]done" if done >= epochs else ""
+            if name in self.tasks:
+                self.progress.update(self.tasks[name], completed=done, total=epochs, state=state)
+            else:
+                self.tasks[name] = self.progress.add_task(name, total=epochs, completed=done, state=state)
+
+    def update(self, name: str, epochs_done: int) -> None:
+        if name in self.tasks:
+            self.progress.update(self.tasks[name], completed=epochs_done)
+
+    def finished(self, outcome: RunOutcome) -> None:
+        state = {"complete": "[green]done", "failed": "[red]failed", "interrupted": "[yellow]stopped"}[outcome.status]
+        if outcome.name in self.tasks:
+            task = self.tasks[outcome.name]
+            total = self.progress.tasks[task].total if outcome.status == "complete" else None
+            self.progress.update(task, state=state, completed=total)
+        if outcome.status == "failed":
+            self.progress.console.print(Text.assemble(("failed: ", "bold red"), f"{outcome.name}: {outcome.error}"))
+
+    def phase(self, text: str) -> None:
+        self.progress.console.print(text)
+
+    def stop(self) -> None:
+        self.progress.stop()

@@ -1,0 +1,328 @@
+"""`tutor sweep`: the whole workflow on tiny data and on Fashion-MNIST, the choice, the test-set guard, resume
+after a kill, failures, and bad grids."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_tutor.cli import main
+from backprop_tutor.errors import UsageError
+from backprop_tutor.params import read_parameters
+from backprop_tutor.train import sweep as sweep_module
+from backprop_tutor.train.config import TrainConfig
+from backprop_tutor.train.metrics import EpochMetrics
+from backprop_tutor.train.sweep import RunSummary, SealedTestSet, SealedTestSetError, select
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FASHION = SHARED_DATA / "fashion-mnist"
+#: The tiny set's settings (500 training + 100 validation images); the batch size is given by each test.
+TINY = ["--hidden", "16,12", "--validation", "100", "--decay-at", "1", "--seed", "3"]
+B50 = ["--batch-size", "50"]
+
+
+def tutor(*args: object) -> int:
+    return main([str(a) for a in args])
+
+
+def report_of(folder: Path) -> dict:
+    return json.loads((folder / "report.json").read_text())
+
+
+def test_the_whole_workflow_on_tiny_data(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "hw"
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "3", "--activations", "tanh,relu",
+                 "--lrs", "0.1,0.01", "--out", out, "--quiet") == 0
+    text = capsys.readouterr().out
+    names = ["tanh-lr0.1", "tanh-lr0.01", "relu-lr0.1", "relu-lr0.01"]
+    record = json.loads((out / "sweep.json").read_text())
+    assert record["configurations"] == names
+    assert record["grid"]["axes"] == {"activation": ["tanh", "relu"], "learning_rate": [0.1, 0.01]}
+    assert "--activations tanh,relu --lrs 0.1,0.01" in " ".join(record["sessions"][0]["command_line"])
+    for name in names:
+        run = out / "runs" / name
+        assert {"config.json", "metrics.json", "params.h5"} <= {p.name for p in run.iterdir()}
+        assert (out / "plots" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "overview.png").is_file()
+    # the choice: the highest last-epoch validation accuracy, read back from the runs' own metrics
+    val = {n: json.loads((out / "runs" / n / "metrics.json").read_text())["epochs"][-1]["val_accuracy"]
+           for n in names}
+    chosen = max(names, key=lambda n: val[n])
+    report = report_of(out)
+    assert report["selection"]["chosen"] == chosen and report["selection"]["rule"] == "final"
+    assert report["learning_rates"] == [0.1, 0.01] and report["batch_sizes"] == [50]
+    assert report["network"]["hidden_layers"] == [[16, 12]] and report["initialisation"] == ["he"]
+    assert report["regulariser"]["text"] == "none"
+    assert report["data"] == {"name": "tiny", "source": str(tiny_npz), "training_images": 500,
+                              "validation_images": 100, "final_training_images": 600}
+    assert [r["final_validation_accuracy"] for r in report["runs"]] == [val[n] for n in names]
+    final = json.loads((out / "final" / "config.json").read_text())
+    assert final["config"]["activation"] == chosen.split("-")[0] and final["n_train"] == 600
+    test = json.loads((out / "final" / "test.json").read_text())
+    assert report["test"]["accuracy"] == test["accuracy"] and test["n_test"] == 100
+    assert report["wall_seconds"]["all_sessions"] > 0
+    md = (out / "report.md").read_text()
+    assert f"**{chosen}** ★" in md and "![all configurations](overview.png)" in md
+    assert f"![{names[0]}](plots/{names[0]}.png)" in md and "Test accuracy:" in md
+    assert f"★ {chosen}" in text and "evaluated once" in text
+    # the retrained choice is what `tutor infer` reads for a sweep folder
+    assert tutor("infer", "--params", out, "--data", tiny_npz) == 0
+    assert f"{test['correct']} / 100 correct" in capsys.readouterr().out
+
+
+def _summary(name: str, val: list[float], status: str = "complete") -> RunSummary:
+    history = [EpochMetrics(e, 0.1, 0.5, 0.5, 0.5, v, 1.0) for e, v in enumerate(val, start=1)]
+    return RunSummary(name, {}, TrainConfig(), Path(name), status, history)
+
+
+def test_selection_by_last_epoch_or_best_epoch_ties_to_the_first() -> None:
+    runs = [_summary("a", [0.5, 0.9, 0.7]), _summary("b", [0.6, 0.8]), _summary("c", [0.99], status="failed"),
+            _summary("d", [0.6, 0.8]), _summary("e", [0.6, math.nan])]
+    assert select(runs, "final").name == "b"  # b and d tie at 0.8: the first in grid order
+    assert select(runs, "best-epoch").name == "a"
+    with pytest.raises(UsageError, match="nothing to choose from"):
+        select([runs[2]], "final")
+
+
+def test_the_test_set_is_opened_once_after_the_retrained_choice(tiny_npz: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "hw"
+    asked: list[tuple[str, bool]] = []
+    real = sweep_module.load_split
+
+    def load_split(spec: str, split: str):
+        runs = list((out / "runs").iterdir()) if (out / "runs").is_dir() else []
+        runs_done = len(runs) == 2 and all(sweep_module.run_state(p) == "complete" for p in runs)
+        final_done = sweep_module.run_state(out / "final") == "complete"
+        asked.append((split, runs_done and final_done))
+        return real(spec, split)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a loader of both splits was called")
+
+    monkeypatch.setattr(sweep_module, "load_split", load_split)
+    monkeypatch.setattr("backprop_tutor.data.datasets.load_dataset", never)
+    monkeypatch.setattr("backprop_tutor.train.trainer.prepare_data", never)
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--out", out,
+                 "--quiet") == 0
+    assert asked == [("train", False), ("test", True)]  # the test images: once, after the final run
+    asked.clear()
+    assert tutor("sweep", "--resume", out, "--quiet") == 0  # nothing to do: the test figure is not re-evaluated
+    assert ("test", True) not in asked
+
+    sealed = SealedTestSet(str(tiny_npz))
+    with pytest.raises(SealedTestSetError, match="opened only after the configuration is chosen"):
+        sealed.load()
+    sealed.unseal()
+    assert len(sealed.load()) == 100
+
+
+def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hw"
+    command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY,
+               "--batch-size", "10", "--epochs", "2,60", "--lr", "0.05", "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    first, second = out / "runs" / "e2", out / "runs" / "e60"
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while not (second / "checkpoint.h5").exists():  # the first run is complete, the second under way
+            assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert sweep_module.run_state(first) == "complete"
+    assert sweep_module.run_state(second) == "interrupted"
+    finished = {p: p.stat().st_mtime_ns for p in (first / "params.h5", first / "metrics.json")}
+    started = (second / "config.json").read_text()
+    done = subprocess.run([sys.executable, "-m", "backprop_tutor", "sweep", "--resume", str(out), "--quiet"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {p: p.stat().st_mtime_ns for p in finished} == finished  # the finished run was not redone
+    assert (second / "config.json").read_text() == started  # the interrupted one continued, not restarted
+    assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 60
+    report = report_of(out)
+    assert report["status"] == "complete" and len(report["command_lines"]) == 2
+    assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
+
+
+def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hw"
+    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "100",
+               "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", *command[1:]], start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not all((out / "runs" / name / "checkpoint.h5").exists() for name in ("lr0.1", "lr0.05")):
+            assert process.poll() is None and time.monotonic() < deadline, process.stdout.read()  # type: ignore[union-attr]
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "Continue with: tutor sweep --resume" in output
+    states = [sweep_module.run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
+    assert states[:2] == ["interrupted", "interrupted"] and states[2] != "complete"
+    assert tutor("sweep", "--resume", out, "--workers", "2", "--quiet") == 0
+    assert report_of(out)["status"] == "complete"
+
+
+def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "hw"
+    grid = ["--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--activation", "relu", "--lrs", "1e12,0.1", "--quiet"]
+    assert tutor("sweep", *grid, "--out", out) == 1
+    text = " ".join(capsys.readouterr().out.split())
+    assert "failed: lr1e+12: training diverged in epoch 1" in text
+    report = report_of(out)
+    assert [r["status"] for r in report["runs"]] == ["failed", "complete"]
+    assert report["selection"]["chosen"] == "lr0.1" and report["test"] is not None
+    assert "lr1e+12** failed: training diverged" in (out / "report.md").read_text()
+    failure = out / "runs" / "lr1e+12" / "failure.json"
+    kept = (out / "runs" / "lr0.1" / "params.h5").stat().st_mtime_ns
+    stamp = failure.stat().st_mtime_ns
+    assert tutor("sweep", "--resume", out, "--quiet") == 1  # failed runs are not retried unless asked
+    assert failure.stat().st_mtime_ns == stamp
+    assert tutor("sweep", "--resume", out, "--retry-failed", "--quiet") == 1
+    assert failure.stat().st_mtime_ns != stamp
+    assert (out / "runs" / "lr0.1" / "params.h5").stat().st_mtime_ns == kept
+
+    fast = tmp_path / "fast"
+    assert tutor("sweep", *grid, "--out", fast, "--fail-fast") == 1
+    assert not (fast / "runs" / "lr0.1").exists() and not (fast / "final").exists()
+    assert report_of(fast)["status"] == "failed"
+
+
+def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> None:
+    grid = ["--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--quiet"]
+    assert tutor("sweep", *grid, "--out", tmp_path / "one") == 0
+    assert tutor("sweep", *grid, "--out", tmp_path / "two", "--workers", "2") == 0
+    one, two = report_of(tmp_path / "one"), report_of(tmp_path / "two")
+    # seeded runs that hold their BLAS thread count: the same figures and parameters in any process
+    assert [r["final_validation_accuracy"] for r in one["runs"]] == [r["final_validation_accuracy"]
+                                                                      for r in two["runs"]]
+    assert one["selection"]["chosen"] == two["selection"]["chosen"]
+    for name in ("runs/lr0.1", "runs/lr0.05", "final"):
+        for (W1, b1), (W2, b2) in zip(*(read_parameters(tmp_path / s / name / "params.h5") for s in ("one", "two")),
+                                      strict=True):
+            assert np.array_equal(W1, W2) and np.array_equal(b1, b2)
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler() -> str:
+    distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install "
+                                                            "'.[cluster]')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        yield cluster.scheduler_address
+
+
+def test_the_sweep_runs_on_a_dask_cluster(dask_scheduler: str, tiny_npz: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture) -> None:
+    assert dask_scheduler.startswith("tcp://127.0.0.1:")
+    out = tmp_path / "hw"
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
+                 dask_scheduler, "--out", out, "--quiet") == 0
+    assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
+    report = report_of(out)
+    assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
+
+
+def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker() -> None:
+    pytest.importorskip("distributed", reason="Dask distributed is not installed")
+    from backprop_tutor.train.sweep import dask_executor
+
+    with dask_executor("local", 1) as executor:
+        # os.getenv travels by reference, so it reads the worker's own environment
+        trim, blas = (executor.submit(functools.partial(os.getenv, name)).result()
+                      for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
+        threads = sum(executor._client.nthreads().values())  # type: ignore[attr-defined]
+    assert (trim, blas, threads) == (None, "1", 1)
+
+
+def test_unreachable_cluster(tiny_npz: Path, tmp_path: Path, closed_port: int, capsys: pytest.CaptureFixture) -> None:
+    pytest.importorskip("distributed", reason="Dask distributed is not installed")
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--cluster", f"tcp://127.0.0.1:{closed_port}",
+                 "--out", tmp_path / "hw", "--quiet") == 2
+    assert "cannot reach a Dask scheduler there" in capsys.readouterr().err
+
+
+@pytest.fixture
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--activations", "tanh,swish"], "--activation 'swish': unknown activation"),
+    (["--lrs", "0.1,x"], "--lrs: 'x' is not a valid value"),
+    (["--lrs", "0.1,0.1"], "learning_rate: a value is listed twice"),
+    (["--batch-size", "60"], "--batch-size 60 does not divide the 500 training images"),
+    (["--batch-size", "125", "--subset", "600"],
+     "retrained on all 600 training + validation images: --batch-size 125 does not divide the 600"),
+    (["--subset", "700"], "--subset 700: the training file has only 600 images"),
+    (["--lrs", "0.1,0"], "--lr 0.0: the learning rate η must be > 0"),
+    (["--workers", "0"], "--workers must be ≥ 1"),
+])
+def test_bad_grids_give_one_clear_message(tiny_npz: Path, tmp_path: Path, args: list[str], message: str,
+                                          capsys: pytest.CaptureFixture) -> None:
+    batch = [] if "--batch-size" in args else B50
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *batch, "--epochs", "1", *args, "--out", tmp_path / "hw") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "hw" / "runs").exists()
+
+
+def test_resume_rules(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "hw"
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--out", out, "--quiet") == 0
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--out", out, "--quiet") == 2
+    assert "holds a sweep of another grid" in capsys.readouterr().err
+    assert tutor("sweep", "--resume", out, "--lrs", "0.1") == 2
+    assert "drop --lr" in capsys.readouterr().err
+    assert tutor("sweep", "--resume", tmp_path / "none") == 2
+    assert "no sweep.json here" in capsys.readouterr().err
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--out", out, "--quiet", "--force") == 0
+    assert report_of(out)["epochs"] == [2]
+    tested = (out / "final" / "test.json").read_text()
+    assert tutor("sweep", "--resume", out, "--select", "best-epoch", "--quiet") == 0
+    assert report_of(out)["selection"]["rule"] == "best-epoch"
+    assert "in any epoch" in (out / "report.md").read_text()
+    assert (out / "final" / "test.json").read_text() == tested  # the same choice: tested once, not again
+
+
+@pytest.mark.skipif(not (FASHION / "train-images-idx3-ubyte.gz").is_file(), reason=f"real data not found: {FASHION}")
+def test_the_homework_grid_on_fashion_mnist(tmp_path: Path) -> None:
+    """Six configurations (tanh and ReLU × three η₀) on real Fashion-MNIST images: few epochs, a subset."""
+    out = tmp_path / "hw"
+    assert tutor("sweep", "--data", FASHION, "--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001",
+                 "--hidden", "32,16", "--batch-size", "100", "--epochs", "3", "--decay-at", "1,2", "--init", "he",
+                 "--subset", "1200", "--validation", "200", "--out", out, "--quiet") == 0
+    report = report_of(out)
+    assert len(report["runs"]) == 6 and all(r["status"] == "complete" for r in report["runs"])
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(f"{r['name']}.png" for r in report["runs"])
+    assert (out / "overview.png").is_file()
+    assert report["data"]["final_training_images"] == 1200
+    assert report["test"]["n_test"] == 10_000 and 0.5 < report["test"]["accuracy"] < 1
+    chosen = max(report["runs"], key=lambda r: r["final_validation_accuracy"])
+    assert report["selection"]["chosen"] == chosen["name"]
+    assert np.isclose(report["selection"]["validation_accuracy"], chosen["final_validation_accuracy"])
