@@ -43,6 +43,7 @@ _DECIMAL = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _NUMBER = re.compile(
     rf"^(?P<sign>[+-]?)(?P<mant>{_DECIMAL})"
     r"(?:(?:[x×*·⋅X]|\\times|\\cdot)10(?:\^|\*\*)?\(?(?P<exp>[+-]?\d+)\)?)?$")
+_ZERO_WITHIN = re.compile(r"^0±(?P<bound>.+)$")
 _FRACTION = re.compile(rf"^(?P<sign>[+-]?)(?P<num>{_DECIMAL})/(?P<den>[+-]?{_DECIMAL})$")
 
 
@@ -57,6 +58,9 @@ def _normalise(text: str) -> str:
 def parse_number(text: str) -> Fraction:
     """One number, exactly: '1.98×10^-32' → Fraction(99, 5·10^33)."""
     compact = _normalise(str(text))
+    bound = _ZERO_WITHIN.match(compact)
+    if bound and _NUMBER.match(bound["bound"]):
+        return Fraction(0)  # "0±6e-101": an exact-mode key's value proven within that bound of 0
     m = _NUMBER.match(compact)
     try:
         if m:

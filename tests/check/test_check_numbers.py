@@ -84,3 +84,11 @@ def test_rtol_atol_and_sigfigs_options():
     assert judge(parse_number("4.14e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=3)).right
     assert not judge(parse_number("4.13e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=3)).right
     assert judge(parse_number("4.1e-8"), mp("4.13994e-8"), mp(1), Tolerance(sigfigs=2)).right
+
+
+def test_an_exact_keys_zero_within_a_bound_reads_as_zero():
+    """An exact-mode key writes a value it can only bound ("0±6e-101": softmax's Σ(a − y) = 0 times W) as
+    such; the checker reads its own key back."""
+    assert parse_number("0±6e-101") == Fraction(0)
+    with pytest.raises(NumberError):
+        parse_number("0±")
