@@ -100,9 +100,10 @@ def digit_notes(trace: TraceReader, step: int, texts: tuple[TextEquation, ...],
 
 def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: int, name: str) -> str:
     """"W(1): 6 of 6 values changed but read the same at 3 digits (the change shows in the 4th digit)", or ""."""
-    if before is None or after is None or np.asarray(before).dtype == object:
-        return ""  # exact values: their digits are the certain ones, and the update is shown as it is
-    w0, w1 = (np.asarray(a, dtype=np.float64).ravel() for a in (before, after))
+    if before is None or after is None:
+        return ""
+    # exact values too, at their midpoints: ample for telling which digit a change first shows in
+    w0, w1 = (as_floats(a) for a in (before, after))
     changed = w0 != w1
     hidden = changed & (significant(w0, digits) == significant(w1, digits))
     if not hidden.any():
@@ -111,6 +112,11 @@ def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: i
                   if (significant(w0[hidden], n) != significant(w1[hidden], n)).any()), 17)
     return (f"{name}: {int(hidden.sum())} of {w0.size} values changed but read the same at {digits} digits "
             f"(the change shows in the {ordinal(first)} digit); press d for more digits")
+
+
+def as_floats(values: np.ndarray) -> np.ndarray:
+    flat = np.asarray(values).ravel()
+    return np.array([float(v) for v in flat]) if flat.dtype == object else flat.astype(np.float64)
 
 
 def significant(values: np.ndarray, digits: int) -> np.ndarray:

@@ -368,3 +368,13 @@ async def test_next_misclassified_needs_classes(mazur):
         await pilot.pause()
         said = "this trace has no classes (m needs softmax with cross-entropy)"
         assert any(said == str(n.message) for n in app._notifications)
+
+
+def test_hidden_update_flag_on_an_exact_trace():
+    from backprop_tutor.worksheet.notes import step_text
+
+    trace = run_spec(load_spec(resolve_example("mazur-sigmoid")), "exact")
+    notes = [t.note for t in step_text(trace, len(trace) - 1, 0, 3) if t.symbolic == "Note"]
+    assert "W(1): 4 of 4 values changed but read the same at 3 digits (the change shows in the 4th digit); " \
+           "press d for more digits" in notes
+    assert not [n for t in step_text(trace, len(trace) - 1, 0, 6) if (n := t.note) and "read the same" in n]
