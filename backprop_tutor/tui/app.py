@@ -29,7 +29,7 @@ from backprop_tutor.trace.events import Delta, Event, Forward, Gradient, Input, 
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
-from backprop_tutor.tui.messages import NeuronSelected
+from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
 from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
 from backprop_tutor.tui.source import TraceSource
 from backprop_tutor.tui.step_panel import StepPanel
@@ -324,6 +324,13 @@ class TutorApp(App[None]):
         from backprop_tutor.tui.chain_screen import ChainScreen, start_weight
 
         ref = start_weight(self.source, self.step, self.selected)
+        self.push_screen(ChainScreen(self.source, ref, self.sample, self.digits))
+
+    def on_weight_selected(self, message: WeightSelected) -> None:
+        from backprop_tutor.tui.chain_screen import ChainScreen
+        from backprop_tutor.worksheet.chain import WeightRef
+
+        ref = WeightRef(message.layer, message.unit, message.input)
         self.push_screen(ChainScreen(self.source, ref, self.sample, self.digits))
 
     def action_neuron_sum(self) -> None:

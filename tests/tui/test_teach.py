@@ -378,3 +378,24 @@ def test_hidden_update_flag_on_an_exact_trace():
     assert "W(1): 4 of 4 values changed but read the same at 3 digits (the change shows in the 4th digit); " \
            "press d for more digits" in notes
     assert not [n for t in step_text(trace, len(trace) - 1, 0, 6) if (n := t.note) and "read the same" in n]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
+@pilot_test
+async def test_clicking_a_weight_opens_its_chain_rule(hand_float64, size):
+    from textual.widgets import Static
+
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right", "right")  # s(2): W(2) = [[1, -2], [3, 4]] written beside layer 2
+        await pilot.pause()
+        weights = app.query_one("#weights-2 .weights", Static)
+        first = str(weights.content).split("\n")[0]
+        assert await pilot.click("#weights-2 .weights", offset=(first.index("-2"), 0))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "chain rule for W(2) row 1, column 2" in text and "∂C/∂W_12(2) = δ_1(2) × a_2(1)" in text
+        await pilot.press("escape")
+        await pilot.click("#weights-2 .weights", offset=(first.index("│") + 2, 0))  # the bias: nothing opens
+        await pilot.pause()
+        assert "chain rule" not in screen_text(app)
