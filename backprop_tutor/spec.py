@@ -13,7 +13,7 @@ import math
 import os
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -73,6 +73,7 @@ class NetworkSpec:
     x: list[list[Number]] | None = None
     y: list[list[Number]] | None = None
     source: str = ""
+    notes: dict[str, str] = field(default_factory=dict)  # [notes] after_update = "…": shown with C after the step
 
     @property
     def sizes(self) -> list[int]:
@@ -135,7 +136,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     """Validate a spec given as a dict (what the TOML file holds)."""
     where = f"{source}:"
     known = {"title", "loss", "learning_rate", "precision", "relu_prime_at_zero", "momentum", "l2", "inputs",
-             "init", "data", "layer"}
+             "init", "data", "layer", "notes"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SpecError(f"{where} unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(known))}")
@@ -229,8 +230,15 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=_title(raw, where),
         precision=precision, relu_prime_at_zero=relu_prime_at_zero,
         momentum=momentum, l2=l2,
-        init=init, x=x, y=y, source=source,
+        init=init, x=x, y=y, source=source, notes=_notes(raw.get("notes", {}), where),
     )
+
+
+def _notes(raw: Any, where: str) -> dict[str, str]:
+    """[notes]: text the views show where it belongs; only after_update (beside C after the step) so far."""
+    if not isinstance(raw, dict) or set(raw) - {"after_update"} or not all(isinstance(v, str) for v in raw.values()):
+        raise SpecError(f"{where} [notes] holds text only, under after_update = \"…\" (shown with C after the step)")
+    return dict(raw)
 
 
 def _inputs_of_data(raw: Any) -> int | None:
@@ -432,7 +440,8 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,
         precision=precision, learning_rate=float(spec.learning_rate), batch_size=len(spec.x or []), title=spec.title,
         momentum=float(spec.momentum), l2=float(spec.l2),
-        config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero)},
+        config={"source": spec.source, "relu_prime_at_zero": float(spec.relu_prime_at_zero),
+                **({"notes": spec.notes} if spec.notes else {})},
     )
     recorder = Recorder(header)
     with np.errstate(all="ignore"):  # an overflow is reported below, by quantity and layer, not as a warning

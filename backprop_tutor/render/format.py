@@ -146,6 +146,30 @@ def fmt_vector(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | No
     return "[" + ", ".join(fmt(v, digits) for v in shown) + more + "]"
 
 
+def largest_window(values: Any, limit: int) -> tuple[list[int], str]:
+    """Which values of a long vector to write: the ``limit`` largest |values| in index order (not the
+    first ones: an image's first pixels are all 0), and what the others are ("774 more, all 0" or
+    "774 more, each |v| ≤ 0.2")."""
+    flat = np.asarray(values).ravel()
+    size = np.abs(np.asarray([float(v) for v in flat]) if flat.dtype == object else flat.astype(np.float64))
+    shown = sorted(k for k in np.argsort(-size, kind="stable")[:limit].tolist() if size[k] > 0)
+    rest = np.delete(size, shown)
+    more = "more" if shown else "values"
+    return shown, (f"{rest.size} {more}, all 0" if not rest.any() else
+                   f"{rest.size} {more}, each |v| ≤ {fmt(rest.max())}")
+
+
+def fmt_window(values: Any, digits: int | None = DEFAULT_DIGITS, limit: int | None = None) -> str:
+    """A vector as `fmt_vector` writes it, but a long one as its largest |values|, each with its position
+    counted from 1: [153: 0.992, 154: 1, …; 774 more, all 0]."""
+    flat = np.asarray(values).ravel()
+    if limit is None or flat.size <= limit:
+        return fmt_vector(flat, digits)
+    shown, rest = largest_window(flat, limit)
+    items = ", ".join(f"{k + 1}: {fmt(flat[k], digits)}" for k in shown)
+    return f"[{items}; {rest}]" if shown else f"[{rest}]"
+
+
 def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, str, str, str]:
     """(shape, min, max, mean) as text: how an array too big to write out is described (in float64;
     exact values stay exact, so only certain digits are shown)."""
@@ -192,13 +216,13 @@ def fmt_summary_text(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
 
 
 def fmt_lines(values: Any, digits: int | None = DEFAULT_DIGITS, limits: Limits = SUMMARY) -> tuple[str, ...]:
-    """A number, a vector ([5, -5]), a matrix one row per line (as written by hand), or a big matrix's
-    summary, within ``limits``."""
+    """A number, a vector ([5, -5]; a long one by its largest |values|), a matrix one row per line (as
+    written by hand), or a big matrix's summary, within ``limits``."""
     arr = np.asarray(values)
     if arr.ndim == 0:
         return (fmt(arr[()], digits),)
     if arr.ndim == 1:
-        return (fmt_vector(arr, digits, limits.vector),)
+        return (fmt_window(arr, digits, limits.vector),)
     if limits.summarises(arr.shape):
         return (fmt_summary_text(arr, digits),)
     return tuple(fmt_vector(row, digits) for row in arr)

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_array, fmt_summary, fmt_vector
+from backprop_tutor.render.format import (
+    SUMMARY,
+    Limits,
+    fmt,
+    fmt_array,
+    fmt_summary,
+    fmt_window,
+    largest_window,
+)
 from backprop_tutor.worksheet.equations import Equation, Expr, Num
 
 
@@ -27,7 +35,7 @@ class TextEquation:
 def num_text(n: Num, digits: int | None, limits: Limits = SUMMARY) -> str:
     arr = np.asarray(n.values)
     if arr.ndim == 1:
-        return fmt_vector(arr, digits, limits.vector) + ("ᵀ" if n.row else "")
+        return fmt_window(arr, digits, limits.vector) + ("ᵀ" if n.row else "")
     return fmt_array(arr, digits, limits)
 
 
@@ -66,11 +74,13 @@ def num_latex(n: Num, digits: int | None, limits: Limits = SUMMARY) -> str:
     if arr.ndim == 0:
         return latex_number(fmt(arr[()], digits))
     if arr.ndim == 1:
-        shown = arr if limits.vector is None else arr[: limits.vector]
-        items = [latex_number(fmt(v, digits)) for v in shown]
-        if len(shown) < len(arr):
-            items.append(rf"\dots\ ({len(arr) - len(shown)}\text{{ more}})" if n.row else
-                         rf"\vdots\ ({len(arr) - len(shown)}\text{{ more}})")
+        if limits.vector is None or arr.size <= limits.vector:
+            items = [latex_number(fmt(v, digits)) for v in arr]
+        else:  # the largest |values|, each with its position counted from 1 (153: 0.992)
+            shown, rest = largest_window(arr, limits.vector)
+            items = [rf"{k + 1}{{:}}\ {latex_number(fmt(arr[k], digits))}" for k in shown]
+            rest = r"\text{" + rest.replace("|v| ≤ ", r"}|v| \le \text{") + "}"
+            items.append((r"\dots\ (" if n.row else r"\vdots\ (") + rest + ")")
         return r"\begin{bmatrix} " + (" & " if n.row else r" \\ ").join(items) + r" \end{bmatrix}"
     if limits.summarises(arr.shape):
         shape, low, high, mean = fmt_summary(arr, digits)

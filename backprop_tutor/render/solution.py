@@ -15,6 +15,7 @@ from backprop_tutor.trace.reader import TraceReader, read
 from backprop_tutor.worksheet.equations import Equation, Sym, input_value, num, sym
 from backprop_tutor.worksheet.equations import equations_for as step_equations
 from backprop_tutor.worksheet.model import build_worksheet
+from backprop_tutor.worksheet.notes import rounding_notes
 from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables
 
 
@@ -63,7 +64,7 @@ def solution_markdown(trace: TraceReader, sample: int = 0, digits: int | None = 
     lines += write_equations(given(trace, sample), digits, plain, full, together=True)
     for step in range(len(trace)):
         lines += [f"## Step {step + 1}: {trace.info(step).label}", ""]
-        lines += write_equations(step_equations(trace, step, sample), digits, plain, full)
+        lines += write_equations(rounding_notes(trace, step_equations(trace, step, sample)), digits, plain, full)
     lines += ["## The filled worksheet", ""]
     for table in worksheet_tables(sheet, digits, FULL if full else SUMMARY):
         lines += ["#" + table_to_markdown(table), ""]

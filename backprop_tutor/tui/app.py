@@ -29,7 +29,7 @@ from backprop_tutor.trace.events import Delta, Event, Forward, Gradient, Input, 
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
-from backprop_tutor.tui.messages import NeuronSelected
+from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
 from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
 from backprop_tutor.tui.source import TraceSource
 from backprop_tutor.tui.step_panel import StepPanel
@@ -106,6 +106,12 @@ class TutorApp(App[None]):
         Binding("enter", "open_unit", "Neuron values", show=False),
         Binding("greater_than_sign", "pan(1)", "Columns right", key_display=">", show=False),
         Binding("less_than_sign", "pan(-1)", "Columns left", key_display="<", show=False),
+        Binding("w", "chain", "Chain rule", show=False),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
+        Binding("s", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
+        Binding("colon", "jump('step')", "Go to step", show=False),  # issue 13: jump keys
+        Binding("number_sign", "jump('sample')", "Go to sample", show=False),
+        Binding("m", "misclassified", "Next wrong", show=False),
+        Binding("i", "weight_images", "W(1) images", show=False),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -312,13 +318,69 @@ class TutorApp(App[None]):
 
     def action_full_view(self) -> None:
         view = self.view
-        arrays = self.model.full_view(self.step, self.sample, self.digits)
-        self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · {digits_label(self.digits)}", arrays))
+        arrays = self.model.full_view(self.step, self.sample)
+        self.push_screen(FullViewScreen(f"step {view.step + 1}: {view.label} · every digit", arrays))
 
     def action_gradcheck(self) -> None:
         from backprop_tutor.tui.gradcheck_screen import open_gradcheck  # computes only when asked
 
         open_gradcheck(self)
+
+    def action_chain(self) -> None:
+        from backprop_tutor.tui.chain_screen import ChainScreen, start_weight
+
+        ref = start_weight(self.source, self.step, self.selected)
+        self.push_screen(ChainScreen(self.source, ref, self.sample, self.digits))
+
+    def on_weight_selected(self, message: WeightSelected) -> None:
+        from backprop_tutor.tui.chain_screen import ChainScreen
+        from backprop_tutor.worksheet.chain import WeightRef
+
+        ref = WeightRef(message.layer, message.unit, message.input)
+        self.push_screen(ChainScreen(self.source, ref, self.sample, self.digits))
+
+    def action_neuron_sum(self) -> None:
+        from backprop_tutor.tui.chain_screen import NeuronSumScreen
+
+        layer, unit = self.selected or (max(self.source.info(self.step).layer, 1), 0)
+        self.push_screen(NeuronSumScreen(self.source, layer, unit, self.sample, self.digits))
+
+    def action_jump(self, what: str) -> None:
+        from backprop_tutor.tui.jump_screen import JumpScreen
+
+        if what == "step":  # steps are numbered from 1 on screen, samples from 0
+            to_step = lambda n: self._go("step", None if n is None else n - 1)  # noqa: E731
+            self.push_screen(JumpScreen("step", 1, len(self.source)), to_step)
+        else:
+            self.push_screen(JumpScreen("sample", 0, self.source.samples - 1), lambda n: self._go("sample", n))
+
+    def _go(self, what: str, n: int | None) -> None:
+        if n is not None:
+            setattr(self, what, n)
+
+    def action_misclassified(self) -> None:
+        from backprop_tutor.worksheet.classes import class_label, next_misclassified, predictions
+
+        classes = predictions(self.source)
+        k = next_misclassified(self.source, self.sample) if classes is not None else None
+        if k is None:
+            self.notify("this trace has no classes (m needs softmax with cross-entropy)" if classes is None
+                        else "no sample of this minibatch is misclassified")
+            return
+        target, predicted = classes
+        self.sample = k
+        self.notify(f"sample {k}: {class_label(self.source.header, int(target[k]))}, predicted "
+                    f"{class_label(self.source.header, int(predicted[k]))}", title="misclassified")
+
+    def action_weight_images(self) -> None:
+        from backprop_tutor.tui.weight_images import WeightImagesScreen
+        from backprop_tutor.worksheet.images import weight_row_images
+
+        unit = self.selected[1] if self.selected and self.selected[0] == 1 else 0
+        if not weight_row_images(self.source, unit):
+            self.notify("W(1) rows are drawn as images when the input is a square image (e.g. 28×28)")
+            return
+        self.push_screen(WeightImagesScreen(self.source, unit))
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         self.selected = (message.layer, message.unit)

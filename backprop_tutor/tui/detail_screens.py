@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import ScrollableContainer, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 
 class NeuronScreen(ModalScreen[None]):
@@ -44,7 +44,12 @@ class NeuronScreen(ModalScreen[None]):
 
 
 class FullViewScreen(ModalScreen[None]):
-    """Every array of the step, every value (scroll with the arrow keys or the mouse)."""
+    """Every array of the step, every value (scroll with the arrow keys or the mouse); each array's name
+    in the notation and what its size means (`backprop_tutor.worksheet.full`), wrapped to the width."""
+
+    DEFAULT_CSS = """
+    FullViewScreen .full-name { width: 100%; height: auto; }
+    """
 
     BINDINGS: ClassVar = [("escape", "dismiss", "Close"), ("f", "dismiss", "Close"), ("q", "dismiss", "Close")]
 
@@ -58,5 +63,5 @@ class FullViewScreen(ModalScreen[None]):
             body.border_title = self.title_text
             body.border_subtitle = "arrows scroll · escape to close"
             for name, text in self.arrays:
-                yield Label(Text(name, style="bold"))
+                yield Static(Text(name, style="bold"), classes="full-name")
                 yield Static(Text(text, no_wrap=True), classes="full-array")

@@ -135,3 +135,17 @@ def plan_diagram(views_at: Callable[[int | None], tuple[Sequence[ColumnView], Se
 def fit_text(text: str, width: int) -> str:
     """``text`` if it fits in ``width`` cells, else "…" (a number is never cut)."""
     return text if len(text) <= width else ELLIPSIS
+
+
+def column_at(line: str, x: int) -> int | None:
+    """Which weight of a W(l) line "  1 -2 │ 1" (its values, then │ and the bias) is at cell ``x``: its
+    0-based column, or None for the bias, a gap, or a line that is not a row of weights."""
+    if "│" not in line or x >= line.index("│"):
+        return None
+    column = -1
+    for k, char in enumerate(line[: line.index("│")]):
+        if char != " " and (k == 0 or line[k - 1] == " "):
+            column += 1  # a new number starts
+        if k == x:
+            return column if char != " " and column >= 0 else None
+    return None

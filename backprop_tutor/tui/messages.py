@@ -12,3 +12,14 @@ class NeuronSelected(Message):
         super().__init__()
         self.layer = layer
         self.unit = unit
+
+
+class WeightSelected(Message):
+    """A weight W(l)ᵢⱼ was clicked in the diagram: show its chain rule. ``unit`` (i) and ``input`` (j)
+    count from 0."""
+
+    def __init__(self, layer: int, unit: int, input_: int) -> None:
+        super().__init__()
+        self.layer = layer
+        self.unit = unit
+        self.input = input_

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
@@ -24,6 +25,7 @@ from textual.widgets import Label, Static
 from backprop_tutor.tui.diagram_layout import (
     Column,
     Plan,
+    column_at,
     column_width,
     fit_text,
     image_shrink,
@@ -31,7 +33,7 @@ from backprop_tutor.tui.diagram_layout import (
     plan_diagram,
 )
 from backprop_tutor.tui.halfblock import HalfBlockImage
-from backprop_tutor.tui.messages import NeuronSelected
+from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
 from backprop_tutor.tui.viewmodel import ColumnView, WeightView
 
 STYLE_NAMES = ("title", "title-current", "neuron", "neuron-current", "neuron-unknown", "neuron-selected",
@@ -135,6 +137,18 @@ class WeightColumn(Vertical):
         yield Static("", classes="image")
 
     _last: tuple | None = None
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a weight of W(l) written out in full: its chain rule (`WeightSelected`)."""
+        weights = self.query_one(".weights", Static)
+        offset = event.get_content_offset(weights)
+        lines = str(weights.content).split("\n") if self._last is not None else []
+        if offset is None or not 0 <= offset.y < len(lines):
+            return
+        column = column_at(lines[offset.y], offset.x)
+        if column is not None:
+            event.stop()
+            self.post_message(WeightSelected(self.net_layer, offset.y, column))
 
     def show(self, view: WeightView, styles: dict[str, Style], shrink: int, width: int) -> None:
         if self._last is not None and _same(view, self._last[0]) and self._last[1:] == (shrink, width):

@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import FULL, SUMMARY, fmt, fmt_lines, fmt_vector, precision_label
-from backprop_tutor.render.math import TextEquation, equation_text
+from backprop_tutor.render.format import SUMMARY, fmt, fmt_vector, precision_label
+from backprop_tutor.render.math import TextEquation
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
-from backprop_tutor.trace.reader import read, sample_row
+from backprop_tutor.trace.reader import read
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.worksheet.equations import activation_name, equations_for
+from backprop_tutor.worksheet.equations import activation_name
+from backprop_tutor.worksheet.full import full_values
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
+from backprop_tutor.worksheet.notes import step_text
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -164,7 +166,7 @@ class StepModel:
             step=step, count=len(self.source), layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
             precision=precision_label(self.header), title=self.header.title,
-            equations=tuple(equation_text(eq, digits) for eq in equations_for(self.source, step, sample)),
+            equations=step_text(self.source, step, sample, digits),  # with the notes of worksheet.notes
             heading=worksheet_heading(sheet),
             tables=worksheet_tables(sheet, digits),
             columns=self.columns(step, sample, digits, selected),
@@ -297,27 +299,9 @@ class StepModel:
             rows.append((f"b_{j + 1}({layer}) new", pick(b_new)))
         return rows
 
-    def full_view(self, step: int, sample: int, d: int | None) -> list[tuple[str, str]]:
-        """Every array of the current step in full (this sample's rows; matrices one row per line)."""
-        info = self.source.info(step)
-        arrays = [(f.name, self.source.array(step, f, sample_row(f, sample))) for f in fields.arrays_of(info.cls)]
-        if info.cls is Forward:
-            W, b = self.weights(info.layer)
-            arrays += [("W", W), ("b", b)]
-        out = []
-        for name, arr in arrays:
-            if arr is None:
-                continue
-            arr = np.asarray(arr)
-            per_sample = info.cls.per_sample and name not in ("W", "b")
-            title = f"{name}({info.layer})" + (f", sample {sample}" if per_sample else "")
-            if arr.ndim >= 2:
-                rows = arr.reshape(arr.shape[0], -1)
-                text = "\n".join(f"{i + 1:>4}: {fmt_lines(row, d, FULL)[0]}" for i, row in enumerate(rows))
-            else:
-                text = fmt_lines(arr, d, FULL)[0]
-            out.append((f"{title}  {'×'.join(map(str, arr.shape))}", text))
-        return out
+    def full_view(self, step: int, sample: int) -> list[tuple[str, str]]:
+        """Every array of the current step in full digits, named in the notation (`worksheet.full`)."""
+        return [(value.title, "\n".join(value.lines)) for value in full_values(self.source, step, sample)]
 
 
 #: what the neurons of the current step's layer show, by the step's event class

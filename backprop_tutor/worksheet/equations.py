@@ -34,6 +34,8 @@ from backprop_tutor.trace.events import (
     Update,
 )
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
+from backprop_tutor.worksheet.after import CostAfterError, cost_after_update, last_update
+from backprop_tutor.worksheet.classes import class_label, is_classifier, predicted_class, target_class
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
@@ -153,8 +155,8 @@ def _input(t: _Step) -> list[Equation]:
     shown, note = input_value(x)
     eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
     note = "the target"
-    if t.header.loss == "cross-entropy" and y.size > 1:
-        note += f" (class {int(np.argmax(np.asarray(y, dtype=np.float64)))})"
+    if is_classifier(t.header):
+        note += f": {class_label(t.header, target_class(y))}, counting classes from 0"
     eqs.append(Equation((Sym("y", "y"),), result=num(y), note=note, writes=Quantity.Y))
     return eqs
 
@@ -197,7 +199,18 @@ def _loss(t: _Step) -> list[Equation]:
                             (Sym(f"(1/{t.B}) Σ_samples C", rf"\tfrac{{1}}{{{t.B}}} \sum_{{\text{{samples}}}} C"),),
                             result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the {t.B} samples",
                             writes=Quantity.MEAN_COST))
+    if is_classifier(t.header):
+        eqs.append(_prediction(t.header, a, y))
     return eqs
+
+
+def _prediction(header: TraceHeader, a: np.ndarray, y: np.ndarray) -> Equation:
+    """The predicted class, argmax a(L), and whether it is the target's."""
+    k, target = predicted_class(a), target_class(y)
+    verdict = "right" if k == target else f"wrong: the target is {class_label(header, target)}"
+    label = Sym("predicted class", r"\text{predicted class}")
+    return Equation((label,), (Sym(f"argmax_k a_k({header.L})", rf"\arg\max_k a^{{({header.L})}}_k"),),
+                    result=num(k), note=f"{class_label(header, k)}, counting from 0: {verdict}")
 
 
 def _output_delta(t: _Step) -> list[Equation]:
@@ -292,7 +305,43 @@ def _update(t: _Step) -> list[Equation]:
     return [Equation((W,), (W, MINUS, eta_s, SPACE, dWs), (num(W0), MINUS, num(eta), TIMES, num(dW)), num(W1),
                      relation=ASSIGN, note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
             Equation((b,), (b, MINUS, eta_s, SPACE, dbs), (num(b0), MINUS, num(eta), TIMES, num(db)), num(b1),
-                     relation=ASSIGN, writes=Quantity.B_NEW)]
+                     relation=ASSIGN, writes=Quantity.B_NEW), *_after(t)]
+
+
+def _after(t: _Step) -> list[Equation]:
+    """On the last update: C once more, with every new W(l), b(l) (one more forward pass by the engine)."""
+    if t.i != last_update(t.trace):
+        return []
+    try:
+        costs = cost_after_update(t.trace)
+    except CostAfterError as err:
+        return [Equation((Sym("C after the update", r"\text{C after the update}"),), note=str(err))]
+    if costs is None:
+        return []
+    k, mine = t.sample, f" (sample {t.sample})" if t.B > 1 else ""
+    eqs = [_cost_line(f"C before the update{mine}", "C(W, b)", costs.before[k], costs.after[k]),
+           _cost_line(f"C after the update{mine}", "C(W new, b new)", costs.after[k], None,
+                      "one more forward pass of the same input with every new W(l), b(l)"),
+           _cost_line(f"C with only W updated{mine}", "C(W new, b)", costs.weights_only[k], None,
+                      "b(l) left as it was, as texts that keep one fixed bias per layer do")]
+    if t.B > 1:
+        eqs += [_cost_line("C before (minibatch)", f"(1/{t.B}) Σ_samples C(W, b)", costs.mean("before"),
+                           costs.mean("after")),
+                _cost_line("C after (minibatch)", f"(1/{t.B}) Σ_samples C(W new, b new)", costs.mean("after"), None,
+                           f"the mean over the {t.B} samples")]
+    spec_note = (t.header.config.get("notes") or {}).get("after_update") if isinstance(t.header.config, dict) else None
+    if spec_note:
+        eqs.append(Equation((Sym("Note", r"\text{Note}"),), note=spec_note))
+    return eqs
+
+
+def _cost_line(name: str, notation: str, value: object, after: object | None, note: str = "") -> Equation:
+    """``name = notation = value``; given the value after the step, the note says whether the step lowered it."""
+    if after is not None:
+        lower = float(after) < float(value)
+        note = "the step lowered C" if lower else "the step did not lower C"
+    latex = r"\text{" + name + "}"
+    return Equation((Sym(name, latex),), (Sym(notation, r"\text{" + notation + "}"),), result=num(value), note=note)
 
 
 BUILDERS: dict[type[Event], Callable[[_Step], list[Equation]]] = {

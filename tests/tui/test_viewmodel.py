@@ -32,7 +32,8 @@ def test_forward_step_substitutes_the_numbers_of_the_hand_example(hand_float64):
 
 def test_exact_delta_2_keeps_the_tiny_value(hand_exact):
     m = model(hand_exact)
-    back, eq = m.view(step_of(m, Delta, 2)).equations
+    back, eq, legend = m.view(step_of(m, Delta, 2)).equations
+    assert legend.note.startswith("1 is exactly 1; 1.0 is a value that only rounds to 1")  # no rounding note: exact
     assert back.symbolic == "W(3)ᵀ δ(3)"  # the bracket first, as a student writes it
     assert back.substituted == "[[2, 3, 2], [2, -3, 1]]·[1.0, 1.98e-32, -1.0]"
     assert back.result == "[1.98e-32, 1.0]"
@@ -44,7 +45,7 @@ def test_exact_delta_2_keeps_the_tiny_value(hand_exact):
 def test_softmax_output_delta_shows_the_jacobian_route(hand_float64):
     m = model(hand_float64)
     eqs = m.view(step_of(m, OutputDelta, 3)).equations
-    assert [e.symbolic.split(" = ")[0] for e in eqs] == ["δ(3)", "A", "∇a C", "δ(3)"]
+    assert [e.symbolic.split(" = ")[0] for e in eqs] == ["δ(3)", "A", "∇a C", "δ(3)", "Note"]  # the 1 vs 1.0 legend
     assert eqs[0].substituted == "[1.0, 1.98e-32, 4.14e-8] − [0, 0, 1]"
     assert eqs[2].result == "[0, 0, -2.42e7]"
 

@@ -1,0 +1,131 @@
+"""What confuses a student, said where it happens (the step panel; the worked solution where it can):
+
+- a float value at the rounding level of the values beside it (δ(2)₁ = −2.22e-16 next to 1.0, whose
+  exact value is +1.98e-32): it may be rounding noise; ``--exact`` computes it exactly;
+- ``1`` next to ``1.0``: the first is exactly 1, the second only rounds to 1 at these digits;
+- an update the shown digits hide (W(1) "unchanged" at 3 digits in Mazur's example): which digit changed;
+- units are numbered from 1, samples and classes from 0.
+
+`rounding_notes` works on the equations (no digits involved); `digit_notes` on what is drawn at the
+chosen digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from backprop_tutor.render.format import fmt
+from backprop_tutor.render.math import TextEquation, equation_text
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.events import Input, Update
+from backprop_tutor.trace.reader import TraceReader
+from backprop_tutor.worksheet.equations import Equation, equations_for
+
+#: a value this many units in the last place of its largest neighbour, or fewer (down to 1/16), is at rounding level
+ROUNDING_ULPS = 8
+#: a whole-looking number that is not whole: "1.0", "-3.0" (not "1.05" or "1.0e-3")
+ROUNDS_TO_WHOLE = re.compile(r"(?<![\d.e])-?\d+\.0(?![\d.e])")
+
+LEGEND_WHOLE = "1 is exactly 1; 1.0 is a value that only rounds to 1 at these digits (press d for more)"
+LEGEND_COUNTING = ("units are numbered from 1 (a_1(2) is unit 1 of layer 2); samples and classes from 0, "
+                   "as in the data files")
+
+
+def step_text(trace: TraceReader, step: int, sample: int, digits: int | None) -> tuple[TextEquation, ...]:
+    """The step panel's text: the step's equations at ``digits``, with every note of this module."""
+    texts = tuple(equation_text(eq, digits) for eq in rounding_notes(trace, equations_for(trace, step, sample)))
+    return digit_notes(trace, step, texts, digits)
+
+
+def rounding_notes(trace: TraceReader, equations: list[Equation]) -> list[Equation]:
+    """``equations`` with a note on each float result that holds a value at the rounding level of its
+    largest neighbour (exact traces have none: they show only certain digits)."""
+    if trace.header.precision == "exact":
+        return equations
+    eps = float(np.finfo(np.float32 if trace.header.precision == "float32" else np.float64).eps)
+    out, said = [], set()
+    for eq in reversed(equations):  # a value carried from one equation to the next is explained once, where it lands
+        values = None if eq.result is None else np.asarray(eq.result.values)
+        note = _rounding_note(eq, values, eps, trace.header.precision, said) if values is not None else ""
+        out.append(replace(eq, note=f"{eq.note}; {note}" if eq.note and note else eq.note or note))
+    return out[::-1]
+
+
+def _rounding_note(eq: Equation, values: np.ndarray, eps: float, precision: str, said: set[float]) -> str:
+    """Values a few units in the last place of the largest beside them: what cancellation leaves (a value
+    far smaller, like softmax's 1.98e-32, was computed, not left over, and is not flagged)."""
+    if values.ndim != 1 or values.size < 2 or values.dtype == object:
+        return ""
+    v = np.asarray(values, dtype=np.float64)
+    size = np.abs(v)
+    ulp = eps * size.max()
+    tiny = [k for k in np.flatnonzero((size >= ulp / 16) & (size <= ROUNDING_ULPS * ulp)) if v[k] not in said]
+    if not tiny or size.max() == 0:
+        return ""
+    said.update(float(v[k]) for k in tiny)
+    name = "".join(part.text for part in eq.lhs)
+    shown = ", ".join(f"{element_name(name, k)} = {v[k]:.3g}" for k in tiny[:2])
+    more = f" and {len(tiny) - 2} more" if len(tiny) > 2 else ""
+    return (f"{shown}{more} {'is' if len(tiny) == 1 else 'are'} at {precision}'s rounding level next to "
+            f"{fmt(size.max())} (≈{eps:.1e} of it): rounding noise, perhaps, not the true size or sign; "
+            "--exact computes it exactly")
+
+
+def element_name(name: str, k: int) -> str:
+    """δ(2), 0 → δ_1(2); anything else → "value 1 of W(3)ᵀ δ(3)"."""
+    match = re.fullmatch(r"(\S+?)\((\d+)\)", name)
+    return f"{match[1]}_{k + 1}({match[2]})" if match else f"value {k + 1} of {name}"
+
+
+def digit_notes(trace: TraceReader, step: int, texts: tuple[TextEquation, ...],
+                digits: int | None) -> tuple[TextEquation, ...]:
+    """Legend lines for what ``texts`` (the step's equations at ``digits``) show: 1 vs 1.0, an update the
+    digits hide, and how things are numbered (on the input step)."""
+    notes = []
+    info = trace.info(step)
+    if info.cls is Update and digits is not None:
+        notes += [hidden for f0, f1, name in ((fields.W_BEFORE, fields.W_AFTER, f"W({info.layer})"),
+                                              (fields.B_BEFORE, fields.B_AFTER, f"b({info.layer})"))
+                  if (hidden := hidden_change(trace.array(step, f0), trace.array(step, f1), digits, name))]
+    drawn = " ".join(part or "" for eq in texts for part in (eq.substituted, eq.result))
+    if digits is not None and ROUNDS_TO_WHOLE.search(drawn):
+        notes.append(LEGEND_WHOLE)
+    if info.cls is Input:
+        notes.append(LEGEND_COUNTING)
+    return texts + tuple(TextEquation("Note", None, None, note) for note in notes)
+
+
+def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: int, name: str) -> str:
+    """"W(1): 6 of 6 values changed but read the same at 3 digits (the change shows in the 4th digit)", or ""."""
+    if before is None or after is None:
+        return ""
+    # exact values too, at their midpoints: ample for telling which digit a change first shows in
+    w0, w1 = (as_floats(a) for a in (before, after))
+    changed = w0 != w1
+    hidden = changed & (significant(w0, digits) == significant(w1, digits))
+    if not hidden.any():
+        return ""
+    first = next((n for n in range(digits + 1, 18)
+                  if (significant(w0[hidden], n) != significant(w1[hidden], n)).any()), 17)
+    return (f"{name}: {int(hidden.sum())} of {w0.size} values changed but read the same at {digits} digits "
+            f"(the change shows in the {ordinal(first)} digit); press d for more digits")
+
+
+def as_floats(values: np.ndarray) -> np.ndarray:
+    flat = np.asarray(values).ravel()
+    return np.array([float(v) for v in flat]) if flat.dtype == object else flat.astype(np.float64)
+
+
+def significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """Each value rounded to ``digits`` significant digits (as %g rounds, up to ties)."""
+    size = np.abs(values)
+    exponent = np.floor(np.log10(np.where(size > 0, size, 1.0)))
+    scale = 10.0 ** (digits - 1 - exponent)
+    return np.round(values * scale) / scale
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
