@@ -9,6 +9,7 @@ import math
 import shutil
 from pathlib import Path
 
+from backprop_tutor.memory import available_bytes
 from backprop_tutor.train.config import SettingError, TrainConfig
 
 MB = 1024 * 1024
@@ -41,29 +42,9 @@ def memory_needed(config: TrainConfig) -> int:
     return params * per_param + work
 
 
-def available_memory() -> int | None:
-    """Bytes this process may still use: MemAvailable, or the cgroup's limit if that is lower."""
-    figures = []
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    figures.append(int(line.split()[1]) * 1024)
-    except OSError:
-        pass
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
-        if limit != "max":
-            figures.append(max(0, int(limit) - used))
-    except (OSError, ValueError):
-        pass
-    return min(figures) if figures else None
-
-
 def check_memory(config: TrainConfig, available: int | None = None) -> None:
     needed = memory_needed(config)
-    available = available_memory() if available is None else available
+    available = available_bytes() if available is None else available  # one reading of the machine: memory.py
     if available is not None and needed > available:
         o, i = max(layer_shapes(config), key=lambda s: s[0] * s[1])
         raise NotEnoughMemory(
