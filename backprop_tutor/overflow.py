@@ -14,14 +14,20 @@ import numpy as np
 
 from backprop_tutor.engine.certain import bounds
 from backprop_tutor.errors import NumericError
+from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace
 
 #: The notation of each recorded array, for messages.
-QUANTITY = {"x": "a(0) = x", "y": "the target y", "s": "s({l})", "a": "a({l})", "a_prime": "a'({l})", "C": "C",
-            "delta": "δ({l})", "jacobian": "A = ∂a({l})/∂s({l})", "grad_a": "∇a({l}) C",
-            "jacobian_times_grad_a": "A ∇a({l}) C", "dW": "∇W({l})", "db": "∇b({l})",
-            "W_before": "W({l})", "b_before": "b({l})", "W_after": "W({l}) after the update",
-            "b_after": "b({l}) after the update", "v_W": "the velocity of W({l})", "v_b": "the velocity of b({l})"}
+QUANTITY = {f.name: label for f, label in (
+    (fields.X, "a(0) = x"), (fields.Y, "the target y"), (fields.S, "s({l})"), (fields.A, "a({l})"),
+    (fields.A_PRIME, "a'({l})"), (fields.C, "C"), (fields.DELTA, "δ({l})"),
+    (fields.BACK, "W(l+1)ᵀ δ(l+1) for l = {l}"), (fields.JACOBIAN, "A = ∂a({l})/∂s({l})"),
+    (fields.GRAD_A, "∇a({l}) C"), (fields.JACOBIAN_TIMES_GRAD_A, "A ∇a({l}) C"), (fields.DW, "∇W({l})"),
+    (fields.DB, "∇b({l})"), (fields.W_BEFORE, "W({l})"), (fields.B_BEFORE, "b({l})"),
+    (fields.W_AFTER, "W({l}) after the update"), (fields.B_AFTER, "b({l}) after the update"),
+    (fields.V_W, "the velocity of W({l})"), (fields.V_B, "the velocity of b({l})"))}
+#: the values that become infinite when the softmax output saturates (log a, −y/a)
+SATURATED = {fields.C.name, fields.GRAD_A.name, fields.JACOBIAN_TIMES_GRAD_A.name}
 
 LARGEST = {"float32": "3.4e38", "float64": "1.8e308"}
 
@@ -69,7 +75,7 @@ def check_trace_finite(trace: Trace, where: str) -> None:
 
 
 def _cause(name: str, layer: int, precision: str) -> str:
-    if name in ("C", "grad_a", "jacobian_times_grad_a"):
+    if name in SATURATED:
         return (f"a({layer}) has rounded to 0 for a target class (the output saturated), so log a and ∇a C = −y/a "
                 f"are infinite (δ({layer}) = a − y itself is fine)")
     if precision in LARGEST:
