@@ -22,7 +22,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import atomic_hdf5
 from backprop_tutor.train.config import SettingError
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.tracing import hdf5_reason
@@ -49,7 +49,7 @@ class Checkpoint:
 
 
 def save_checkpoint(path: str | os.PathLike[str], cp: Checkpoint) -> Path:
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with atomic_hdf5(path) as f:  # built in memory, written whole: a full disk cannot leave half a file
         f.attrs["format"] = FORMAT
         f.attrs["state"] = json.dumps({"epochs_done": cp.epochs_done, "next_batch": cp.next_batch,
                                        "rng_state": cp.rng_state, "history": [m.to_dict() for m in cp.history]})
