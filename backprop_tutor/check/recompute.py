@@ -19,7 +19,7 @@ W(l), b(l), x, y are the problem's givens (before the update).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -57,13 +57,29 @@ def inputs_of(slot: Slot, L: int, elementwise_output: bool) -> list[tuple[Quanti
 def recompute(slot: Slot, own: Values, true: Values, given: Given) -> Array:
     """``slot``'s value from the student's own inputs (``own``); ``true`` holds the engine's values."""
     with OPS.context():  # exact mode computes on intervals: written numbers become (point) intervals
-        own = {key: OPS.asarray(value) for key, value in own.items()}
-        true = {key: OPS.asarray(value) for key, value in true.items()}
+        own, true = _Intervals(own), _Intervals(true)  # converted as a rule reads them, not all per slot
         given = dataclasses.replace(  # scalars as 0-d arrays: numpy then multiplies entry by entry
             given, x=OPS.asarray(given.x), y=OPS.asarray(given.y), eta=OPS.asarray(given.eta),
             l2=OPS.asarray(given.l2), W={l: OPS.asarray(W) for l, W in given.W.items()},
             b={l: OPS.asarray(b) for l, b in given.b.items()})
         return certain_array(np.asarray(_RULES[slot.quantity](slot.layer, own, true, given), dtype=object))
+
+
+class _Intervals(Mapping[tuple[Quantity, int], Array]):
+    """A view of ``values`` whose entries are exact mode's intervals, converted when read: a rule reads
+    two or three quantities, so converting every written value for every slot would be wasted work."""
+
+    def __init__(self, values: Values) -> None:
+        self._values = values
+
+    def __getitem__(self, key: tuple[Quantity, int]) -> Array:
+        return OPS.asarray(self._values[key])
+
+    def __iter__(self) -> Iterator[tuple[Quantity, int]]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 def _a(values: Values, l: int, given: Given) -> Array:
