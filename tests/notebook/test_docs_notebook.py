@@ -1,4 +1,4 @@
-"""The README's "In a notebook" cells, run top to bottom in a real Jupyter kernel (nbclient), as a
+"""docs/notebook.md's cells, run top to bottom in a real Jupyter kernel (nbclient), as a
 student's notebook: the widget's model holds every step, the HTML stepper is in the same output, the
 checker finds the planted slip, and bad input shows as one line."""
 
@@ -21,11 +21,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
-def doc_cells(path: Path, heading: str) -> list[str]:
-    """The ```python blocks of the section ``heading`` of a Markdown file, as printed."""
-    text = path.read_text(encoding="utf-8")
-    section = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+def doc_cells(path: Path) -> list[str]:
+    """The ```python blocks of a Markdown page, as printed."""
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.DOTALL)
 
 
 def run_notebook(cells: list[str], folder: Path) -> nbformat.NotebookNode:
@@ -43,7 +41,7 @@ def run_notebook(cells: list[str], folder: Path) -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="module")
 def readme_notebook(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
-    cells = doc_cells(ROOT / "README.md", "## In a notebook: `import backprop_tutor as bt`")
+    cells = doc_cells(ROOT / "docs" / "notebook.md")
     assert len(cells) >= 7
     return run_notebook([*cells, 'bt.example("hand-backprob")'], tmp_path_factory.mktemp("notebook"))
 
