@@ -31,5 +31,8 @@ def check_answers(path: str | Path, spec: str | Path | None = None, tolerance: T
     path = Path(path)
     answers = read_answers(path)
     spec_path = Path(spec) if spec is not None else answer_spec(answers.spec, path)
-    ref = reference_for(load_spec(spec_path), answers.sample)
-    return mark(ref, written_values(answers, ref), tolerance or Tolerance())
+    spec_read = load_spec(spec_path)
+    ref = reference_for(spec_read, answers.sample)
+    marking = mark(ref, written_values(answers, ref), tolerance or Tolerance())
+    marking.inputs = {"the answer file": path, "the spec": spec_path, "its [init] file": spec_read.init_file}
+    return marking

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
 
 from backprop_tutor.errors import UsageError
 
@@ -37,26 +34,6 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
     B = max(1, batch_size)
     if not 0 <= sample < B:
         raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
-
-
-def check_outputs(outputs: Mapping[str, Path | str | None], inputs: Mapping[str, Path | str | None]) -> None:
-    """Refuse an output that would replace one of the inputs, or another output (``-`` is standard
-    output, never a file). ``outputs``: {flag: path}; ``inputs``: {what it is: path}."""
-    seen: dict[str, str] = {what: str(path) for what, path in inputs.items() if path is not None}
-    for flag, path in outputs.items():
-        if path is None or str(path) == "-":
-            continue
-        for what, other in seen.items():
-            if _same_file(Path(path), Path(other)):
-                raise UsageError(f"{flag} {path} would overwrite {what} ({other}); write to another file")
-        seen[f"the output of {flag}"] = str(path)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet: compare where they would be
-        return a.resolve() == b.resolve()
 
 
 def is_terminal() -> bool:

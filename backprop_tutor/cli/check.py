@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.check.checker import check_answers
     from backprop_tutor.check.numbers import Tolerance
     from backprop_tutor.check.report import print_report, to_json, to_markdown
-    from backprop_tutor.fileio import write_text_atomic
+    from backprop_tutor.fileio import refuse_replacing_inputs, write_text_atomic
     from backprop_tutor.spec import resolve_example
 
     if args.sigfigs is not None and args.rtol is not None:
@@ -74,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     tolerance = Tolerance(rtol=0.01 if args.rtol is None else args.rtol, atol=args.atol, sigfigs=args.sigfigs)
     spec = resolve_example(args.spec) if args.spec else None
     marking = check_answers(args.file, spec, tolerance)
+    refuse_replacing_inputs({"--markdown": args.markdown, "--json": args.json}, marking.inputs)
     console = Console()
     print_report(marking, console)
     for path, text in ((args.markdown, to_markdown), (args.json, to_json)):
