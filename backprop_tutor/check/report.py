@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_tutor.check.marking import Marked, Marking, Verdict
-from backprop_tutor.render.format import fmt, fmt_matrix
+from backprop_tutor.numbers.format import fmt, fmt_matrix
 
 DIGITS = 8
 STYLE = {Verdict.RIGHT: "green", Verdict.ROOT: "bold red", Verdict.CARRIED: "yellow", Verdict.MISSING: "dim",
