@@ -24,8 +24,8 @@ from backprop_tutor.check.layout import MATRICES, Slot, cell_name
 from backprop_tutor.check.numbers import Tolerance, judge, to_mpf
 from backprop_tutor.check.recompute import Values, inputs_of, recompute
 from backprop_tutor.check.working import quantity_equation, working
-from backprop_tutor.engine.precision import EXACT_DIGITS
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.certain import EXACT_DIGITS
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]

@@ -35,7 +35,7 @@ from typing import Any
 
 import mpmath
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain
+from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain
 
 
 class NumberError(ValueError):

@@ -24,7 +24,7 @@ from rich.text import Text
 from backprop_tutor.check.checker import Checked
 from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.check.numbers import NumberError, parse_number
-from backprop_tutor.render.format import DEFAULT_DIGITS, fmt, fmt_matrix
+from backprop_tutor.numbers.format import DEFAULT_DIGITS, fmt, fmt_matrix
 
 #: the fewest digits an expected value is shown with (what the UI shows); more when the student wrote more
 DIGITS = DEFAULT_DIGITS
