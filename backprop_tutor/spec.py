@@ -29,7 +29,6 @@ from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
 from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
 from backprop_tutor.overflow import check_fits, check_trace_finite
-from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 
@@ -373,6 +372,8 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
     if spec.init_file is not None:
+        from backprop_tutor.params import read_parameters  # h5py: loaded only for a spec with an [init] file
+
         try:
             from_file = read_parameters(spec.init_file)
         except DataError as err:
