@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,6 +58,19 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:  # one of them does not exist yet: compare where they would be
         return a.resolve() == b.resolve()
+
+
+def stdout_file() -> Path | None:
+    """The file standard output is redirected to (`tutor worksheet x.toml > nets/a.md`), where the system
+    says (Linux's /proc); None for a terminal or a pipe, or where it cannot be told."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError):  # no fileno (captured), no /proc
+        return None
+    return path if path.is_absolute() and path.is_file() else None
 
 
 def is_terminal() -> bool:
