@@ -279,8 +279,11 @@ def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked]) -> l
     if not roots:
         return out
     ref = marker.ref
-    found = candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given)
-    named = {m.index: _misconception(m, found, written, marker.tol) for m in roots}
+    named = _names(roots, written, marker, candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given))
+    if None in named.values():  # the student's rounding may hide a rule: try their values widened by it
+        banded = candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given, marker.band())
+        named = {i: c or _names([m for m in roots if m.index == i], written, marker, banded)[i]
+                 for i, c in named.items()}
     slips = {c.misconception.slip for c in named.values() if c is not None}
     if len(roots) >= 2 and len(slips) == 1 and None not in named.values() and slips <= WHOLE_QUANTITY:
         c = next(iter(named.values()))
@@ -293,13 +296,16 @@ def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked]) -> l
     return [m if m.verdict is not Verdict.ROOT else _with_name(m, named[m.index], ref) for m in out]
 
 
-def _misconception(m: Marked, found: list[Candidate], written: Written, tol: Tolerance) -> Candidate | None:
-    w = written.values[m.index]
-    for c in found:
-        for variant in c.values:
-            if judge(w, variant[m.index], _largest(variant), tol).right:
-                return c
-    return None
+def _names(roots: list[Marked], written: Written, marker: Marker, found: list[Candidate]
+           ) -> dict[tuple[int, ...], Candidate | None]:
+    """Each root cell's misconception: the rule that gives the most of the quantity's root cells first (a
+    softmax without e gives 0 where s = 0, which "the activation left out" gives too)."""
+    def gives(c: Candidate, m: Marked) -> bool:
+        w = written.values[m.index]
+        return any(judge(w, v[m.index], _largest(v), marker.tol).right for v in c.values)
+
+    ranked = sorted(found, key=lambda c: -sum(gives(c, m) for m in roots))
+    return {m.index: next((c for c in ranked if gives(c, m)), None) for m in roots}
 
 
 def _with_name(m: Marked, c: Candidate | None, ref: Reference) -> Marked:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.expected import Given
-from backprop_tutor.check.recompute import OPS, Intervals, Key, exact_given, h_of, h_prime_of
+from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, exact_given, h_of, h_prime_of
 from backprop_tutor.engine.certain import certain_array, working_precision
 from backprop_tutor.render.format import fmt
 from backprop_tutor.worksheet.model import Quantity
@@ -261,12 +261,12 @@ class Candidate:
 
 
 def candidates(quantity: Quantity, layer: int, own: dict[Key, Array], true: dict[Key, Array],
-               given: Given) -> list[Candidate]:
+               given: Given, band: Band | None = None) -> list[Candidate]:
     """The wrong values of ``quantity`` (``layer``) under each applicable misconception, from the student's
-    values ``own``."""
+    values ``own`` (widened by their rounding, ``band``)."""
     out = []
     with OPS.context(), working_precision():
-        view, truth = Intervals(own, None), Intervals(true, None)
+        view, truth = Intervals(own, band), Intervals(true, None)
         g = exact_given(given)
         for m in MISCONCEPTIONS:
             if m.quantity is not quantity:
