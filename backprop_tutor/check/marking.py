@@ -10,9 +10,10 @@ in the wrong shape (transposed, too few values) is named as such, once.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import mpmath
@@ -25,8 +26,8 @@ from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candi
 from backprop_tutor.check.numbers import Tolerance, judge
 from backprop_tutor.check.recompute import Band, Route, Values, rounding_band, routes
 from backprop_tutor.check.working import quantity_equation, working
-from backprop_tutor.engine.precision import EXACT_DIGITS
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.certain import EXACT_DIGITS
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -78,6 +79,8 @@ class Marking:
     tolerance: Tolerance
     #: the first root mistake in the order a student works
     first_root: Marked | None = None
+    #: the files the marking read, {what: path}: no report may be written over one of them
+    inputs: dict[str, Path | None] = field(default_factory=dict)
 
     def totals(self) -> dict[str, int]:
         counts = Counter(m.verdict for m in self.cells)

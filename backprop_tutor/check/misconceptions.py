@@ -36,8 +36,8 @@ import numpy as np
 
 from backprop_tutor.check.expected import Given
 from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, exact_given, h_of, h_prime_of
-from backprop_tutor.engine.certain import certain_array, working_precision
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.certain import certain_array, working_precision
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 
 Array = np.ndarray

@@ -40,9 +40,9 @@ from mpmath import iv
 from backprop_tutor.check.expected import Given
 from backprop_tutor.check.layout import Slot
 from backprop_tutor.engine.activations import activation
-from backprop_tutor.engine.certain import certain_array, interval, working_precision
 from backprop_tutor.engine.losses import loss
 from backprop_tutor.engine.precision import ops_for
+from backprop_tutor.numbers.certain import certain_array, interval, working_precision
 from backprop_tutor.worksheet.model import Quantity
 
 Array = np.ndarray

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import cell_name
 from backprop_tutor.check.recompute import Via
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.render.math import equation_text, text_lines
 from backprop_tutor.worksheet.equations import equations_for
 from backprop_tutor.worksheet.model import Quantity, build_worksheet

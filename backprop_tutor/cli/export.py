@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from backprop_tutor.cli._args import check_outputs, check_sample, digits
+from backprop_tutor.cli._args import check_sample, digits
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.fileio import refuse_replacing_inputs, write_text_atomic
 from backprop_tutor.trace.store import TraceFile
 
 EPILOG = """\
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.solution import solution_markdown
 
     console = Console(highlight=False, soft_wrap=True, markup=False, stderr="-" in (args.markdown, args.solution))
-    check_outputs({"--markdown": args.markdown, "--solution": args.solution}, {"the trace": args.trace})
+    refuse_replacing_inputs({"--markdown": args.markdown, "--solution": args.solution}, {"the trace": args.trace})
     with TraceFile(args.trace, args.group) as trace:
         if args.list:
             for name in trace.traces:

@@ -1,6 +1,6 @@
 """`tutor sweep`: train a grid of configurations, choose on validation, retrain the choice, test it once, report.
 
-The command only parses and shows; the workflow is `backprop_tutor.train.sweep.run_sweep`.
+The command only parses and shows; the workflow is `backprop_tutor.train.sweep.workflow.run_sweep`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from backprop_tutor.errors import UsageError
 from backprop_tutor.train.config import HIDDEN_ACTIVATIONS, INIT_SCHEMES, TrainConfig, parse_hidden, parse_int_list
 
 if TYPE_CHECKING:
-    from backprop_tutor.train.sweep import RunOutcome, SweepGrid, SweepOptions, SweepResult
+    from backprop_tutor.train.sweep.executors import SweepOptions
+    from backprop_tutor.train.sweep.grid import SweepGrid
+    from backprop_tutor.train.sweep.results import RunOutcome, SweepResult
 
 EPILOG = """\
 examples:
@@ -121,7 +123,7 @@ def _split_values(field: str, given: list[str], parse: Callable[[str], Any], is_
 
 def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     """The grid the flags describe: one value → a shared setting, several → an axis of the product."""
-    from backprop_tutor.train.sweep import SweepGrid
+    from backprop_tutor.train.sweep.grid import SweepGrid
 
     if args.data is None:
         raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor sweep --help`)")
@@ -171,7 +173,9 @@ def _given_grid_flags(args: argparse.Namespace) -> list[str]:
 
 
 def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
-    from backprop_tutor.train.sweep import SweepGrid, SweepOptions, read_sweep_record
+    from backprop_tutor.train.sweep.executors import SweepOptions
+    from backprop_tutor.train.sweep.grid import SweepGrid
+    from backprop_tutor.train.sweep.workflow import read_sweep_record
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be ≥ 1, got {args.workers}")
@@ -209,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from backprop_tutor.train.sweep import run_sweep
+    from backprop_tutor.train.sweep.workflow import run_sweep
 
     console = Console(highlight=False, soft_wrap=True)
     grid, folder, options = _setup(args)

@@ -28,11 +28,11 @@ import h5py
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
-from backprop_tutor.engine.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.numbers.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.trace.events import (
     EVENT_TYPES,
     SCALARS,

@@ -142,7 +142,7 @@ def test_a_minibatch_sample_carries_its_own_term_of_the_mean(tmp_path):
 
 
 def test_every_kind_of_root_mistake_shows_its_working(tmp_path):
-    from backprop_tutor.render.format import fmt
+    from backprop_tutor.numbers.format import fmt
     from backprop_tutor.spec import load_spec, resolve_example
 
     for example in ("hand-backprop", "mazur-sigmoid"):
