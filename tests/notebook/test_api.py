@@ -127,8 +127,9 @@ def test_check_of_python_values_finds_the_planted_slip() -> None:
     assert result.totals["root"] == 1 and not result.all_right
     page = result._repr_html_()
     assert "<td class=bt-root>✗ root</td>" in page and "<td class=bt-carried>✗ carried</td>" in page
-    assert "First root mistake: a(1)[2] = 5" in page
-    assert "First root mistake: a(1)[2] = 5" in repr(result)
+    assert "First root mistake: a(1)[2]" in page
+    assert "<tr><td>a(1)[2]</td><td>5</td><td>0</td><td class=bt-root>✗ root</td>" in page
+    assert "First root mistake: a(1)[2]" in repr(result)
 
 
 def test_check_of_the_answer_key_file_is_all_right(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_check_marks_the_key_right_and_finds_the_planted_slip(readme_notebook: n
     (key,) = [o for o in outputs(readme_notebook, "!tutor worksheet") if o.output_type == "execute_result"]
     assert key.data["text/plain"] == "True"
     (marked,) = outputs(readme_notebook, "bt.check({")
-    assert "First root mistake: a(1)[2] = 5" in marked.data["text/html"]
+    assert "First root mistake: a(1)[2]" in marked.data["text/html"]
     assert "<td class=bt-carried>✗ carried</td>" in marked.data["text/html"]
 
 
