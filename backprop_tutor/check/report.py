@@ -3,7 +3,8 @@
 JSON: {"title", "tolerance", "cells": [{"quantity", "layer", "index" (0-based), "name" (the notation,
 units from 1), "written", "expected", "verdict" (right|root|carried|missing|shape), "note", "working"
 (a root mistake's correct working, else ""), "equation" (a wrong cell's quantity's equation, numbers
-substituted, else ""), "yours" (a wrong cell's working from the student's own values, else "")}],
+substituted, else ""), "yours" (a wrong cell's working from the student's own values, else ""),
+"misconception" (a root mistake's named wrong rule, `check.misconceptions.Slip`, else "")}],
 "totals": {verdict: count}, "first_root": {"name", "working"} or null, "all_right"}; for many sheets a list
 of these, each with "file" (or {"file", "error"} for a sheet that could not be read).
 
@@ -117,7 +118,8 @@ def to_doc(marking: Marking) -> dict[str, Any]:
         "title": marking.title, "tolerance": marking.tolerance.describe(),
         "cells": [{"quantity": str(c.quantity), "layer": c.layer, "index": list(c.index), "name": c.name,
                    "written": c.written, "expected": expected_text(c), "verdict": c.verdict.value, "note": c.note,
-                   "working": c.working, "equation": c.equation, "yours": c.yours}
+                   "working": c.working, "equation": c.equation, "yours": c.yours,
+                   "misconception": c.misconception}
                   for c in marking.cells],
         "totals": marking.totals(), "all_right": marking.all_right,
         "first_root": None if root is None else {"name": root.name, "working": root.working,

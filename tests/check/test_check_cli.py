@@ -44,9 +44,11 @@ def test_reports_name_the_first_root_mistake_and_write_markdown_and_json(tmp_pat
     assert doc["totals"] == {"right": 71, "root": 1, "carried": 0, "missing": 0, "shape": 0}
     cell = next(c for c in doc["cells"] if c["name"] == "s(2)[1]")
     assert cell == {"quantity": "s", "layer": 2, "index": [0], "name": "s(2)[1]", "written": "7", "expected": "6",
-                    "verdict": "root", "note": "",
+                    "verdict": "root",
+                    "note": "no common slip gives this value: compare your arithmetic with the working",
                     "working": "s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·5 + (-2)·0 + 1 = 6",
-                    "equation": "s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15]", "yours": ""}
+                    "equation": "s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15]", "yours": "",
+                    "misconception": ""}
     assert "| s(2)[1] | 7 | 6 | ✗ root |" in md.read_text()
 
 
