@@ -3,7 +3,8 @@
 JSON: {"title", "tolerance", "cells": [{"quantity", "layer", "index" (0-based), "name" (the notation,
 units from 1), "written", "expected", "verdict" (right|root|carried|missing|shape), "note", "working"
 (a root mistake's correct working, else ""), "equation" (a wrong cell's quantity's equation, numbers
-substituted, else ""), "yours" (a wrong cell's working from the student's own values, else "")}],
+substituted, else ""), "yours" (a wrong cell's working from the student's own values, else ""),
+"misconception" (a root mistake's named wrong rule, `check.misconceptions.Slip`, else "")}],
 "totals": {verdict: count}, "first_root": {"name", "working"} or null, "all_right"}; for many sheets a list
 of these, each with "file" (or {"file", "error"} for a sheet that could not be read).
 
@@ -81,10 +82,10 @@ def rich_report(marking: Marking) -> Group:
     table = Table(title=marking.title, title_justify="left")
     for name, justify in (("cell", "left"), ("written", "right"), ("expected", "right"), ("verdict", "left"),
                           ("note", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for cell in marking.cells:
-        table.add_row(cell.name, cell.written or "", expected_text(cell, DIGITS),
-                      Text(cell.verdict.mark, style=STYLE[cell.verdict]), cell.note)
+        table.add_column(name, justify=justify, no_wrap=name in ("cell", "verdict"))  # type: ignore[arg-type]
+    for cell in marking.cells:  # Text, not str: a student's [5, -5] is not markup, and nothing is parsed
+        table.add_row(Text(cell.name), Text(cell.written or ""), Text(expected_text(cell, DIGITS)),
+                      Text(cell.verdict.mark, style=STYLE[cell.verdict]), Text(cell.note))
     return Group(table, Text(summary(marking) + f"  (judged {marking.tolerance.describe()})"),
                  Text(first_root_text(marking), style="bold" if marking.first_root else ""))
 
@@ -117,7 +118,8 @@ def to_doc(marking: Marking) -> dict[str, Any]:
         "title": marking.title, "tolerance": marking.tolerance.describe(),
         "cells": [{"quantity": str(c.quantity), "layer": c.layer, "index": list(c.index), "name": c.name,
                    "written": c.written, "expected": expected_text(c), "verdict": c.verdict.value, "note": c.note,
-                   "working": c.working, "equation": c.equation, "yours": c.yours}
+                   "working": c.working, "equation": c.equation, "yours": c.yours,
+                   "misconception": c.misconception}
                   for c in marking.cells],
         "totals": marking.totals(), "all_right": marking.all_right,
         "first_root": None if root is None else {"name": root.name, "working": root.working,
