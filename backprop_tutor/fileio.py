@@ -15,11 +15,11 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from backprop_tutor.errors import WriteError
+from backprop_tutor.errors import UsageError, WriteError
 
 if TYPE_CHECKING:
     import h5py
@@ -100,6 +100,35 @@ def _hdf5_in_memory(name: str) -> Iterator[tuple[h5py.File, list[bytes]]]:
         image.append(f.id.get_file_image())
     finally:
         f.close()
+
+
+PathArg = str | os.PathLike[str] | None
+
+
+def refuse_replacing_inputs(outputs: Mapping[str, PathArg], inputs: Mapping[str, PathArg]) -> None:
+    """The rule every command follows: no output may be any of its inputs, nor another output, nor a folder
+    that holds one (checked by resolved path, so `./a.md`, `a.md` and a link to it are one file). Call it
+    before any work, with ``outputs``: {flag: path} (``-`` is standard output, never a file) and ``inputs``:
+    {what it is: path}, naming every file the command reads (the spec a file names, its [init] file…)."""
+    seen: dict[str, Path] = {what: Path(path) for what, path in inputs.items() if path is not None}
+    for flag, path in outputs.items():
+        if path is None or str(path) == "-":
+            continue
+        for what, other in seen.items():
+            if _same_file(Path(path), other) or _resolved(Path(path)) in _resolved(other).parents:
+                raise UsageError(f"{flag} {path} would overwrite {what} ({other}); write to another file")
+        seen[f"the output of {flag}"] = Path(path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: compare where they would be
+        return _resolved(a) == _resolved(b)
+
+
+def _resolved(path: Path) -> Path:
+    return path.expanduser().resolve()
 
 
 def _check_target(path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 import sys
-from collections.abc import Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backprop_tutor.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
 
 
 class TutorParser(argparse.ArgumentParser):
@@ -20,19 +21,6 @@ class TutorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
 
 
-def digits(text: str) -> int | None:
-    """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None)."""
-    if text == "full":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
-    return value
-
-
 def check_sample(sample: int, batch_size: int, what: str) -> None:
     """``--sample K`` must be a row of the minibatch: 0 ≤ K < B."""
     B = max(1, batch_size)
@@ -40,29 +28,13 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
         raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
 
 
-def check_outputs(outputs: Mapping[str, Path | str | None], inputs: Mapping[str, Path | str | None]) -> None:
-    """Refuse an output that would replace one of the inputs, or another output (``-`` is standard
-    output, never a file). ``outputs``: {flag: path}; ``inputs``: {what it is: path}."""
-    seen: dict[str, str] = {what: str(path) for what, path in inputs.items() if path is not None}
-    for flag, path in outputs.items():
-        if path is None or str(path) == "-":
-            continue
-        for what, other in seen.items():
-            if _same_file(Path(path), Path(other)):
-                raise UsageError(f"{flag} {path} would overwrite {what} ({other}); write to another file")
-        seen[f"the output of {flag}"] = str(path)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet: compare where they would be
-        return a.resolve() == b.resolve()
-
-
 def stdout_file() -> Path | None:
     """The file standard output is redirected to (`tutor worksheet x.toml > nets/a.md`), where the system
     says (Linux's /proc); None for a terminal or a pipe, or where it cannot be told."""
+    import os
+    import stat
+    from pathlib import Path
+
     try:
         fd = sys.stdout.fileno()
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -76,3 +48,25 @@ def stdout_file() -> Path | None:
 def is_terminal() -> bool:
     """Whether both standard input and standard output are a terminal: the UI needs both (keys in, screen out)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def one_to_stdout(outputs: Mapping[str, Path | str | None]) -> bool:
+    """Whether one of ``outputs`` ({flag: path}) is ``-``, standard output; UsageError when more than one is."""
+    dashes = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(dashes) > 1:
+        raise UsageError(f"{' and '.join(f'{f} -' for f in dashes)} all want standard output; give all but one of "
+                         "them a file name")
+    return bool(dashes)
+
+
+def write_output(target: Path | str, text: str, say: Callable[[str], None], what: str) -> None:
+    """Write ``text`` to the file ``target`` (whole, or not at all), or to standard output when it is ``-``;
+    ``say`` tells where it went (it should print to standard error when something goes to standard output)."""
+    from backprop_tutor.fileio import write_text_atomic
+
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text_atomic(target, text)
+        say(f"wrote {what} to {target}")

@@ -61,6 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.errors import UsageError
+    from backprop_tutor.fileio import refuse_replacing_inputs
     from backprop_tutor.train import infer
 
     if args.show < 0 or args.gallery_size < 1:
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = infer.load_network(args.params, args.activation)
     data = _load(args.data, args.split)
     infer.check_fits(loaded, data.x, data.y.shape[1], data.source)
+    inputs = {"the parameter file": loaded.source} | {f"the data file {f.name}": f for f in data.files}
+    refuse_replacing_inputs({"--json": args.json, "--gallery": args.gallery}, inputs)
     result = infer.run_inference(loaded.network, data.x, data.y)
     names = infer.class_names(args.class_names, data.name, data.y.shape[1])
     console.print(f"network {loaded.describe()} from {loaded.source}")

@@ -43,6 +43,8 @@ class Split(LabelledImages):
 
     name: str = ""
     split: str = "train"
+    #: the files read (no output may replace one of them)
+    files: tuple[Path, ...] = ()
 
 
 def load_split(spec: str, split: str) -> Split:
@@ -84,7 +86,7 @@ def _idx_split(folder: Path, name: str, split: str) -> Split:
         raise DataError(f"{folder}: has no {_LABEL[split]} set: expected {IDX_FILES[f'{split}_images']}[.gz] and "
                         f"{IDX_FILES[f'{split}_labels']}[.gz] ({_IDX_PREFIX[split]}-… files) in it.")
     pair = read_idx_pair(images, labels)
-    return Split(pair.x, pair.y, pair.source, list(pair.notes), name=name, split=split)
+    return Split(pair.x, pair.y, pair.source, list(pair.notes), name=name, split=split, files=(images, labels))
 
 
 def _course_split(file: Path, name: str, split: str) -> Split:
@@ -92,7 +94,7 @@ def _course_split(file: Path, name: str, split: str) -> Split:
         raise DataError(f"{file}: no such file; the {_LABEL[split]} set of the course's data is "
                         f"{COURSE_TRAIN_FILE if split == 'train' else COURSE_TEST_FILE} with xdata and ydata.")
     images = read_course_hdf5(file)
-    return Split(images.x, images.y, images.source, list(images.notes), name=name, split=split)
+    return Split(images.x, images.y, images.source, list(images.notes), name=name, split=split, files=(file,))
 
 
 def _npz_split(path: Path, split: str) -> Split:
@@ -109,5 +111,6 @@ def _npz_split(path: Path, split: str) -> Split:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
         raise DataError(f"{path}: cannot be read as an .npz archive of plain arrays ({err}).") from None
     images = labelled_images(raw_x, raw_y, str(path), *keys)
-    return Split(images.x, images.y, images.source, list(images.notes), name=path.stem, split=split)
+    return Split(images.x, images.y, images.source, list(images.notes), name=path.stem, split=split,
+                 files=(path,))
 

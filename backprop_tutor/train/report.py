@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from backprop_tutor.data.formats import IMAGE_PIXELS, NUM_CLASSES
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.train.plots import plot_accuracy, plot_overview
+from backprop_tutor.train.sweep.grid import describe_config
+from backprop_tutor.train.sweep.results import PLOTS_DIR, SELECT_RULES
 from backprop_tutor.train.trainer import CONFIG_FILE, METRICS_JSON, write_json
 
 if TYPE_CHECKING:
-    from backprop_tutor.train.sweep import RunSummary, SweepResult
+    from backprop_tutor.train.sweep.results import RunSummary, SweepResult
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -27,8 +29,6 @@ TEST_NOTE = ("The test images were opened once, after the choice was made on val
 def write_plots(result: SweepResult) -> dict[str, str]:
     """One accuracy plot per configuration that ran an epoch (plots/<name>.png) and the overview; returns
     {name: path relative to the sweep folder}."""
-    from backprop_tutor.train.sweep import PLOTS_DIR, describe_config
-
     plots = {}
     for s in result.summaries:
         relative = f"{PLOTS_DIR}/{s.name}.png"
@@ -113,8 +113,6 @@ def _settings_entry(record: dict[str, Any]) -> dict[str, Any]:
 
 def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, str]) -> dict[str, Any]:
     """Every item the homework asks to hand in, as plain JSON-ready data."""
-    from backprop_tutor.train.sweep import SELECT_RULES
-
     sessions = record["sessions"]
     report: dict[str, Any] = {
         "status": result.status,

@@ -11,7 +11,8 @@ anonymous group) and linked under its name only once complete, then the file is 
 there complete or not at all, and a run stopped early keeps every group it finished. A resumed run
 opens the file in append mode. While the run is going, HDF5's file lock keeps other programs from
 opening trace.h5; read it once the run has ended or been stopped. A new trace.h5 is created whole
-(a temporary file renamed); one that a killed run left unreadable is moved aside, not deleted.
+(a temporary file renamed); one that a killed run (or a damaged disk) left unreadable, even in part, is
+moved aside when the run resumes, not deleted.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from typing import Any
 import h5py
 import numpy as np
 
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import TraceError, UsageError
 from backprop_tutor.fileio import atomic_path
 from backprop_tutor.trace.events import Trace, TraceHeader
-from backprop_tutor.trace.store import write_trace
+from backprop_tutor.trace.store import TraceFile, list_traces, write_trace
 from backprop_tutor.train.config import LOSS, TrainConfig
 
 TRACE_FILE = "trace.h5"
@@ -77,6 +78,9 @@ class TraceWriter:
         if self._file is None:
             if not self.append or not self.path.exists():
                 self._create()
+            elif not _reads_back(self.path):
+                self.set_aside = self._set_aside()  # damaged by a kill or a disk: keep it for the user, start anew
+                self._create()
             try:
                 self._file = h5py.File(self.path, "a")
             except OSError as err:
@@ -123,6 +127,20 @@ class TraceWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _reads_back(path: Path) -> bool:
+    """Whether every trace in ``path`` opens and reads whole (a file damaged in the middle can still open
+    for appending, and a resumed run would add to it and call the run complete)."""
+    try:
+        with h5py.File(path, "r") as f:
+            names = list_traces(f)
+        for name in names:
+            with TraceFile(path, name) as trace:
+                trace.load()
+    except (OSError, TraceError):
+        return False
+    return True
 
 
 def hdf5_reason(err: BaseException) -> str:

@@ -19,10 +19,11 @@ import pytest
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError
 from backprop_tutor.params import read_parameters
-from backprop_tutor.train import sweep as sweep_module
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.sweep import RunSummary, SealedTestSet, SealedTestSetError, select
+from backprop_tutor.train.sweep import data as sweep_data
+from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
+from backprop_tutor.train.sweep.results import RunSummary, run_state, select
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FASHION = SHARED_DATA / "fashion-mnist"
@@ -98,19 +99,19 @@ def test_the_test_set_is_opened_once_after_the_retrained_choice(tiny_npz: Path, 
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "hw"
     asked: list[tuple[str, bool]] = []
-    real = sweep_module.load_split
+    real = sweep_data.load_split
 
     def load_split(spec: str, split: str):
         runs = list((out / "runs").iterdir()) if (out / "runs").is_dir() else []
-        runs_done = len(runs) == 2 and all(sweep_module.run_state(p) == "complete" for p in runs)
-        final_done = sweep_module.run_state(out / "final") == "complete"
+        runs_done = len(runs) == 2 and all(run_state(p) == "complete" for p in runs)
+        final_done = run_state(out / "final") == "complete"
         asked.append((split, runs_done and final_done))
         return real(spec, split)
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("a loader of both splits was called")
 
-    monkeypatch.setattr(sweep_module, "load_split", load_split)
+    monkeypatch.setattr(sweep_data, "load_split", load_split)
     monkeypatch.setattr("backprop_tutor.data.datasets.load_dataset", never)
     monkeypatch.setattr("backprop_tutor.train.trainer.prepare_data", never)
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--out", out,
@@ -143,8 +144,8 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
-    assert sweep_module.run_state(first) == "complete"
-    assert sweep_module.run_state(second) == "interrupted"
+    assert run_state(first) == "complete"
+    assert run_state(second) == "interrupted"
     finished = {p: p.stat().st_mtime_ns for p in (first / "params.h5", first / "metrics.json")}
     started = (second / "config.json").read_text()
     done = subprocess.run([sys.executable, "-m", "backprop_tutor", "sweep", "--resume", str(out), "--quiet"],
@@ -177,7 +178,7 @@ def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130 and "Continue with: tutor sweep --resume" in output
-    states = [sweep_module.run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
+    states = [run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
     assert states[:2] == ["interrupted", "interrupted"] and states[2] != "complete"
     assert tutor("sweep", "--resume", out, "--workers", "2", "--quiet") == 0
     assert report_of(out)["status"] == "complete"
@@ -246,7 +247,7 @@ def test_the_sweep_runs_on_a_dask_cluster(dask_scheduler: str, tiny_npz: Path, t
 
 def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker() -> None:
     pytest.importorskip("distributed", reason="Dask distributed is not installed")
-    from backprop_tutor.train.sweep import dask_executor
+    from backprop_tutor.train.sweep.executors import dask_executor
 
     with dask_executor("local", 1) as executor:
         # os.getenv travels by reference, so it reads the worker's own environment

@@ -164,3 +164,26 @@ def test_traced_header_carries_momentum_and_l2(tiny_npz, tmp_path):
         assert (tf.header.momentum, tf.header.l2) == (0.9, 0.01)
         update = tf[len(tf) - 1]
         assert update.momentum == 0.9 and update.v_W is not None
+
+
+def test_a_resumed_run_sets_aside_a_trace_file_damaged_in_the_middle(tiny_npz: Path, tmp_path: Path) -> None:
+    """The file still opens (its superblock is intact) but a group's events cannot be read: a resume must not
+    append to it and call the run complete."""
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=2, n_validation=100, seed=3,
+                         trace_batches=[1, 2, 3], trace_epochs=[1, 2])
+    data, run = prepare_data(config), tmp_path / "run"
+    assert train(config, data, run, should_stop=lambda epoch, batch: (epoch, batch) == (2, 1)).status == "interrupted"
+    damaged = bytearray((run / "trace.h5").read_bytes())
+    middle = len(damaged) // 2
+    damaged[middle:middle + 4000] = b"\xff" * 4000
+    (run / "trace.h5").write_bytes(bytes(damaged))
+    with h5py.File(run / "trace.h5", "a"):
+        pass  # HDF5 itself does not notice
+    assert train(config, data, run, resume=True).status == "complete"
+    aside = list(run.glob("trace-damaged-*.h5"))
+    assert len(aside) == 1 and aside[0].read_bytes() == bytes(damaged)
+    with h5py.File(run / "trace.h5") as f:
+        names = list(f.keys())
+    for name in names:  # every group of the new file reads whole
+        with TraceFile(run / "trace.h5", name) as trace:
+            trace.load()

@@ -1,0 +1,213 @@
+"""The whole workflow: record the session in sweep.json, run the grid, choose on validation, retrain the choice
+on training + validation images, test it once, and write the report."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.train.config import SettingError, TrainConfig
+from backprop_tutor.train.run_folder import CONFIG_FILE, write_json
+from backprop_tutor.train.sweep.data import SealedTestSet, training_split
+from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
+from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
+from backprop_tutor.train.sweep.results import (
+    FINAL_DIR,
+    RUNS_DIR,
+    SELECT_RULES,
+    STOP_FILE,
+    SWEEP_FILE,
+    TEST_FILE,
+    RunOutcome,
+    RunSummary,
+    SweepResult,
+    read_metrics,
+    run_state,
+    select,
+    summarize,
+)
+
+
+def start_sweep(folder: Path, grid: SweepGrid, options: SweepOptions, command_line: list[str]) -> dict[str, Any]:
+    """Check the grid and ``folder`` and record this session in sweep.json: a folder holding another grid is an
+    error (unless ``force``), one holding this grid is continued."""
+    grid.check()
+    if options.select not in SELECT_RULES:
+        raise UsageError(f"unknown selection rule {options.select!r}; choose one of {', '.join(SELECT_RULES)}")
+    record = read_sweep_record(folder) if (folder / SWEEP_FILE).exists() else None
+    if record is not None and record["grid"] != grid.to_dict() and not options.force:
+        raise UsageError(f"{folder}: holds a sweep of another grid ({SWEEP_FILE}); continue it with --resume "
+                         f"{folder}, replace it with --force, or choose another --out")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file; --out must be a folder")
+    if record is None or options.force:
+        record = {"grid": grid.to_dict(), "configurations": [c.name for c in grid.configurations()],
+                  "sessions": []}
+    record["select"] = options.select
+    record["sessions"].append({"command_line": command_line, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                               "workers": options.workers, "cluster": options.cluster})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / STOP_FILE).unlink(missing_ok=True)
+    write_json(folder / SWEEP_FILE, record)
+    return record
+
+
+def read_sweep_record(folder: Path) -> dict[str, Any]:
+    path = folder / SWEEP_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        SweepGrid.from_dict(record["grid"])
+        return record
+    except FileNotFoundError:
+        raise UsageError(f"{folder}: no {SWEEP_FILE} here, so no sweep to resume") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise UsageError(f"{path}: damaged sweep record ({err})") from None
+
+
+def check_sizes(grid: SweepGrid) -> None:
+    """Before any run: each configuration's batch size must divide its training images and the final run's
+    training + validation images (read from the training split alone)."""
+    for configuration in grid.configurations():
+        config = configuration.config
+        n = available = len(training_split(config.data))
+        if config.subset is not None:
+            if config.subset > available:
+                raise SettingError(f"{{subset}} {config.subset}: the training file has only {available} images")
+            n = config.subset
+        config.check_split(n)
+        config.check_data(n - config.n_validation)
+        try:
+            config.check_data(n)
+        except SettingError as err:
+            raise SettingError(f"the chosen configuration is retrained on all {n} training + validation images: "
+                               f"{err.template}") from None
+
+
+def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOptions, command_line: list[str],
+              progress: SweepProgress | None = None) -> SweepResult:
+    """The workflow: run the configurations not yet complete, choose on validation, retrain the choice on
+    training + validation, test it once, draw the plots and write the report."""
+    folder = Path(folder)
+    started = time.perf_counter()
+    training_split.cache_clear()
+    record = start_sweep(folder, grid, options, command_line)
+    check_sizes(grid)
+    try:
+        with contextlib.ExitStack() as stack:
+            return _workflow(folder, grid, options, record, Runner(options, progress, stack, folder / STOP_FILE),
+                             started)
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict[str, Any], runner: Runner,
+              started: float) -> SweepResult:
+    test_set = SealedTestSet(grid.base.data)
+    configurations = grid.configurations()
+    outcomes = _run_grid(folder, configurations, runner)
+    summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
+    if options.fail_fast and any(o.status == "failed" for o in outcomes):
+        return _finish(folder, record, SweepResult("failed", folder, summaries), started)
+    if any(s.status not in ("complete", "failed") for s in summaries):
+        return _finish(folder, record, SweepResult("interrupted", folder, summaries), started)
+    chosen = select(summaries, options.select)
+    final = _retrain(folder, chosen, runner)
+    if final.status != "complete":
+        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started)
+    test = _test_once(folder, chosen, test_set, runner.progress)
+    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started)
+
+
+def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner) -> list[RunOutcome]:
+    """Run every configuration not yet complete (nor failed, unless ``retry_failed``); the outcomes."""
+    options, progress = runner.options, runner.progress
+    tasks, plan = [], []
+    for c in configurations:
+        run_folder = folder / RUNS_DIR / c.name
+        state = "new" if options.force else run_state(run_folder)
+        if state not in ("complete", "failed") or (state == "failed" and options.retry_failed):
+            tasks.append(task_for(c.name, c.config, run_folder, force=options.force))
+        done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
+        plan.append((c.name, done, c.config.epochs))
+    outcomes: list[RunOutcome] = []
+    if progress is not None:
+        progress.plan(plan)
+
+    def finished(outcome: RunOutcome) -> None:
+        outcomes.append(outcome)
+        if progress is not None:
+            progress.finished(outcome)
+
+    runner.run(tasks, finished)
+    return outcomes
+
+
+def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
+    """The chosen configuration trained again, with the same schedule, on training + validation images."""
+    options, progress = runner.options, runner.progress
+    final = folder / FINAL_DIR
+    choice = Configuration(chosen.name, chosen.settings, chosen.config)
+    if options.force or _recorded_config(final) not in (None, chosen.config):  # another choice's run: replace
+        (final / TEST_FILE).unlink(missing_ok=True)
+        force = True
+    else:
+        force = False
+    if force or run_state(final) != "complete":
+        if progress is not None:
+            progress.phase(f"retraining {chosen.name} on training + validation images")
+            progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])),
+                            chosen.config.epochs)])
+        runner.run([task_for(FINAL_DIR, chosen.config, final, merged=True, force=force)],
+                   progress.finished if progress is not None else lambda outcome: None, pool=False)
+    return summarize(choice, final)
+
+
+def _recorded_config(folder: Path) -> TrainConfig | None:
+    try:
+        return TrainConfig.from_dict(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))["config"])
+    except (OSError, ValueError, KeyError, TypeError, TutorError):
+        return None
+
+
+def _test_once(folder: Path, chosen: RunSummary, test_set: SealedTestSet,
+               progress: SweepProgress | None) -> dict[str, Any]:
+    """The test figures of the retrained choice: evaluated now, the first time the test images are opened, or
+    read from test.json if this choice was tested before (a test set is looked at once)."""
+    from backprop_tutor.train.infer import check_fits, load_network
+    from backprop_tutor.train.metrics import evaluate
+
+    path = folder / FINAL_DIR / TEST_FILE
+    with contextlib.suppress(OSError, ValueError):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("configuration") == chosen.name:
+            return record
+    if progress is not None:
+        progress.phase("testing the retrained choice, once")
+    test_set.unseal()
+    split = test_set.load()
+    if not len(split):
+        raise UsageError(f"{split.source}: holds no test images")
+    loaded = load_network(folder / FINAL_DIR)
+    check_fits(loaded, split.x, split.y.shape[1], split.source)
+    loss, accuracy = evaluate(loaded.network, split.x, split.y)
+    record = {"configuration": chosen.name, "accuracy": accuracy, "loss": loss, "n_test": len(split),
+              "correct": round(accuracy * len(split)), "source": split.source,
+              "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    write_json(path, record)
+    return record
+
+
+def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float) -> SweepResult:
+    """Close the session in sweep.json, draw the plots, write report.md and report.json."""
+    from backprop_tutor.train.report import write_report
+
+    record["sessions"][-1].update(seconds=round(time.perf_counter() - started, 3), status=result.status)
+    write_json(folder / SWEEP_FILE, record)
+    result.report = write_report(result, record)
+    return result
