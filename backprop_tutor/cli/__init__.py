@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from backprop_tutor import __version__
+from backprop_tutor._version import __version__
 
 if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
     import argparse
