@@ -9,7 +9,6 @@ why, without chromium, chromedriver, selenium or jupyterlab (`.ci/run` installs 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,14 +19,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="needs Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver; "
-           ".ci/run installs them when it runs as root with apt)")
 
 NOTEBOOK_CELLS = ['import backprop_tutor as bt\nex = bt.example("hand-backprop")\nex', "print('on step', ex.step)"]
 
@@ -96,66 +89,47 @@ def _listening(port: int, process: subprocess.Popen, log: Path) -> bool:
         return False
 
 
-@pytest.fixture
-def browser(tmp_path: Path):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1400,1000",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):  # offline: nothing but the lab
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 def _text(driver, css: str) -> str:
     return driver.execute_script(f"const e = document.querySelector({css!r}); return e ? e.innerText : ''")
 
 
-def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(lab, browser):
+def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(chromium, lab):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(lab)
-    wait("the notebook's kernel", lambda: browser.execute_script(NOTEBOOK + "return !!(nb && nb.sessionContext.session"
+    chromium.get(lab)
+    wait("the notebook's kernel", lambda: chromium.execute_script(NOTEBOOK + "return !!(nb && nb.sessionContext.session"
                                                                  " && nb.sessionContext.session.kernel);"))
-    browser.execute_script(NOTEBOOK + "window.jupyterapp.shell.activateById(nb.id);"
+    chromium.execute_script(NOTEBOOK + "window.jupyterapp.shell.activateById(nb.id);"
                            "window.jupyterapp.commands.execute('notebook:run-all-cells')")
     widget = "[data-bt-widget] .bt-status"
-    wait("the widget's first step", lambda: "step 1 of 14 · forward" in _text(browser, widget), 120)
-    assert "a(0) = x = [1, -1, 1]" in _text(browser, "[data-bt-widget] .bt-equations")
+    wait("the widget's first step", lambda: "step 1 of 14 · forward" in _text(chromium, widget), 120)
+    assert "a(0) = x = [1, -1, 1]" in _text(chromium, "[data-bt-widget] .bt-equations")
 
-    browser.find_element(By.CSS_SELECTOR, "[data-bt-widget] button[title^='next step']").click()
-    wait("step 2 after ▶", lambda: "step 2 of 14 · forward · s(1)" in _text(browser, widget))
-    assert "s(1) = W(1) a(0) + b(1)" in _text(browser, "[data-bt-widget] .bt-equations")
+    chromium.find_element(By.CSS_SELECTOR, "[data-bt-widget] button[title^='next step']").click()
+    wait("step 2 after ▶", lambda: "step 2 of 14 · forward · s(1)" in _text(chromium, widget))
+    assert "s(1) = W(1) a(0) + b(1)" in _text(chromium, "[data-bt-widget] .bt-equations")
 
-    active_cell = browser.execute_script(NOTEBOOK + "return nb.content.activeCellIndex")
-    browser.find_element(By.CSS_SELECTOR, "[data-bt-widget]").send_keys(Keys.ARROW_RIGHT)
-    wait("step 3 after →", lambda: "step 3 of 14 · forward · s(2)" in _text(browser, widget))
-    assert "s(2) = W(2) a(1) + b(2)" in _text(browser, "[data-bt-widget] .bt-equations")
+    active_cell = chromium.execute_script(NOTEBOOK + "return nb.content.activeCellIndex")
+    chromium.find_element(By.CSS_SELECTOR, "[data-bt-widget]").send_keys(Keys.ARROW_RIGHT)
+    wait("step 3 after →", lambda: "step 3 of 14 · forward · s(2)" in _text(chromium, widget))
+    assert "s(2) = W(2) a(1) + b(2)" in _text(chromium, "[data-bt-widget] .bt-equations")
     # the key went to the stepper, not to JupyterLab's command mode (which would move the cell selection)
-    assert browser.execute_script(NOTEBOOK + "return nb.content.activeCellIndex") == active_cell
+    assert chromium.execute_script(NOTEBOOK + "return nb.content.activeCellIndex") == active_cell
 
     # ipywidgets holds back a model update while an earlier one is unanswered, so the kernel may see the
     # last step a moment later: run the cell again until it does
-    second_cell = lambda: browser.execute_script("return document.querySelectorAll('.jp-Cell')[1].innerText")  # noqa: E731
+    second_cell = lambda: chromium.execute_script("return document.querySelectorAll('.jp-Cell')[1].innerText")  # noqa: E731
 
     def kernel_sees_step_3() -> bool:
-        browser.execute_script(NOTEBOOK + "nb.content.activeCellIndex = 1; app.commands.execute('notebook:run-cell')")
+        chromium.execute_script(NOTEBOOK + "nb.content.activeCellIndex = 1; app.commands.execute('notebook:run-cell')")
         time.sleep(2)
         return "on step 2" in second_cell()
 
     wait("the kernel to see step 3 (index 2)", kernel_sees_step_3, 60, second_cell)
 
 
-def test_the_html_stepper_steps_without_a_kernel(tmp_path: Path, browser):
+def test_the_html_stepper_steps_without_a_kernel(tmp_path: Path, chromium):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -164,14 +138,14 @@ def test_the_html_stepper_steps_without_a_kernel(tmp_path: Path, browser):
     page = tmp_path / "saved.html"
     page.write_text(f"<!doctype html><meta charset=utf-8><body>{bt.example('hand-backprop').html()}</body>",
                     encoding="utf-8")
-    browser.get(page.as_uri())
+    chromium.get(page.as_uri())
     shown = "section.bt-step:not([hidden]) .bt-status"
-    wait("the first step", lambda: "step 1 of 14" in _text(browser, shown), 30)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "section.bt-step")) == 14
-    browser.find_element(By.CSS_SELECTOR, ".bt-bar button[title^='next step']").click()
-    wait("step 2 after ▶", lambda: "step 2 of 14" in _text(browser, shown))
-    browser.find_element(By.CSS_SELECTOR, ".bt-stepper").send_keys(Keys.ARROW_RIGHT)
-    wait("step 3 after →", lambda: "step 3 of 14" in _text(browser, shown))
-    assert "s(2) = W(2) a(1) + b(2)" in _text(browser, "section.bt-step:not([hidden]) .bt-equations")
-    browser.find_element(By.CSS_SELECTOR, ".bt-stepper").send_keys(Keys.END)
-    wait("the last step after End", lambda: "step 14 of 14" in _text(browser, shown))
+    wait("the first step", lambda: "step 1 of 14" in _text(chromium, shown), 30)
+    assert len(chromium.find_elements(By.CSS_SELECTOR, "section.bt-step")) == 14
+    chromium.find_element(By.CSS_SELECTOR, ".bt-bar button[title^='next step']").click()
+    wait("step 2 after ▶", lambda: "step 2 of 14" in _text(chromium, shown))
+    chromium.find_element(By.CSS_SELECTOR, ".bt-stepper").send_keys(Keys.ARROW_RIGHT)
+    wait("step 3 after →", lambda: "step 3 of 14" in _text(chromium, shown))
+    assert "s(2) = W(2) a(1) + b(2)" in _text(chromium, "section.bt-step:not([hidden]) .bt-equations")
+    chromium.find_element(By.CSS_SELECTOR, ".bt-stepper").send_keys(Keys.END)
+    wait("the last step after End", lambda: "step 14 of 14" in _text(chromium, shown))
