@@ -26,7 +26,11 @@ import mpmath
 import numpy as np
 from mpmath import iv
 
-from backprop_tutor.engine.certain import (
+#: The largest decimal exponent of any number read from a user (a spec, an answer): exact mode reaches past
+#: float64's ±308, and its work stays bounded (exp(1e1000) at 100 digits takes ~1 ms; exp(1e99999999) hangs).
+MAX_EXPONENT = 1000
+
+from backprop_tutor.engine.certain import (  # noqa: E402 (the constant above is what a reader looks for first)
     EXACT_DIGITS,
     WORK_BITS,
     WORK_DIGITS,
@@ -36,7 +40,7 @@ from backprop_tutor.engine.certain import (
     working_precision,
 )
 
-__all__ = ["EXACT_DIGITS", "PRECISIONS", "WORK_DIGITS", "Certain", "Ops", "interval", "ops_for"]
+__all__ = ["EXACT_DIGITS", "MAX_EXPONENT", "PRECISIONS", "WORK_DIGITS", "Certain", "Ops", "interval", "ops_for"]
 
 PRECISIONS = ("float32", "float64", "exact")
 
