@@ -12,8 +12,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.certain import bounds
 from backprop_tutor.errors import NumericError
+from backprop_tutor.numbers.certain import bounds
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace
 

@@ -22,12 +22,14 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.hyperparameters import finite_problem, hyperparameter_problem
 from backprop_tutor.engine.init import SCHEMES, init_weights
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.network import Network, network_from_parameters
-from backprop_tutor.engine.precision import MAX_EXPONENT, PRECISIONS, ops_for
+from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
 from backprop_tutor.memory import check_exact_work, check_memory, estimate_bytes, format_sizes
+from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.overflow import check_fits, check_trace_finite
 from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
@@ -146,22 +148,10 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         raise SpecError(f"{where} no layers: add one [[layer]] table per layer, each with activation and "
                         "units (or W and b)")
     loss_name = _str(raw, "loss", where, choices=LOSSES)
-    eta = _number(raw, "learning_rate", where)
-    if not 0 < eta < Decimal("1e300"):
-        raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (and finite), e.g. 0.5")
-    if float(eta) == 0:
-        raise SpecError(f"{where} learning_rate = {eta}: below the smallest float64 number (~5e-324), so it "
-                        "would be 0 and nothing would be learned")
-    momentum = _number(raw, "momentum", where, default=0)
-    if not 0 <= momentum < 1:
-        raise SpecError(f"{where} momentum = {momentum}: momentum μ must be in [0, 1), e.g. 0.9 (0: plain SGD)")
-    l2 = _number(raw, "l2", where, default=0)
-    if l2 < 0:
-        raise SpecError(f"{where} l2 = {l2}: the L2 strength λ must be ≥ 0 (0: no penalty)")
+    eta, momentum, l2 = (_hyperparameter(raw, name, where) for name in ("learning_rate", "momentum", "l2"))
     relu_prime_at_zero = _number(raw, "relu_prime_at_zero", where, default=0)
-    for name, value in (("l2", l2), ("relu_prime_at_zero", relu_prime_at_zero)):
-        if not math.isfinite(float(value)):  # the engine takes both as float64
-            raise SpecError(f"{where} {name} = {value}: beyond the largest float64 number (±1.8e308)")
+    if finite_problem(relu_prime_at_zero):  # the engine takes it as float64
+        raise SpecError(f"{where} relu_prime_at_zero = {relu_prime_at_zero}: {finite_problem(relu_prime_at_zero)}")
     precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
 
     init = None
@@ -325,6 +315,15 @@ def _number(raw: dict[str, Any], key: str, where: str, default: Number | None = 
             return default
         raise SpecError(f"{where} missing field {key!r} (a number)")
     return _check_number(raw[key], f"{where} {key}")
+
+
+def _hyperparameter(raw: dict[str, Any], key: str, where: str) -> Number:
+    """η (required), μ or λ (0 if not given), checked by the rules every reader of them shares."""
+    value = _number(raw, key, where, default=None if key == "learning_rate" else 0)
+    problem = hyperparameter_problem(key, value)
+    if problem:
+        raise SpecError(f"{where} {key} = {value}: {problem}")
+    return value
 
 
 def _whole(raw: dict[str, Any], key: str, where: str, default: int | None = None, least: int = 1) -> int:

@@ -8,7 +8,9 @@ expected. A quantity written in the wrong shape is not an error here: the checke
 The Markdown layout is the one every view draws (`backprop_tutor.worksheet.tables`, what `tutor
 example NAME --markdown` writes): tables with a row per layer l and a column per quantity (s(l),
 a(l), a'(l); δ(l), ∇W(l), ∇b(l); W(l) new, b(l) new), a vector in a cell as [5, -5], a matrix as
-[[1, -2], [0.5, 4]], as 1, -2; 0.5, 4 or one row per line (<br>); C on its own line, ``C = 17``.
+[[1, -2], [0.5, 4]], as 1, -2; 0.5, 4 or one row per line (<br>); C on its own line, as students write
+it: ``C = 17``, ``C: 17``, ``c = 17``, ``**C** = 17``, ``C ≈ 17``, ``$C$ = 17``. A line outside the tables
+that looks like an answer (``C … 17``, ``s(1) = [5, -5]``) but is not read is named, never dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import mpmath
 import numpy as np
 
 from backprop_tutor.check.expected import Reference
@@ -30,7 +33,7 @@ from backprop_tutor.check.layout import (
     NOT_APPLICABLE_SPELLINGS,
     Slot,
 )
-from backprop_tutor.check.numbers import NumberError, number_from, parse_array
+from backprop_tutor.check.numbers import NumberError, decimal_comma, number_from, parse_array, to_mpf
 from backprop_tutor.errors import TutorError
 from backprop_tutor.worksheet.model import Quantity
 
@@ -75,10 +78,7 @@ class AnswerFile:
 
 def read_answers(path: str | Path) -> AnswerFile:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise AnswerError(f"{path}: not a text file (UTF-8); give a worksheet .md, or a .toml/.json template") from None
+    text = _utf8(path, path.read_bytes())
     suffix = path.suffix.lower()
     reader = _read_toml if suffix == ".toml" else _read_json if suffix == ".json" else _read_markdown
     answers = reader(path, text)
@@ -88,9 +88,27 @@ def read_answers(path: str | Path) -> AnswerFile:
     return answers
 
 
+def _utf8(path: Path, data: bytes) -> str:
+    """The file's text; a byte that is not UTF-8 is named by its line (a file saved as Latin-1, say)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise AnswerError(f"{path} line {line}: byte 0x{data[err.start]:02x} is not UTF-8 (the file was saved in "
+                          "another encoding, e.g. Latin-1): save it as UTF-8; a worksheet is a .md, or a .toml/.json "
+                          "template") from None
+
+
 # --- Markdown ---------------------------------------------------------------------------------
 _HEADER = re.compile(r"^\s*[-*]?\s*(spec|sample)\s*:\s*`?([^`]*?)`?\s*$", re.IGNORECASE)
-_COST = re.compile(r"^\s*C\s*=(.*?)(?:\\)?$")
+# C's line as students write it: C = 17, C: 17, c = 17, **C** = 17, C ≈ 17, $C$ = 17, cost = 17, **C = 17** (a
+# trailing \ is a Markdown line break); C = −log a(3)[3] = 17 is read as its last value
+_MARK = r"(?:\*\*|__|[`$*_])?"
+_C_NAME = r"(?:C|c|cost|Cost)"
+_COST = re.compile(rf"^\s*(?:[-+*]\s+)?{_MARK}{_C_NAME}{_MARK}\s*(?:=|:|≈|≃|~=?|:=)\s*{_MARK}(.*?){_MARK}\s*\\?\s*$")
+# a line that looks like a value written outside the tables: a quantity's name, =, and something with a digit
+_ANSWER_LIKE = re.compile(rf"^\s*(?:[-+*]\s+)?{_MARK}(?P<name>{_C_NAME}\b|(?:s|a'?|δ|delta|∇W|∇b)\s*\(\d+\)|"
+                          r"[Wb]\s*\(\d+\)\s*new)(?P<rest>.*\d.*)$")
 _COLUMN = re.compile(r"^(?P<q>.+?)\(l\)(?: new)?$")
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 COLUMNS = "s(l), a(l), a'(l), δ(l), ∇W(l), ∇b(l), W(l) new, b(l) new"
@@ -124,11 +142,23 @@ def _read_markdown(path: Path, text: str) -> AnswerFile:
 
 
 def _outside_table(answers: AnswerFile, line: str, where: str) -> None:
-    """The spec and sample fields, and the line C = … under the feed-forward table."""
+    """The spec and sample fields, and the line C = … under the feed-forward table; a line that looks like
+    an answer but is none of these is named."""
     if m := _HEADER.match(line):
         _header_field(answers, m[1].lower(), m[2].strip(), where)
-    elif (m := _COST.match(line)) and m[1].strip():
-        answers.entries.append(Entry(Quantity.COST, None, m[1].strip(), where))
+        return
+    if m := _COST.match(line):
+        if value := m[1].rpartition("=")[2].strip():
+            answers.entries.append(Entry(Quantity.COST, None, value, where))
+    elif m := _ANSWER_LIKE.match(line):
+        raise AnswerError(f"{where}: {line.strip()!r} looks like an answer but is not read: {_where_to(m['name'])}")
+
+
+def _where_to(name: str) -> str:
+    if name.lower().startswith("c"):
+        return "write C on its own line as C = 17 (or C: 17, C ≈ 17)"
+    return (f"write {name} in its column of the worksheet's table, in the row of its layer l (make a blank "
+            "worksheet with `tutor worksheet NAME`)")
 
 
 def column_quantity(label: str) -> Quantity | None:
@@ -189,12 +219,15 @@ def _read_toml(path: Path, text: str) -> AnswerFile:
         raw = tomllib.loads(text, parse_float=lambda s: s)  # keep the decimal as written
     except tomllib.TOMLDecodeError as err:
         raise AnswerError(f"{path}: not valid TOML: {err}") from None
+    except ValueError:  # Python's own limit on an integer's digits
+        raise AnswerError(f"{path}: not valid TOML: an integer with thousands of digits; no value of a worksheet "
+                          "is that large") from None
     return _from_mapping(path, raw, lambda key, section: _toml_where(path, text, key, section))
 
 
 def _read_json(path: Path, text: str) -> AnswerFile:
     try:
-        raw = json.loads(text, parse_float=lambda s: s)
+        raw = json.loads(text, parse_float=lambda s: s, parse_int=lambda s: int(s) if len(s) < 20 else s)
     except json.JSONDecodeError as err:
         raise AnswerError(f"{path} line {err.lineno}: not valid JSON: {err.msg}") from None
     if not isinstance(raw, dict):
@@ -290,7 +323,8 @@ def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
 
 def _from_value(entry: Entry, slot: Slot) -> Written:
     try:
-        nested = _nested(entry.value)
+        value = decimal_comma(entry.value) if slot.shape == () and isinstance(entry.value, str) else entry.value
+        nested = _nested(value)
     except NumberError as err:
         raise AnswerError(f"{entry.where}: {slot.name}: {err}{_summary_hint(entry.value)}") from None
     values = np.array(nested, dtype=object)
@@ -335,9 +369,11 @@ def _nested(value: Any) -> Any:
 
 
 def _plain(value: Fraction) -> str:
-    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), or 1/3."""
-    if value.denominator == 1:
+    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), 1/3, or 1e400 beyond a float's range."""
+    if value.denominator == 1 and abs(value) < 10**15:
         return str(value.numerator)
+    if not 1e-300 < abs(value) < 1e300:  # beyond a float (exact mode's values): 17 digits
+        return re.sub(r"\.0(?=e)", "", mpmath.nstr(to_mpf(value), 17, min_fixed=0, max_fixed=0).replace("e+", "e"))
     text = repr(float(value))
     if Fraction(Decimal(text)) != value:
         return str(value)

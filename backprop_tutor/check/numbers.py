@@ -2,8 +2,12 @@
 
 Reading: ``1.98e-32``, ``1.98E-32``, ``1.98×10^-32``, ``1.98 x 10^-32``, ``1.98*10**-32``, ``1.98·10⁻³²``,
 a Unicode minus (−), fractions ``1/2``, and ``0±6e-101`` (how exact mode shows a value whose sign is not
-known: read as its centre, 0); vectors ``[5, -5]`` or ``5, -5``; matrices ``[[1, -2], [0.5, 4]]``
-or rows separated by ``;`` (``1, -2; 0.5, 4``). Values are `Fraction`s: what was written, exactly.
+known: read as its centre, 0); vectors ``[5, -5]``, ``5, -5`` or ``5 -5`` (values separated by commas or by
+spaces); matrices ``[[1, -2], [0.5, 4]]`` or rows separated by ``;`` (``1, -2; 0.5, 4``). Values are
+`Fraction`s: what was written, exactly. Every number's work is bounded before it is done: a decimal
+exponent beyond ±MAX_EXPONENT (``1e4400``, far beyond any float) or more than MAX_DIGITS digits is
+named, not computed. A decimal comma (``17,0``) is read where one number is expected (`decimal_comma`);
+in a vector the comma separates values (``[1,5]`` is two values).
 
 Judging (PrairieLearn's rule, with a zero tolerance scaled to the quantity): a written w is right for
 the true value t when
@@ -31,7 +35,8 @@ from typing import Any
 
 import mpmath
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain
+from backprop_tutor.numbers import MAX_EXPONENT
+from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain
 
 
 class NumberError(ValueError):
@@ -63,23 +68,61 @@ def parse_number(text: str) -> Fraction:
     centre, pm, radius = compact.partition("±")
     if pm and _NUMBER.match(radius.lstrip("~")):
         compact = centre
-    m = _NUMBER.match(compact)
-    try:
-        if m:
-            value = Fraction(Decimal(m["mant"]))
-            if m["exp"] is not None:
-                value *= Fraction(10) ** int(m["exp"])
-            return -value if m["sign"] == "-" else value
-        m = _FRACTION.match(compact)
-        if m:
-            den = Fraction(Decimal(m["den"]))
-            if den == 0:
-                raise NumberError(f"{text.strip()!r} divides by zero")
-            value = Fraction(Decimal(m["num"])) / den
-            return -value if m["sign"] == "-" else value
-    except InvalidOperation:
-        pass
+    if m := _NUMBER.match(compact):
+        value = _decimal(m["mant"], m["exp"], text)
+        return -value if m["sign"] == "-" else value
+    if m := _FRACTION.match(compact):
+        den = _decimal(m["den"], None, text)
+        if den == 0:
+            raise NumberError(f"{text.strip()!r} divides by zero")
+        value = _decimal(m["num"], None, text) / den
+        return -value if m["sign"] == "-" else value
     raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})")
+
+
+#: The most significant digits read (exact mode knows 50).
+MAX_DIGITS = 100
+
+
+def _decimal(mantissa: str, times_ten: str | None, text: str) -> Fraction:
+    """``mantissa`` (a decimal, maybe with e±N) × 10^``times_ten``, exactly, after checking that the
+    work is small: the exponent is bounded before any power of ten is built."""
+    digits, _, exp = mantissa.lower().partition("e")
+    exponent = sum(_exponent(e, text) for e in (exp, times_ten or "") if e)
+    try:
+        value = Decimal(digits)
+    except InvalidOperation:
+        raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})") from None
+    if value == 0:
+        return Fraction(0)
+    significant = len("".join(map(str, value.as_tuple().digits)).strip("0"))
+    if significant > MAX_DIGITS:
+        raise NumberError(f"{_shown(text)} has {significant} significant digits; write at most {MAX_DIGITS} "
+                          f"(exact mode knows {EXACT_DIGITS})")
+    _check_magnitude(value.adjusted() + exponent, text)
+    return Fraction(value) * Fraction(10) ** exponent
+
+
+def _shown(text: str) -> str:
+    """The text quoted in a message, shortened when it is long (a 5000-digit number)."""
+    text = str(text).strip()
+    return repr(text if len(text) <= 40 else f"{text[:20]}…{text[-10:]}")
+
+
+def _exponent(digits: str, text: str) -> int:
+    if len(digits.lstrip("+-").lstrip("0")) > 6:  # int() of a 5000-digit string is itself refused by Python
+        _check_magnitude(10**7 if not digits.startswith("-") else -10**7, text)
+    return int(digits)
+
+
+def _check_magnitude(exponent: int, text: str) -> None:
+    """Refuse a number whose decimal exponent is beyond ±MAX_EXPONENT: far beyond (or below) any float."""
+    if exponent > MAX_EXPONENT:
+        raise NumberError(f"{_shown(text)} is far beyond any float (the largest is about 1.8e308): no value "
+                          "of a worksheet is that large; write the value you computed, e.g. 17 or 1.7e1")
+    if exponent < -MAX_EXPONENT:
+        raise NumberError(f"{_shown(text)} is far below any float (the smallest is about 4.9e-324): write 0 "
+                          "for a value that small")
 
 
 def number_from(value: Any) -> Fraction:
@@ -87,7 +130,7 @@ def number_from(value: Any) -> Fraction:
     if isinstance(value, bool):
         raise NumberError(f"{value!r} is not a number ({EXAMPLES})")
     if isinstance(value, int | Decimal):
-        return Fraction(value)
+        return parse_number(str(value))  # through the text, so the exponent is bounded the same way
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     if isinstance(value, str):
@@ -95,12 +138,17 @@ def number_from(value: Any) -> Fraction:
     raise NumberError(f"{value!r} is not a number ({EXAMPLES})")
 
 
+VECTOR_FORMS = "a vector [5, -5], 5, -5 or 5 -5; a matrix [[1, -2], [0.5, 4]] or 1, -2; 0.5, 4"
+_ROW_BREAK = re.compile(r"\]\s*,?\s*\[|;")
+
+
 def parse_array(text: str) -> list[Any]:
-    """A vector '[5, -5]' / '5, -5' → [5, -5]; a matrix '[[1, -2], [0.5, 4]]' / '1, -2; 0.5, 4' → rows.
-    A single number gives a one-element list. Blank entries are errors (a vector is written whole)."""
+    """A vector '[5, -5]' / '5, -5' / '5 -5' → [5, -5]; a matrix '[[1, -2], [0.5, 4]]' / '1, -2; 0.5, 4' →
+    rows. A single number gives a one-element list. Blank entries are errors (a vector is written whole)."""
     body = str(text).strip()
+    _check_brackets(body)
     if body.startswith("[[") or ";" in body:
-        rows = re.split(r"\]\s*,\s*\[|;", body.strip().removeprefix("[[").removesuffix("]]").strip("[]"))
+        rows = _ROW_BREAK.split(body.strip().removeprefix("[[").removesuffix("]]").strip("[]"))
         parsed = [_parse_row(r, text) for r in rows if r.strip() or len(rows) == 1]
         if len({len(r) for r in parsed}) > 1:
             lengths = ", ".join(str(len(r)) for r in parsed)
@@ -110,12 +158,56 @@ def parse_array(text: str) -> list[Any]:
     return _parse_row(body.removeprefix("[").removesuffix("]"), text)
 
 
+def _check_brackets(text: str) -> None:
+    """Every [ closed by a ], in order: '[[5, -5]' names the missing ]."""
+    depth = 0
+    for n, c in enumerate(text):
+        depth += (c == "[") - (c == "]")
+        if depth < 0:
+            raise NumberError(f"{text!r}: the ']' at character {n + 1} closes no '[': a '[' is missing "
+                              f"({VECTOR_FORMS})")
+    if depth:
+        opened = text.count("[")
+        raise NumberError(f"{text!r}: {depth} closing ']' missing ({opened} '[' opened, {opened - depth} closed; "
+                          f"{VECTOR_FORMS})")
+
+
 def _parse_row(row: str, whole: str) -> list[Fraction]:
-    parts = row.strip().strip("[]").split(",")
+    body = row.strip().strip("[]")
+    if "," not in body and len(body.split()) > 1:
+        return _spaced_row(body)
+    parts = body.split(",")
     if any(not p.strip() for p in parts):
         raise NumberError(f"{whole.strip()!r}: an empty entry; write every value, separated by commas "
-                          "(a vector [5, -5] or 5, -5; a matrix [[1, -2], [0.5, 4]] or 1, -2; 0.5, 4)")
+                          f"({VECTOR_FORMS})")
     return [parse_number(p) for p in parts]
+
+
+def _spaced_row(body: str) -> list[Fraction]:
+    """Values separated by spaces ('5 -5'), unless the whole is one number written with spaces
+    ('1.98 × 10^-32')."""
+    try:
+        return [parse_number(body)]
+    except NumberError as err:
+        try:
+            return [parse_number(p) for p in body.split()]
+        except NumberError:
+            raise NumberError(f"{err}; {VECTOR_FORMS}") from None
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*(?P<sign>[-+−]?)(?P<whole>\d+),(?P<part>\d+)\s*$")
+
+
+def decimal_comma(text: str) -> str:
+    """Where one number is expected, ``17,0`` is the decimal 17.0 (the comma cannot separate values
+    there). ``1,000`` could be a thousands separator: named, not guessed. Other text comes back as it is."""
+    m = _DECIMAL_COMMA.match(text)
+    if m is None:
+        return text
+    if len(m["part"]) == 3 and m["whole"].lstrip("0"):
+        raise NumberError(f"{text.strip()!r}: a decimal comma or a thousands separator? write "
+                          f"{m['whole']}.{m['part']} or {m['whole']}{m['part']}")
+    return f"{m['sign']}{m['whole']}.{m['part']}"
 
 
 def to_mpf(value: Fraction | Any) -> mpmath.mpf:

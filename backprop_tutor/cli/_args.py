@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.errors import UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
 
 
 class TutorParser(argparse.ArgumentParser):
@@ -47,3 +51,25 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
 def is_terminal() -> bool:
     """Whether both standard input and standard output are a terminal: the UI needs both (keys in, screen out)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def one_to_stdout(outputs: Mapping[str, Path | str | None]) -> bool:
+    """Whether one of ``outputs`` ({flag: path}) is ``-``, standard output; UsageError when more than one is."""
+    dashes = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(dashes) > 1:
+        raise UsageError(f"{' and '.join(f'{f} -' for f in dashes)} all want standard output; give all but one of "
+                         "them a file name")
+    return bool(dashes)
+
+
+def write_output(target: Path | str, text: str, say: Callable[[str], None], what: str) -> None:
+    """Write ``text`` to the file ``target`` (whole, or not at all), or to standard output when it is ``-``;
+    ``say`` tells where it went (it should print to standard error when something goes to standard output)."""
+    from backprop_tutor.fileio import write_text_atomic
+
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text_atomic(target, text)
+        say(f"wrote {what} to {target}")

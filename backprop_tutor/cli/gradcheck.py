@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.text import Text
 
 from backprop_tutor.cli._args import digits
-from backprop_tutor.engine.precision import MAX_EXPONENT
 from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
+from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\

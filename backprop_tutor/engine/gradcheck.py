@@ -30,8 +30,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, bounds, certain_array
 from backprop_tutor.engine.network import Network
+from backprop_tutor.numbers.certain import EXACT_DIGITS, bounds, certain_array
 
 #: Default h: float64's usual step, and exact mode's tiny one (truncation ~h² = 1e-50).
 DEFAULT_H = {"float32": Decimal("1e-3"), "float64": Decimal("1e-6"), "exact": Decimal("1e-25")}

@@ -26,21 +26,14 @@ import mpmath
 import numpy as np
 from mpmath import iv
 
-#: The largest decimal exponent of any number read from a user (a spec, an answer): exact mode reaches past
-#: float64's ±308, and its work stays bounded (exp(1e1000) at 100 digits takes ~1 ms; exp(1e99999999) hangs).
-MAX_EXPONENT = 1000
-
-from backprop_tutor.engine.certain import (  # noqa: E402 (the constant above is what a reader looks for first)
-    EXACT_DIGITS,
+from backprop_tutor.numbers.certain import (
     WORK_BITS,
-    WORK_DIGITS,
-    Certain,
     bounds,
     interval,
     working_precision,
 )
 
-__all__ = ["EXACT_DIGITS", "MAX_EXPONENT", "PRECISIONS", "WORK_DIGITS", "Certain", "Ops", "interval", "ops_for"]
+__all__ = ["PRECISIONS", "Ops", "ops_for"]
 
 PRECISIONS = ("float32", "float64", "exact")
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_tutor.engine.gradcheck import ROUNDING, GradCheck
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 
 
 def check_table(check: GradCheck, digits: int | None) -> Table:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, certain_array
+from backprop_tutor.numbers.certain import EXACT_DIGITS, certain_array
 from backprop_tutor.trace.events import Event, Trace, TraceHeader
 
 

@@ -28,11 +28,12 @@ import h5py
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
-from backprop_tutor.engine.certain import certain_array, from_text, legacy_text, to_text
+from backprop_tutor.engine.hyperparameters import HYPERPARAMETERS, hyperparameter_problem
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.numbers.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.trace.events import (
     EVENT_TYPES,
     SCALARS,
@@ -282,8 +283,8 @@ def _header_problem(h: TraceHeader) -> str | None:
     if not all(known):
         return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
                 f"activations: {', '.join(ACTIVATIONS)})")
-    numbers = {"learning_rate": h.learning_rate, "momentum": h.momentum, "l2": h.l2}
-    wrong = [f"{k} = {v!r}" for k, v in numbers.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    wrong = [f"{name} = {getattr(h, name)!r}: {problem}" for name in HYPERPARAMETERS
+             if (problem := hyperparameter_problem(name, getattr(h, name)))]
     if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
         return ", ".join(wrong) or "title must be text and config a table"
     return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import SUMMARY, fmt, fmt_vector, precision_label
+from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update

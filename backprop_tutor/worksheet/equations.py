@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
-from backprop_tutor.render.format import vector_norm
+from backprop_tutor.numbers.arithmetic import vector_norm
+from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import (
     Delta,

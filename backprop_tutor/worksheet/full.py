@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.render.format import FULL, fmt_lines
+from backprop_tutor.numbers.format import FULL, fmt_lines
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Field, Forward
 from backprop_tutor.trace.reader import TraceReader, read, sample_row

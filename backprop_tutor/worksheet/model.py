@@ -16,7 +16,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.render.format import array_mean
+from backprop_tutor.numbers.arithmetic import array_mean
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Event, Field, Loss, OutputDelta, TraceHeader
 from backprop_tutor.trace.reader import TraceReader, sample_row

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.render.math import TextEquation, equation_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Input, Update

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.render.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
+from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.equations import activation_name

@@ -139,3 +139,80 @@ def test_number_formats_in_a_toml_file(tmp_path):
     marking = check_answers(path)
     right = {m.name for m in marking.cells if m.verdict.value == "right"}
     assert {"C", "s(1)[2]", "a(1)[2]", "∇W(1)[2,3]", "δ(2)[1]", "W(2)[2,1]"} <= right
+
+
+@pytest.mark.parametrize("line", ["C: 17", "c = 17", "**C** = 17", "**C = 17**", "$C$ = 17", "C ≈ 17", "C = 17.0",
+                                  "C = 17,0", "- C = 17", "Cost: 17", "C = −log a(3)[3] = 17", "C=17 \\"])
+def test_the_c_line_as_students_write_it_is_read(tmp_path, line):
+    path = _md(tmp_path, ("C = 17.0", line))
+    written = written_values(read_answers(path), REF)
+    assert written[(Quantity.COST, 3)].values[()] == 17
+    assert check_answers(path).all_right
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("C = 17.0", "C 17", r"'C 17' looks like an answer but is not read: write C on its own line as C = 17"),
+    ("C = 17.0", "C => 17", r"C: '> 17' is not a number"),
+    ("C = 17.0", "s(1) = [5, -5]", r"'s\(1\) = \[5, -5\]' looks like an answer but is not read: write s\(1\) in its "
+                                   r"column"),
+    ("C = 17.0", "C = 1,000", r"C: '1,000': a decimal comma or a thousands separator\?"),
+    ("C = 17.0", "C = 1e99999999", r"C: '1e99999999' is far beyond any float"),
+    ("C = 17.0", "C = 1e4400", r"C: '1e4400' is far beyond any float"),
+    (ROW1, "| 1 | [[5, -5] | [5, 0] | [1, 0] |", r"s\(1\): '\[\[5, -5\]': 1 closing '\]' missing"),
+])
+def test_a_line_that_looks_like_an_answer_but_cannot_be_read_is_named(tmp_path, old, new, message):
+    path = _md(tmp_path, (old, new))
+    line = _line_of(path, new)
+    with pytest.raises(AnswerError, match=rf"a\.md line {line}: .*{message}"):
+        written_values(read_answers(path), REF)
+
+
+def test_the_given_values_and_notes_are_not_taken_for_answers(tmp_path):
+    path = _md(tmp_path, ("C = 17.0", "C = 17.0\n\nMy notes: s(1) = W(1) x + b(1), so C follows from a(3)."))
+    assert check_answers(path).all_right
+
+
+def test_vectors_typed_with_spaces_and_a_value_beyond_a_float_are_judged(tmp_path):
+    path = _md(tmp_path, (ROW1, "| 1 | 5 -5 | [5 0] | 1 0 |"))
+    path.write_text(path.read_text().replace("C = 17.0", "C = 1e400"), encoding="utf-8")
+    marking = check_answers(path)
+    layer1 = {m.name: m.verdict.value for m in marking.cells if m.layer == 1 and m.quantity in (Quantity.S, Quantity.A)}
+    assert layer1 == {"s(1)[1]": "right", "s(1)[2]": "right", "a(1)[1]": "right", "a(1)[2]": "right"}
+    cost = next(m for m in marking.cells if m.name == "C")
+    assert cost.written == "1e400" and cost.verdict.value == "root"
+
+
+def test_a_byte_that_is_not_utf8_names_its_line(tmp_path):
+    path = _md(tmp_path, ("C = 17.0", "C = 17.0"))
+    data = path.read_bytes().replace(b"- sample: 0", b"- sample: 0 caf\xe9")
+    path.write_bytes(data)
+    line = data.split(b"\n").index(b"- sample: 0 caf\xe9") + 1
+    with pytest.raises(AnswerError, match=rf"a\.md line {line}: byte 0xe9 is not UTF-8 .*Latin-1"):
+        read_answers(path)
+
+
+@pytest.mark.parametrize("doc", ['{"spec": "hand-backprop", "C": 1' + "0" * 5000 + "}",
+                                 '{"spec": "hand-backprop", "C": "1e99999999"}'])
+def test_a_huge_number_in_json_is_named(tmp_path, doc):
+    path = tmp_path / "a.json"
+    path.write_text(doc, encoding="utf-8")
+    with pytest.raises(AnswerError, match=r"a\.json line 1 \(C\): C: .* far beyond any float"):
+        written_values(read_answers(path), REF)
+
+
+def test_a_huge_integer_in_toml_is_named(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text('spec = "hand-backprop"\nC = 1' + "0" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(AnswerError, match=r"a\.toml: not valid TOML: an integer with thousands of digits"):
+        read_answers(path)
+
+
+@pytest.mark.parametrize(("typed", "message"), [("1e99999999", "far beyond any float"), ("1e4400", "far beyond any"),
+                                                ("[[5, -5]", r"1 closing '\]' missing")])
+def test_practice_names_a_value_it_cannot_read_at_once(typed, message):
+    from backprop_tutor.check.practice import PracticeSession
+
+    session = PracticeSession(REF)
+    with pytest.raises(AnswerError, match=rf"your answer: s\(1\): .*{message}"):
+        session.answer(typed)
+    assert [m.verdict.value for m in session.answer("5 -5")] == ["right", "right"]

@@ -7,7 +7,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 
-from backprop_tutor.check.numbers import NumberError, Tolerance, judge, parse_array, parse_number
+from backprop_tutor.check.numbers import NumberError, Tolerance, decimal_comma, judge, parse_array, parse_number
 
 TINY = Fraction(198, 10**34)
 
@@ -89,8 +89,8 @@ def test_rtol_atol_and_sigfigs_options():
 def test_a_value_whose_sign_exact_mode_does_not_know_reads_and_judges_as_its_interval():
     from mpmath import iv
 
-    from backprop_tutor.engine.certain import Certain
-    from backprop_tutor.render.format import fmt
+    from backprop_tutor.numbers.certain import Certain
+    from backprop_tutor.numbers.format import fmt
 
     with mpmath.workdps(120):
         unknown = Certain.of(iv.mpf(("-6e-101", "5e-101")))  # a true 0 computed with cancellation
@@ -100,3 +100,52 @@ def test_a_value_whose_sign_exact_mode_does_not_know_reads_and_judges_as_its_int
     assert not judge(parse_number("1e-99"), unknown, unknown, Tolerance(atol=0)).right
     with pytest.raises(NumberError):
         parse_number("0±x")
+
+
+@pytest.mark.parametrize(("text", "value"), [("5 -5", [5, -5]), ("5 0", [5, 0]), ("[5 −5]", [5, -5]),
+                                             ("  5   -5 ", [5, -5]), ("1 -2; 0.5 4", [[1, -2], [Fraction(1, 2), 4]]),
+                                             ("[[1 -2] [0.5 4]]", [[1, -2], [Fraction(1, 2), 4]]),
+                                             ("1.98 x 10^-32", [TINY]), ("[1,5]", [1, 5])])
+def test_values_separated_by_spaces_are_a_vector_and_a_number_with_spaces_stays_one(text, value):
+    assert parse_array(text) == value
+
+
+def test_a_vector_that_is_not_one_says_how_to_write_one():
+    with pytest.raises(NumberError, match=r"'5 - 5' is not a number .*a vector \[5, -5\], 5, -5 or 5 -5"):
+        parse_array("5 - 5")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[[5, -5]", r"1 closing '\]' missing \(2 '\[' opened, 1 closed"),
+    ("[5, -5", r"1 closing '\]' missing"),
+    ("[5, -5]]", r"the '\]' at character 8 closes no '\['"),
+])
+def test_an_unbalanced_bracket_is_named(text, message):
+    with pytest.raises(NumberError, match=message):
+        parse_array(text)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1e99999999", "far beyond any float"), ("1e4400", "far beyond any float"), ("-1e4400", "far beyond any float"),
+    ("1×10^99999999999999999999", "far beyond any float"), ("1e" + "9" * 5000, "far beyond any float"),
+    ("1e-99999999", "far below any float"), ("1/1e-4400", "far below any float"),
+    ("0." + "1" * 200, "has 200 significant digits"),
+])
+def test_work_on_a_number_is_bounded_and_a_huge_one_is_named(text, message):
+    with pytest.raises(NumberError, match=message):
+        parse_number(text)
+
+
+def test_exact_modes_values_beyond_a_float_still_read():
+    assert parse_number("1e400") == Fraction(10) ** 400 and parse_number("2.5e-400") == Fraction(1, 4 * 10**399)
+
+
+@pytest.mark.parametrize(("text", "read"), [("17,0", "17.0"), ("-0,125", "-0.125"), ("0,125", "0.125"),
+                                            ("[1,5]", "[1,5]"), ("1, 5", "1, 5"), ("17", "17")])
+def test_a_decimal_comma_where_one_number_is_expected(text, read):
+    assert decimal_comma(text) == read
+
+
+def test_a_comma_that_may_separate_thousands_is_named():
+    with pytest.raises(NumberError, match="a decimal comma or a thousands separator"):
+        decimal_comma("1,000")

@@ -1,0 +1,136 @@
+"""What a student calls in a notebook cell, as `import backprop_tutor as bt` offers it:
+
+    bt.example("hand-backprop")          the stepper: ◀ ▶ and ← →, the step's equation, the network, the worksheet
+    bt.example("my_net.toml", exact=True)
+    bt.worksheet("hand-backprop")        the filled worksheet as tables
+    bt.solution("hand-backprop")         the worked solution, math rendered
+    bt.check("my-answers.md")            the checker's verdicts: ✓ / ✗ root / ✗ carried, with working
+    bt.check({"s1": [5, -5], "a1": [5, 0]}, spec="hand-backprop")
+
+The same rules as the CLI: the same spec files, numbers, worksheet model and checker; bad input is a
+`TutorError` whose message is what the CLI prints, shown in a notebook as one line (`errors`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backprop_tutor.errors import UsageError
+from backprop_tutor.notebook.errors import ArgumentError, show_errors_briefly
+from backprop_tutor.notebook.results import CheckResult, Example, Solution, WorksheetView
+from backprop_tutor.trace.events import Trace
+
+#: a quantity of a layer in a Python dict of answers: s1, s(1), a_prime2, δ3, grad_W1, W(2), C
+_KEY = re.compile(r"^(?P<q>.+?)\(?(?P<l>\d+)\)?$")
+
+
+def _spec_path(spec: Any, where: str) -> Path:
+    from backprop_tutor.spec import resolve_example
+
+    if not isinstance(spec, str | os.PathLike):
+        raise ArgumentError(f"{where}: spec must be a built-in example's name (e.g. \"hand-backprop\") or a spec "
+                            f"file's path (str or pathlib.Path), not {type(spec).__name__}")
+    return resolve_example(os.fspath(spec))
+
+
+def _options(where: str, exact: Any, dtype: Any, sample: Any, digits: Any) -> str | None:
+    """The precision asked for, once the arguments are checked (the CLI's rules)."""
+    from backprop_tutor.engine.precision import PRECISIONS
+
+    if not isinstance(exact, bool):
+        raise ArgumentError(f"{where}: exact must be True or False, not {exact!r}")
+    if dtype is not None and dtype not in PRECISIONS:
+        raise ArgumentError(f"{where}: dtype must be one of {', '.join(map(repr, PRECISIONS))} or None, not {dtype!r}")
+    if exact and dtype not in (None, "exact"):
+        raise UsageError(f"{where}: exact=True and dtype={dtype!r} contradict each other; give one of them")
+    if not isinstance(sample, int) or isinstance(sample, bool) or sample < 0:
+        raise ArgumentError(f"{where}: sample must be a sample number (0 is the first), not {sample!r}")
+    if digits is not None and (not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 50):
+        raise ArgumentError(f"{where}: digits must be a number of significant digits from 1 to 50, or None for "
+                            f"every digit, not {digits!r}")
+    return "exact" if exact else dtype
+
+
+def _trace(where: str, spec: Any, exact: Any, dtype: Any, sample: Any, digits: Any) -> Trace:
+    from backprop_tutor.spec import load_spec, run_spec
+    from backprop_tutor.worksheet.model import check_sample
+
+    show_errors_briefly()
+    precision = _options(where, exact, dtype, sample, digits)
+    trace = run_spec(load_spec(_spec_path(spec, where)), precision)
+    check_sample(trace, sample)
+    return trace
+
+
+def example(spec: str | os.PathLike[str] = "hand-backprop", *, exact: bool = False, dtype: str | None = None,
+            sample: int = 0, digits: int | None = 3) -> Example:
+    """One SGD step of ``spec`` (a built-in example's name or a TOML spec file) to step through.
+
+    ``exact``: exact arithmetic (only certain digits shown); ``dtype``: float64, float32 or exact (default:
+    the spec's); ``sample``: which sample of a minibatch (from 0); ``digits``: significant digits, None: all."""
+    return Example(_trace("bt.example", spec, exact, dtype, sample, digits), sample, digits)
+
+
+def worksheet(spec: str | os.PathLike[str] = "hand-backprop", *, exact: bool = False, dtype: str | None = None,
+              sample: int = 0, digits: int | None = 3) -> WorksheetView:
+    """The filled worksheet of ``spec``: feed-forward, backprop and updated-parameter tables."""
+    return WorksheetView(_trace("bt.worksheet", spec, exact, dtype, sample, digits), sample, digits)
+
+
+def solution(spec: str | os.PathLike[str] = "hand-backprop", *, exact: bool = False, dtype: str | None = None,
+             sample: int = 0, digits: int | None = 3) -> Solution:
+    """The worked solution of ``spec``: what is given, then every step, numbers substituted."""
+    return Solution(_trace("bt.solution", spec, exact, dtype, sample, digits), sample, digits)
+
+
+def check(answers: str | os.PathLike[str] | Mapping[str, Any], spec: str | os.PathLike[str] | None = None, *,
+          sample: int = 0) -> CheckResult:
+    """Mark a filled-in worksheet (a file from `tutor worksheet`, Markdown, TOML or JSON), or answers as a
+    dict {"s1": [5, -5], "a1": [5, 0], "C": 17, "W3": [[…], …], …} with ``spec`` (and ``sample``)."""
+    from backprop_tutor.check.checker import check_answers
+
+    show_errors_briefly()
+    if isinstance(answers, Mapping):
+        if spec is None:
+            raise UsageError("bt.check: answers given as a dict need spec=, e.g. spec=\"hand-backprop\"")
+        _options("bt.check", False, None, sample, None)
+        return CheckResult(_mark_mapping(answers, _spec_path(spec, "bt.check"), sample))
+    if not isinstance(answers, str | os.PathLike):
+        raise ArgumentError("bt.check: answers must be a worksheet file's path (str or pathlib.Path) or a dict "
+                            f"such as {{\"s1\": [5, -5]}}, not {type(answers).__name__}")
+    path = Path(answers)
+    if not path.is_file():
+        raise UsageError(f"bt.check: {path}: no such file (make one with `tutor worksheet hand-backprop`)")
+    spec_path = None if spec is None else _spec_path(spec, "bt.check")
+    return CheckResult(check_answers(path, spec_path))
+
+
+def _mark_mapping(answers: Mapping[str, Any], spec_path: Path, sample: int) -> Any:
+    """The marking of answers written as Python values, by the checker's own reading and marking."""
+    from backprop_tutor.check.answers import AnswerFile, Entry, written_values
+    from backprop_tutor.check.expected import reference_for
+    from backprop_tutor.check.layout import KEYS
+    from backprop_tutor.check.marking import mark
+    from backprop_tutor.check.numbers import Tolerance
+    from backprop_tutor.spec import load_spec
+
+    entries = []
+    for key, value in answers.items():
+        where = f"bt.check: answer {key!r}"
+        found = _KEY.match(str(key))
+        quantity = KEYS.get(str(key)) if found is None else KEYS.get(found["q"].rstrip("_"))
+        if quantity is None:
+            raise UsageError(f"{where}: not a quantity of a layer; write keys such as \"s1\", \"a1\", \"a_prime1\", "
+                             "\"delta2\", \"grad_W2\", \"grad_b2\", \"W3\", \"b3\" and \"C\"")
+        layer = None if found is None else int(found["l"])
+        plain = np.asarray(value).tolist() if isinstance(value, np.ndarray | np.generic) else value
+        entries.append(Entry(quantity, layer, plain, where))
+    ref = reference_for(load_spec(spec_path), sample)
+    written = written_values(AnswerFile(Path("<answers>"), str(spec_path), sample, entries), ref)
+    return mark(ref, written, Tolerance())
