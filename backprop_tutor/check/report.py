@@ -82,10 +82,10 @@ def rich_report(marking: Marking) -> Group:
     table = Table(title=marking.title, title_justify="left")
     for name, justify in (("cell", "left"), ("written", "right"), ("expected", "right"), ("verdict", "left"),
                           ("note", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for cell in marking.cells:
-        table.add_row(cell.name, cell.written or "", expected_text(cell, DIGITS),
-                      Text(cell.verdict.mark, style=STYLE[cell.verdict]), cell.note)
+        table.add_column(name, justify=justify, no_wrap=name in ("cell", "verdict"))  # type: ignore[arg-type]
+    for cell in marking.cells:  # Text, not str: a student's [5, -5] is not markup, and nothing is parsed
+        table.add_row(Text(cell.name), Text(cell.written or ""), Text(expected_text(cell, DIGITS)),
+                      Text(cell.verdict.mark, style=STYLE[cell.verdict]), Text(cell.note))
     return Group(table, Text(summary(marking) + f"  (judged {marking.tolerance.describe()})"),
                  Text(first_root_text(marking), style="bold" if marking.first_root else ""))
 

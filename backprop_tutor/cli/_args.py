@@ -28,19 +28,6 @@ class TutorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
 
 
-def digits(text: str) -> int | None:
-    """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None)."""
-    if text == "full":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
-    return value
-
-
 def check_sample(sample: int, batch_size: int, what: str) -> None:
     """``--sample K`` must be a row of the minibatch: 0 ≤ K < B."""
     B = max(1, batch_size)

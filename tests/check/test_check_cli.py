@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -207,3 +209,12 @@ def test_a_folder_of_sheets_names_one_that_cannot_be_read_and_checks_the_rest(tm
     assert f"{folder / 'bob.md'}: not read: {folder / 'bob.md'} line 2: byte 0xe9 is not UTF-8" in out
     assert "2 sheets: 1 all right, 0 with mistakes or blanks, 1 not read" in out
     assert "## " + str(folder / "alice.md") in (tmp_path / "class.md").read_text()
+
+
+def test_checking_imports_only_what_checking_needs(tmp_path, capsys):
+    key = _write(tmp_path, capsys, "hand-backprop", "--key")
+    code = ("import sys\nfrom backprop_tutor.cli import main\nmain(['check', sys.argv[1]])\n"
+            "heavy = {'h5py', 'textual', 'matplotlib', 'backprop_tutor.cli.data', 'backprop_tutor.train', 'filelock'}\n"
+            "print(sorted(heavy & set(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, str(key)], capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
