@@ -35,6 +35,23 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
         raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
 
 
+def stdout_file() -> Path | None:
+    """The file standard output is redirected to (`tutor worksheet x.toml > nets/a.md`), where the system
+    says (Linux's /proc); None for a terminal or a pipe, or where it cannot be told."""
+    import os
+    import stat
+    from pathlib import Path
+
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError):  # no fileno (captured), no /proc
+        return None
+    return path if path.is_absolute() and path.is_file() else None
+
+
 def is_terminal() -> bool:
     """Whether both standard input and standard output are a terminal: the UI needs both (keys in, screen out)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
