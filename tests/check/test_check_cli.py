@@ -106,8 +106,8 @@ def test_random_class_set_with_index_and_keys_that_check(tmp_path, capsys):
     rows = list(csv.DictReader((out / "index.csv").open()))
     assert [r["seed"] for r in rows] == ["1", "2", "3"] and rows[0]["sizes"] == "3-2-2-3"
     for row in rows:
-        assert main(["check", row["key"]]) == 0
-        assert main(["check", row["worksheet"]]) == 1
+        assert main(["check", str(out / row["key"])]) == 0
+        assert main(["check", str(out / row["worksheet"])]) == 1
     again = tmp_path / "again"
     assert main(["worksheet", "--random", "--seed", "2", "--out", str(again)]) == 0
     assert (again / "spec.toml").read_text() == (out / "seed-2" / "spec.toml").read_text()
