@@ -30,7 +30,6 @@ from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
 from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
 from backprop_tutor.overflow import check_fits, check_trace_finite
-from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 
@@ -372,6 +371,8 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
     from_file = None
     if spec.init_file is not None:
         try:
+            from backprop_tutor.params import read_parameters  # h5py: imported only for an [init] file
+
             from_file = read_parameters(spec.init_file)
         except DataError as err:
             raise SpecError(f"{spec.source}: init: {err}") from None

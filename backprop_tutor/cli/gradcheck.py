@@ -16,8 +16,8 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
-from backprop_tutor.cli._args import digits
 from backprop_tutor.errors import GradCheckFailed, UsageError
+from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\
@@ -58,7 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--h", metavar="H", help="the step h > 0 (default 1e-6; 1e-25 with --exact)")
     p.add_argument("--exact", action="store_true", help="exact arithmetic (intervals at 100 digits)")
     p.add_argument("--seed", type=int, default=0, help="seed for --sample-params (default 0)")
-    p.add_argument("--digits", type=digits, metavar="N", help="significant digits shown (default 10; exact: full)")
+    p.add_argument("--digits", type=parse_digits, metavar="N",
+                   help="significant digits shown (default 10; exact: full)")
     p.set_defaults(func=run)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from backprop_tutor import __version__
+from backprop_tutor._version import __version__
 from backprop_tutor.engine.network import Network, mlp, network_from_parameters
 from backprop_tutor.errors import UsageError, WriteError
 from backprop_tutor.fileio import ensure_free_space, free_bytes

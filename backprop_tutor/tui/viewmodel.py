@@ -18,6 +18,7 @@ import numpy as np
 
 from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation
+from backprop_tutor.render.step_notes import step_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import read
@@ -25,7 +26,6 @@ from backprop_tutor.tui.source import TraceSource
 from backprop_tutor.worksheet.equations import elementwise
 from backprop_tutor.worksheet.full import full_values
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
-from backprop_tutor.worksheet.notes import step_text
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -166,7 +166,7 @@ class StepModel:
             step=step, count=len(self.source), layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
             precision=precision_label(self.header), title=self.header.title,
-            equations=step_text(self.source, step, sample, digits),  # with the notes of worksheet.notes
+            equations=step_text(self.source, step, sample, digits),  # notes: worksheet.notes, render.step_notes
             heading=worksheet_heading(sheet),
             tables=worksheet_tables(sheet, digits),
             columns=self.columns(step, sample, digits, selected),
