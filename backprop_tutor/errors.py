@@ -38,5 +38,12 @@ class NumericError(TutorError):
 
 class MemoryNeedError(TutorError):
     """A network or batch would need more memory than the machine has: gives the figures."""
+
+
+class WorkLimitError(TutorError):
+    """A computation would take longer than a stated limit (exact mode on a big network): gives the figure
+    and the way out."""
+
+
 class GradCheckFailed(TutorError):
     """Backprop's gradient and finite differences disagree (`tutor train --gradcheck` stops on it)."""
