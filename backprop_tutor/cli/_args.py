@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.errors import UsageError
 
@@ -14,7 +15,13 @@ if TYPE_CHECKING:
 
 
 class TutorParser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
+    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention), and a
+    negative number in scientific notation (``--h -1e-6``) is a value, not an unknown option, so the flag
+    itself can say what is wrong with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.I)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
