@@ -391,6 +391,8 @@ def build_network(spec: NetworkSpec, precision: str | None = None, *, recorded: 
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
     if spec.init_file is not None:
+        from backprop_tutor.params import read_parameters  # h5py: loaded only for a spec with an [init] file
+
         try:
             from backprop_tutor.params import read_parameters  # h5py: imported only for an [init] file
 

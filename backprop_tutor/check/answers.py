@@ -139,7 +139,12 @@ def _read_markdown(path: Path, text: str) -> AnswerFile:
             columns = _columns(cells, where) if cells[0] == "l" else []
             answers.tables += bool(columns)
             continue
-        if not columns or all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+            continue
+        if not columns:  # a table of the student's own: a row that looks like an answer is not read, so say so
+            if m := _ANSWER_LIKE.match(" ".join(cells)):
+                raise AnswerError(f"{where}: {line.strip()!r} looks like an answer, in a table that is not the "
+                                  f"worksheet's (those start with | l | s(l) | …): {_where_to(m['name'])}")
             continue
         answers.entries += _row_entries(cells, columns, where)
     return answers
