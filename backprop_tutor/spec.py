@@ -198,8 +198,8 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
             n_prev = _inputs_of_data(raw.get("data"))
         if n_prev is None:
             raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, W(1), or [data] x")
-        if act == "softmax" and l != len(layers_raw):
-            raise SpecError(f"{lw} softmax is only for the output layer (layer {len(layers_raw)})")
+        if not ACTIVATIONS[act].elementwise and l != len(layers_raw):
+            raise SpecError(f"{lw} {act} is only for the output layer (layer {len(layers_raw)})")
         if l == 1:
             n_inputs = n_prev
         layers.append(LayerSpec(units, act, W, b))
