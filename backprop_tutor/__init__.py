@@ -15,7 +15,7 @@ import importlib
 import sys
 import types
 
-__version__ = "0.1.0"
+from backprop_tutor._version import __version__ as __version__
 
 #: notebook functions that share their name with a subpackage
 _CALLABLE_PACKAGES = frozenset({"check", "worksheet", "train"})

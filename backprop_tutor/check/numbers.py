@@ -34,8 +34,10 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
+from mpmath.libmp import dps_to_prec, from_rational, round_nearest
 
-from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain
+from backprop_tutor.numbers import MAX_EXPONENT
+from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain, raw_mpf
 
 
 class NumberError(ValueError):
@@ -108,8 +110,6 @@ def _typed_digits(mantissa: str) -> int:
     return len(digits.replace(".", "").lstrip("0"))
 
 
-#: The largest decimal exponent read (exact mode's values reach past a float's ±308; no worksheet's reach this).
-MAX_EXPONENT = 1000
 #: The most significant digits read (exact mode knows 50).
 MAX_DIGITS = 100
 
@@ -242,14 +242,24 @@ def decimal_comma(text: str) -> str:
 
 def to_mpf(value: Fraction | Any) -> mpmath.mpf:
     with mpmath.workdps(EXACT_DIGITS):
-        if isinstance(value, Fraction):
-            return mpmath.mpf(value.numerator) / value.denominator
-        return mpmath.mpf(value)
+        return _mpf(value)
+
+
+_BITS = dps_to_prec(EXACT_DIGITS)
+
+
+def _mpf(value: Fraction | Any) -> mpmath.mpf:
+    """``value`` as an mpf at exact mode's precision, a Fraction rounded once (no context switch: this is
+    called for every written number)."""
+    if isinstance(value, Fraction):
+        return raw_mpf(from_rational(value.numerator, value.denominator, _BITS, round_nearest))
+    return mpmath.mpf(value)
 
 
 # --- judging ----------------------------------------------------------------------------------
 #: The default zero tolerance: this fraction of the quantity's largest entry.
 ZERO_FRACTION = Fraction(1, 10**10)
+_ZERO = _mpf(ZERO_FRACTION)
 
 
 @dataclass(frozen=True)
@@ -279,20 +289,20 @@ def judge(written: Fraction | Any, true: Any, scale: Any, tol: Tolerance) -> Jud
     """Is ``written`` (a Fraction, or an exact number) right for ``true``? ``scale``: the largest |entry|
     of the same quantity."""
     with mpmath.workdps(EXACT_DIGITS):
-        w, t = to_mpf(written), mpmath.mpf(true)
+        w, t = _mpf(written), mpmath.mpf(true)
         error = _distance(w, true)
         if tol.sigfigs:
             near = mpmath.mpf(0) if t == 0 else mpmath.mpf(10) ** (
                 int(mpmath.floor(mpmath.log10(abs(t)))) - tol.sigfigs + 1) / 2
         else:
             near = mpmath.mpf(tol.rtol) * abs(t)
+        if error <= near:
+            return Judgement(True)
         if tol.atol is not None:
             atol = mpmath.mpf(tol.atol)
         else:  # an entry lost beside its neighbours (below 1e-10 of the largest) may be written as 0
-            zero = to_mpf(ZERO_FRACTION) * abs(mpmath.mpf(scale))
+            zero = _ZERO * abs(mpmath.mpf(scale))
             atol = zero if abs(t) <= zero else mpmath.mpf(0)
-        if error <= near:
-            return Judgement(True)
         right = bool(error <= near + atol)
         return Judgement(right, by_atol=right)
 

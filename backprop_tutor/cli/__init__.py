@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from backprop_tutor import __version__
+from backprop_tutor._version import __version__
 
 if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
     import argparse
@@ -24,7 +24,9 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``tutor``: with ``argv`` naming a command, that command's alone (its module is the only
+    one imported); else every command's."""
     import argparse
 
     from backprop_tutor.cli import _commands
@@ -38,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"backprop_tutor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=TutorParser)
-    for module in _commands.MODULES:
+    command = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    for module in _commands.modules(command):
         module.add_parser(sub)
     return parser
 
@@ -54,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version (0) or a usage error already printed (2)

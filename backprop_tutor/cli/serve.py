@@ -8,8 +8,9 @@ import socket
 import sys
 from pathlib import Path
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_sample
 from backprop_tutor.errors import UsageError
+from backprop_tutor.numbers.format import parse_digits
 
 EXAMPLES = """\
 examples:
@@ -45,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--group", "--trace", dest="group", metavar="NAME",
                    help="which trace, when the .h5 file holds several (`tutor export FILE --list`)")
     p.add_argument("--exact", action="store_true", help="run a NAME or SPEC in exact arithmetic")
-    p.add_argument("--digits", type=digits, default=3, metavar="N",
+    p.add_argument("--digits", type=parse_digits, default=3, metavar="N",
                    help="significant digits shown, or full (default 3; the d key cycles)")
     p.add_argument("--sample", type=int, default=0, metavar="K", help="the sample shown first (numbered from 0)")
     p.set_defaults(func=run)

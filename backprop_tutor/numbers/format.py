@@ -7,6 +7,7 @@ everywhere. An exactly whole number is written without a decimal point ("5"); a 
 
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,20 @@ FULL = Limits(None, None)
 
 def is_exact(value: Any) -> bool:
     return isinstance(value, mpmath.mpf)
+
+
+def parse_digits(text: str) -> int | None:
+    """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None): the option of every
+    command that shows numbers (an argparse type, so a wrong value is one line naming it)."""
+    if text == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
+    return value
 
 
 def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:

@@ -43,14 +43,14 @@ def session_args(target: str, group: str | None, exact: bool, digits: int | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from backprop_tutor.cli._args import digits
+    from backprop_tutor.numbers.format import parse_digits
     from backprop_tutor.tui.app import run_app
 
     parser = argparse.ArgumentParser(prog="python -m backprop_tutor.tui.launch")
     parser.add_argument("target")
     parser.add_argument("--group")
     parser.add_argument("--exact", action="store_true")
-    parser.add_argument("--digits", type=digits, default=3)
+    parser.add_argument("--digits", type=parse_digits, default=3)
     parser.add_argument("--sample", type=int, default=0)
     args = parser.parse_args(argv)
     trace = open_target(args.target, args.group, args.exact)

@@ -28,7 +28,7 @@ def _copy_spec(tmp_path: Path, text: str | None = None) -> Path:
 def test_ctrl_c_while_the_parser_is_built_is_exit_130(monkeypatch, capsys):
     import backprop_tutor.cli as cli
 
-    def interrupted() -> None:
+    def interrupted(*argv: object) -> None:  # build_parser(argv): the parser of the command named
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", interrupted)

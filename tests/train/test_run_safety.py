@@ -294,7 +294,7 @@ def test_the_result_does_not_depend_on_the_machines_blas_threads(tiny_npz: Path,
 
 # --- 14: memory ------------------------------------------------------------------------------
 def test_a_network_too_big_for_memory_is_refused_with_the_figure(tmp_path: Path, capsys) -> None:
-    with pytest.raises(NotEnoughMemory, match=r"784-100-10 would need ~\d+ MB .* only ~1 MB is available"):
+    with pytest.raises(NotEnoughMemory, match=r"784-100-10 would need ~[\d.]+ MB .* only ~1.0 MB is available"):
         check_memory(TrainConfig(hidden=[100]), available=1024 * 1024)
     assert tutor("train", "--data", tmp_path / "nowhere.npz", "--hidden", "10000000", "--out", tmp_path / "r") == 2
     err = err_text(capsys)
