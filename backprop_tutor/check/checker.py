@@ -7,11 +7,12 @@ and the others are still checked.
 
 from __future__ import annotations
 
+import glob
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from backprop_tutor.check.answers import AnswerError, read_answers, written_values
+from backprop_tutor.check.answers import AnswerError, NotAnswers, read_answers, written_values
 from backprop_tutor.check.expected import Reference, reference_for
 from backprop_tutor.check.marking import Marking, mark
 from backprop_tutor.check.numbers import Tolerance
@@ -39,11 +40,13 @@ def answer_spec(named: str | None, answers_path: Path) -> Path:
 
 @dataclass
 class Checked:
-    """One sheet of a class: its marking, or why it could not be read."""
+    """One sheet of a class: its marking, or why it could not be read (or, found in a folder, why it is
+    not a sheet at all: ``skipped``)."""
 
     path: Path
     marking: Marking | None = None
     error: str = ""
+    skipped: bool = False
 
 
 class Checker:
@@ -69,12 +72,15 @@ class Checker:
         marking.inputs = {"the answer file": path, "the spec": spec_path, "its [init] file": init_file}
         return marking
 
-    def check_all(self, paths: Iterable[Path]) -> list[Checked]:
-        """Mark every file; one that cannot be read is named in its `Checked`, the others still marked."""
+    def check_all(self, paths: Iterable[Path], found: frozenset[Path] = frozenset()) -> list[Checked]:
+        """Mark every file; one that cannot be read is named in its `Checked`, the others still marked. A
+        file of ``found`` (met in a folder, not named) that holds no answers is skipped, not an error."""
         out = []
         for path in paths:
             try:
                 out.append(Checked(path, self.check(path)))
+            except NotAnswers as err:
+                out.append(Checked(path, error=str(err), skipped=path in found))
             except TutorError as err:
                 out.append(Checked(path, error=str(err)))
         return out
@@ -85,18 +91,26 @@ def check_answers(path: str | Path, spec: str | Path | None = None, tolerance: T
     return Checker(spec, tolerance).check(path)
 
 
-def answer_files(paths: Iterable[Path]) -> list[Path]:
-    """The answer files named: files as given, and a folder's .md, .toml and .json files (sorted, not its
-    subfolders). UsageError for a path that is neither, or a folder with no answer file."""
+def answer_files(paths: Iterable[Path]) -> tuple[list[Path], frozenset[Path]]:
+    """The answer files named: files as given, the files a pattern (``class/*/key.md``) matches, and a
+    folder's .md, .toml and .json files (sorted, not its subfolders); and which were found in a folder.
+    UsageError for a path that is none of these, or a folder with no such file."""
     out: list[Path] = []
+    in_folders: set[Path] = set()
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES)
             if not found:
                 raise UsageError(f"{path}: a folder with no answer file ({', '.join(ANSWER_SUFFIXES)}) in it")
             out += found
+            in_folders.update(found)
         elif path.is_file():
             out.append(path)
+        elif any(c in str(path) for c in "*?["):  # a pattern no shell expanded (quoted, or on Windows)
+            matched = sorted(Path(p) for p in glob.glob(str(path)) if Path(p).is_file())
+            if not matched:
+                raise UsageError(f"{path}: no file matches this pattern")
+            out += matched
         else:
             raise UsageError(f"{path}: no such answer file (make one with `tutor worksheet hand-backprop > FILE.md`)")
-    return out
+    return out, frozenset(in_folders)

@@ -36,6 +36,7 @@ from typing import Any
 import mpmath
 from mpmath.libmp import dps_to_prec, from_rational, round_nearest
 
+from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain, raw_mpf
 
 
@@ -80,8 +81,6 @@ def parse_number(text: str) -> Fraction:
     raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})")
 
 
-#: The largest decimal exponent read (exact mode's values reach past a float's ±308; no worksheet's reach this).
-MAX_EXPONENT = 1000
 #: The most significant digits read (exact mode knows 50).
 MAX_DIGITS = 100
 

@@ -135,6 +135,8 @@ def to_json(marking: Marking) -> str:
 def sheet_line(checked: Checked) -> str:
     """One sheet of a class in one line: its counts and its first root mistake, or why it was not read."""
     marking = checked.marking
+    if checked.skipped:
+        return f"{checked.path}: skipped: {checked.error.removeprefix(f'{checked.path}: ')}"
     if marking is None:
         return f"{checked.path}: not read: {checked.error}"
     root = marking.first_root
@@ -144,24 +146,26 @@ def sheet_line(checked: Checked) -> str:
 
 
 def total_line(sheets: list[Checked]) -> str:
-    """3 sheets: 1 all right, 1 with mistakes or blanks, 1 not read."""
+    """3 sheets: 1 all right, 1 with mistakes or blanks, 1 not read (and 1 other file skipped)."""
+    skipped = sum(1 for c in sheets if c.skipped)
     right = sum(1 for c in sheets if c.marking is not None and c.marking.all_right)
-    unread = sum(1 for c in sheets if c.marking is None)
-    return (f"{len(sheets)} sheets: {right} all right, {len(sheets) - right - unread} with mistakes or blanks, "
-            f"{unread} not read")
+    unread = sum(1 for c in sheets if c.marking is None) - skipped
+    n = len(sheets) - skipped
+    return (f"{n} sheets: {right} all right, {n - right - unread} with mistakes or blanks, {unread} not read"
+            + (f" (and {skipped} other file(s) skipped)" if skipped else ""))
 
 
 def sheets_json(sheets: list[Checked]) -> str:
     """--json for many sheets: a list, one object per sheet ({"file", …the marking} or {"file", "error"})."""
     docs = [{"file": str(c.path), **(to_doc(c.marking) if c.marking is not None else {"error": c.error})}
-            for c in sheets]
+            for c in sheets if not c.skipped]
     return json.dumps(docs, indent=2, ensure_ascii=False) + "\n"
 
 
 def sheets_markdown(sheets: list[Checked]) -> str:
     """--markdown for many sheets: a line per sheet and the total, then each sheet's report."""
-    lines = [f"# Check: {len(sheets)} sheets", "", *(f"- {_md(sheet_line(c))}" for c in sheets), "",
-             total_line(sheets), ""]
+    lines = [f"# Check: {sum(not c.skipped for c in sheets)} sheets", "",
+             *(f"- {_md(sheet_line(c))}" for c in sheets), "", total_line(sheets), ""]
     for c in sheets:
         if c.marking is not None:
             lines += [f"## {_md(str(c.path))}", "", to_markdown(c.marking).replace("# Check: ", "### Check: ", 1)]

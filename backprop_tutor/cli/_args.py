@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.errors import UsageError
 
@@ -14,7 +15,13 @@ if TYPE_CHECKING:
 
 
 class TutorParser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
+    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention), and a
+    negative number in scientific notation (``--h -1e-6``) is a value, not an unknown option, so the flag
+    itself can say what is wrong with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.I)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -26,6 +33,23 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
     B = max(1, batch_size)
     if not 0 <= sample < B:
         raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
+
+
+def stdout_file() -> Path | None:
+    """The file standard output is redirected to (`tutor worksheet x.toml > nets/a.md`), where the system
+    says (Linux's /proc); None for a terminal or a pipe, or where it cannot be told."""
+    import os
+    import stat
+    from pathlib import Path
+
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError):  # no fileno (captured), no /proc
+        return None
+    return path if path.is_absolute() and path.is_file() else None
 
 
 def is_terminal() -> bool:

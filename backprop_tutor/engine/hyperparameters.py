@@ -31,6 +31,21 @@ def finite_problem(value: object) -> str | None:
     return None if math.isfinite(float(value)) else NOT_FINITE
 
 
+#: The largest number of each float type: a hyperparameter beyond it becomes inf when the step is computed.
+LARGEST = {"float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308}
+
+
+def beyond_precision(name: str, value: float | Decimal, precision: str) -> str | None:
+    """A finite value the number type that computes the step cannot hold (η = 1e308 trained in float32 is inf):
+    the real limit, and the way out."""
+    if precision in LARGEST and abs(float(value)) > LARGEST[precision]:
+        return (f"beyond the largest {precision} number (±{LARGEST[precision]:.2g}), the type this step is computed "
+                f"in, so it would be inf; {name} must be at most {LARGEST[precision]:.2g}"
+                f"{' (typical learning rates: 0.001 to 0.5)' if name == 'learning_rate' else ''}"
+                f"{', or train with --precision float64' if precision == 'float32' else ''}")
+    return None
+
+
 def hyperparameter_problem(name: str, value: object) -> str | None:
     """What is wrong with ``value`` for the hyperparameter ``name`` (a key of HYPERPARAMETERS), or None."""
     problem = finite_problem(value)

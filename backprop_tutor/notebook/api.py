@@ -6,6 +6,7 @@
     bt.solution("hand-backprop")         the worked solution, math rendered
     bt.check("my-answers.md")            the checker's verdicts: ✓ / ✗ root / ✗ carried, with working
     bt.check({"s1": [5, -5], "a1": [5, 0]}, spec="hand-backprop")
+    bt.practice(seed=17)                 a new hand-computable problem, each value typed and judged at once
 
 The same rules as the CLI: the same spec files, numbers, worksheet model and checker; bad input is a
 `TutorError` whose message is what the CLI prints, shown in a notebook as one line (`errors`).
@@ -23,6 +24,7 @@ import numpy as np
 
 from backprop_tutor.errors import UsageError
 from backprop_tutor.notebook.errors import ArgumentError, show_errors_briefly
+from backprop_tutor.notebook.practice import Practice
 from backprop_tutor.notebook.results import CheckResult, Example, Solution, WorksheetView
 from backprop_tutor.trace.events import Trace
 
@@ -109,6 +111,33 @@ def check(answers: str | os.PathLike[str] | Mapping[str, Any], spec: str | os.Pa
         raise UsageError(f"bt.check: {path}: no such file (make one with `tutor worksheet hand-backprop`)")
     spec_path = None if spec is None else _spec_path(spec, "bt.check")
     return CheckResult(check_answers(path, spec_path))
+
+
+def practice(spec: str | os.PathLike[str] | None = None, *, seed: int | None = None, sizes: str = "3-2-2-3",
+             hidden: str = "relu", output: str = "softmax", sample: int = 0) -> Practice:
+    """Practice one backprop step: ``spec`` (a built-in example or a spec file), or a new hand-computable
+    problem (``seed``: the same seed, the same problem; ``sizes``, ``hidden``, ``output`` as `tutor worksheet
+    --random`). Each value is asked in turn and judged as `tutor check` judges it."""
+    from backprop_tutor.check.expected import reference_for
+    from backprop_tutor.check.practice import PracticeSession
+    from backprop_tutor.check.problems import ProblemSettings, parse_sizes, problem_spec, random_problem
+    from backprop_tutor.spec import load_spec
+
+    show_errors_briefly()
+    _options("bt.practice", False, None, sample, None)
+    if spec is not None:
+        if seed is not None:
+            raise UsageError("bt.practice: seed= chooses a new random problem; give a spec or a seed, not both")
+        return Practice(PracticeSession(reference_for(load_spec(_spec_path(spec, "bt.practice")), sample)))
+    if seed is None:
+        seed = int(np.random.default_rng().integers(10**6))
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ArgumentError(f"bt.practice: seed must be a whole number, not {seed!r}")
+    if not isinstance(sizes, str):
+        raise ArgumentError(f"bt.practice: sizes must be the units per layer as text, e.g. \"3-2-2-3\", not {sizes!r}")
+    settings = ProblemSettings(parse_sizes(sizes), hidden, output)
+    problem = problem_spec(random_problem(seed, settings), f"<practice problem {seed}>")
+    return Practice(PracticeSession(reference_for(problem, sample)))
 
 
 def _mark_mapping(answers: Mapping[str, Any], spec_path: Path, sample: int) -> Any:

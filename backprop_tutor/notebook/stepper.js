@@ -8,6 +8,7 @@ function render({ model, el }) {
   root.tabIndex = 0;
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.setAttribute("aria-live", "polite");
+  root.dataset.btWidget = "stepper";  // the widget, not the HTML stepper beside it in the same output
   const title = document.createElement("div");
   title.className = "bt-title";
   const bar = document.createElement("div");

@@ -14,7 +14,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from backprop_tutor.data.formats import IMAGE_PIXELS, NUM_CLASSES
-from backprop_tutor.engine.hyperparameters import finite_problem, hyperparameter_problem
+from backprop_tutor.engine.hyperparameters import (
+    HYPERPARAMETERS,
+    beyond_precision,
+    finite_problem,
+    hyperparameter_problem,
+)
 from backprop_tutor.engine.init import SCHEMES
 from backprop_tutor.errors import UsageError
 
@@ -253,6 +258,10 @@ class TrainConfig:
             problem = declared.check(value)
             if problem:
                 raise SettingError(f"{{{name}}} {value!r}: {problem}")
+        for name in HYPERPARAMETERS:
+            problem = beyond_precision(name, getattr(self, name), self.precision)
+            if problem:
+                raise SettingError(f"{{{name}}} {getattr(self, name)!r}: {problem}")
         self._check_init()
         self._check_subset_and_tracing()
 

@@ -10,6 +10,9 @@ import sys
 import pytest
 
 from backprop_tutor.cli import main
+from backprop_tutor.spec import resolve_example
+
+HAND_SPEC = resolve_example("hand-backprop")
 
 
 def _write(tmp_path, capsys, *args: str, name: str = "a.md"):
@@ -103,8 +106,8 @@ def test_random_class_set_with_index_and_keys_that_check(tmp_path, capsys):
     rows = list(csv.DictReader((out / "index.csv").open()))
     assert [r["seed"] for r in rows] == ["1", "2", "3"] and rows[0]["sizes"] == "3-2-2-3"
     for row in rows:
-        assert main(["check", row["key"]]) == 0
-        assert main(["check", row["worksheet"]]) == 1
+        assert main(["check", str(out / row["key"])]) == 0
+        assert main(["check", str(out / row["worksheet"])]) == 1
     again = tmp_path / "again"
     assert main(["worksheet", "--random", "--seed", "2", "--out", str(again)]) == 0
     assert (again / "spec.toml").read_text() == (out / "seed-2" / "spec.toml").read_text()
@@ -203,11 +206,14 @@ def test_a_folder_of_sheets_names_one_that_cannot_be_read_and_checks_the_rest(tm
     _write(folder, capsys, "hand-backprop", "--key", name="alice.md")
     (folder / "bob.md").write_bytes(b"- spec: hand-backprop\nC = 17 caf\xe9\n")
     (folder / "notes.txt").write_text("not a sheet")
+    (folder / "README.md").write_text("# Week 3\n\nHand in by Friday.\n")
+    (folder / "spec.toml").write_text(HAND_SPEC.read_text())
     assert main(["check", str(folder), "--markdown", str(tmp_path / "class.md")]) == 2
     out = capsys.readouterr().out
     assert f"{folder / 'alice.md'}: ✓ 72 right" in out
     assert f"{folder / 'bob.md'}: not read: {folder / 'bob.md'} line 2: byte 0xe9 is not UTF-8" in out
-    assert "2 sheets: 1 all right, 0 with mistakes or blanks, 1 not read" in out
+    assert f"{folder / 'spec.toml'}: skipped: not an answer file" in out and "notes.txt" not in out
+    assert "2 sheets: 1 all right, 0 with mistakes or blanks, 1 not read (and 2 other file(s) skipped)" in out
     assert "## " + str(folder / "alice.md") in (tmp_path / "class.md").read_text()
 
 
@@ -218,3 +224,19 @@ def test_checking_imports_only_what_checking_needs(tmp_path, capsys):
             "print(sorted(heavy & set(sys.modules)), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code, str(key)], capture_output=True, text=True)
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_file_named_that_holds_no_answers_is_an_error_not_skipped(tmp_path, capsys):
+    right = _write(tmp_path, capsys, "hand-backprop", "--key", name="right.md")
+    assert main(["check", str(right), str(HAND_SPEC)]) == 2
+    assert f"{HAND_SPEC}: not read: {HAND_SPEC}: not an answer file" in capsys.readouterr().out
+
+
+def test_a_pattern_no_shell_expanded_is_matched_and_one_that_matches_nothing_named(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        _write(tmp_path / name, capsys, "hand-backprop", "--key", name="key.md")
+    assert main(["check", str(tmp_path / "*" / "key.md")]) == 0
+    assert "2 sheets: 2 all right" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "*" / "nothing.md")]) == 2
+    assert "no file matches this pattern" in capsys.readouterr().err

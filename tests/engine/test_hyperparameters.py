@@ -63,3 +63,13 @@ def test_a_value_beyond_float64_is_named_as_such() -> None:
         parse_spec(raw, source="net.toml")
     with pytest.raises(SettingError, match=r"^momentum = nan: must be a finite number"):
         TrainConfig(momentum=float("nan")).check()
+
+
+def test_a_finite_learning_rate_beyond_the_training_type_states_the_real_limit(tmp_path: Path,
+                                                                                capsys: pytest.CaptureFixture) -> None:
+    # was: "must be > 0 (and finite)" for η = 1e308, which is finite: float32 training holds at most 3.4e38
+    assert main(["train", "--data", str(tmp_path / "none.npz"), "--lr", "1e308", "--out", str(tmp_path / "r")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--lr 1e+308: beyond the largest float32 number (±3.4e+38)" in err
+    assert "must be at most 3.4e+38" in err and "--precision float64" in err and "finite" not in err
+    TrainConfig(learning_rate=1e308, precision="float64").check()  # float64 holds it (and training will diverge)

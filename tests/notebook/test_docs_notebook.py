@@ -93,3 +93,12 @@ def test_a_typo_is_one_line_with_the_clis_message(readme_notebook: nbformat.Note
     assert error.output_type == "error" and error.ename == "SpecError"
     assert len(error.traceback) == 1
     assert error.traceback[0].startswith("SpecError: 'hand-backprob' is neither a built-in example")
+
+
+def test_practice_shows_a_widget_and_judges_in_python(readme_notebook: nbformat.NotebookNode) -> None:
+    (shown,) = [o for o in outputs(readme_notebook, "p = bt.practice(seed=17)") if o.output_type == "execute_result"]
+    state = readme_notebook.metadata.widgets[WIDGET_STATE]["state"][shown.data[WIDGET_VIEW]["model_id"]]["state"]
+    assert state["question"].startswith("a'(1) = ?")  # the widget follows the later cell's answer and reveal
+    assert "s(1) = ?" in shown.data["text/html"]  # the HTML saved with the notebook: the problem as first shown
+    printed = "".join(o.get("text", "") for o in outputs(readme_notebook, "print(p.question)"))
+    assert printed.startswith("s(1) = ?") and "(of 72 values)" in printed
