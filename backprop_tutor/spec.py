@@ -22,14 +22,15 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.engine.hyperparameters import finite_problem, hyperparameter_problem
 from backprop_tutor.engine.init import SCHEMES, init_weights
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
-from backprop_tutor.memory import check_memory, estimate_bytes, format_sizes
+from backprop_tutor.memory import check_exact_work, check_memory, estimate_bytes, format_sizes
+from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.overflow import check_fits, check_trace_finite
-from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 
@@ -146,22 +147,10 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
         raise SpecError(f"{where} no layers: add one [[layer]] table per layer, each with activation and "
                         "units (or W and b)")
     loss_name = _str(raw, "loss", where, choices=LOSSES)
-    eta = _number(raw, "learning_rate", where)
-    if not 0 < eta < Decimal("1e300"):
-        raise SpecError(f"{where} learning_rate = {eta}: the learning rate must be > 0 (and finite), e.g. 0.5")
-    if float(eta) == 0:
-        raise SpecError(f"{where} learning_rate = {eta}: below the smallest float64 number (~5e-324), so it "
-                        "would be 0 and nothing would be learned")
-    momentum = _number(raw, "momentum", where, default=0)
-    if not 0 <= momentum < 1:
-        raise SpecError(f"{where} momentum = {momentum}: momentum μ must be in [0, 1), e.g. 0.9 (0: plain SGD)")
-    l2 = _number(raw, "l2", where, default=0)
-    if l2 < 0:
-        raise SpecError(f"{where} l2 = {l2}: the L2 strength λ must be ≥ 0 (0: no penalty)")
+    eta, momentum, l2 = (_hyperparameter(raw, name, where) for name in ("learning_rate", "momentum", "l2"))
     relu_prime_at_zero = _number(raw, "relu_prime_at_zero", where, default=0)
-    for name, value in (("l2", l2), ("relu_prime_at_zero", relu_prime_at_zero)):
-        if not math.isfinite(float(value)):  # the engine takes both as float64
-            raise SpecError(f"{where} {name} = {value}: beyond the largest float64 number (±1.8e308)")
+    if finite_problem(relu_prime_at_zero):  # the engine takes it as float64
+        raise SpecError(f"{where} relu_prime_at_zero = {relu_prime_at_zero}: {finite_problem(relu_prime_at_zero)}")
     precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
 
     init = None
@@ -209,8 +198,8 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
             n_prev = _inputs_of_data(raw.get("data"))
         if n_prev is None:
             raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, W(1), or [data] x")
-        if act == "softmax" and l != len(layers_raw):
-            raise SpecError(f"{lw} softmax is only for the output layer (layer {len(layers_raw)})")
+        if not ACTIVATIONS[act].elementwise and l != len(layers_raw):
+            raise SpecError(f"{lw} {act} is only for the output layer (layer {len(layers_raw)})")
         if l == 1:
             n_inputs = n_prev
         layers.append(LayerSpec(units, act, W, b))
@@ -327,6 +316,15 @@ def _number(raw: dict[str, Any], key: str, where: str, default: Number | None = 
     return _check_number(raw[key], f"{where} {key}")
 
 
+def _hyperparameter(raw: dict[str, Any], key: str, where: str) -> Number:
+    """η (required), μ or λ (0 if not given), checked by the rules every reader of them shares."""
+    value = _number(raw, key, where, default=None if key == "learning_rate" else 0)
+    problem = hyperparameter_problem(key, value)
+    if problem:
+        raise SpecError(f"{where} {key} = {value}: {problem}")
+    return value
+
+
 def _whole(raw: dict[str, Any], key: str, where: str, default: int | None = None, least: int = 1) -> int:
     """A whole number ≥ ``least`` (sizes: ≥ 1; seeds: ≥ 0)."""
     value = _number(raw, key, where, default=default)
@@ -342,7 +340,17 @@ def _check_number(value: Any, where: str) -> Number:
     if isinstance(value, bool) or not isinstance(value, int | Decimal) or (
             isinstance(value, Decimal) and not value.is_finite()):
         raise SpecError(f"{where} = {given!r} is not a (finite) number")
+    exponent = value.adjusted() if isinstance(value, Decimal) else len(str(abs(value))) - 1 if \
+        abs(value).bit_length() > 3300 else 0
+    if value and abs(exponent) > MAX_EXPONENT:
+        raise SpecError(f"{where} = {_short(value)} is beyond the numbers a spec may hold: magnitudes from "
+                        f"1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT} (float64 itself holds about 1e-308 to 1.8e308)")
     return value
+
+
+def _short(value: Number) -> str:
+    """1e+99999999 rather than a hundred million digits."""
+    return f"{Decimal(value):.3e}"
 
 
 def _vector(raw: Any, where: str) -> list[Number]:
@@ -368,12 +376,26 @@ def _rows(raw: Any, where: str) -> list[list[Number]]:
 
 
 # --- building ---------------------------------------------------------------------------------
-def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
-    """The engine's Network for this spec, computing in ``precision`` (default: the spec's)."""
+def build_network(spec: NetworkSpec, precision: str | None = None, *, recorded: bool = False,
+                  passes: float = 1.0) -> Network:
+    """The engine's Network for this spec, computing in ``precision`` (default: the spec's), once it is
+    known to fit in memory (``recorded``: a trace will copy every value) and, in exact mode, to take
+    bounded time for ``passes`` SGD steps' worth of arithmetic."""
+    precision = precision or spec.precision
+    B = len(spec.x or [])
+    what = f"{spec.source}: the network {format_sizes(spec.sizes)} with {B} sample(s)"
+    if precision == "exact":
+        check_exact_work(spec.sizes, B, what, passes)
+    check_memory(estimate_bytes(spec.sizes, B, precision, momentum=bool(spec.momentum), recorded=recorded,
+                                drawn=spec.init is not None), f"{what} in {precision}")
     rng = np.random.default_rng(spec.init.seed) if spec.init else None
     from_file = None
     if spec.init_file is not None:
+        from backprop_tutor.params import read_parameters  # h5py: loaded only for a spec with an [init] file
+
         try:
+            from backprop_tutor.params import read_parameters  # h5py: imported only for an [init] file
+
             from_file = read_parameters(spec.init_file)
         except DataError as err:
             raise SpecError(f"{spec.source}: init: {err}") from None
@@ -400,7 +422,7 @@ def build_network(spec: NetworkSpec, precision: str | None = None) -> Network:
         params.append((W, b))
     with np.errstate(all="ignore"):  # 1e400 becomes inf in float64: found and named just below
         network = network_from_parameters(params, [ls.activation for ls in spec.layers], spec.loss,
-                                          precision or spec.precision, float(spec.relu_prime_at_zero))
+                                          precision, float(spec.relu_prime_at_zero))
     for l, (ls, layer) in enumerate(zip(spec.layers, network.layers, strict=True), start=1):
         check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, network.ops.name,
                    f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
@@ -430,11 +452,7 @@ def run_spec(spec: NetworkSpec, precision: str | None = None) -> Trace:
     """Build the network, run one SGD step on the spec's data with a recorder, return the trace."""
     precision = precision or spec.precision
     x, y = spec_data(spec, precision)
-    check_memory(estimate_bytes(spec.sizes, len(spec.x or []), precision, momentum=bool(spec.momentum),
-                                recorded=True, drawn=spec.init is not None),
-                 f"{spec.source}: the network {format_sizes(spec.sizes)} with {len(spec.x or [])} sample(s) "
-                 f"in {precision}")
-    network = build_network(spec, precision)
+    network = build_network(spec, precision, recorded=True)
     check_fits({"data.x": x, "data.y": y}, precision, f"{spec.source}:")
     header = TraceHeader(
         sizes=spec.sizes, activations=[layer.activation for layer in spec.layers], loss=spec.loss,

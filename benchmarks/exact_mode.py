@@ -17,7 +17,7 @@ from collections.abc import Callable
 from backprop_tutor.render.markdown import trace_to_markdown
 
 try:  # each repeat as the first run of a process (the values a step repeats are converted once per process)
-    from backprop_tutor.engine.certain import clear_cache
+    from backprop_tutor.numbers.certain import clear_cache
 except ImportError:  # a checkout from before exact mode carried bounds
     def clear_cache() -> None:
         pass

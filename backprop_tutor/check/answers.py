@@ -44,6 +44,10 @@ class AnswerError(TutorError):
     """An answer file that cannot be read: names the file, the line and what would be valid."""
 
 
+class NotAnswers(AnswerError):
+    """A file that holds no answers at all (notes, a network spec): in a folder of sheets, passed over."""
+
+
 @dataclass
 class Written:
     """One quantity as the student wrote it: Fraction (or None: left blank) per cell, in the shape written."""
@@ -83,7 +87,7 @@ def read_answers(path: str | Path) -> AnswerFile:
     reader = _read_toml if suffix == ".toml" else _read_json if suffix == ".json" else _read_markdown
     answers = reader(path, text)
     if not answers.entries and not answers.tables:
-        raise AnswerError(f"{path}: no answers found: a worksheet's tables start with | l | s(l) | a(l) | a'(l) |, a "
+        raise NotAnswers(f"{path}: no answers found: a worksheet's tables start with | l | s(l) | a(l) | a'(l) |, a "
                           "TOML/JSON template has C and [layer.1] s = …; make one with `tutor worksheet hand-backprop`")
     return answers
 
@@ -135,7 +139,12 @@ def _read_markdown(path: Path, text: str) -> AnswerFile:
             columns = _columns(cells, where) if cells[0] == "l" else []
             answers.tables += bool(columns)
             continue
-        if not columns or all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells):
+            continue
+        if not columns:  # a table of the student's own: a row that looks like an answer is not read, so say so
+            if m := _ANSWER_LIKE.match(" ".join(cells)):
+                raise AnswerError(f"{where}: {line.strip()!r} looks like an answer, in a table that is not the "
+                                  f"worksheet's (those start with | l | s(l) | …): {_where_to(m['name'])}")
             continue
         answers.entries += _row_entries(cells, columns, where)
     return answers
@@ -260,6 +269,11 @@ def _path(key: str, section: str | None) -> str:
 
 def _from_mapping(path: Path, raw: dict[str, Any], where: Any) -> AnswerFile:
     answers = AnswerFile(path)
+    if not any(k in ("spec", "sample") or KEYS.get(k) is Quantity.COST or (k == "layer" and isinstance(v, dict))
+               for k, v in raw.items()):
+        fields = ", ".join(list(raw)[:4])
+        raise NotAnswers(f"{path}: not an answer file (its fields are {fields or 'none'}; an answer file's are spec, "
+                         "sample, C and [layer.1] s = …): a network spec goes in --spec")
     for key, value in raw.items():
         if key == "spec":
             answers.spec = str(value) or None

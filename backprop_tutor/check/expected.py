@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.layout import Slot, slots
-from backprop_tutor.engine.certain import Certain, certain_array
 from backprop_tutor.errors import UsageError
+from backprop_tutor.numbers.certain import Certain, certain_array
 from backprop_tutor.spec import NetworkSpec, run_spec
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.reader import TraceReader, read

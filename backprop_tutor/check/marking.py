@@ -10,8 +10,10 @@ in the wrong shape (transposed, too few values) is named as such, once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,12 @@ import numpy as np
 from backprop_tutor.check.answers import Written
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import MATRICES, Slot, cell_name
-from backprop_tutor.check.numbers import Tolerance, judge, to_mpf
-from backprop_tutor.check.recompute import Values, inputs_of, recompute
+from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candidates
+from backprop_tutor.check.numbers import Tolerance, Typed, judge
+from backprop_tutor.check.recompute import Band, Route, Values, routes
 from backprop_tutor.check.working import quantity_equation, working
-from backprop_tutor.engine.precision import EXACT_DIGITS
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.certain import EXACT_DIGITS
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -61,6 +64,8 @@ class Marked:
     equation: str = ""
     #: for a wrong cell: this cell's working from the student's own earlier values (what their inputs give)
     yours: str = ""
+    #: for a root mistake a known wrong rule gives: its name (`misconceptions.Slip`), else ""
+    misconception: str = ""
 
     @property
     def name(self) -> str:
@@ -90,42 +95,107 @@ class Marking:
 class Marker:
     """Marks the quantities one at a time, in the order a student computes them (`ref.slots`), keeping
     the student's own values for the quantities after: what `mark` does for a file, and practice for
-    each value as it is typed."""
+    each value as it is typed.
+
+    ``own`` holds, per quantity, what the student wrote, and for a cell left blank what their own
+    written values imply (recomputed in order): a blank is not the true value. ``differs`` names the
+    quantities whose values differ from the truth, each with the written quantities it follows from."""
 
     def __init__(self, ref: Reference, tol: Tolerance) -> None:
         self.ref, self.tol = ref, tol
-        self.L = len(ref.given.activations)
-        self.elementwise = ref.given.activations[-1] != "softmax"
-        self.own: Values = {}  # the student's values where written, the truth elsewhere
-        self.mine: Values = {}  # each quantity recomputed from the student's own earlier values
-        self.wrong: set[Key] = set()  # quantities with a value that differs from the truth
+        self.own: Values = {}
+        self.differs: dict[Key, tuple[Key, ...]] = {}
+        self.blank: set[Key] = set()
+        #: a square matrix written transposed, as written (a student may go on with it as it stands)
+        self.as_written: Values = {}
+        #: how many of the student's rounded numbers show each number of significant digits
+        self.digits: Counter[int] = Counter()
+        #: a blank quantity's values by its other routes (a'(l) from a(l)): the student may have taken either
+        self.alternates: dict[Key, list[np.ndarray]] = {}
+        #: each blank quantity as the student's rounded values give it (intervals)
+        self.wide: Values = {}
         self._equations: dict[Key, str] = {}
 
     def mark(self, slot: Slot, written: Written | None) -> list[Marked]:
-        """The verdicts of ``slot`` (None or blank: missing, and the truth is used after it)."""
-        key, ref = (slot.quantity, slot.layer), self.ref
-        self.mine[key] = recompute(slot, self.own, ref.expected, ref.given)
-        theirs = [k for k in inputs_of(slot, self.L, self.elementwise) if k in self.wrong]
-        marked, self.own[key] = _mark_quantity(slot, written, ref.expected[key], self.mine[key], theirs, self.tol)
-        if slot.quantity is Quantity.S and written is not None and not written.blank:
-            marked = _bias_left_out(marked, written, self.mine[key] - ref.given.b[slot.layer], self.tol)
-        if any(m.verdict in (Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE) for m in marked):
-            self.wrong.add(key)
+        """The verdicts of ``slot`` (None or blank: missing, and what their own values give is used after it)."""
+        key = (slot.quantity, slot.layer)
+        found = routes(slot, self.own, self.ref.expected, self.ref.given)
+        if written is None or written.blank:
+            self.blank.add(key)
+            note = _missing_note(slot, self.own, self.blank)
+            marked = [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, note)
+                      for idx, t in np.ndenumerate(self.ref.expected[key])]
+            self._keep(key, found[0].value, found[0].inputs, written=False)
+            self.wide[key] = routes(slot, self.own, self.ref.expected, self.ref.given, self.band())[0].value
+            self.alternates[key] = [r.value for r in found[1:]]
+            return marked
+        self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
+        if written.values.shape != slot.shape:
+            marked, values = self._shape(slot, written, found)
+        else:
+            marked, values = _Cells(self, slot, written, found).marked()
+        self._keep(key, values, found[0].inputs, written=any(m.verdict in _MISTAKES for m in marked))
         return [self._with_working(m) for m in marked]
 
+    def band(self) -> Band:
+        """The rounding of the student's values: as they usually round what they write (the most common
+        number of significant digits among their rounded numbers; 3 until one is seen)."""
+        digits = self.digits.most_common(1)[0][0] if self.digits else 3
+        return Band(frozenset(self.blank), Fraction(1, 2 * 10 ** (digits - 1)), dict(self.wide))
+
+    def reveal(self, slot: Slot) -> list[Marked]:
+        """Practice: the student asked for the value; it is shown, so the true value is used after it."""
+        key = (slot.quantity, slot.layer)
+        self.blank.add(key)
+        self.own[key] = self.ref.expected[key]
+        return [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, "revealed")
+                for idx, t in np.ndenumerate(self.ref.expected[key])]
+
+    def _keep(self, key: Key, values: np.ndarray, inputs: tuple[Key, ...], written: bool) -> None:
+        """Keep the student's values of ``key`` for what follows, and whether they hold a mistake: a wrong
+        value written (``written``), or a blank that differs from the truth because its inputs do (a value
+        off only by the student's rounding is no mistake)."""
+        self.own[key] = values
+        true = self.ref.expected[key]
+        scale = _largest(true)
+        if all(judge(v, t, scale, self.tol).right for v, t in zip(values.flat, true.flat, strict=True)):
+            return
+        sources = [s for k in inputs if k in self.differs for s in self.differs[k]]
+        if written or sources:
+            self.differs[key] = (key,) if written else tuple(dict.fromkeys(sources))
+
+    def follows_note(self, inputs: list[Key]) -> str:
+        """"follows from your δ(2)"; through a blank, "follows from your δ(2), through ∇W(2), which you left blank"."""
+        parts = []
+        for k in inputs:
+            if k in self.blank:
+                names = " and ".join(_name(s) for s in self.differs.get(k, ()))
+                parts.append(f"{names}, through {_name(k)}, which you left blank" if names
+                             else f"{_name(k)}, which you left blank")
+            else:
+                parts.append(_name(k))
+        return "follows from your " + "; and your ".join(parts)
+
+    def _shape(self, slot: Slot, written: Written, found: list[Route]) -> tuple[list[Marked], np.ndarray]:
+        """A quantity written in the wrong shape: one verdict. A transposed matrix is read back transposed for
+        what follows; any other shape by what the student's own values give."""
+        true, mine = self.ref.expected[(slot.quantity, slot.layer)], found[0].value
+        values = mine
+        if len(slot.shape) == 2 and written.values.shape == slot.shape[::-1]:  # read back transposed
+            values = np.where(np.equal(written.values.T, None), mine, written.values.T)
+        note = _shape_note(slot, written, true, mine, self.tol)
+        return [Marked(slot.quantity, slot.layer, (), _shape_text(written), true, Verdict.SHAPE, note)], values
+
     def _with_working(self, m: Marked) -> Marked:
-        """A wrong cell with its quantity's equation; a root mistake with its correct working; a root or
-        carried cell whose inputs the student changed with what those inputs give."""
+        """A wrong cell with its quantity's equation; a root mistake with its correct working."""
         if m.verdict not in (Verdict.ROOT, Verdict.CARRIED):
             return m
         key = (m.quantity, m.layer)
         if key not in self._equations:
             self._equations[key] = quantity_equation(self.ref, *key)
         m = replace(m, equation=self._equations[key])
-        if m.verdict is Verdict.ROOT:
+        if m.verdict is Verdict.ROOT and (m.index or m.quantity is Quantity.COST):
             m = replace(m, working=working(m, self.ref))
-        if m.verdict is Verdict.CARRIED or m.note.startswith("your own inputs"):
-            m = replace(m, yours=working(m, self.ref, self.own, self.mine[key][m.index]))
         return m
 
 
@@ -136,54 +206,191 @@ def mark(ref: Reference, written: dict[Key, Written], tol: Tolerance) -> Marking
     return Marking(ref.title, cells, tol, first_root=next((m for m in cells if m.verdict is Verdict.ROOT), None))
 
 
-def _mark_quantity(slot: Slot, written: Written | None, true: np.ndarray, mine: np.ndarray, theirs: list[Key],
-                   tol: Tolerance) -> tuple[list[Marked], np.ndarray]:
-    """The verdicts of one quantity, and the values later quantities are recomputed from."""
-    if written is None or written.blank:
-        return [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, _missing_note(slot))
-                for idx, t in np.ndenumerate(true)], true
-    if written.values.shape != slot.shape:
-        return [Marked(slot.quantity, slot.layer, (), _shape_text(written), true, Verdict.SHAPE,
-                       _shape_note(slot, written, true, tol))], true
-    scale, scale_mine = _largest(true), _largest(mine)
-    values = true.copy()
-    out: list[Marked] = []
-    for idx, t in np.ndenumerate(true):
-        w, text = written.values[idx], str(written.texts[idx])
-        if w is None:
-            out.append(Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING))
-            continue
-        values[idx] = to_mpf(w)
-        right = judge(w, t, scale, tol)
+class _Cells:
+    """One written quantity of the right shape, marked cell by cell: right against the truth first; then
+    whether it follows from the student's own values (carried); else a root mistake, named if a known
+    misconception gives it."""
+
+    def __init__(self, marker: Marker, slot: Slot, written: Written, found: list[Route]) -> None:
+        self.marker, self.slot, self.written, self.found = marker, slot, written, found
+        self.key = (slot.quantity, slot.layer)
+        self.true = marker.ref.expected[self.key]
+        self.scale = _largest(self.true)
+        self._banded: list[Route] | None = None
+        self._candidates: dict[bool, list[Candidate]] = {}
+
+    def marked(self) -> tuple[list[Marked], np.ndarray]:
+        values = self.found[0].value.copy()  # a blank cell: what the student's own values give
+        out = []
+        for idx, t in np.ndenumerate(self.true):
+            w = self.written.values[idx]
+            if w is None:
+                out.append(Marked(self.slot.quantity, self.slot.layer, idx, None, t, Verdict.MISSING))
+                continue
+            values[idx] = w
+            out.append(self._cell(idx, w, str(self.written.texts[idx]), t))
+        out = _named(self.marker, self.slot, self.written, out, self.candidates)
+        transposed = _transposed(self.slot, self.written, self.true, self.found[0].value, self.marker.tol, out)
+        if transposed is not out:
+            self.marker.as_written[self.key] = values
+            values = np.asarray(self.written.values.T, dtype=object)
+        return transposed, values
+
+    def _cell(self, idx: tuple[int, ...], w: Any, text: str, t: Any) -> Marked:
+        q, l, tol = self.slot.quantity, self.slot.layer, self.marker.tol
+        right = judge(w, t, self.scale, tol)
         if right.right:
             note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
-            out.append(Marked(slot.quantity, slot.layer, idx, text, t, Verdict.RIGHT, note))
-        elif theirs and judge(w, mine[idx], scale_mine, tol).right:
-            yours = ", ".join(f"{q}({l})" for q, l in theirs)
-            out.append(Marked(slot.quantity, slot.layer, idx, text, t, Verdict.CARRIED, f"follows from your {yours}"))
-        else:
-            differs = not judge(mine[idx], t, scale, tol).right
-            note = f"your own inputs give {fmt(mine[idx], 4)}" if differs else ""
-            out.append(Marked(slot.quantity, slot.layer, idx, text, t, Verdict.ROOT, note))
-    return _transposed(slot, written, true, tol, out), values
+            return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
+        route, rounded = self._follows(idx, w, self.found), False
+        if route is None and not self._slip_gives(idx, w):  # a known wrong rule beats rounding as an excuse
+            route, rounded = self._follows(idx, w, self.banded()), True
+        for values, key, how in self.readings() if route is None else ():
+            if (other := self._follows(idx, w, self._other_routes(values))) is not None:
+                inputs = [k for k in other.inputs if k in self.marker.differs or k == key]
+                m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs) + how)
+                return replace(m, yours=working(m, self.marker.ref, values, other.value[idx], other.via))
+        if route is None:
+            mine = self.found[0].value[idx]
+            differs = [k for k in self.found[0].inputs if k in self.marker.differs]
+            note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right \
+                else ""
+            return Marked(q, l, idx, text, t, Verdict.ROOT, note)
+        differs = self.marker.differs
+        # a route may go round a mistake that is within the tolerance (a'(l) from a right a(l) whose wrong s(l)
+        # moved it): the mistakes of every route's inputs count
+        inputs = [k for k in route.inputs if k in differs] or list(dict.fromkeys(
+            k for r in self.found for k in r.inputs if k in differs))
+        if not inputs:  # the student's own values are right; rounding them moved this one: no mistake
+            if rounded and self._slip_gives(idx, w, banded=True):  # a known wrong rule gives it: never call that right
+                return Marked(q, l, idx, text, t, Verdict.ROOT)
+            return Marked(q, l, idx, text, t, Verdict.RIGHT,
+                          f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
+        m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs))
+        return replace(m, yours=working(m, self.marker.ref, self.marker.own, route.value[idx], route.via))
+
+    def _follows(self, idx: tuple[int, ...], w: Any, found: list[Route]) -> Route | None:
+        """The first route whose value from the student's own values is ``w`` (within the tolerance)."""
+        for route in found:
+            scale = max(self.scale, _largest(route.value))
+            if judge(w, route.value[idx], scale, self.marker.tol).right:
+                return route
+        return None
+
+    def readings(self) -> list[tuple[Values, Key, str]]:
+        """Other readings of the student's earlier values, each with the quantity read otherwise and how: a
+        transposed square matrix used as they wrote it; a blank a'(l) by its other route (from a(l), not s(l))."""
+        m = self.marker
+        used = {k for r in self.found for k in r.inputs}
+        out = [({**m.own, k: m.as_written[k]}, k, ", as you wrote it (transposed)") for k in used & m.as_written.keys()]
+        out += [({**m.own, k: alt}, k, "") for k in used & m.alternates.keys() for alt in m.alternates[k]]
+        return out
+
+    def _other_routes(self, values: Values) -> list[Route]:
+        ref = self.marker.ref
+        return routes(self.slot, values, ref.expected, ref.given)
+
+    def candidates(self, banded: bool = False) -> list[Candidate]:
+        """The quantity's values under each known wrong rule, from the student's values (as written, or widened
+        by their rounding; each computed once)."""
+        if banded not in self._candidates:
+            ref, m = self.marker.ref, self.marker
+            self._candidates[banded] = candidates(self.slot.quantity, self.slot.layer, m.own, ref.expected,
+                                                  ref.given, m.band() if banded else None)
+        return self._candidates[banded]
+
+    def _slip_gives(self, idx: tuple[int, ...], w: Any, banded: bool = False) -> bool:
+        """A known wrong rule gives ``w``, where it gives something else than the right rule (h' left out
+        where h' = 1 is no slip)."""
+        tol, right = self.marker.tol, self.found[0].value
+        return any(judge(w, v[idx], _largest(v), tol).right
+                   and not judge(v[idx], right[idx], _largest(right), tol).right
+                   for c in self.candidates(banded) for v in c.values)
+
+    def banded(self) -> list[Route]:
+        """The routes with each written input widened by its rounding (computed once, when needed)."""
+        if self._banded is None:
+            ref = self.marker.ref
+            self._banded = routes(self.slot, self.marker.own, ref.expected, ref.given, self.marker.band())
+        return self._banded
 
 
-def _bias_left_out(marked: list[Marked], written: Written, without_b: np.ndarray, tol: Tolerance) -> list[Marked]:
-    """s(l) written as W(l) a(l-1) alone: say that the bias was left out."""
-    scale = _largest(without_b)
-    return [replace(m, note=f"this is W({m.layer}) a({m.layer - 1}) without + b({m.layer}): the bias is missing")
-            if m.verdict is Verdict.ROOT and judge(written.values[m.index], without_b[m.index], scale, tol).right
-            else m for m in marked]
+def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],
+           point: Callable[[], list[Candidate]]) -> list[Marked]:
+    """Root mistakes named by the misconception that gives them; a slip made once for a whole quantity
+    (the update's sign, η left out, a summed gradient) named once for the quantity."""
+    roots = [m for m in out if m.verdict is Verdict.ROOT]
+    if not roots:
+        return out
+    ref = marker.ref
+    named = _names(roots, written, marker, point())
+    if None in named.values():  # the student's rounding may hide a rule: try their values widened by it
+        banded = candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given, marker.band())
+        named = {i: c or _names([m for m in roots if m.index == i], written, marker, banded)[i]
+                 for i, c in named.items()}
+    slips = {c.misconception.slip for c in named.values() if c is not None}
+    if len(roots) >= 2 and len(slips) == 1 and None not in named.values() and slips <= WHOLE_QUANTITY:
+        c = next(iter(named.values()))
+        assert c is not None
+        whole = Marked(slot.quantity, slot.layer, (), _shape_text(written), ref.expected[(slot.quantity, slot.layer)],
+                       Verdict.ROOT, c.says(slot.layer, ref.given), misconception=c.misconception.slip.value)
+        first = out.index(roots[0])
+        return [m for m in out[:first] if m.verdict is not Verdict.ROOT] + [whole] + \
+            [m for m in out[first:] if m.verdict is not Verdict.ROOT]
+    return [m if m.verdict is not Verdict.ROOT else _with_name(m, named[m.index], ref) for m in out]
 
 
-def _transposed(slot: Slot, written: Written, true: np.ndarray, tol: Tolerance, out: list[Marked]) -> list[Marked]:
-    """A square matrix written transposed: one shape verdict instead of a cell per wrong number."""
+def _names(roots: list[Marked], written: Written, marker: Marker, found: list[Candidate]
+           ) -> dict[tuple[int, ...], Candidate | None]:
+    """Each root cell's misconception: the rule that gives the most of the quantity's root cells first (a
+    softmax without e gives 0 where s = 0, which "the activation left out" gives too)."""
+    def gives(c: Candidate, m: Marked) -> bool:
+        w = written.values[m.index]
+        return any(judge(w, v[m.index], _largest(v), marker.tol).right for v in c.values)
+
+    ranked = sorted(found, key=lambda c: -sum(gives(c, m) for m in roots))
+    return {m.index: next((c for c in ranked if gives(c, m)), None) for m in roots}
+
+
+def _with_name(m: Marked, c: Candidate | None, ref: Reference) -> Marked:
+    if c is not None:
+        return replace(m, note=c.says(m.layer, ref.given), misconception=c.misconception.slip.value)
+    plain = "no common slip gives this value: compare your arithmetic with the working"
+    return replace(m, note=f"{plain}; {m.note}" if m.note else plain)
+
+
+#: verdicts of a written value that holds a mistake (its own or carried)
+_MISTAKES = frozenset({Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE})
+
+
+def _name(key: Key) -> str:
+    q, l = key
+    return "C" if q is Quantity.COST else f"{q}({l})"
+
+
+def _transposed(slot: Slot, written: Written, true: np.ndarray, mine: np.ndarray, tol: Tolerance,
+                out: list[Marked]) -> list[Marked]:
+    """A square matrix written transposed (its numbers right, or following from the student's own values):
+    one shape verdict instead of a cell per wrong number."""
     if slot.quantity not in MATRICES or slot.shape[0] != slot.shape[1] or slot.shape[0] < 2 or \
-            all(m.verdict is Verdict.RIGHT for m in out) or not _matches(written.values.T, true, tol):
+            not any(m.verdict is Verdict.ROOT for m in out):
+        return out
+    numbers = _numbers(written.values.T, true, mine, tol)
+    if numbers is None:
         return out
     note = (f"transposed: you wrote {slot.name}ᵀ; {slot.name} has one row per unit of layer {slot.layer} "
-            f"(units out × units in)")
+            f"(units out × units in); {numbers}")
     return [Marked(slot.quantity, slot.layer, (), _shape_text(written), true, Verdict.SHAPE, note)]
+
+
+def _numbers(values: np.ndarray, true: np.ndarray, mine: np.ndarray, tol: Tolerance) -> str | None:
+    """Whether the numbers of a transposed matrix, read back transposed, are right (or follow from the
+    student's own values); None when they are neither."""
+    if _matches(values, true, tol):
+        return "its numbers, transposed back, are right"
+    if _matches(values, mine, tol):
+        return "its numbers, transposed back, follow from your own values"
+    return None
 
 
 def _matches(values: np.ndarray, true: np.ndarray, tol: Tolerance) -> bool:
@@ -192,12 +399,12 @@ def _matches(values: np.ndarray, true: np.ndarray, tol: Tolerance) -> bool:
         v is not None and judge(v, t, scale, tol).right for v, t in zip(values.flat, true.flat, strict=True))
 
 
-def _shape_note(slot: Slot, written: Written, true: np.ndarray, tol: Tolerance) -> str:
+def _shape_note(slot: Slot, written: Written, true: np.ndarray, mine: np.ndarray, tol: Tolerance) -> str:
     got, want = written.values.shape, slot.shape
     if len(want) == 2 and got == want[::-1]:
-        hint = " (and its values are those of the transpose)" if _matches(written.values.T, true, tol) else ""
+        numbers = _numbers(written.values.T, true, mine, tol) or "its numbers, transposed back, are not right either"
         return (f"transposed: written {got[0]}×{got[1]}, but {slot.name} is {want[0]}×{want[1]} (units out × units "
-                f"in: one row per unit of layer {slot.layer}){hint}")
+                f"in: one row per unit of layer {slot.layer}); {numbers}")
     if len(want) == 1 and len(got) == 1:
         return (f"a vector of the wrong length: written with {got[0]} values, but layer {slot.layer} has "
                 f"{want[0]} units")
@@ -207,8 +414,10 @@ def _shape_note(slot: Slot, written: Written, true: np.ndarray, tol: Tolerance) 
     return f"the wrong shape: written {'×'.join(map(str, got)) or 'as one number'}, but {slot.name} is {shape}"
 
 
-def _missing_note(slot: Slot) -> str:
-    if slot.quantity is Quantity.B_NEW:
+def _missing_note(slot: Slot, own: Values, blank: set[Key]) -> str:
+    """A blank b(l) new beside a written W(l) new: the bias update was forgotten."""
+    W_new = (Quantity.W_NEW, slot.layer)
+    if slot.quantity is Quantity.B_NEW and W_new in own and W_new not in blank:
         return f"missing bias: the update changes b({slot.layer}) too, b({slot.layer}) ← b({slot.layer}) − η ∇b"
     return ""
 

@@ -34,8 +34,10 @@ from fractions import Fraction
 from typing import Any
 
 import mpmath
+from mpmath.libmp import dps_to_prec, from_rational, round_nearest
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain
+from backprop_tutor.numbers import MAX_EXPONENT
+from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain, raw_mpf
 
 
 class NumberError(ValueError):
@@ -69,7 +71,7 @@ def parse_number(text: str) -> Fraction:
         compact = centre
     if m := _NUMBER.match(compact):
         value = _decimal(m["mant"], m["exp"], text)
-        return -value if m["sign"] == "-" else value
+        return Typed(-value if m["sign"] == "-" else value, _typed_digits(m["mant"]))
     if m := _FRACTION.match(compact):
         den = _decimal(m["den"], None, text)
         if den == 0:
@@ -79,8 +81,35 @@ def parse_number(text: str) -> Fraction:
     raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})")
 
 
-#: The largest decimal exponent read (exact mode's values reach past a float's ±308; no worksheet's reach this).
-MAX_EXPONENT = 1000
+class Typed(Fraction):
+    """A number as typed, exactly, remembering how many significant digits the decimal showed: "1.00" is
+    1 with 3 digits (rounded, perhaps from 0.99997), "1" is 1 with none (an exact integer)."""
+
+    digits: int
+
+    def __new__(cls, value: Fraction, digits: int = 0) -> Typed:
+        self = super().__new__(cls, value.numerator, value.denominator)
+        self.digits = digits
+        return self
+
+    @property
+    def half_unit(self) -> Fraction:
+        """Half a unit in the last digit typed (0 for a number typed without rounding)."""
+        if self.digits < 2 or self == 0:
+            return Fraction(0)
+        lead = Decimal(self.numerator) / Decimal(self.denominator)
+        return Fraction(1, 2) * Fraction(10) ** (lead.adjusted() - self.digits + 1)
+
+
+def _typed_digits(mantissa: str) -> int:
+    """The significant digits a decimal mantissa shows, trailing zeros after its point included ("1.00" → 3);
+    0 for one typed without a point (an integer, read as exact)."""
+    digits = mantissa.lower().partition("e")[0]
+    if "." not in digits:
+        return 0
+    return len(digits.replace(".", "").lstrip("0"))
+
+
 #: The most significant digits read (exact mode knows 50).
 MAX_DIGITS = 100
 
@@ -213,14 +242,24 @@ def decimal_comma(text: str) -> str:
 
 def to_mpf(value: Fraction | Any) -> mpmath.mpf:
     with mpmath.workdps(EXACT_DIGITS):
-        if isinstance(value, Fraction):
-            return mpmath.mpf(value.numerator) / value.denominator
-        return mpmath.mpf(value)
+        return _mpf(value)
+
+
+_BITS = dps_to_prec(EXACT_DIGITS)
+
+
+def _mpf(value: Fraction | Any) -> mpmath.mpf:
+    """``value`` as an mpf at exact mode's precision, a Fraction rounded once (no context switch: this is
+    called for every written number)."""
+    if isinstance(value, Fraction):
+        return raw_mpf(from_rational(value.numerator, value.denominator, _BITS, round_nearest))
+    return mpmath.mpf(value)
 
 
 # --- judging ----------------------------------------------------------------------------------
 #: The default zero tolerance: this fraction of the quantity's largest entry.
 ZERO_FRACTION = Fraction(1, 10**10)
+_ZERO = _mpf(ZERO_FRACTION)
 
 
 @dataclass(frozen=True)
@@ -250,20 +289,20 @@ def judge(written: Fraction | Any, true: Any, scale: Any, tol: Tolerance) -> Jud
     """Is ``written`` (a Fraction, or an exact number) right for ``true``? ``scale``: the largest |entry|
     of the same quantity."""
     with mpmath.workdps(EXACT_DIGITS):
-        w, t = to_mpf(written), mpmath.mpf(true)
+        w, t = _mpf(written), mpmath.mpf(true)
         error = _distance(w, true)
         if tol.sigfigs:
             near = mpmath.mpf(0) if t == 0 else mpmath.mpf(10) ** (
                 int(mpmath.floor(mpmath.log10(abs(t)))) - tol.sigfigs + 1) / 2
         else:
             near = mpmath.mpf(tol.rtol) * abs(t)
+        if error <= near:
+            return Judgement(True)
         if tol.atol is not None:
             atol = mpmath.mpf(tol.atol)
         else:  # an entry lost beside its neighbours (below 1e-10 of the largest) may be written as 0
-            zero = to_mpf(ZERO_FRACTION) * abs(mpmath.mpf(scale))
+            zero = _ZERO * abs(mpmath.mpf(scale))
             atol = zero if abs(t) <= zero else mpmath.mpf(0)
-        if error <= near:
-            return Judgement(True)
         right = bool(error <= near + atol)
         return Judgement(right, by_atol=right)
 

@@ -63,7 +63,7 @@ class PracticeSession:
         slot = self.current
         if slot is None:
             raise ValueError("every quantity is answered")
-        return self._record(slot, self._marker.mark(slot, None))
+        return self._record(slot, self._marker.reveal(slot))
 
     def _record(self, slot: Slot, marks: list[Marked]) -> list[Marked]:
         self.marks[(slot.quantity, slot.layer)] = marks

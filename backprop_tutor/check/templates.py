@@ -13,7 +13,7 @@ import numpy as np
 
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import Slot, ascii_key
-from backprop_tutor.render.format import FULL, fmt, fmt_matrix, fmt_vector
+from backprop_tutor.numbers.format import FULL, fmt, fmt_matrix, fmt_vector
 from backprop_tutor.render.markdown import tables_to_markdown
 from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import cell_name
-from backprop_tutor.render.format import fmt
+from backprop_tutor.check.recompute import Via
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.render.math import equation_text, text_lines
 from backprop_tutor.worksheet.equations import equations_for
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
@@ -39,8 +40,10 @@ def quantity_equation(ref: Reference, quantity: Quantity, layer: int) -> str:
     return " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) if found else ""
 
 
-def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None) -> str:
-    """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result)."""
+def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None,
+            via: Via = Via.EQUATION) -> str:
+    """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result), by
+    the route ``via`` (C from s(L) or from a(L); a'(l) from s(l) or from a(l))."""
     q, l, idx = cell.quantity, cell.layer, cell.index
     g, true = ref.given, ref.expected if values is None else values
     j = idx[0] if idx else 0
@@ -59,7 +62,13 @@ def working(cell: Marked, ref: Reference, values: Values | None = None, result: 
         return f"{name} = {h}(s({l})[{j + 1}]) = {h}({fmt(true[(Quantity.S, l)][j], DIGITS)}) = {result}"
     if q is Quantity.A_PRIME:
         h = g.activations[l - 1]
+        if via is Via.FROM_A and h in _A_FORMS:
+            a = f"a({l})[{j + 1}]"
+            mine = _A_FORMS[h].format(a=_n(true[(Quantity.A, l)][j]))
+            return f"{name} = {_A_FORMS[h].format(a=a)} = {mine} = {result}"
         return f"{name} = {h}'(s({l})[{j + 1}]) = {h}'({fmt(true[(Quantity.S, l)][j], DIGITS)}) = {result}"
+    if q is Quantity.COST and via is Via.FROM_S:
+        return _cost_from_s(l, g.activations[l - 1], g, true[(Quantity.S, l)], result)
     if q is Quantity.COST:
         a = true[(Quantity.A, l)]
         if g.loss == "cross-entropy":
@@ -70,6 +79,20 @@ def working(cell: Marked, ref: Reference, values: Values | None = None, result: 
     if q is Quantity.DELTA:
         return _delta(name, l, j, ref, true, result)
     return _gradient_or_update(name, q, l, idx, ref, true, result)
+
+
+#: h'(s) written in a = h(s), as students compute it from their a(l)
+_A_FORMS = {"sigmoid": "{a}·(1 − {a})", "tanh": "1 − {a}²", "relu": "[{a} > 0]"}
+
+
+def _cost_from_s(l: int, h: str, g: Any, s: Any, result: str) -> str:
+    """C from s(L) alone, without a(L): log Σ e^s − Σ y s for softmax + cross-entropy."""
+    if g.loss == "cross-entropy":
+        ys = " + ".join(f"{_n(y)}·{_n(v)}" for y, v in zip(g.y, s, strict=True) if y != 0)
+        exps = " + ".join(f"e^{_n(v)}" for v in s)
+        return f"C = log Σ_k e^s({l})[k] − Σ_k y_k s({l})[k] = log({exps}) − ({ys}) = {result}"
+    terms = " + ".join(f"({h}({_n(v)}) − {_n(y)})²" for y, v in zip(g.y, s, strict=True))
+    return f"C = ½ Σ_k ({h}(s({l})[k]) − y_k)² = ½ ({terms}) = {result}"
 
 
 def _delta(name: str, l: int, j: int, ref: Reference, true: Values, result: str) -> str:

@@ -7,10 +7,23 @@ Everything a user can get wrong raises a `TutorError`; `main` prints it and retu
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import TYPE_CHECKING
 
-from backprop_tutor import __version__
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C while `tutor` is still importing, before `main` takes over: the same quiet exit code 130."""
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130)
+
+
+# first, before the imports that take time (typing alone is ~13 ms): only if nobody installed a handler of their own
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+from backprop_tutor._version import __version__  # noqa: E402
 
 if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
     import argparse
@@ -24,7 +37,9 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``tutor``: with ``argv`` naming a command, that command's alone (its module is the only
+    one imported); else every command's."""
     import argparse
 
     from backprop_tutor.cli import _commands
@@ -38,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"backprop_tutor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=TutorParser)
-    for module in _commands.MODULES:
+    command = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
+    for module in _commands.modules(command):
         module.add_parser(sub)
     return parser
 
@@ -47,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tutor``; every error a user can fix is one message and exit code 2, Ctrl-C exit code 130
     (from the first instant: building the parser imports every subcommand)."""
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_early:  # from here on, Ctrl-C is KeyboardInterrupt again:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # training saves its checkpoint on it
         return _main(argv)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -54,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version (0) or a usage error already printed (2)

@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.errors import UsageError
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
+
 
 class TutorParser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention)."""
+    """argparse, but usage errors are one line plus a hint, exit code 2 (argparse's own convention), and a
+    negative number in scientific notation (``--h -1e-6``) is a value, not an unknown option, so the flag
+    itself can say what is wrong with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.I)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
-
-
-def digits(text: str) -> int | None:
-    """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None)."""
-    if text == "full":
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
-    return value
 
 
 def check_sample(sample: int, batch_size: int, what: str) -> None:
@@ -36,6 +35,45 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
         raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
 
 
+def stdout_file() -> Path | None:
+    """The file standard output is redirected to (`tutor worksheet x.toml > nets/a.md`), where the system
+    says (Linux's /proc); None for a terminal or a pipe, or where it cannot be told."""
+    import os
+    import stat
+    from pathlib import Path
+
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        path = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError):  # no fileno (captured), no /proc
+        return None
+    return path if path.is_absolute() and path.is_file() else None
+
+
 def is_terminal() -> bool:
     """Whether both standard input and standard output are a terminal: the UI needs both (keys in, screen out)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def one_to_stdout(outputs: Mapping[str, Path | str | None]) -> bool:
+    """Whether one of ``outputs`` ({flag: path}) is ``-``, standard output; UsageError when more than one is."""
+    dashes = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(dashes) > 1:
+        raise UsageError(f"{' and '.join(f'{f} -' for f in dashes)} all want standard output; give all but one of "
+                         "them a file name")
+    return bool(dashes)
+
+
+def write_output(target: Path | str, text: str, say: Callable[[str], None], what: str) -> None:
+    """Write ``text`` to the file ``target`` (whole, or not at all), or to standard output when it is ``-``;
+    ``say`` tells where it went (it should print to standard error when something goes to standard output)."""
+    from backprop_tutor.fileio import write_text_atomic
+
+    if str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text_atomic(target, text)
+        say(f"wrote {what} to {target}")

@@ -9,10 +9,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from backprop_tutor.cli._args import check_sample, digits, is_terminal
+from backprop_tutor.cli._args import check_sample, is_terminal
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import hdf5_bytes, refuse_replacing_inputs, write_text_atomic
+from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.render.solution import solution_markdown
@@ -51,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--exact", action="store_true",
                    help="exact arithmetic (intervals; shows only certain digits, up to 50)")
     p.add_argument("--dtype", choices=PRECISIONS, help="number type (default: the spec's, float64 for examples)")
-    p.add_argument("--digits", type=digits, default=3, metavar="N",
+    p.add_argument("--digits", type=parse_digits, default=3, metavar="N",
                    help="significant digits shown, or full (default 3)")
     p.add_argument("--full", action="store_true", help="show every digit, and big matrices in full")
     p.add_argument("--sample", type=int, default=0, metavar="K",

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_sample
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import refuse_replacing_inputs, write_text_atomic
+from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.trace.store import TraceFile
 
 EPILOG = """\
@@ -45,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, default=0, metavar="I",
                    help="which sample of the minibatch, 0-based (default 0: the first)")
     p.add_argument("--layer", type=int, metavar="L", help="only layer L (default: every layer)")
-    p.add_argument("--digits", type=digits, default=3, metavar="N", help="significant digits, or full (default 3)")
+    p.add_argument("--digits", type=parse_digits, default=3, metavar="N",
+                   help="significant digits, or full (default 3)")
     p.add_argument("--full", action="store_true", help="every digit, and matrices in full instead of summarised")
     p.add_argument("--list", action="store_true", help="list the traces in the file and exit")
     p.set_defaults(func=run)

@@ -7,6 +7,8 @@ built-in example, a spec file, or a run folder of `tutor train`) and shows the c
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -16,8 +18,9 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
-from backprop_tutor.cli._args import digits
-from backprop_tutor.errors import GradCheckFailed, UsageError
+from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
+from backprop_tutor.numbers import MAX_EXPONENT
+from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\
@@ -28,8 +31,9 @@ examples:
   tutor gradcheck runs/tanh-0.01 --batch 1 --sample-params 50   a trained network, 50 of its parameters
 
 Relative error: |g − d| / max(|g|, |d|, s), g from backprop, d the difference, s the gradient's largest
-entry. Verdicts: agree (below 1e-6 in float64, 1e-30 in exact mode), DISAGREE, or kink (a ReLU s(l)
-changed sign between θ − h and θ + h: the difference means nothing there). Exit code 0 when none
+entry. Verdicts: agree (below 1e-6 in float64, 1e-30 in exact mode), DISAGREE, cannot tell (the gap is
+within the difference's rounding: use --exact), or kink (a ReLU s(l) changed sign between θ − h and
+θ + h: the difference means nothing there). Exit code 0 when none
 disagrees, 1 when some do, 2 for bad input.
 """
 
@@ -39,6 +43,11 @@ RUN_SAMPLE = 50
 CHECK_ALL_UP_TO = 500
 #: Images of a run's training set used when --batch is not given.
 RUN_BATCH = 10
+#: The smallest float64 step: below it θ + h rounds to θ for any |θ| ≥ 1e-292 (and 1e-400 is 0 outright).
+FLOAT_SMALLEST_STEP = 1e-300
+#: Finite differences estimated to take longer than this are refused (with --sample-params as the way out);
+#: beyond PROGRESS_FROM seconds a progress bar shows how far they are.
+GRADCHECK_LIMIT_SECONDS, PROGRESS_FROM = 600.0, 2.0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -49,34 +58,36 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", metavar="NAME|SPEC|RUN_FOLDER",
                    help="a built-in example, a spec file (.toml) or a run folder of `tutor train`")
-    p.add_argument("--batch", type=_positive("--batch"), metavar="B",
+    p.add_argument("--batch", type=_whole("--batch", 1), metavar="B",
                    help=f"use the first B samples (default: all of a spec's; the first {RUN_BATCH} training "
                         "images of a run)")
-    p.add_argument("--sample-params", type=_positive("--sample-params"), metavar="N",
+    p.add_argument("--sample-params", type=_whole("--sample-params", 1), metavar="N",
                    help=f"check N parameters drawn at random (default: all, up to {CHECK_ALL_UP_TO}; "
                         f"else {RUN_SAMPLE})")
     p.add_argument("--h", metavar="H", help="the step h > 0 (default 1e-6; 1e-25 with --exact)")
     p.add_argument("--exact", action="store_true", help="exact arithmetic (intervals at 100 digits)")
-    p.add_argument("--seed", type=int, default=0, help="seed for --sample-params (default 0)")
-    p.add_argument("--digits", type=digits, metavar="N", help="significant digits shown (default 10; exact: full)")
+    p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="seed for --sample-params (default 0)")
+    p.add_argument("--digits", type=parse_digits, metavar="N",
+                   help="significant digits shown (default 10; exact: full)")
     p.set_defaults(func=run)
 
 
-def _positive(flag: str) -> Any:
+def _whole(flag: str, least: int) -> Any:
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{flag} {value}: give a whole number ≥ 1")
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{flag} {value}: give a whole number ≥ {least}")
         return value
 
     return parse
 
 
-def step_size(text: str | None) -> Decimal | None:
-    """--h as an exact decimal (so that in exact mode 1e-25 is 10⁻²⁵); UsageError unless > 0 and finite."""
+def step_size(text: str | None, precision: str = "float64") -> Decimal | None:
+    """--h as an exact decimal (so that in exact mode 1e-25 is 10⁻²⁵); UsageError unless > 0, finite, and
+    (in float64) a step the number type can take: 1e-400 is 0 there."""
     if text is None:
         return None
     try:
@@ -85,6 +96,12 @@ def step_size(text: str | None) -> Decimal | None:
         raise UsageError(f"--h {text}: not a number; give the step h > 0, e.g. --h 1e-6") from None
     if not (h.is_finite() and h > 0):
         raise UsageError(f"--h {text}: the step h must be a number > 0, e.g. --h 1e-6")
+    if abs(h.adjusted()) > MAX_EXPONENT:
+        raise UsageError(f"--h {text}: give a step between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT} (e.g. 1e-25 with "
+                         "--exact)")
+    if precision != "exact" and not FLOAT_SMALLEST_STEP <= float(h) < 1e300:
+        raise UsageError(f"--h {text}: in {precision} the step must lie between {FLOAT_SMALLEST_STEP:g} and 1e300 "
+                         f"({text} is {float(h):g} there); the usual step is 1e-6, and a tinier one needs --exact")
     return h
 
 
@@ -102,14 +119,16 @@ class Problem:
 def run(args: argparse.Namespace) -> int:
     from backprop_tutor.engine.gradcheck import check_gradients, parameter_count, sample_parameters
 
-    h = step_size(args.h)
     precision = "exact" if args.exact else "float64"
+    h = step_size(args.h, precision)
     problem = load_problem(args.target, precision, args.batch)
     n = args.sample_params
     if n is None and parameter_count(problem.network) > CHECK_ALL_UP_TO:
         n = RUN_SAMPLE
     params = sample_parameters(problem.network, n, args.seed)
-    check = check_gradients(problem.network, problem.x, problem.y, params, h, problem.l2)
+    with np.errstate(all="ignore"), _progress(problem, len(params), precision) as each:
+        check = check_gradients(problem.network, problem.x, problem.y, params, h, problem.l2, each=each)
+    _check_finite(check, problem.title)
     shown = args.digits if args.digits is not None or args.exact else 10
     console = Console(highlight=False, soft_wrap=True)
     console.print(Text(f"{problem.title}: {check.batch_size} sample(s), {precision}"))
@@ -120,15 +139,58 @@ def run(args: argparse.Namespace) -> int:
     return 0 if check.passed else 1
 
 
+@contextlib.contextmanager
+def _progress(problem: Problem, n: int, precision: str) -> Iterator[Callable[[], None] | None]:
+    """Refuse differences estimated beyond the limit (the figure, and --sample-params as the way out); show a
+    progress bar (on standard error) when they take more than a moment; else nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from backprop_tutor.engine.gradcheck import forward_seconds
+    from backprop_tutor.memory import check_exact_work, exact_seconds, format_seconds
+
+    sizes, B = problem.network.sizes, problem.x.shape[0]
+    if precision == "exact":  # 2 forward passes per parameter, a forward pass ~1/3 of a step
+        check_exact_work(sizes, B, problem.title, passes=1 + 2 * n / 3,
+                         advice="check fewer parameters (--sample-params N) or drop --exact")
+        seconds = exact_seconds(sizes, B, passes=2 * n / 3)
+    else:
+        one = forward_seconds(problem.network, problem.x)
+        seconds = 2 * n * one
+        if seconds > GRADCHECK_LIMIT_SECONDS:
+            fits = max(1, int(60 / (2 * one)))
+            raise UsageError(f"{problem.title}: checking {n:,} parameters takes {2 * n:,} forward passes, about "
+                             f"{format_seconds(seconds)} (the limit is {format_seconds(GRADCHECK_LIMIT_SECONDS)}); "
+                             f"check a random sample instead, e.g. --sample-params {fits:,} (about a minute)")
+    if seconds < PROGRESS_FROM:
+        yield None
+        return
+    bar = Progress(TextColumn("finite differences"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task("", total=n)
+        yield lambda: bar.advance(task)
+
+
+def _check_finite(check: Any, title: str) -> None:
+    """A cost that overflowed (or NaN parameters) makes g or d infinite or NaN: named, not compared."""
+    bad = next((c for c in check.comparisons if check.precision != "exact"
+                and not np.isfinite([c.backprop, c.difference]).all()), None)
+    if bad is not None:
+        raise NumericError(f"{title}: at {bad.parameter.label} backprop gives {bad.backprop:g} and the difference "
+                           f"{bad.difference:g}: the cost C(θ) or its gradient is not a finite number here, so "
+                           "nothing can be compared; try --exact, or smaller weights or inputs")
+
+
 # --- the network and the minibatch ---------------------------------------------------------------
 def load_problem(target: str, precision: str, batch: int | None) -> Problem:
     """A built-in example or spec file, or a run folder (config.json + params.h5)."""
     path = Path(target)
     if path.is_dir():
         return _run_folder(path, precision, batch or RUN_BATCH)
-    from backprop_tutor.spec import build_network, load_spec, resolve_example, spec_data
+    from backprop_tutor.spec import build_network, load_spec, resolve_example, run_spec, spec_data
 
     spec = load_spec(resolve_example(target))
+    run_spec(spec, precision)  # one recorded step: an overflow is named by its step and layer, as `tutor example` does
     network = build_network(spec, precision)
     x, y = spec_data(spec, precision)
     if batch is not None:
@@ -141,6 +203,7 @@ def load_problem(target: str, precision: str, batch: int | None) -> Problem:
 
 def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     from backprop_tutor.data import load_dataset
+    from backprop_tutor.overflow import check_fits
     from backprop_tutor.train.run_folder import RunFolder
 
     run = RunFolder(folder)
@@ -149,6 +212,8 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
                          "give a run folder, a spec file or a built-in example")
     config = run.read_config()
     network = run.network(precision)  # its parameters (checked against its sizes) with its activations
+    for l, layer in enumerate(network.layers, start=1):
+        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, precision, f"{folder}: parameters:")
     data = load_dataset(config.data)
     if batch > data.x_train.shape[0]:
         raise UsageError(f"--batch {batch}: {config.data} holds {data.x_train.shape[0]} training images")

@@ -8,8 +8,9 @@ import socket
 import sys
 from pathlib import Path
 
-from backprop_tutor.cli._args import check_sample, digits
+from backprop_tutor.cli._args import check_sample
 from backprop_tutor.errors import UsageError
+from backprop_tutor.numbers.format import parse_digits
 
 EXAMPLES = """\
 examples:
@@ -45,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--group", "--trace", dest="group", metavar="NAME",
                    help="which trace, when the .h5 file holds several (`tutor export FILE --list`)")
     p.add_argument("--exact", action="store_true", help="run a NAME or SPEC in exact arithmetic")
-    p.add_argument("--digits", type=digits, default=3, metavar="N",
+    p.add_argument("--digits", type=parse_digits, default=3, metavar="N",
                    help="significant digits shown, or full (default 3; the d key cycles)")
     p.add_argument("--sample", type=int, default=0, metavar="K", help="the sample shown first (numbered from 0)")
     p.set_defaults(func=run)
@@ -59,6 +60,22 @@ def port(text: str) -> int:
     if not 1 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value}: a port is a number from 1 to 65535")
     return value
+
+
+def check_public_url(url: str | None) -> None:
+    """--public-url is the address browsers will use: http(s)://host[:port][/path]."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks that the port is a number in range)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise UsageError(f"--public-url {url!r}: not a web address; give the one browsers will use, e.g. "
+                         "http://192.168.1.20:8000")
 
 
 def check_free(host: str, number: int) -> None:
@@ -75,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.trace.store import TraceFile
     from backprop_tutor.tui.launch import is_trace_file, open_target, session_args
 
+    check_public_url(args.public_url)
     target = str(Path(args.target).resolve()) if Path(args.target).is_file() else args.target
     if is_trace_file(target) and args.exact:
         raise UsageError("--exact runs a NAME or SPEC; a saved trace keeps the precision it was recorded in")

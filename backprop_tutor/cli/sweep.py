@@ -17,8 +17,10 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 from rich.text import Text
 
+from backprop_tutor.cli._settings import GRID, add_flag, add_grid_flag, grid_values
+from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
-from backprop_tutor.train.config import HIDDEN_ACTIVATIONS, INIT_SCHEMES, TrainConfig, parse_hidden, parse_int_list
+from backprop_tutor.train.config import SETTINGS, TrainConfig
 
 if TYPE_CHECKING:
     from backprop_tutor.train.sweep.executors import SweepOptions
@@ -43,32 +45,6 @@ accuracy, retrains the choice on training + validation images in final/, opens t
 writes plots/, overview.png, report.md and report.json. Run it again (or --resume) to continue.
 """
 
-#: The settings that take several values: flags, TrainConfig field, one value's parser, whether a value is a
-#: list (then the flag is repeated, one value each time; otherwise the values are comma-separated).
-_GRID_FLAGS: list[tuple[tuple[str, ...], str, Callable[[str], Any], bool, str]] = [
-    (("--activation", "--activations"), "activation", str, False,
-     f"hidden activations: {', '.join(HIDDEN_ACTIVATIONS)}"),
-    (("--lr", "--lrs"), "learning_rate", float, False, "initial learning rates η₀"),
-    (("--hidden",), "hidden", parse_hidden, True, "hidden layer widths, e.g. 100,50,25 (repeat for another network)"),
-    (("--batch-size", "--batch-sizes"), "batch_size", int, False, "minibatch sizes"),
-    (("--epochs",), "epochs", int, False, "epochs"),
-    (("--decay-at",), "decay_at", lambda t: parse_int_list(t, "--decay-at", allow_empty=True), True,
-     "epochs after which η is divided, e.g. 20,40 or none (repeat for another schedule)"),
-    (("--decay-factor",), "decay_factor", float, False, "η is divided by this"),
-    (("--momentum",), "momentum", float, False, "momentum μ"),
-    (("--l2",), "l2", float, False, "L2 strengths λ"),
-    (("--init",), "init", str, False, f"initialisations: {', '.join(INIT_SCHEMES)}"),
-    (("--init-sigma",), "init_sigma", float, False, "σ for --init normal"),
-    (("--init-low",), "init_low", float, False, "lower bound for --init uniform"),
-    (("--init-high",), "init_high", float, False, "upper bound for --init uniform"),
-    (("--seed", "--seeds"), "seed", int, False, "seeds"),
-    (("--precision",), "precision", str, False, "float32 or float64"),
-    (("--threads",), "blas_threads", int, False, "BLAS threads per run (results are bit-identical only to "
-                                                 "runs with the same count)"),
-]
-DEFAULTS = TrainConfig()
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "sweep", help="train a grid of configurations; choose on validation, retrain, test once, report",
@@ -76,15 +52,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "would, the best on validation accuracy retrained on training + validation images, the test "
                     "set evaluated once, plots and a report.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", metavar="SPEC", help="mnist, fashion-mnist, an IDX folder, an .npz or a course file")
+    add_flag(p, SETTINGS["data"])
     grid = p.add_argument_group("the grid (every setting of `tutor train`; defaults as there)")
-    for flags, field, _, is_list, text in _GRID_FLAGS:
-        grid.add_argument(*flags, dest=field, action="append", metavar="N,N,…" if is_list else "V,V,…",
-                          help=f"{text} (default {_default_text(field)})")
+    for s in GRID:
+        add_grid_flag(grid, s)
     split = p.add_argument_group("data split (one per sweep)")
-    split.add_argument("--validation", type=int, metavar="N",
-                       help=f"hold out the last N training images (default {DEFAULTS.n_validation})")
-    split.add_argument("--subset", type=int, metavar="N", help="use only the first N training images")
+    for name in ("n_validation", "subset"):
+        add_flag(split, SETTINGS[name])
     how = p.add_argument_group("selection and running")
     how.add_argument("--select", choices=("final", "best-epoch"),
                      help="choose on validation accuracy after the last epoch (final, the default) or in any epoch")
@@ -103,62 +77,39 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _default_text(field: str) -> str:
-    value = getattr(DEFAULTS, field)
-    if isinstance(value, list):
-        return ",".join(map(str, value)) or "none"
-    return "none" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _split_values(field: str, given: list[str], parse: Callable[[str], Any], is_list: bool, flag: str) -> list[Any]:
-    texts = given if is_list else [t.strip() for g in given for t in g.split(",") if t.strip()]
-    values = []
-    for text in texts:
-        try:
-            values.append(parse(text))
-        except ValueError:
-            raise UsageError(f"{flag}: {text!r} is not a valid value (e.g. {flag} {_default_text(field)})") from None
-    return values
-
-
 def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     """The grid the flags describe: one value → a shared setting, several → an axis of the product."""
     from backprop_tutor.train.sweep.grid import SweepGrid
 
     if args.data is None:
         raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor sweep --help`)")
-    base: dict[str, Any] = {"data": args.data}
-    if args.validation is not None:
-        base["n_validation"] = args.validation
-    if args.subset is not None:
-        base["subset"] = args.subset
+    base: dict[str, Any] = {name: getattr(args, name) for name in ("data", "n_validation", "subset")
+                            if getattr(args, name) is not None}
     axes: dict[str, list[Any]] = {}
-    for flags, field, parse, is_list, _ in _GRID_FLAGS:
-        given = getattr(args, field)
-        if given is None:
-            continue
-        values = _split_values(field, given, parse, is_list, flags[-1])
+    for s in GRID:
+        given = getattr(args, s.name)
+        values = grid_values(s, given) if given is not None else []
         if len(values) == 1:
-            base[field] = values[0]
+            base[s.name] = values[0]
         elif values:
-            axes[field] = values
+            axes[s.name] = values
     return SweepGrid(TrainConfig(**base), axes)
 
 
 def command_line(grid: SweepGrid, folder: Path, select: str) -> list[str]:
     """A command that runs this sweep again: the settings that differ from `tutor train`'s defaults."""
     words = ["tutor", "sweep", "--data", grid.base.data]
-    for flags, field, _, is_list, _ in _GRID_FLAGS:
-        values = grid.axes.get(field, [getattr(grid.base, field)])
-        if values == [getattr(DEFAULTS, field)]:
+    for s in GRID:
+        values = grid.axes.get(s.name, [getattr(grid.base, s.name)])
+        if values == [s.default]:
             continue
-        if is_list:
+        if s.kind == "ints":
             for v in values:
-                words += [flags[0], ",".join(map(str, v)) or "none"]
+                words += [s.flag, ",".join(map(str, v)) or "none"]
         else:
-            words += [flags[-1] if len(values) > 1 else flags[0],
+            words += [(s.plural or s.flag) if len(values) > 1 else s.flag,
                       ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)]
-    for flag, value, default in (("--validation", grid.base.n_validation, DEFAULTS.n_validation),
+    for flag, value, default in (("--validation", grid.base.n_validation, SETTINGS["n_validation"].default),
                                  ("--subset", grid.base.subset, None), ("--select", select, "final")):
         if value != default:
             words += [flag, str(value)]
@@ -166,10 +117,9 @@ def command_line(grid: SweepGrid, folder: Path, select: str) -> list[str]:
 
 
 def _given_grid_flags(args: argparse.Namespace) -> list[str]:
-    given = [flags[0] for flags, field, *_ in _GRID_FLAGS if getattr(args, field) is not None]
-    given += [flag for flag, name in (("--data", "data"), ("--validation", "validation"), ("--subset", "subset"),
-                                      ("--out", "out")) if getattr(args, name) is not None]
-    return given
+    given = [s.flag for s in [SETTINGS["data"], *GRID, SETTINGS["n_validation"], SETTINGS["subset"]]
+             if getattr(args, s.name) is not None]
+    return given + (["--out"] if args.out is not None else [])
 
 
 def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
@@ -197,10 +147,7 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
 
 def flag_speller(folder: Path) -> Callable[[str], str | None]:
     """How this command spells a setting named in a library message: as its flag."""
-    flags = {field: names[0] for names, field, *_ in _GRID_FLAGS}
-    flags.update(n_validation="--validation", subset="--subset", out="--out", force="--force",
-                 resume=f"tutor sweep --resume {folder}")
-    return flags.get
+    return settings_speller({"out": "--out", "force": "--force", "resume": f"tutor sweep --resume {folder}"})
 
 
 def run(args: argparse.Namespace) -> int:

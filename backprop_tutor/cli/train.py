@@ -16,15 +16,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from backprop_tutor.cli._settings import add_flag, value_of
+from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
-from backprop_tutor.train.config import (
-    HIDDEN_ACTIVATIONS,
-    INIT_SCHEMES,
-    SettingError,
-    TrainConfig,
-    parse_hidden,
-    parse_int_list,
-)
+from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 
 EPILOG = """\
@@ -44,55 +39,15 @@ accuracy.png, trace.h5 (with --trace-batch), checkpoint.h5 (until the run comple
 (.lock): a second run or --resume into the same folder is refused until it ends.
 """
 
-#: Training flags and their defaults (None in argparse, so --resume can tell which ones were given).
-DEFAULTS = TrainConfig()
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "train", help="train an MLP on MNIST-sized data; trace chosen minibatches to HDF5",
         description="Minibatch SGD with softmax + cross-entropy output: per-epoch training and validation "
                     "accuracy and loss, an η schedule, a run folder with config, metrics, parameters and a plot.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    d = DEFAULTS
-    net = p.add_argument_group("network")
-    net.add_argument("--data", metavar="SPEC",
-                     help="mnist, fashion-mnist, an IDX folder, an .npz or the course's mnist_traindata.hdf5")
-    net.add_argument("--hidden", metavar="N,N,…",
-                     help=f"hidden layer widths from the input on, or 'none' (default {','.join(map(str, d.hidden))})")
-    net.add_argument("--activation", metavar="H",
-                     help=f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)} (default {d.activation}); "
-                          "the output is softmax + cross-entropy")
-    net.add_argument("--init", metavar="SCHEME", help=f"{', '.join(INIT_SCHEMES)} (default {d.init})")
-    net.add_argument("--init-sigma", type=float, metavar="σ", help="σ for --init normal")
-    net.add_argument("--init-low", type=float, metavar="LOW", help="lower bound for --init uniform")
-    net.add_argument("--init-high", type=float, metavar="HIGH", help="upper bound for --init uniform")
-    net.add_argument("--precision", choices=("float32", "float64"), help=f"number type (default {d.precision})")
-    net.add_argument("--threads", type=int, metavar="N",
-                     help=f"BLAS threads for the matrix products (default {d.blas_threads}); the result is "
-                          "bit-identical only for the same N, so it is recorded and reused by --resume")
-    sgd = p.add_argument_group("SGD")
-    sgd.add_argument("--lr", type=float, metavar="η", help=f"learning rate η (default {d.learning_rate:g})")
-    sgd.add_argument("--batch-size", type=int, metavar="B",
-                     help=f"minibatch size; must divide the training set (default {d.batch_size})")
-    sgd.add_argument("--epochs", type=int, metavar="N", help=f"epochs (default {d.epochs})")
-    sgd.add_argument("--decay-at", metavar="E,E,…",
-                     help="divide η after these epochs, or 'none' (default "
-                          f"{','.join(map(str, d.decay_at))})")
-    sgd.add_argument("--decay-factor", type=float, metavar="F", help=f"divide η by F (default {d.decay_factor:g})")
-    sgd.add_argument("--momentum", type=float, metavar="μ", help="momentum μ in [0, 1) (default 0)")
-    sgd.add_argument("--l2", type=float, metavar="λ", help="L2 penalty (λ/2)‖W‖², adds λW(l) to ∇W(l) (default 0)")
-    sgd.add_argument("--seed", type=int, help=f"seed for the weights and the shuffles (default {d.seed})")
-    split = p.add_argument_group("data split")
-    split.add_argument("--validation", type=int, metavar="N",
-                       help=f"hold out the last N training images for validation (default {d.n_validation})")
-    split.add_argument("--test", action="store_true",
-                       help="evaluate the test set once at the end (for the configuration chosen on validation)")
-    split.add_argument("--subset", type=int, metavar="N", help="use only the first N training images (quick runs)")
-    tr = p.add_argument_group("tracing")
-    tr.add_argument("--trace-batch", action="append", metavar="K[,K…]",
-                    help="trace minibatch K (1 = first of the epoch); repeat or give a list")
-    tr.add_argument("--trace-epochs", metavar="E,E,…|all", help="epochs in which to trace them (default 1)")
+    groups = {name: p.add_argument_group(name) for name in ("network", "SGD", "data split", "tracing")}
+    for s in SETTINGS.values():  # each as its TrainConfig field declares it
+        add_flag(groups[s.group], s)
     out = p.add_argument_group("output")
     out.add_argument("--out", type=_folder_name, metavar="DIR", help="run folder (default runs/<date>-<time>)")
     out.add_argument("--force", action="store_true",
@@ -115,60 +70,29 @@ def _folder_name(text: str) -> Path:
     return Path(text)
 
 
-#: The training settings' flags: argparse name → (flag, TrainConfig field). --resume takes none of them.
-_SETTINGS: dict[str, tuple[str, str]] = {
-    "data": ("--data", "data"), "hidden": ("--hidden", "hidden"), "activation": ("--activation", "activation"),
-    "init": ("--init", "init"), "init_sigma": ("--init-sigma", "init_sigma"), "init_low": ("--init-low", "init_low"),
-    "init_high": ("--init-high", "init_high"), "precision": ("--precision", "precision"),
-    "lr": ("--lr", "learning_rate"), "batch_size": ("--batch-size", "batch_size"), "epochs": ("--epochs", "epochs"),
-    "decay_at": ("--decay-at", "decay_at"), "decay_factor": ("--decay-factor", "decay_factor"),
-    "momentum": ("--momentum", "momentum"), "l2": ("--l2", "l2"), "seed": ("--seed", "seed"),
-    "validation": ("--validation", "n_validation"), "subset": ("--subset", "subset"),
-    "trace_batch": ("--trace-batch", "trace_batches"), "trace_epochs": ("--trace-epochs", "trace_epochs"),
-    "threads": ("--threads", "blas_threads"),
-}
-#: TrainConfig field → its flag, for messages from the library (which name settings).
-FLAGS = {key: flag for flag, key in _SETTINGS.values()}
-
-
 def flag_speller(folder: Path) -> Callable[[str], str | None]:
     """How this command spells a setting named in a library message: as its flag."""
-    extra = {"out": "--out", "force": "--force", "resume": f"tutor train --resume {folder}"}
-    return lambda name: FLAGS.get(name) or extra.get(name)
-
-
-def _parse_trace_batches(texts: list[str]) -> list[int]:
-    return sorted({k for text in texts for k in parse_int_list(text, "--trace-batch")})
-
-
-#: Settings whose flag is text to parse (the others are taken as argparse typed them).
-_PARSERS = {
-    "hidden": parse_hidden,
-    "decay_at": lambda text: parse_int_list(text, "--decay-at", allow_empty=True),
-    "trace_batch": _parse_trace_batches,
-}
+    return settings_speller({"out": "--out", "force": "--force", "resume": f"tutor train --resume {folder}"})
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """A TrainConfig from the flags given (defaults for the rest)."""
     if args.data is None:
         raise UsageError("--data is required: mnist, fashion-mnist, or a path (see `tutor train --help`)")
-    values: dict[str, Any] = {}
-    for name, (_, key) in _SETTINGS.items():
-        given = getattr(args, name)
-        if given is not None and name != "trace_epochs":
-            values[key] = _PARSERS[name](given) if name in _PARSERS else given
+    given = {s.name: getattr(args, s.name) for s in SETTINGS.values()}
+    values: dict[str, Any] = {name: value_of(SETTINGS[name], value) for name, value in given.items()
+                              if value is not None and value is not False and name != "trace_epochs"}
     if args.trace_epochs is not None:  # "all" needs the number of epochs
-        epochs = values.get("epochs", DEFAULTS.epochs)
+        epochs = values.get("epochs", SETTINGS["epochs"].default)
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"
-                                  else sorted(set(parse_int_list(args.trace_epochs, "--trace-epochs"))))
-    return TrainConfig(**values, test=args.test)  # checked once, by open_run
+                                  else sorted(set(value_of(SETTINGS["trace_epochs"], args.trace_epochs))))
+    return TrainConfig(**values)  # checked once, by open_run
 
 
 def resumed_config(args: argparse.Namespace) -> TrainConfig:
     """The settings of the run in ``args.resume``; --test (an evaluation choice, not a training setting)
     may be added, any other training flag is an error."""
-    given = [flag for name, (flag, _) in _SETTINGS.items() if getattr(args, name) is not None]
+    given = [s.flag for s in SETTINGS.values() if s.kind != "bool" and getattr(args, s.name) is not None]
     if args.out is not None:
         given.append("--out")
     if given:

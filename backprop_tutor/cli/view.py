@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from backprop_tutor.cli._args import check_sample, digits, is_terminal
+from backprop_tutor.cli._args import check_sample, is_terminal
 from backprop_tutor.errors import UsageError
+from backprop_tutor.numbers.format import parse_digits
 
 EXAMPLES = """\
 examples:
@@ -30,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("file", type=Path, metavar="FILE.h5", help="an HDF5 trace file")
     p.add_argument("--group", "--trace", dest="group", metavar="NAME",
                    help="which trace, when the file holds several, e.g. epoch1-batch2 (`tutor export FILE --list`)")
-    p.add_argument("--digits", type=digits, default=3, metavar="N",
+    p.add_argument("--digits", type=parse_digits, default=3, metavar="N",
                    help="significant digits shown: a number, or full (default 3; the d key cycles 3/6/full)")
     p.add_argument("--sample", type=int, default=0, metavar="K",
                    help="which sample of the minibatch to show first (numbered from 0; [ and ] switch)")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from backprop_tutor.cli._args import stdout_file
 from backprop_tutor.errors import UsageError
 
 EPILOG = """\
@@ -15,6 +17,7 @@ examples:
   tutor worksheet hand-backprop --key                   the answer key (every value filled in)
   tutor worksheet --random --seed 17 --out p17/         a new hand-computable problem: spec, worksheet, answer key
   tutor worksheet --random --seeds 1-40 --out class/    one problem per student, and class/index.csv
+  tutor worksheet --random --seeds 41-45,50 --out class/   more students: their rows are added to index.csv
   tutor worksheet --random --seed 3 --sizes 2-3-2 --output identity --out p3/
 """
 
@@ -31,9 +34,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, default=0, metavar="K", help="which sample of a minibatch (from 0)")
     p.add_argument("--random", action="store_true", help="make new problems (with --seed or --seeds, and --out)")
     p.add_argument("--seed", type=int, metavar="N", help="the problem's seed: the same seed, the same problem")
-    p.add_argument("--seeds", metavar="A-B", help="one problem per seed A..B, in DIR/seed-N/, with DIR/index.csv")
+    p.add_argument("--seeds", metavar="A-B",
+                   help="one problem per seed (17, 1-40, 1,5,9; at most 1000 per call), in DIR/seed-N/, with "
+                        "DIR/index.csv (a second call into the same DIR adds its rows)")
     p.add_argument("--out", type=Path, metavar="DIR", help="folder for the problems' files")
-    p.add_argument("--sizes", default="3-2-2-3", metavar="N-N-…", help="units per layer (default 3-2-2-3)")
+    p.add_argument("--sizes", default="3-2-2-3", metavar="N-N-…",
+                   help="units per layer (default 3-2-2-3; by hand: at most 4 layers, 6 units each, 50 weights)")
     p.add_argument("--hidden", default="relu", help="hidden activation: relu or identity (default relu)")
     p.add_argument("--output", default="softmax",
                    help="output: softmax (cross-entropy), identity or sigmoid (½ squared error); default softmax")
@@ -51,26 +57,41 @@ def run(args: argparse.Namespace) -> int:
 
     name = args.example or "hand-backprop"
     spec = load_spec(resolve_example(name))
-    named = name if name in builtin_examples() else str(Path(name))
+    named = name if name in builtin_examples() else _spec_beside(Path(name), stdout_file())
     sys.stdout.write(render(reference_for(spec, args.sample), named, args.format, key=args.key, sample=args.sample))
     return 0
 
 
+def _spec_beside(spec: Path, sheet: Path | None) -> str:
+    """How the worksheet names its spec: relative to the worksheet's own folder when it goes to a file
+    (so `tutor check` finds it from anywhere, and the two can move together); as typed otherwise."""
+    if sheet is None:
+        return spec.as_posix()
+    return Path(os.path.relpath(spec.resolve(), sheet.parent)).as_posix()
+
+
 def _seeds(args: argparse.Namespace) -> list[int]:
+    from backprop_tutor.check.problems import check_seed, parse_seeds
+
     if (args.seed is None) == (args.seeds is None):
         raise UsageError("--random needs --seed N (one problem) or --seeds A-B (one per student)")
     if args.seed is not None:
+        check_seed(args.seed)
         return [args.seed]
-    first, _, last = args.seeds.partition("-")
-    if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
-        raise UsageError(f"--seeds {args.seeds!r}: give a range of seeds A-B with A ≤ B, e.g. 1-40")
-    return list(range(int(first), int(last) + 1))
+    return parse_seeds(args.seeds)
 
 
 def _random(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from backprop_tutor.check.problems import ProblemSettings, parse_sizes, write_index, write_problem
+    from backprop_tutor.check.problems import (
+        ProblemSettings,
+        index_text,
+        parse_sizes,
+        problem_files,
+        refuse_replacing,
+        write_files,
+    )
 
     if args.example:
         raise UsageError(f"--random makes a new problem; leave out {args.example!r}")
@@ -79,13 +100,20 @@ def _random(args: argparse.Namespace) -> int:
     seeds = _seeds(args)
     settings = ProblemSettings(parse_sizes(args.sizes), args.hidden, args.output)
     settings.check()
-    rows = []
-    for seed in seeds:
-        folder = args.out if args.seed is not None else args.out / f"seed-{seed}"
-        rows.append(write_problem(seed, settings, folder, args.format))
+    rows, files = [], {}
+    for seed in seeds:  # every file made and checked before the first is written: all or nothing
+        row, texts = problem_files(seed, settings, args.out if args.seed is not None else args.out / f"seed-{seed}",
+                                   args.format)
+        rows.append(row)
+        files.update(texts)
+    if args.seeds:
+        files[args.out / "index.csv"] = index_text(args.out / "index.csv", rows)
+        refuse_replacing({p: t for p, t in files.items() if p.name != "index.csv"})
+    else:
+        refuse_replacing(files)
+    write_files(files)
     console = Console()
     if args.seeds:
-        write_index(args.out / "index.csv", rows)
         console.print(f"wrote {len(seeds)} problems to {args.out}/seed-*/ and {args.out / 'index.csv'}",
                       highlight=False)
     else:

@@ -22,6 +22,7 @@ counted as a failure.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,8 +30,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, bounds, certain_array
 from backprop_tutor.engine.network import Network
+from backprop_tutor.numbers.certain import EXACT_DIGITS, bounds, certain_array
 
 #: Default h: float64's usual step, and exact mode's tiny one (truncation ~h² = 1e-50).
 DEFAULT_H = {"float32": Decimal("1e-3"), "float64": Decimal("1e-6"), "exact": Decimal("1e-25")}
@@ -38,6 +39,9 @@ DEFAULT_H = {"float32": Decimal("1e-3"), "float64": Decimal("1e-6"), "exact": De
 UNKNOWN_SIGN = 2
 #: Relative error below which backprop and the difference agree (float64; float32 is far coarser).
 TOLERANCE = {"float32": 1e-2, "float64": 1e-6, "exact": 1e-30}
+#: How far a computed C(θ) may be from the true one, relative to |C|: a few units in the last place of each
+#: number type (a forward pass and a mean add several roundings). Exact mode has no such bound: intervals.
+ROUNDING = {"float32": 16 * 2.0**-24, "float64": 16 * 2.0**-53}
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,22 @@ class Comparison:
     agreeing_digits: int | None
     kink: bool
     tolerance: float
+    #: float only: the most the difference can be off by rounding alone, |C(θ±h)| × ROUNDING / h
+    rounding: float = 0.0
 
     @property
     def agrees(self) -> bool:
         return self.error < self.tolerance
 
     @property
+    def unresolved(self) -> bool:
+        """The gap between g and d is within the difference's rounding: this number type cannot tell
+        whether backprop is right (a saturated network's gradient of 1e-21 against C's rounding of 1e-10)."""
+        return not self.agrees and abs(float(self.backprop) - float(self.difference)) <= self.rounding
+
+    @property
     def verdict(self) -> str:
-        return "kink" if self.kink else "agree" if self.agrees else "DISAGREE"
+        return "kink" if self.kink else "agree" if self.agrees else "cannot tell" if self.unresolved else "DISAGREE"
 
 
 @dataclass
@@ -104,7 +116,12 @@ class GradCheck:
 
     @property
     def disagreements(self) -> list[Comparison]:
-        return [c for c in self.comparisons if not c.kink and not c.agrees]
+        return [c for c in self.comparisons if c.verdict == "DISAGREE"]
+
+    @property
+    def unresolved(self) -> list[Comparison]:
+        """Away from kinks, too small for this number type's difference to judge (see Comparison.unresolved)."""
+        return [c for c in self.comparisons if not c.kink and c.unresolved]
 
     @property
     def agreements(self) -> list[Comparison]:
@@ -112,8 +129,8 @@ class GradCheck:
 
     @property
     def worst(self) -> Comparison | None:
-        """The largest relative error away from kinks."""
-        away = [c for c in self.comparisons if not c.kink]
+        """The largest relative error away from kinks (and from gaps rounding alone can make)."""
+        away = [c for c in self.comparisons if not c.kink and not c.unresolved]
         return max(away, key=lambda c: c.error) if away else None
 
     @property
@@ -128,6 +145,14 @@ class GradCheck:
 
 
 # --- which parameters -------------------------------------------------------------------------------
+def forward_seconds(network: Network, x: np.ndarray) -> float:
+    """The time of one forward pass over ``x`` (the second of two: the first allocates the work arrays)."""
+    network.forward(x)
+    started = time.perf_counter()
+    network.forward(x)
+    return time.perf_counter() - started
+
+
 def all_parameters(network: Network) -> list[Parameter]:
     """Every entry of every W(l) and b(l), layer 1 first."""
     params = []
@@ -239,9 +264,10 @@ def _interval_sign(x: Any) -> int:
 
 def check_gradients(network: Network, x: np.ndarray, y: np.ndarray, parameters: list[Parameter],
                     h: Decimal | float | str | None = None, l2: float = 0.0,
-                    tolerance: float | None = None) -> GradCheck:
+                    tolerance: float | None = None, each: Callable[[], None] | None = None) -> GradCheck:
     """Backprop's gradient (one forward + one backward pass) against (C(θ+h) − C(θ−h)) / 2h for each of
-    ``parameters`` (two forward passes each). ``network`` is left as it was."""
+    ``parameters`` (two forward passes each). ``network`` is left as it was. ``each``: called after each
+    parameter's difference (a progress bar)."""
     ops = network.ops
     h = Decimal(str(h)) if h is not None else DEFAULT_H[ops.name]
     if not h > 0:
@@ -261,10 +287,14 @@ def check_gradients(network: Network, x: np.ndarray, y: np.ndarray, parameters: 
     scale = max((abs(v) for g in grads.values() for v in g.ravel().tolist()), default=0.0)
     base = relu_state(network, B)
     started = time.perf_counter()
-    differences = [_difference(network, x, y, p, ops.scalar(h), l2, base) for p in parameters]
+    differences = []
+    for p in parameters:
+        differences.append(_difference(network, x, y, p, ops.scalar(h), l2, base))
+        if each is not None:
+            each()
     difference_seconds = time.perf_counter() - started
-    comparisons = [_compare(p, grads[(p.layer, p.kind)][p.index], d, kink, scale, tolerance, ops.exact)
-                   for p, (d, kink) in zip(parameters, differences, strict=True)]
+    comparisons = [_compare(p, grads[(p.layer, p.kind)][p.index], d, kink, scale, tolerance, ops.exact, rounding)
+                   for p, (d, kink, rounding) in zip(parameters, differences, strict=True)]
     layer_sizes = [layer.W.size + layer.b.size for layer in network.layers]
     return GradCheck(comparisons, h, ops.name, tolerance, B, sum(layer_sizes), layer_sizes, backprop_seconds,
                      difference_seconds)
@@ -276,8 +306,9 @@ def _tolerance(precision: str, h: Decimal) -> float:
 
 
 def _difference(network: Network, x: np.ndarray, y: np.ndarray, p: Parameter, h: Any, l2: float,
-                base: list[tuple[np.ndarray, np.ndarray]]) -> tuple[Any, bool]:
-    """((C(θ+h) − C(θ−h)) / 2h, whether a ReLU s(l) changed sign or touched 0 on the way)."""
+                base: list[tuple[np.ndarray, np.ndarray]]) -> tuple[Any, bool, float]:
+    """((C(θ+h) − C(θ−h)) / 2h, whether a ReLU s(l) changed sign or touched 0 on the way, and the most
+    rounding can move that difference: (|C(θ+h)| + |C(θ−h)|) × ROUNDING / 2h)."""
     layer = network.layers[p.layer - 1]
     arr = layer.W if p.kind == "W" else layer.b
     theta = arr[p.index]
@@ -290,15 +321,18 @@ def _difference(network: Network, x: np.ndarray, y: np.ndarray, p: Parameter, h:
                 kink = kink or crosses_kink(relu_state(network, x.shape[0]), base)
         finally:
             arr[p.index] = theta
-        return (costs[0] - costs[1]) / (h + h), kink
+        rounding = 0.0 if network.ops.exact else \
+            (abs(float(costs[0])) + abs(float(costs[1]))) * ROUNDING[network.ops.name] / (2 * float(h))
+        return (costs[0] - costs[1]) / (h + h), kink, rounding
 
 
-def _compare(p: Parameter, g: Any, d: Any, kink: bool, scale: Any, tolerance: float, exact: bool) -> Comparison:
+def _compare(p: Parameter, g: Any, d: Any, kink: bool, scale: Any, tolerance: float, exact: bool,
+             rounding: float = 0.0) -> Comparison:
     if not exact:
         g, d = float(g), float(d)
         denominator = max(abs(g), abs(d), float(scale))
         error = abs(g - d) / denominator if denominator else 0.0
-        return Comparison(p, g, d, error, None, kink, tolerance)
+        return Comparison(p, g, d, error, None, kink, tolerance, rounding)
     g, d, s = certain_array(np.array([g, d, scale], dtype=object))
     if g.lo == g.hi == d.lo == d.hi:  # the same number, known exactly (0 = 0 at a dead unit…)
         return Comparison(p, g, d, 0.0, EXACT_DIGITS, kink, tolerance)

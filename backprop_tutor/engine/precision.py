@@ -26,17 +26,14 @@ import mpmath
 import numpy as np
 from mpmath import iv
 
-from backprop_tutor.engine.certain import (
-    EXACT_DIGITS,
+from backprop_tutor.numbers.certain import (
     WORK_BITS,
-    WORK_DIGITS,
-    Certain,
     bounds,
     interval,
     working_precision,
 )
 
-__all__ = ["EXACT_DIGITS", "PRECISIONS", "WORK_DIGITS", "Certain", "Ops", "interval", "ops_for"]
+__all__ = ["PRECISIONS", "Ops", "ops_for"]
 
 PRECISIONS = ("float32", "float64", "exact")
 

@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from backprop_tutor.render.format import FULL, SUMMARY
+from backprop_tutor.numbers.format import FULL, SUMMARY
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables

@@ -9,8 +9,8 @@ from decimal import Decimal
 from rich.table import Table
 from rich.text import Text
 
-from backprop_tutor.engine.gradcheck import GradCheck
-from backprop_tutor.render.format import fmt
+from backprop_tutor.engine.gradcheck import ROUNDING, GradCheck
+from backprop_tutor.numbers.format import fmt
 
 
 def check_table(check: GradCheck, digits: int | None) -> Table:
@@ -24,7 +24,7 @@ def check_table(check: GradCheck, digits: int | None) -> Table:
         table.add_column("digits agree", justify="right")
     table.add_column("verdict")
     for c in check.comparisons:
-        style = "yellow" if c.kink else "" if c.agrees else "bold red"
+        style = "yellow" if c.kink or c.unresolved else "" if c.agrees else "bold red"
         cells = [c.parameter.label, fmt(c.backprop, digits), fmt(c.difference, digits), f"{c.error:.1e}"]
         table.add_row(*cells, *([str(c.agreeing_digits)] if exact else []), Text(c.verdict, style=style))
     return table
@@ -38,8 +38,14 @@ def summary_lines(check: GradCheck, seed: int, layer: int | None = None) -> list
     where = f"W({layer}), b({layer})" if layer is not None else "the network"
     sampled = (f" (a random sample of {n} of the {population:,} of {where}, seed {seed})" if n < population
                else f" (every entry of {where})" if layer is not None else "")
+    unresolved = len(check.unresolved)
     lines = [f"{n} parameters{sampled}: {len(check.agreements)} agree, {len(check.disagreements)} disagree, "
-             f"{len(check.kinks)} at a ReLU kink (not a failure)"]
+             f"{len(check.kinks)} at a ReLU kink (not a failure)"
+             + (f", {unresolved} cannot tell in {check.precision}" if unresolved else "")]
+    if unresolved:
+        lines.append(f"cannot tell in {check.precision}: for {unresolved} parameter(s) the gap between backprop and "
+                     f"the difference is within the difference's rounding (|C| × {ROUNDING[check.precision]:.0e} / h), "
+                     "so this number type cannot judge them; use --exact")
     worst = check.worst
     if worst is not None:
         line = f"worst relative error away from kinks: {worst.error:.1e} ({worst.parameter.label})"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from backprop_tutor.render.format import FULL, SUMMARY
+from backprop_tutor.numbers.format import FULL, SUMMARY
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.model import Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import Table, TextCell, worksheet_heading, worksheet_tables

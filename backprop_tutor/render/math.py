@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.render.format import (
+from backprop_tutor.numbers.format import (
     SUMMARY,
     Limits,
     fmt,

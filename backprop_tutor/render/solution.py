@@ -7,7 +7,7 @@ Equations are GitHub-rendered math (``$$`` blocks holding an ``aligned`` environ
 
 from __future__ import annotations
 
-from backprop_tutor.render.format import FULL, SUMMARY
+from backprop_tutor.numbers.format import FULL, SUMMARY
 from backprop_tutor.render.markdown import table_to_markdown
 from backprop_tutor.render.math import aligned, equation_rows, equation_text, text_lines
 from backprop_tutor.trace import fields

@@ -1,9 +1,9 @@
 """The recorder the engine writes events into. No recorder, no recording: the engine checks
-``recorder is not None`` once per layer and otherwise pays nothing (no copies)."""
+``recorder is not None`` once per step and otherwise pays nothing (no copies)."""
 
 from __future__ import annotations
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, certain_array
+from backprop_tutor.numbers.certain import EXACT_DIGITS, certain_array
 from backprop_tutor.trace.events import Event, Trace, TraceHeader
 
 

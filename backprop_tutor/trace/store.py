@@ -28,17 +28,19 @@ import h5py
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
-from backprop_tutor.engine.certain import certain_array, from_text, legacy_text, to_text
+from backprop_tutor.engine.hyperparameters import HYPERPARAMETERS, hyperparameter_problem
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.numbers.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.trace.events import (
     EVENT_TYPES,
     SCALARS,
     Event,
     EventInfo,
     Field,
+    Forward,
     Trace,
     TraceHeader,
     check_field,
@@ -133,6 +135,7 @@ class TraceFile:
             self._index = _read_index(self._group, where, self.header)
             for info in self._index:
                 _check_event(self._event_group(info), info, self.header, where)
+            _check_index_covers_events(self._group, self._index, self.header, where)
             self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
             self._first: dict[tuple[str, int], int] = {}
             for info in reversed(self._index):
@@ -280,8 +283,8 @@ def _header_problem(h: TraceHeader) -> str | None:
     if not all(known):
         return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
                 f"activations: {', '.join(ACTIVATIONS)})")
-    numbers = {"learning_rate": h.learning_rate, "momentum": h.momentum, "l2": h.l2}
-    wrong = [f"{k} = {v!r}" for k, v in numbers.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+    wrong = [f"{name} = {getattr(h, name)!r}: {problem}" for name in HYPERPARAMETERS
+             if (problem := hyperparameter_problem(name, getattr(h, name)))]
     if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
         return ", ".join(wrong) or "title must be text and config a table"
     return None
@@ -305,6 +308,20 @@ def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[E
     return index
 
 
+def _check_index_covers_events(group: h5py.Group, index: list[EventInfo], header: TraceHeader,
+                               where: object) -> None:
+    """The index lists every event group, and a forward step for each layer: an emptied or cut index
+    would show a blank or partial worksheet as if it were the whole step."""
+    events = group.get("events")
+    held = len(events) if isinstance(events, h5py.Group) else 0
+    if held != len(index):
+        raise TraceError(f"{where}: damaged trace index: it lists {len(index)} events, but events/ holds {held}")
+    missing = sorted(set(range(1, header.L + 1)) - {i.layer for i in index if i.kind == Forward.kind})
+    if missing:
+        raise TraceError(f"{where}: damaged trace index: no forward step of layer(s) "
+                         f"{', '.join(map(str, missing))} (the network has layers 1 to {header.L})")
+
+
 def _expected_shapes(cls: type[Event], layer: int, header: TraceHeader) -> dict[str, tuple[int, ...]]:
     """The shape of each array of an event of class ``cls`` at ``layer``, from the header's sizes and batch."""
     B, n = header.batch_size, header.sizes
@@ -323,6 +340,10 @@ def _optional(cls: type[Event], name: str) -> bool:
 def _check_event(g: h5py.Group, info: EventInfo, header: TraceHeader, where: object) -> None:
     """Each array of the event is present (unless optional), numeric (or exact text) and shaped as the header says."""
     what = f"{where}: damaged trace: event {info.index} ({info.label})"
+    kind, layer = g.attrs.get("kind"), g.attrs.get("layer")
+    if kind is not None and (kind != info.kind or layer != info.layer):
+        raise TraceError(f"{where}: damaged trace index: it lists event {info.index} as {info.kind} of layer "
+                         f"{info.layer}, but events/{info.index:06d} is {kind} of layer {layer}")
     for name, shape in _expected_shapes(info.cls, info.layer, header).items():
         ds = g.get(name)
         if ds is None:

@@ -81,6 +81,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
                 raise DamagedCheckpoint(f"{path}: not a backprop_tutor checkpoint")
             state = json.loads(f.attrs["state"])
             L = sum(1 for k in f.keys() if k.startswith("W"))
+            _check_keys(f, path, L)
             params = [(f[f"W{l}"][()], f[f"b{l}"][()]) for l in range(1, L + 1)]
             velocity = ([(f[f"velocity/W{l}"][()], f[f"velocity/b{l}"][()]) for l in range(1, L + 1)]
                         if "velocity" in f else None)
@@ -89,6 +90,17 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
         raise DamagedCheckpoint(f"{path}: damaged checkpoint ({hdf5_reason(err)})") from None
     return _from_state(path, state, params, velocity)
+
+
+def _check_keys(f: h5py.File, path: Path, L: int) -> None:
+    """Name the arrays a checkpoint lacks (W1…W(L), b1…b(L), and the velocities when it has any)."""
+    wanted = [f"{k}{l}" for l in range(1, L + 1) for k in ("W", "b")]
+    if "velocity" in f:
+        wanted += [f"velocity/{k}" for k in wanted]
+    missing = [k for k in wanted if k not in f]
+    if missing:
+        raise DamagedCheckpoint(f"{path}: damaged checkpoint: {', '.join(missing)} missing (it holds "
+                                f"{', '.join(sorted(f.keys())) or 'nothing'})")
 
 
 def _from_state(path: Path, state: Any, params: list[tuple[np.ndarray, np.ndarray]],

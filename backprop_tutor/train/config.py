@@ -2,17 +2,24 @@
 
 Every knob of the homework is here: the network (hidden layers, activation, init), SGD (η, batch size,
 epochs, momentum, L2), the η schedule, the train/validation split, the seed and which minibatches to trace.
+Each is declared once, on its `TrainConfig` field (type, default, flag, help, sweep label, what values work);
+the flags of `tutor train` and `tutor sweep`, the sweep's grid, the checks and the messages derive from it.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from backprop_tutor.data.formats import IMAGE_PIXELS, NUM_CLASSES
+from backprop_tutor.engine.hyperparameters import (
+    HYPERPARAMETERS,
+    beyond_precision,
+    finite_problem,
+    hyperparameter_problem,
+)
 from backprop_tutor.engine.init import SCHEMES
 from backprop_tutor.errors import UsageError
 
@@ -21,6 +28,30 @@ HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 INIT_SCHEMES = tuple(s for s in SCHEMES if s != "file")
 OUTPUT_ACTIVATION = "softmax"
 LOSS = "cross-entropy"
+
+
+# --- parsing the command line's lists -----------------------------------------------------------
+def parse_int_list(text: str, what: str, *, allow_empty: bool = False) -> list[int]:
+    """"100,50,25" → [100, 50, 25]; "none" → [] when ``allow_empty`` (an empty text is refused: it is
+    more often a shell variable that was never set than a wish for no layers)."""
+    stripped = text.strip().lower()
+    if stripped == "none" and allow_empty:
+        return []
+    if not stripped:
+        raise UsageError(f"{what} {text!r}: give at least one number, e.g. 1 or 1,2"
+                         + (", or 'none' for none" if allow_empty else ""))
+    try:
+        return [int(part) for part in stripped.replace(" ", "").split(",")]
+    except ValueError:
+        raise UsageError(f"{what}: {text!r} is not a comma-separated list of whole numbers (e.g. 100,50,25)") from None
+
+
+def parse_hidden(text: str) -> list[int]:
+    """--hidden "100,50,25": widths of the hidden layers, in order from the input ("none": no hidden layer)."""
+    widths = parse_int_list(text, "--hidden", allow_empty=True)
+    if any(w < 1 for w in widths):
+        raise UsageError(f"--hidden {text!r}: every hidden layer needs at least 1 unit (e.g. --hidden 100,50,25)")
+    return widths
 
 
 class SettingError(UsageError):
@@ -44,37 +75,147 @@ class SettingError(UsageError):
         return re.sub(r"\{(\w+)(:name)?\}", spell, self.template)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One training setting as every interface names and checks it, declared once on its `TrainConfig` field
+    with `setting(…)`: the flags of `tutor train` and `tutor sweep`, the sweep's grid and folder names, the
+    checks of `TrainConfig.check` and how its messages spell the setting all derive from it."""
+
+    flag: str  # the command-line flag; CLI messages spell the setting so
+    help: str
+    group: str  # its section in `tutor train --help`
+    metavar: str | None = None
+    label: str | None = None  # its prefix in a sweep's folder names (tanh-lr0.01); None: one value per sweep
+    plural: str | None = None  # `tutor sweep`'s other spelling of the flag for several values (--lrs)
+    parse: Callable[[str], Any] | None = None  # one value from the command line's text (default: by its kind)
+    problem: Callable[[Any], str | None] | None = None  # what is wrong with a value, or None
+    shows_default: bool = True  # False: the commands require the flag, so the help names no default
+    repeatable: bool = False  # `tutor train` takes the flag several times and joins the values
+    name: str = ""  # these three are filled in from the field
+    kind: str = ""  # the JSON type: str, int, float, ints (a list), bool; "?": may also be null
+    default: Any = None
+
+    @property
+    def in_grid(self) -> bool:
+        return self.label is not None
+
+    def parse_text(self, text: str) -> Any:
+        return (self.parse or {"int": int, "float": float, "str": str}[self.kind.rstrip("?")])(text)
+
+    def check(self, value: Any) -> str | None:
+        """The problem with ``value`` for this setting, as the message's text after its name and value."""
+        if value is None:
+            return None if self.kind.endswith("?") else "must be given"
+        problem = finite_problem(value) if self.kind.startswith("float") else None
+        return problem or (self.problem(value) if self.problem else None)
+
+
+def setting(**declared: Any) -> dict[str, Setting]:
+    """A TrainConfig field's metadata: ``field(default=…, metadata=setting(flag=…, help=…, …))``."""
+    return {"setting": Setting(**declared)}
+
+
+def _unless(works: Callable[[Any], bool], problem: str) -> Callable[[Any], str | None]:
+    return lambda value: None if works(value) else problem
+
+
+def _hyperparameter(name: str) -> Callable[[Any], str | None]:
+    return lambda value: hyperparameter_problem(name, value)
+
+
+def _at_least(least: int, problem: str) -> Callable[[Any], str | None]:
+    return _unless(lambda v: v >= least, problem)
+
+
+def _each_at_least(least: int, problem: str) -> Callable[[Any], str | None]:
+    return _unless(lambda values: all(v >= least for v in values), problem)
+
+
 @dataclass
 class TrainConfig:
     """One run's settings. ``trace_batches`` are 1-based minibatch indices within an epoch, traced in
     each of ``trace_epochs``; ``subset`` keeps only the first N images of the training file (before the
-    split) for quick runs."""
+    split) for quick runs. The fields in the order a sweep names its folders."""
 
-    data: str = "mnist"
-    hidden: list[int] = field(default_factory=lambda: [100, 50, 25])
-    activation: str = "tanh"
-    learning_rate: float = 0.01
-    batch_size: int = 500
-    epochs: int = 50
-    decay_at: list[int] = field(default_factory=lambda: [20, 40])
-    decay_factor: float = 2.0
-    momentum: float = 0.0
-    l2: float = 0.0
-    init: str = "he"
-    init_sigma: float | None = None
-    init_low: float | None = None
-    init_high: float | None = None
-    seed: int = 0
-    n_validation: int = 10_000
-    subset: int | None = None
-    precision: str = "float32"
-    trace_batches: list[int] = field(default_factory=list)
-    trace_epochs: list[int] = field(default_factory=lambda: [1])
-    #: evaluate the test set at the end: only for the configuration chosen on validation accuracy
-    test: bool = False
+    data: str = field(default="mnist", metadata=setting(
+        flag="--data", metavar="SPEC", group="network", shows_default=False,
+        help="mnist, fashion-mnist, an IDX folder, an .npz or the course's mnist_traindata.hdf5"))
+    activation: str = field(default="tanh", metadata=setting(
+        flag="--activation", plural="--activations", metavar="H", group="network", label="",
+        help=f"hidden activation: {', '.join(HIDDEN_ACTIVATIONS)}; the output is softmax + cross-entropy",
+        problem=_unless(lambda v: v in HIDDEN_ACTIVATIONS, f"unknown activation; choose one of "
+                        f"{', '.join(HIDDEN_ACTIVATIONS)} (the output is always softmax with cross-entropy)")))
+    learning_rate: float = field(default=0.01, metadata=setting(
+        flag="--lr", plural="--lrs", metavar="η", group="SGD", label="lr",
+        help="initial learning rate η₀", problem=_hyperparameter("learning_rate")))
+    hidden: list[int] = field(default_factory=lambda: [100, 50, 25], metadata=setting(
+        flag="--hidden", metavar="N,N,…", group="network", label="h", parse=parse_hidden,
+        help="hidden layer widths from the input on, or 'none'",
+        problem=_each_at_least(1, "hidden layer widths must be ≥ 1")))
+    batch_size: int = field(default=500, metadata=setting(
+        flag="--batch-size", plural="--batch-sizes", metavar="B", group="SGD", label="B",
+        help="minibatch size; must divide the training set", problem=_at_least(1, "the batch size must be ≥ 1")))
+    epochs: int = field(default=50, metadata=setting(
+        flag="--epochs", metavar="N", group="SGD", label="e", help="epochs",
+        problem=_at_least(1, "the number of epochs must be ≥ 1")))
+    decay_at: list[int] = field(default_factory=lambda: [20, 40], metadata=setting(
+        flag="--decay-at", metavar="E,E,…", group="SGD", label="decay",
+        parse=lambda text: parse_int_list(text, "--decay-at", allow_empty=True),
+        help="divide η after these epochs, or 'none'",
+        problem=_each_at_least(1, "epochs must be ≥ 1 (η changes after that epoch)")))
+    decay_factor: float = field(default=2.0, metadata=setting(
+        flag="--decay-factor", metavar="F", group="SGD", label="factor", help="η is divided by this at each --decay-at",
+        problem=_unless(lambda v: v > 0, "must be > 0 (η is divided by it)")))
+    momentum: float = field(default=0.0, metadata=setting(
+        flag="--momentum", metavar="μ", group="SGD", label="mu", help="momentum μ in [0, 1)",
+        problem=_hyperparameter("momentum")))
+    l2: float = field(default=0.0, metadata=setting(
+        flag="--l2", metavar="λ", group="SGD", label="l2-", help="L2 penalty (λ/2)‖W‖², adds λW(l) to ∇W(l)",
+        problem=_hyperparameter("l2")))
+    init: str = field(default="he", metadata=setting(
+        flag="--init", metavar="SCHEME", group="network", label="", help=", ".join(INIT_SCHEMES),
+        problem=_unless(lambda v: v in INIT_SCHEMES,
+                        f"unknown init scheme; choose one of {', '.join(INIT_SCHEMES)}")))
+    init_sigma: float | None = field(default=None, metadata=setting(
+        flag="--init-sigma", metavar="σ", group="network", label="init-sigma-", help="σ for --init normal"))
+    init_low: float | None = field(default=None, metadata=setting(
+        flag="--init-low", metavar="LOW", group="network", label="init-low-",
+        help="lower bound for --init uniform"))
+    init_high: float | None = field(default=None, metadata=setting(
+        flag="--init-high", metavar="HIGH", group="network", label="init-high-",
+        help="upper bound for --init uniform"))
+    seed: int = field(default=0, metadata=setting(
+        flag="--seed", plural="--seeds", metavar="SEED", group="SGD", label="seed",
+        help="seed for the weights and the shuffles",
+        problem=_at_least(0, "must be ≥ 0 (numpy's generators take no negative seeds)")))
+    precision: str = field(default="float32", metadata=setting(
+        flag="--precision", metavar="TYPE", group="network", label="", help="float32 or float64",
+        problem=_unless(lambda v: v in ("float32", "float64"), "training precision must be float32 or float64")))
     #: BLAS threads for the matrix products. Fixed, recorded and reused on resume, because the sum order
     #: of a threaded product depends on it: same seed + same threads → bit-identical parameters
-    blas_threads: int = 1
+    blas_threads: int = field(default=1, metadata=setting(
+        flag="--threads", metavar="N", group="network", label="threads",
+        help="BLAS threads for the matrix products; the result is bit-identical only for the same N, so it is "
+             "recorded and reused by --resume", problem=_at_least(1, "the BLAS thread count must be ≥ 1")))
+    n_validation: int = field(default=10_000, metadata=setting(
+        flag="--validation", metavar="N", group="data split",
+        help="hold out the last N training images for validation",
+        problem=_at_least(1, "the validation set size must be ≥ 1")))
+    subset: int | None = field(default=None, metadata=setting(
+        flag="--subset", metavar="N", group="data split",
+        help="use only the first N training images (quick runs)", problem=_at_least(2, "must be ≥ 2 images")))
+    #: evaluate the test set at the end: only for the configuration chosen on validation accuracy
+    test: bool = field(default=False, metadata=setting(
+        flag="--test", group="data split",
+        help="evaluate the test set once at the end (for the configuration chosen on validation)"))
+    trace_batches: list[int] = field(default_factory=lambda: [], metadata=setting(
+        flag="--trace-batch", metavar="K[,K…]", group="tracing", repeatable=True,
+        parse=lambda text: parse_int_list(text, "--trace-batch"),
+        help="trace minibatch K (1 = first of the epoch); repeat or give a list",
+        problem=_each_at_least(1, "a 1-based minibatch index (1 = the first)")))
+    trace_epochs: list[int] = field(default_factory=lambda: [1], metadata=setting(
+        flag="--trace-epochs", metavar="E,E,…|all", group="tracing",
+        parse=lambda text: parse_int_list(text, "--trace-epochs"), help="epochs in which to trace them"))
 
     @property
     def sizes(self) -> list[int]:
@@ -103,50 +244,28 @@ class TrainConfig:
         if unknown:
             raise UsageError(f"unknown training settings: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         for name, value in values.items():
-            kind = _KINDS[name]
+            kind = SETTINGS[name].kind
             if not _has_kind(value, kind):
                 raise UsageError(f"setting {name} = {value!r}: must be {_KIND_WORDS[kind]}")
-        return cls(**{k: (float(v) if _KINDS[k] in ("float", "float?") and v is not None else v)
+        return cls(**{k: (float(v) if SETTINGS[k].kind.startswith("float") and v is not None else v)
                       for k, v in values.items()})
 
     def check(self) -> None:
         """Raise SettingError for settings that can never work, whatever the data (and, with ``subset``,
         for minibatch counts that the subset already fixes). Run once per run, before any data is read."""
-        numbers = ("learning_rate", "decay_factor", "momentum", "l2", "init_sigma", "init_low", "init_high")
-        bad = [name for name in numbers if getattr(self, name) is not None and not math.isfinite(getattr(self, name))]
-        if bad:
-            raise SettingError(", ".join(f"{{{name}}} {getattr(self, name)}" for name in bad)
-                               + ": every number must be finite (not inf or nan)")
-        if not self.learning_rate > 0:
-            raise SettingError(f"{{learning_rate}} {self.learning_rate}: the learning rate η must be > 0 "
-                               "(e.g. {learning_rate} 0.01)")
-        if self.activation not in HIDDEN_ACTIVATIONS:
-            raise SettingError(f"{{activation}} {self.activation!r}: unknown activation; choose one of "
-                               f"{', '.join(HIDDEN_ACTIVATIONS)} (the output is always softmax with cross-entropy)")
-        if any(n < 1 for n in self.hidden):
-            raise SettingError(f"{{hidden}} {self.hidden}: hidden layer widths must be ≥ 1")
-        for name, what in (("batch_size", "the batch size"), ("epochs", "the number of epochs"),
-                           ("n_validation", "the validation set size"), ("blas_threads", "the BLAS thread count")):
-            if getattr(self, name) < 1:
-                raise SettingError(f"{{{name}}} {getattr(self, name)}: {what} must be ≥ 1")
-        if not self.decay_factor > 0:
-            raise SettingError(f"{{decay_factor}} {self.decay_factor}: must be > 0 (η is divided by it)")
-        if any(e < 1 for e in self.decay_at):
-            raise SettingError(f"{{decay_at}} {self.decay_at}: epochs must be ≥ 1 (η changes after that epoch)")
-        if not 0 <= self.momentum < 1:
-            raise SettingError(f"{{momentum}} {self.momentum}: momentum μ must be in [0, 1)")
-        if self.l2 < 0:
-            raise SettingError(f"{{l2}} {self.l2}: the L2 strength λ must be ≥ 0")
+        for name, declared in SETTINGS.items():
+            value = getattr(self, name)
+            problem = declared.check(value)
+            if problem:
+                raise SettingError(f"{{{name}}} {value!r}: {problem}")
+        for name in HYPERPARAMETERS:
+            problem = beyond_precision(name, getattr(self, name), self.precision)
+            if problem:
+                raise SettingError(f"{{{name}}} {getattr(self, name)!r}: {problem}")
         self._check_init()
-        if self.precision not in ("float32", "float64"):
-            raise SettingError(f"{{precision}} {self.precision!r}: training precision must be float32 or float64")
-        if self.seed < 0:
-            raise SettingError(f"{{seed}} {self.seed}: must be ≥ 0 (numpy's generators take no negative seeds)")
         self._check_subset_and_tracing()
 
     def _check_init(self) -> None:
-        if self.init not in INIT_SCHEMES:
-            raise SettingError(f"{{init}} {self.init!r}: unknown init scheme; choose one of {', '.join(INIT_SCHEMES)}")
         if self.init == "normal" and self.init_sigma is None:
             raise SettingError("{init} normal needs {init_sigma:name}, e.g. {init_sigma} 0.1")
         if self.init == "uniform" and (self.init_low is None or self.init_high is None):
@@ -154,14 +273,10 @@ class TrainConfig:
                                "e.g. {init_low} -0.1 {init_high} 0.1")
 
     def _check_subset_and_tracing(self) -> None:
-        if self.subset is not None and self.subset < 2:
-            raise SettingError(f"{{subset}} {self.subset}: must be ≥ 2 images")
         if self.subset is not None and self.n_validation >= self.subset:
             raise SettingError(f"{{n_validation}} {self.n_validation} holds out all of the {{subset}} {self.subset} "
                                f"images: keep fewer for validation than the subset has, e.g. {{n_validation}} "
                                f"{max(1, self.subset // 5)}")
-        if any(k < 1 for k in self.trace_batches):
-            raise SettingError(f"{{trace_batches}} {self.trace_batches}: a 1-based minibatch index (1 = the first)")
         bad = [e for e in self.trace_epochs if not 1 <= e <= self.epochs]
         if bad:
             raise SettingError(f"{{trace_epochs}} {bad}: outside the run's epochs 1..{self.epochs}")
@@ -201,12 +316,15 @@ def _nearest_divisors(n: int, wanted: int) -> list[int]:
 _LIBRARY_WORDS = {"out": "run folder", "resume": "resume=True", "force": "force=True"}
 SETTING_NAMES = frozenset(f.name for f in fields(TrainConfig)) | frozenset(_LIBRARY_WORDS)
 
-#: The JSON type each setting must have in config.json ("?": may also be null).
-_KINDS = {"data": "str", "hidden": "ints", "activation": "str", "learning_rate": "float", "batch_size": "int",
-          "epochs": "int", "decay_at": "ints", "decay_factor": "float", "momentum": "float", "l2": "float",
-          "init": "str", "init_sigma": "float?", "init_low": "float?", "init_high": "float?", "seed": "int",
-          "n_validation": "int", "subset": "int?", "precision": "str", "trace_batches": "ints",
-          "trace_epochs": "ints", "test": "bool", "blas_threads": "int"}
+#: A field's type → the JSON type of its value in config.json ("?": may also be null).
+_KIND_OF_TYPE = {"list[int]": "ints", "float | None": "float?", "int | None": "int?"}
+#: Each setting as its field declares it, in the fields' order.
+SETTINGS: dict[str, Setting] = {
+    f.name: replace(f.metadata["setting"], name=f.name, default=getattr(TrainConfig(), f.name),
+                    kind=_KIND_OF_TYPE.get(str(f.type), str(f.type)))
+    for f in fields(TrainConfig)}
+#: The settings a sweep may list several values of (the data, its split and the tracing are one per sweep).
+GRID_SETTINGS = tuple(name for name, s in SETTINGS.items() if s.in_grid)
 _KIND_WORDS = {"str": "text", "int": "a whole number", "int?": "a whole number or null", "float": "a number",
                "float?": "a number or null", "ints": "a list of whole numbers", "bool": "true or false"}
 
@@ -221,27 +339,3 @@ def _has_kind(value: Any, kind: str) -> bool:
     if kind == "float":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     return isinstance(value, {"str": str, "bool": bool}[kind])
-
-
-# --- parsing the command line's lists -----------------------------------------------------------
-def parse_int_list(text: str, what: str, *, allow_empty: bool = False) -> list[int]:
-    """"100,50,25" → [100, 50, 25]; "none" → [] when ``allow_empty`` (an empty text is refused: it is
-    more often a shell variable that was never set than a wish for no layers)."""
-    stripped = text.strip().lower()
-    if stripped == "none" and allow_empty:
-        return []
-    if not stripped:
-        raise UsageError(f"{what} {text!r}: give at least one number, e.g. 1 or 1,2"
-                         + (", or 'none' for none" if allow_empty else ""))
-    try:
-        return [int(part) for part in stripped.replace(" ", "").split(",")]
-    except ValueError:
-        raise UsageError(f"{what}: {text!r} is not a comma-separated list of whole numbers (e.g. 100,50,25)") from None
-
-
-def parse_hidden(text: str) -> list[int]:
-    """--hidden "100,50,25": widths of the hidden layers, in order from the input ("none": no hidden layer)."""
-    widths = parse_int_list(text, "--hidden", allow_empty=True)
-    if any(w < 1 for w in widths):
-        raise UsageError(f"--hidden {text!r}: every hidden layer needs at least 1 unit (e.g. --hidden 100,50,25)")
-    return widths

@@ -27,6 +27,11 @@ def open_target(target: str, group: str | None = None, exact: bool = False) -> T
     """A saved trace (.h5), or the one-step trace of a built-in example or spec file (run here)."""
     if is_trace_file(target):
         return TraceFile(target, group)
+    if group is not None:
+        from backprop_tutor.errors import UsageError
+
+        raise UsageError(f"--group {group}: picks one of the traces in a saved trace file (.h5); {target} is an "
+                         "example or a spec, which makes one trace: leave --group out")
     from backprop_tutor.spec import load_spec, resolve_example, run_spec
 
     return run_spec(load_spec(resolve_example(target)), "exact" if exact else None)
@@ -43,14 +48,14 @@ def session_args(target: str, group: str | None, exact: bool, digits: int | None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from backprop_tutor.cli._args import digits
+    from backprop_tutor.numbers.format import parse_digits
     from backprop_tutor.tui.app import run_app
 
     parser = argparse.ArgumentParser(prog="python -m backprop_tutor.tui.launch")
     parser.add_argument("target")
     parser.add_argument("--group")
     parser.add_argument("--exact", action="store_true")
-    parser.add_argument("--digits", type=digits, default=3)
+    parser.add_argument("--digits", type=parse_digits, default=3)
     parser.add_argument("--sample", type=int, default=0)
     args = parser.parse_args(argv)
     trace = open_target(args.target, args.group, args.exact)

@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from backprop_tutor.check.answers import column_quantity
 from backprop_tutor.check.marking import Marked, Verdict
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 from backprop_tutor.worksheet.tables import Table, TextCell
 

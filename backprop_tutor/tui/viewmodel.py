@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.render.format import SUMMARY, fmt, fmt_vector, precision_label
+from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation
+from backprop_tutor.render.step_notes import step_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import read
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.worksheet.equations import activation_name
+from backprop_tutor.worksheet.equations import elementwise
 from backprop_tutor.worksheet.full import full_values
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
-from backprop_tutor.worksheet.notes import step_text
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: the `d` key cycles through these (None: every digit the number has)
@@ -166,7 +166,7 @@ class StepModel:
             step=step, count=len(self.source), layer=info.layer, phase=info.phase,
             label=info.label, sample=sample, samples=self.source.samples, digits=digits,
             precision=precision_label(self.header), title=self.header.title,
-            equations=step_text(self.source, step, sample, digits),  # with the notes of worksheet.notes
+            equations=step_text(self.source, step, sample, digits),  # notes: worksheet.notes, render.step_notes
             heading=worksheet_heading(sheet),
             tables=worksheet_tables(sheet, digits),
             columns=self.columns(step, sample, digits, selected),
@@ -287,7 +287,7 @@ class StepModel:
         rows = [(f"s_{j + 1}({layer})", pick(self.value(fields.S, layer, step, sample))),
                 (f"a_{j + 1}({layer})", pick(self.value(fields.A, layer, step, sample)))]
         a_prime = self.value(fields.A_PRIME, layer, step, sample)
-        if a_prime is not None or activation_name(self.header, layer) != "softmax":
+        if a_prime is not None or elementwise(self.header, layer):
             rows.append((f"a'_{j + 1}({layer})", pick(a_prime)))
         rows.append((f"δ_{j + 1}({layer})", pick(self.delta(layer, step, sample))))
         W, b = self.weights(layer)

@@ -14,7 +14,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.halfblock import HalfBlockImage, _diverging
 from backprop_tutor.worksheet.images import RowImage, weight_row_images

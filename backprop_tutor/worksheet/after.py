@@ -40,8 +40,8 @@ def last_update(trace: TraceReader) -> int | None:
 def cost_after_update(trace: TraceReader) -> CostAfter | None:
     """C of every sample with the updated parameters; None if the trace lacks an update of some layer,
     its input or its loss (a partial trace); CostAfterError if that forward pass overflows exact arithmetic."""
-    from backprop_tutor.engine.certain import certain_array
     from backprop_tutor.engine.network import network_from_parameters
+    from backprop_tutor.numbers.certain import certain_array
 
     header = trace.header
     before = read(trace, fields.C, header.L)

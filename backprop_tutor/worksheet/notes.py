@@ -6,8 +6,8 @@
 - an update the shown digits hide (W(1) "unchanged" at 3 digits in Mazur's example): which digit changed;
 - units are numbered from 1, samples and classes from 0.
 
-`rounding_notes` works on the equations (no digits involved); `digit_notes` on what is drawn at the
-chosen digits.
+`rounding_notes` works on the equations (no digits involved); `backprop_tutor.render.step_notes` on what
+is drawn at the chosen digits.
 """
 
 from __future__ import annotations
@@ -17,27 +17,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt
-from backprop_tutor.render.math import TextEquation, equation_text
-from backprop_tutor.trace import fields
-from backprop_tutor.trace.events import Input, Update
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace.reader import TraceReader
-from backprop_tutor.worksheet.equations import Equation, equations_for
+from backprop_tutor.worksheet.equations import Equation
 
 #: a value this many units in the last place of its largest neighbour, or fewer (down to 1/16), is at rounding level
 ROUNDING_ULPS = 8
-#: a whole-looking number that is not whole: "1.0", "-3.0" (not "1.05" or "1.0e-3")
-ROUNDS_TO_WHOLE = re.compile(r"(?<![\d.e])-?\d+\.0(?![\d.e])")
-
-LEGEND_WHOLE = "1 is exactly 1; 1.0 is a value that only rounds to 1 at these digits (press d for more)"
-LEGEND_COUNTING = ("units are numbered from 1 (a_1(2) is unit 1 of layer 2); samples and classes from 0, "
-                   "as in the data files")
-
-
-def step_text(trace: TraceReader, step: int, sample: int, digits: int | None) -> tuple[TextEquation, ...]:
-    """The step panel's text: the step's equations at ``digits``, with every note of this module."""
-    texts = tuple(equation_text(eq, digits) for eq in rounding_notes(trace, equations_for(trace, step, sample)))
-    return digit_notes(trace, step, texts, digits)
 
 
 def rounding_notes(trace: TraceReader, equations: list[Equation]) -> list[Equation]:
@@ -78,24 +63,6 @@ def element_name(name: str, k: int) -> str:
     """δ(2), 0 → δ_1(2); anything else → "value 1 of W(3)ᵀ δ(3)"."""
     match = re.fullmatch(r"(\S+?)\((\d+)\)", name)
     return f"{match[1]}_{k + 1}({match[2]})" if match else f"value {k + 1} of {name}"
-
-
-def digit_notes(trace: TraceReader, step: int, texts: tuple[TextEquation, ...],
-                digits: int | None) -> tuple[TextEquation, ...]:
-    """Legend lines for what ``texts`` (the step's equations at ``digits``) show: 1 vs 1.0, an update the
-    digits hide, and how things are numbered (on the input step)."""
-    notes = []
-    info = trace.info(step)
-    if info.cls is Update and digits is not None:
-        notes += [hidden for f0, f1, name in ((fields.W_BEFORE, fields.W_AFTER, f"W({info.layer})"),
-                                              (fields.B_BEFORE, fields.B_AFTER, f"b({info.layer})"))
-                  if (hidden := hidden_change(trace.array(step, f0), trace.array(step, f1), digits, name))]
-    drawn = " ".join(part or "" for eq in texts for part in (eq.substituted, eq.result))
-    if digits is not None and ROUNDS_TO_WHOLE.search(drawn):
-        notes.append(LEGEND_WHOLE)
-    if info.cls is Input:
-        notes.append(LEGEND_COUNTING)
-    return texts + tuple(TextEquation("Note", None, None, note) for note in notes)
 
 
 def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: int, name: str) -> str:

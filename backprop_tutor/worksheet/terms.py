@@ -15,7 +15,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.engine.precision import EXACT_DIGITS
+from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.worksheet.equations import CLOSE, OPEN, PLUS, Expr, Num, Sym, num
 
 TIMES_SCALAR = Sym(" × ", r" \times ")

@@ -167,8 +167,16 @@ def test_a_line_that_looks_like_an_answer_but_cannot_be_read_is_named(tmp_path, 
         written_values(read_answers(path), REF)
 
 
+def test_an_answer_in_a_table_of_the_students_own_is_named(tmp_path):
+    path = _md(tmp_path, ("C = 17.0", "C = 17.0\n\n| quantity | value |\n| --- | --- |\n| C | 17 |"))
+    with pytest.raises(AnswerError, match=rf"a\.md line {_line_of(path, '| C | 17 |')}: '\| C \| 17 \|' looks like an "
+                                          "answer, in a table that is not the worksheet's"):
+        read_answers(path)
+
+
 def test_the_given_values_and_notes_are_not_taken_for_answers(tmp_path):
-    path = _md(tmp_path, ("C = 17.0", "C = 17.0\n\nMy notes: s(1) = W(1) x + b(1), so C follows from a(3)."))
+    path = _md(tmp_path, ("C = 17.0", "C = 17.0\n\nMy notes: s(1) = W(1) x + b(1), so C follows from a(3).\n\n"
+                                      "| week | hours |\n| --- | --- |\n| 3 | 2.5 |"))
     assert check_answers(path).all_right
 
 

@@ -116,7 +116,8 @@ def test_an_update_from_a_transposed_gradient_is_carried(tmp_path):
     W2 = ref.given.W[2] - ref.given.eta * gW2
     cells, marking = _one(tmp_path, layer__2__grad_W=text(gW2), layer__2__W=text(W2))
     assert cells["∇W(2)"].verdict is Verdict.SHAPE
-    assert cells["W(2)[1,2]"].verdict is Verdict.CARRIED and cells["W(2)[1,2]"].note == "follows from your ∇W(2)"
+    assert cells["W(2)[1,2]"].verdict is Verdict.CARRIED and cells["W(2)[1,2]"].note == \
+        "follows from your ∇W(2), as you wrote it (transposed)"
     assert marking.totals()["root"] == 0
 
 
@@ -141,7 +142,7 @@ def test_a_minibatch_sample_carries_its_own_term_of_the_mean(tmp_path):
 
 
 def test_every_kind_of_root_mistake_shows_its_working(tmp_path):
-    from backprop_tutor.render.format import fmt
+    from backprop_tutor.numbers.format import fmt
     from backprop_tutor.spec import load_spec, resolve_example
 
     for example in ("hand-backprop", "mazur-sigmoid"):

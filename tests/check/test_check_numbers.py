@@ -89,8 +89,8 @@ def test_rtol_atol_and_sigfigs_options():
 def test_a_value_whose_sign_exact_mode_does_not_know_reads_and_judges_as_its_interval():
     from mpmath import iv
 
-    from backprop_tutor.engine.certain import Certain
-    from backprop_tutor.render.format import fmt
+    from backprop_tutor.numbers.certain import Certain
+    from backprop_tutor.numbers.format import fmt
 
     with mpmath.workdps(120):
         unknown = Certain.of(iv.mpf(("-6e-101", "5e-101")))  # a true 0 computed with cancellation

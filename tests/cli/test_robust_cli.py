@@ -28,7 +28,7 @@ def _copy_spec(tmp_path: Path, text: str | None = None) -> Path:
 def test_ctrl_c_while_the_parser_is_built_is_exit_130(monkeypatch, capsys):
     import backprop_tutor.cli as cli
 
-    def interrupted() -> None:
+    def interrupted(*argv: object) -> None:  # build_parser(argv): the parser of the command named
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", interrupted)
@@ -40,6 +40,23 @@ def test_importing_the_command_loads_no_heavy_module():
     # the fewer imports before main's handler is in place, the shorter the window for a raw Ctrl-C
     code = "import sys, backprop_tutor.cli; print(sorted({'rich', 'numpy', 'h5py', 'argparse'} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "[]\n"
+
+
+def test_ctrl_c_before_main_takes_over_is_a_quiet_exit_130():
+    # issue 19: a Ctrl-C within ~20 ms of start (still importing) gave a KeyboardInterrupt traceback
+    code = ("import os, signal, backprop_tutor.cli\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "import time; time.sleep(2); print('not reached')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
+
+
+def test_once_main_runs_ctrl_c_is_keyboard_interrupt_again():
+    # training relies on KeyboardInterrupt to save its checkpoint
+    code = ("import signal, backprop_tutor.cli as cli\n"
+            "cli._main = lambda argv: print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+            "cli.main([])")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "True\n"
 
 
 # --- 4: outputs never replace inputs; '-' is standard output ----------------------------------

@@ -16,8 +16,8 @@ from mpmath import iv
 from reference_mlp import reference_step
 
 from backprop_tutor.cli import main
-from backprop_tutor.engine.certain import WORK_DIGITS, Certain, working_precision
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.certain import WORK_DIGITS, Certain, working_precision
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace.store import load_trace, save_trace
@@ -226,7 +226,7 @@ def test_huge_and_tiny_weights_print_save_and_export(tmp_path: Path, capsys, w: 
 
 def test_derived_values_on_screen_stay_certain_the_norm_and_the_minibatch_mean(tmp_path: Path):
     """‖ΔW(l)‖ (the UI's update note) and the minibatch mean of C are computed on the intervals too."""
-    from backprop_tutor.render.format import array_mean, vector_norm
+    from backprop_tutor.numbers.arithmetic import array_mean, vector_norm
 
     spec = cancelling_spec(5)
     spec["data"]["x"] = spec["data"]["x"] * 2 if len(spec["data"]["x"]) == 1 else spec["data"]["x"]
@@ -273,7 +273,7 @@ def test_rounding_to_n_digits_matches_decimal_arithmetic_even_at_half_way_points
     """round_digits against Python's Decimal on the exact binary value, many at (or 1e-60 off) a tie."""
     from fractions import Fraction
 
-    from backprop_tutor.engine.certain import round_digits
+    from backprop_tutor.numbers.certain import round_digits
 
     rng = random.Random(1)
     exact_ctx = Context(prec=2000, Emin=MIN_EMIN, Emax=MAX_EMAX)

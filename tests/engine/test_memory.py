@@ -60,3 +60,31 @@ def test_a_spec_without_data_says_so_before_any_estimate(tmp_path: Path, capsys)
     spec.write_text(HUGE[:HUGE.index("[data]")] + HUGE[HUGE.index("[init]"):])
     assert main(["example", str(spec), "--print"]) == 2
     assert "no [data] table" in capsys.readouterr().err
+
+
+def test_exact_work_is_estimated_and_refused_with_the_way_out(tmp_path: Path, capsys):
+    # was: `tutor example --exact` on 50-2000-2000-3 ran 9 min at 9.5 GB
+    spec = tmp_path / "wide.toml"
+    two_layers = 'units = 2000\nactivation = "relu"\n[[layer]]\nunits = 2000'
+    spec.write_text(HUGE.replace("x = [1, -1, 1]", f"x = [{', '.join(['1'] * 50)}]")
+                    .replace("inputs = 3", "inputs = 50").replace("units = 1e9", two_layers))
+    assert main(["example", str(spec), "--exact", "--print"]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "the network 50-2000-2000-3 with 1 sample(s) in exact mode would take about 25 min" in err
+    assert "exact mode's limit is 60 s" in err and "--dtype float64" in err
+    assert memory.exact_seconds([3, 2, 2, 3], 1) < 0.1  # the hand example stays far inside the limit
+
+
+@pytest.mark.parametrize("command", [["example", "--print"], ["worksheet", "--key"], ["gradcheck"]])
+@pytest.mark.parametrize("number", ["1e99999999", "1e-99999999"])
+def test_a_spec_number_beyond_the_bounded_exponents_is_named_at_once(tmp_path: Path, capsys, command: list[str],
+                                                                     number: str):
+    # was: `tutor example`, `tutor worksheet --key` hung (exact mode's exp of 1e99999999)
+    from backprop_tutor.spec import builtin_examples
+
+    spec = tmp_path / "big.toml"
+    spec.write_text(builtin_examples()["hand-backprop"].read_text().replace("b = [1, -2]", f"b = [{number}, -2]"))
+    assert main([command[0], str(spec), *command[1:]]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert f"b(1)[1] = 1.000e{'+' if number[2] != '-' else ''}{number[2:]}" in err
+    assert "is beyond the numbers a spec may hold: magnitudes from 1e-1000 to 1e1000" in err

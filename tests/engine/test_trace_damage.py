@@ -43,8 +43,25 @@ DAMAGE: dict[str, tuple[Callable[[h5py.File], None], str]] = {
     "event group missing": (lambda f: f.__delitem__("events/000003"), "event 3 .* is listed in the index but missing"),
     "layer out of range": (lambda f: f.attrs.__setitem__("index", json.dumps([["input", 0], ["forward", 7]])),
                            "event 1 \\(forward\\) is for layer 7, but the network has layers 1 to 3"),
+    "index entries swapped": (lambda f: _swap_index(f, 1, 2),
+                              r"it lists event 1 as forward of layer 2, but events/000001 is forward of layer 1"),
+    "index emptied": (lambda f: f.attrs.__setitem__("index", "[]"), "it lists 0 events, but events/ holds"),
+    "index and events cut to the input": (lambda f: _cut_to_input(f), r"no forward step of layer\(s\) 1, 2, 3"),
     "header not JSON": (lambda f: f.attrs.__setitem__("header", "{sizes"), "damaged trace header"),
 }
+
+
+def _swap_index(f: h5py.File, i: int, j: int) -> None:
+    index = json.loads(f.attrs["index"])
+    index[i], index[j] = index[j], index[i]
+    f.attrs["index"] = json.dumps(index)
+
+
+def _cut_to_input(f: h5py.File) -> None:
+    index = json.loads(f.attrs["index"])
+    for k in range(1, len(index)):
+        del f[f"events/{k:06d}"]
+    f.attrs["index"] = json.dumps(index[:1])
 
 
 def _grow_batch(f: h5py.File) -> None:
@@ -68,7 +85,8 @@ def test_damage_is_found_on_open(good_trace: Path, damage: str):
 
 
 @pytest.mark.parametrize("command", [["export", "--markdown", "-"], ["view"]])
-@pytest.mark.parametrize("damage", ["dataset deleted", "strings for numbers", "batch_size smaller than the arrays"])
+@pytest.mark.parametrize("damage", ["dataset deleted", "strings for numbers", "batch_size smaller than the arrays",
+                                    "index entries swapped", "index emptied"])
 def test_export_and_view_say_what_is_damaged(good_trace: Path, damage: str, command: list[str], capsys):
     # was: a TypeError traceback from export, a Textual traceback with locals from view
     with h5py.File(good_trace, "a") as f:

@@ -36,7 +36,7 @@ def test_parse_int_list_needs_a_number() -> None:
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"learning_rate": 0.0}, "learning_rate = 0.0: the learning rate η must be > 0 (e.g. learning_rate = 0.01)"),
+    ({"learning_rate": 0.0}, "learning_rate = 0.0: the learning rate η must be > 0, e.g. 0.01"),
     ({"learning_rate": -0.01}, "must be > 0"),
     ({"activation": "softplus"}, "activation = 'softplus': unknown activation; choose one of tanh, relu, sigmoid"),
     ({"hidden": [100, 0]}, "hidden = [100, 0]: hidden layer widths"),
@@ -49,7 +49,7 @@ def test_parse_int_list_needs_a_number() -> None:
     ({"epochs": 3, "trace_epochs": [4]}, "trace_epochs = [4]: outside the run's epochs 1..3"),
     ({"seed": -1}, "seed = -1: must be ≥ 0"),
     ({"blas_threads": 0}, "blas_threads = 0: the BLAS thread count must be ≥ 1"),
-    ({"learning_rate": float("inf")}, "learning_rate = inf: every number must be finite"),
+    ({"learning_rate": float("inf")}, "learning_rate = inf: must be a finite number (not inf or nan"),
     ({"learning_rate": float("nan")}, "learning_rate = nan"),
     ({"decay_factor": float("inf")}, "decay_factor = inf"),
     ({"momentum": float("nan")}, "momentum = nan"),

@@ -50,7 +50,7 @@ def test_train_writes_the_run_folder_and_a_trace_export_reads(tiny_npz: Path, tm
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--batch-size", "64"], "--batch-size 64 does not divide the 500 training images"),
-    (["--lr", "0"], "--lr 0.0: the learning rate η must be > 0 (e.g. --lr 0.01)"),
+    (["--lr", "0"], "--lr 0.0: the learning rate η must be > 0, e.g. 0.01"),
     (["--lr", "-0.01"], "must be > 0"),
     (["--activation", "softplus"], "--activation 'softplus': unknown activation"),
     (["--hidden", "100,x"], "--hidden: '100,x' is not a comma-separated list of whole numbers"),
@@ -163,7 +163,7 @@ def test_resume_honours_test(tiny_npz: Path, tmp_path: Path, capsys: pytest.Capt
     (["--subset", "600", "--trace-batch", "11"], "--trace-batch [11]: an epoch has only 10 minibatches"),
     (["--subset", "560"], "--batch-size 50 does not divide the 460 training images"),
     (["--seed", "-3"], "--seed -3: must be ≥ 0"),
-    (["--lr", "inf"], "--lr inf: every number must be finite"),
+    (["--lr", "inf"], "--lr inf: must be a finite number (not inf or nan"),
 ])
 def test_checks_that_need_no_data_come_before_loading_it(tiny_npz: Path, tmp_path: Path, args: list[str],
                                                          message: str, capsys: pytest.CaptureFixture) -> None:

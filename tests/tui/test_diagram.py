@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from tui_helpers import pilot_test, screen_text
 
-from backprop_tutor.render.format import fmt
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.app import TutorApp

@@ -141,7 +141,7 @@ def test_a_practice_session_judges_in_order_like_check(hand_ref):
 
 @pytest.mark.parametrize("example", ["hand-backprop", "mazur-sigmoid"])
 def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_step(example):
-    from backprop_tutor.render.format import fmt_array
+    from backprop_tutor.numbers.format import fmt_array
 
     ref = reference_for(load_spec(resolve_example(example)))
     session = PracticeSession(ref)

@@ -371,7 +371,7 @@ async def test_next_misclassified_needs_classes(mazur):
 
 
 def test_hidden_update_flag_on_an_exact_trace():
-    from backprop_tutor.worksheet.notes import step_text
+    from backprop_tutor.render.step_notes import step_text
 
     trace = run_spec(load_spec(resolve_example("mazur-sigmoid")), "exact")
     notes = [t.note for t in step_text(trace, len(trace) - 1, 0, 3) if t.symbolic == "Note"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_tutor.render.format import fmt_vector
+from backprop_tutor.numbers.format import fmt_vector
 from backprop_tutor.trace.events import Delta, Forward, Gradient, OutputDelta, Update
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.app import layer_jump

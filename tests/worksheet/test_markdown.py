@@ -12,7 +12,7 @@ import pytest
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError
-from backprop_tutor.render.format import fmt, fmt_vector
+from backprop_tutor.numbers.format import fmt, fmt_vector
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 

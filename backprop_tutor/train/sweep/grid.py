@@ -9,11 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.train.config import TrainConfig
-
-#: Settings a sweep may list several values of (the data, its split and the tracing are one per sweep).
-GRID_SETTINGS = ("activation", "learning_rate", "hidden", "batch_size", "epochs", "decay_at", "decay_factor",
-                 "momentum", "l2", "init", "init_sigma", "init_low", "init_high", "seed", "precision", "blas_threads")
+from backprop_tutor.train.config import GRID_SETTINGS, SETTINGS, TrainConfig
 
 
 # --- the grid -------------------------------------------------------------------------------------
@@ -72,10 +68,7 @@ class SweepGrid:
 def _label(setting: str, value: Any) -> str:
     text = ("none" if not value else "x".join(map(str, value))) if isinstance(value, list) else (
         f"{value:g}" if isinstance(value, float) else str(value))
-    prefix = {"activation": "", "learning_rate": "lr", "hidden": "h", "batch_size": "B", "epochs": "e",
-              "decay_at": "decay", "decay_factor": "factor", "momentum": "mu", "l2": "l2-", "init": "",
-              "seed": "seed", "precision": "", "blas_threads": "threads"}.get(setting, setting.replace("_", "-") + "-")
-    return prefix + text
+    return f"{SETTINGS[setting].label}{text}"
 
 
 def config_name(settings: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ everywhere. An exactly whole number is written without a decimal point ("5"); a 
 
 from __future__ import annotations
 
+import argparse
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,8 @@ import numpy as np
 from mpmath import iv
 from mpmath.libmp import to_digits_exp
 
-from backprop_tutor.engine.certain import EXACT_DIGITS, Certain, interval, order_of_magnitude, working_precision
+from backprop_tutor.numbers.arithmetic import array_mean
+from backprop_tutor.numbers.certain import EXACT_DIGITS, Certain, order_of_magnitude
 
 DEFAULT_DIGITS = 3
 
@@ -41,6 +43,20 @@ FULL = Limits(None, None)
 
 def is_exact(value: Any) -> bool:
     return isinstance(value, mpmath.mpf)
+
+
+def parse_digits(text: str) -> int | None:
+    """``--digits N`` (N ≥ 1 significant digits) or ``--digits full`` (every digit: None): the option of every
+    command that shows numbers (an argparse type, so a wrong value is one line naming it)."""
+    if text == "full":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of digits (give e.g. 3, or full)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: give at least 1 significant digit (or full)")
+    return value
 
 
 def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
@@ -181,24 +197,6 @@ def fmt_summary(values: Any, digits: int | None = DEFAULT_DIGITS) -> tuple[str, 
     flat = arr.ravel().tolist()
     return ("×".join(map(str, arr.shape)), fmt(min(flat), digits), fmt(max(flat), digits),
             fmt(array_mean(arr), digits))
-
-
-def array_mean(values: Any) -> Any:
-    """The mean of an array: float64, or for exact values a `Certain` (its digits stay certain)."""
-    arr = np.asarray(values)
-    if arr.dtype != object:
-        return float(np.asarray(arr, dtype=np.float64).mean())
-    return sum(arr.ravel().tolist()) / arr.size
-
-
-def vector_norm(values: Any) -> Any:
-    """‖v‖ (all entries): float64, or for exact values a `Certain`, computed on their intervals."""
-    arr = np.asarray(values)
-    if arr.dtype != object:
-        return float(np.linalg.norm(np.asarray(arr, dtype=np.float64)))
-    with working_precision():
-        # |v|·|v|, not v·v: an interval around 0 times itself would reach below 0
-        return Certain.of(iv.sqrt(interval(sum(abs(v) * abs(v) for v in arr.ravel().tolist()))))
 
 
 def fmt_matrix(values: Any, digits: int | None = DEFAULT_DIGITS) -> str:
