@@ -24,7 +24,12 @@ class UsageError(TutorError):
 class WriteError(TutorError, OSError):
     """A file cannot be written (no space left, a folder in the way…): names the file the user asked for,
     never our temporary one; nothing half-written is left behind. Also an OSError, so code that handles
-    failed writes (the UI's export key) keeps handling it."""
+    failed writes (the UI's export key) keeps handling it. ``no_space``: the disk (or quota) is full, so the
+    same write can succeed once there is room."""
+
+    def __init__(self, message: str, *, no_space: bool = False) -> None:
+        super().__init__(message)
+        self.no_space = no_space
 
 
 class NumericError(TutorError):

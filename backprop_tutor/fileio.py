@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backprop_tutor.errors import UsageError, WriteError
+from backprop_tutor.memory import format_bytes
 
 if TYPE_CHECKING:
     import h5py
@@ -152,12 +153,18 @@ def ensure_free_space(path: str | os.PathLike[str], needs: int) -> None:
         raise _write_error(err, Path(path), needs) from None
 
 
-def _check_free_space(path: Path, needs: int) -> None:
+def free_bytes(path: str | os.PathLike[str]) -> int | None:
+    """Bytes free on the disk that holds ``path`` (or its nearest existing folder); None if it cannot be told."""
+    path = Path(path)
     try:
-        free = shutil.disk_usage(next(p for p in path.parents if p.exists())).free
+        return shutil.disk_usage(next(p for p in (path, *path.parents) if p.exists())).free
     except (OSError, StopIteration):
-        return  # cannot tell: the write itself will say
-    if _on_disk(needs) > free:
+        return None
+
+
+def _check_free_space(path: Path, needs: int) -> None:
+    free = free_bytes(path.parent)
+    if free is not None and _on_disk(needs) > free:  # (None: cannot tell; the write itself will say)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
 
@@ -179,21 +186,16 @@ def _write_error(err: BaseException, path: Path, needs: int | None) -> WriteErro
     if code in _NO_SPACE:
         room = _on_disk(needs) if needs is not None else None
         return WriteError(f"no space left writing {path}{_space_figures(path, room)}; free some space or "
-                          "write it elsewhere (nothing was written)")
+                          "write it elsewhere (nothing was written)", no_space=True)
     reason = getattr(err, "strerror", None) or describe_hdf5_error(err)
     return WriteError(f"cannot write {path}: {reason}")
 
 
 def _space_figures(path: Path, needs: int | None) -> str:
-    try:
-        free = shutil.disk_usage(next(p for p in (path.parent, *path.parents) if p.exists())).free
-    except (OSError, StopIteration):
-        return f" (needs ~{_mb(needs)})" if needs else ""
-    return f" (needs ~{_mb(needs)}, {_mb(free)} free)" if needs else f" ({_mb(free)} free)"
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
+    free = free_bytes(path.parent)
+    if free is None:
+        return f" (needs ~{format_bytes(needs)})" if needs else ""
+    return f" (needs ~{format_bytes(needs)}, {format_bytes(free)} free)" if needs else f" ({format_bytes(free)} free)"
 
 
 def describe_hdf5_error(err: BaseException | str) -> str:

@@ -21,17 +21,20 @@ BYTES_PER_VALUE = {"float32": 4, "float64": 8, "exact": 250}
 
 
 def estimate_bytes(sizes: list[int], batch_size: int, precision: str, *, momentum: bool = False,
-                   recorded: bool = False, drawn: bool = True) -> int:
+                   recorded: bool = False, drawn: bool = True, checkpointed: bool = False,
+                   evaluated_rows: int = 0) -> int:
     """Bytes for a network of ``sizes`` = [n_0, …, n_L] taking minibatches of ``batch_size`` in ``precision``.
 
     ``recorded``: a trace keeps copies of every step's values (tutor example, traced minibatches);
-    ``drawn``: the initial W(l) are drawn in float64 first (an [init] scheme), then converted."""
+    ``drawn``: the initial W(l) are drawn in float64 first (an [init] scheme), then converted;
+    ``checkpointed``: a copy of W(l), b(l) is made for each checkpoint (training);
+    ``evaluated_rows``: forward passes that measure a data set take this many rows at a time (s, a, a')."""
     per_value = BYTES_PER_VALUE[precision]
     P = sum(n_out * n_in + n_out for n_in, n_out in pairwise(sizes))  # W(l), b(l)
     A = batch_size * sum(sizes)  # one value per unit and sample, l = 0..L
     J = batch_size * sizes[-1] ** 2  # the output's ∂a/∂s, per sample (recorded only)
-    params = P * (3 + momentum)  # W, b; the step η∇; ∇W, ∇b; (v)
-    batch = A * 4  # s, a, a', δ
+    params = P * (3 + momentum + checkpointed)  # W, b; the step η∇; ∇W, ∇b; (v); (the checkpoint's copy)
+    batch = A * 4 + evaluated_rows * sum(sizes) * 3  # s, a, a', δ; (s, a, a' of the measuring passes)
     if recorded:
         params += P * (3 + 2 * momentum)  # ∇ copies, W and b before and after (and v)
         batch += A * 4 + J * 2

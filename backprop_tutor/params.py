@@ -6,6 +6,7 @@ Keys W1, b1, W2, b2, …; W(l) shaped (units out, units in), b(l) shaped (units 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import h5py
@@ -33,7 +34,7 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
         while f"W{l}" in f:
             if f"b{l}" not in f:
                 raise DataError(f"{path}: has W{l} but no b{l}; keys present: {', '.join(sorted(f.keys()))}")
-            W, b = np.asarray(f[f"W{l}"][()], dtype=np.float64), np.asarray(f[f"b{l}"][()], dtype=np.float64)
+            W, b = _numbers(f, f"W{l}", path), _numbers(f, f"b{l}", path)
             b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
             if W.ndim != 2 or b.shape != (W.shape[0],):
                 raise DataError(f"{path}: W{l} is {'×'.join(map(str, W.shape))} and b{l} is "
@@ -47,7 +48,27 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
         if not layers:
             raise DataError(f"{path}: no W1/b1 found; keys present: {', '.join(sorted(f.keys())) or 'none'} "
                             "(expected W1, b1, W2, b2, … as in mnist_network_params.hdf5)")
+        beyond = sorted(k for k in f.keys() if re.fullmatch(r"[Wb]\d+", k) and int(k[1:]) > len(layers))
+        if beyond:
+            raise DataError(f"{path}: has {', '.join(beyond)} but no W{len(layers) + 1}, b{len(layers) + 1}: the "
+                            f"layers must be numbered W1, b1, W2, b2, … without a gap (found W1 to W{len(layers)})")
     return layers
+
+
+def _numbers(f: h5py.File, key: str, path: Path) -> np.ndarray:
+    """The array ``key`` as float64, or a DataError naming it: text, a group or damaged data are not weights."""
+    ds = f[key]
+    if not isinstance(ds, h5py.Dataset):
+        raise DataError(f"{path}: {key} is a group, not an array of numbers")
+    if ds.dtype.kind not in "fiub":
+        held = "text" if h5py.check_string_dtype(ds.dtype) else f"{ds.dtype} values"
+        raise DataError(f"{path}: {key} ({'×'.join(map(str, ds.shape)) or 'a scalar'}) holds {held}, not numbers; "
+                        "weights and biases must be numbers")
+    try:
+        return np.asarray(ds[()], dtype=np.float64)
+    except (OSError, ValueError, TypeError) as err:
+        raise DataError(f"{path}: {key} cannot be read ({describe_hdf5_error(err)}); the file may be damaged") \
+            from None
 
 
 def write_parameters(path: str | os.PathLike[str], params: dict[str, np.ndarray]) -> Path:

@@ -7,10 +7,23 @@ Everything a user can get wrong raises a `TutorError`; `main` prints it and retu
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import TYPE_CHECKING
 
-from backprop_tutor._version import __version__
+
+def _interrupted_early(signum: int, frame: object) -> None:
+    """Ctrl-C while `tutor` is still importing, before `main` takes over: the same quiet exit code 130."""
+    sys.stderr.write("interrupted\n")
+    raise SystemExit(130)
+
+
+# first, before the imports that take time (typing alone is ~13 ms): only if nobody installed a handler of their own
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _interrupted_early)
+
+from typing import TYPE_CHECKING  # noqa: E402
+
+from backprop_tutor._version import __version__  # noqa: E402
 
 if TYPE_CHECKING:  # imported when first needed: the less before main's Ctrl-C handler, the better
     import argparse
@@ -50,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tutor``; every error a user can fix is one message and exit code 2, Ctrl-C exit code 130
     (from the first instant: building the parser imports every subcommand)."""
     try:
+        if signal.getsignal(signal.SIGINT) is _interrupted_early:  # from here on, Ctrl-C is KeyboardInterrupt again:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # training saves its checkpoint on it
         return _main(argv)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

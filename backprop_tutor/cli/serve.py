@@ -62,6 +62,22 @@ def port(text: str) -> int:
     return value
 
 
+def check_public_url(url: str | None) -> None:
+    """--public-url is the address browsers will use: http(s)://host[:port][/path]."""
+    if url is None:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks that the port is a number in range)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in url:
+        raise UsageError(f"--public-url {url!r}: not a web address; give the one browsers will use, e.g. "
+                         "http://192.168.1.20:8000")
+
+
 def check_free(host: str, number: int) -> None:
     """Fail before the banner if the address cannot be listened on."""
     try:
@@ -76,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.trace.store import TraceFile
     from backprop_tutor.tui.launch import is_trace_file, open_target, session_args
 
+    check_public_url(args.public_url)
     target = str(Path(args.target).resolve()) if Path(args.target).is_file() else args.target
     if is_trace_file(target) and args.exact:
         raise UsageError("--exact runs a NAME or SPEC; a saved trace keeps the precision it was recorded in")

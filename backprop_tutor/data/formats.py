@@ -365,6 +365,21 @@ def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.Pat
 # npz
 
 
+def npz_problem(path: Path, err: BaseException) -> str:
+    """Why numpy could not read ``path`` as an .npz, in words: numpy's own message for a file that is not a zip
+    archive at all is about pickles and allow_pickle, which is neither the cause nor a safe way out."""
+    if path.is_file() and not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            head = f.read(64)
+        text = head and all(32 <= c < 127 or c in b"\t\r\n" for c in head)
+        return ("it is a text file, not a zip archive of .npy arrays" if text else
+                f"it is not a zip archive of .npy arrays (its first bytes are {head[:8]!r})")
+    if "pickle" in str(err):
+        return ("it holds an array of Python objects (pickled), which is never loaded, being able to run code; "
+                "save plain numeric arrays")
+    return str(err)
+
+
 def read_npz(path: str | os.PathLike[str]) -> tuple[LabelledImages, LabelledImages]:
     """Read an `.npz` with x_train, y_train, x_test, y_test; return (training, test).
 
@@ -388,9 +403,9 @@ def read_npz(path: str | os.PathLike[str]) -> tuple[LabelledImages, LabelledImag
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
         raise DataError(
-            f"{path}: cannot be read as an .npz archive of plain arrays ({err}); expected a file saved "
-            f"with numpy.savez holding {', '.join(NPZ_KEYS)}."
-        ) from err
+            f"{path}: cannot be read as an .npz archive of plain arrays ({npz_problem(path, err)}); expected a "
+            f"file saved with numpy.savez holding {', '.join(NPZ_KEYS)}."
+        ) from None
     train = labelled_images(arrays["x_train"], arrays["y_train"], str(path), "x_train", "y_train")
     test = labelled_images(arrays["x_test"], arrays["y_test"], str(path), "x_test", "y_test")
     return train, test

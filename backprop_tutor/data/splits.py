@@ -27,6 +27,7 @@ from backprop_tutor.data.formats import (
     COURSE_TRAIN_FILE,
     LabelledImages,
     labelled_images,
+    npz_problem,
     read_course_hdf5,
     read_idx_pair,
 )
@@ -109,7 +110,8 @@ def _npz_split(path: Path, split: str) -> Split:
     except DataError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise DataError(f"{path}: cannot be read as an .npz archive of plain arrays ({err}).") from None
+        raise DataError(f"{path}: cannot be read as an .npz archive of plain arrays ({npz_problem(path, err)}).") \
+            from None
     images = labelled_images(raw_x, raw_y, str(path), *keys)
     return Split(images.x, images.y, images.source, list(images.notes), name=path.stem, split=split,
                  files=(path,))

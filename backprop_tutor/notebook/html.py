@@ -146,20 +146,24 @@ _FALLBACK_SCRIPT = """(function () {
 
 
 # --- a check ---------------------------------------------------------------------------------------
-def marking_html(doc: dict[str, Any], summary: str, first_root: str) -> str:
-    """The checker's verdicts (its JSON document, `check.report.to_json`) as a table."""
+def marks_table(cells: Sequence[dict[str, Any]]) -> str:
+    """Judged cells (the checker's JSON, `check.report.to_json`) as a table: verdict, working."""
     rows = []
-    for cell in doc["cells"]:
+    for cell in cells:
         working = "".join(f"<div><i>{label}</i> {escape(cell[key])}</div>" for key, label in
                           (("working", "working:"), ("yours", "from your values:"), ("equation", "the step:"))
                           if cell[key])
-        mark = Verdict(cell["verdict"]).mark
         rows.append(f"<tr><td>{escape(cell['name'])}</td><td>{escape(cell['written'] or '')}</td>"
-                    f"<td>{escape(cell['expected'])}</td><td class={VERDICT_CLASS[cell['verdict']]}>{mark}</td>"
-                    f"<td>{escape(cell['note'])}{working}</td></tr>")
+                    f"<td>{escape(cell['expected'])}</td><td class={VERDICT_CLASS[cell['verdict']]}>"
+                    f"{Verdict(cell['verdict']).mark}</td><td>{escape(cell['note'])}{working}</td></tr>")
+    return ("<table><thead><tr><th>cell</th><th>written</th><th>expected</th><th>verdict</th><th>note</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def marking_html(doc: dict[str, Any], summary: str, first_root: str) -> str:
+    """The checker's verdicts (its JSON document, `check.report.to_json`) as a table."""
     return (f'<div class="bt-check"><style>{stylesheet()}</style><div class="bt-title">{escape(doc["title"])}</div>'
-            "<table><thead><tr><th>cell</th><th>written</th><th>expected</th><th>verdict</th><th>note</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody></table>"
+            f"{marks_table(doc['cells'])}"
             f"<p>{escape(summary)} (judged {escape(doc['tolerance'])})</p><p><b>{escape(first_root)}</b></p></div>")
 
 

@@ -44,3 +44,43 @@ class Stepper(anywidget.AnyWidget):
         if self._fallback_html:
             data = {**data, "text/html": self._fallback_html}
         return data, metadata
+
+
+class PracticeWidget(anywidget.AnyWidget):
+    """`practice.Practice` in a notebook: the browser sends each typed answer (``submitted``), Python
+    judges it and sends back the question, the context step and the marks."""
+
+    _esm = _asset("practice.js")
+    _css = _asset("stepper.css")
+    title = traitlets.Unicode("").tag(sync=True)
+    context = traitlets.Unicode("").tag(sync=True)  # the step before the asked value, as HTML
+    question = traitlets.Unicode("").tag(sync=True)
+    marks = traitlets.Unicode("").tag(sync=True)  # the judged values, as an HTML table
+    summary = traitlets.Unicode("").tag(sync=True)
+    message = traitlets.Unicode("").tag(sync=True)  # why a typed answer could not be read
+    finished = traitlets.Bool(False).tag(sync=True)
+    submitted = traitlets.Dict().tag(sync=True)  # {"action": "answer" | "reveal", "text": …, "n": a counter}
+
+    def __init__(self, practice: Any, **kwargs: Any) -> None:
+        super().__init__(title=practice.session.ref.title, **kwargs)
+        self._practice = practice
+        self.show(practice)
+
+    def show(self, practice: Any) -> None:
+        self.context, self.question = practice.context().html, practice.question
+        self.marks, self.summary = practice.marks_html(), practice.summary
+        self.finished = practice.session.finished
+
+    @traitlets.observe("submitted")
+    def _judge(self, change: dict[str, Any]) -> None:
+        from backprop_tutor.errors import TutorError
+
+        asked = change["new"] or {}
+        try:
+            if asked.get("action") == "reveal":
+                self._practice.reveal()
+            else:
+                self._practice.answer(str(asked.get("text", "")))
+            self.message = ""
+        except TutorError as err:  # not a value (or nothing left to ask): say so where the student typed
+            self.message = str(err)

@@ -3,7 +3,8 @@
 Chance level: a network that outputs 1/10 for every class has C = −log(1/10) = ln 10 ≈ 2.30. A loss
 far above it (more than `FAR_ABOVE_CHANCE` × ln 10) means the outputs are confidently wrong: the run
 has diverged, and it stops with the figures. A loss above chance that has grown for `GROWING_EPOCHS`
-epochs in a row, or that stays above twice chance level for as many, draws a warning (once). A NaN
+epochs in a row, or that stays above twice chance level for the last two or three epochs (or in the
+run's last epoch, however short the run), draws a warning (once). A NaN
 or infinite loss stops the run, naming the likely cause from what the run knows (η, the initial
 weights' scale, a checkpoint it continued from).
 """
@@ -48,13 +49,17 @@ class DivergenceWatch:
                                   f"with η = {m.learning_rate:g}. " + self.likely_cause(m.epoch))
         recent = [h.train_loss for h in history[-(GROWING_EPOCHS + 1):]]
         growing = len(recent) == GROWING_EPOCHS + 1 and all(b > a for a, b in itertools.pairwise(recent))
-        high = len(recent) > GROWING_EPOCHS and all(v > 2 * CHANCE_LOSS for v in recent[1:])
+        # stubbornly high: two epochs are enough to tell, and the run's last epoch always tells (a 1–3 epoch run
+        # must not finish "complete" at 7× chance without a word)
+        window = [h.train_loss for h in history[-GROWING_EPOCHS:]]
+        high = (len(window) >= 2 or m.epoch >= self.config.epochs) and all(v > 2 * CHANCE_LOSS for v in window)
         if ((growing and m.train_loss > CHANCE_LOSS) or high) and not self.warned:
             self.warned.add(m.epoch)
+            shown = recent if growing else window
             how = "has grown" if growing else f"has stayed above twice chance level ({2 * CHANCE_LOSS:.2f})"
-            shown = recent if growing else recent[1:]
             figures = " → ".join(f"{v:.4g}" for v in shown)
-            return (f"the training loss {how} for {GROWING_EPOCHS} epochs in a row ({figures}; chance level is "
+            span = f"for {len(shown) - growing} epochs in a row" if len(shown) - growing > 1 else "in its only epoch"
+            return (f"the training loss {how} {span} ({figures}; chance level is "
                     f"{CHANCE_LOSS:.2f}): η = {m.learning_rate:g} may be too large")
         return None
 

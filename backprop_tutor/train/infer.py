@@ -63,8 +63,8 @@ def parse_activations(text: str | None, n_layers: int) -> list[str]:
         if name not in ACTIVATIONS:
             raise UsageError(f"--activation: unknown activation {name!r} for layer {l}; "
                              f"choose from {', '.join(ACTIVATIONS)}")
-        if name == "softmax" and l != n_layers:
-            raise UsageError(f"--activation: softmax can only be the output layer's (layer {n_layers}), "
+        if not ACTIVATIONS[name].elementwise and l != n_layers:
+            raise UsageError(f"--activation: {name} can only be the output layer's (layer {n_layers}), "
                              f"not layer {l}'s")
     return names
 

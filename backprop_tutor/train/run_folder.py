@@ -128,6 +128,9 @@ class RunFolder:
 
     def _read_json(self, name: str, key: str, kind: type, damaged: str, missing: str) -> dict[str, Any]:
         path = self.file(name)
+        if self.path.exists() and not self.path.is_dir():
+            raise UsageError(f"{self.path}: is a file, not a run folder; give the folder a run was written to "
+                             "(`tutor train --out DIR` makes DIR)")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:

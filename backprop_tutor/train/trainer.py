@@ -26,24 +26,17 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from backprop_tutor._version import __version__
 from backprop_tutor.engine.network import Network, mlp, network_from_parameters
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import UsageError, WriteError
+from backprop_tutor.fileio import ensure_free_space, free_bytes
+from backprop_tutor.memory import format_bytes
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_checkpoint, checkpoint_bytes
-from backprop_tutor.train.config import LOSS, TrainConfig
+from backprop_tutor.train.config import LOSS, SettingError, TrainConfig
 from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
 from backprop_tutor.train.interrupt import StopRequest
 from backprop_tutor.train.metrics import EpochMetrics, RunMetrics, evaluate
 from backprop_tutor.train.plots import plot_accuracy
-from backprop_tutor.train.resources import (
-    NoSpaceLeft,
-    check_memory,
-    check_space,
-    free_space,
-    is_disk_full,
-    layer_shapes,
-    size_text,
-    trace_group_bytes,
-)
+from backprop_tutor.train.resources import check_memory, layer_shapes, trace_group_bytes
 from backprop_tutor.train.run_folder import (
     COMPLETE_FILE,
     CONFIG_FILE,
@@ -185,14 +178,12 @@ class _Run:
                 raise  # nothing written yet: nothing to continue
             self._write_metrics_if_possible("interrupted")
             return self._result("interrupted", stopped_at=self._resume_point())
-        except (OSError, RuntimeError, NoSpaceLeft) as err:
-            if not (isinstance(err, NoSpaceLeft) or is_disk_full(err)):
-                raise
-            if not self.resumable:
+        except WriteError as err:
+            if not (err.no_space and self.resumable):
                 raise
             self._write_metrics_if_possible("interrupted")
-            raise NoSpaceLeft(f"{err}; the run stopped and can continue from its last checkpoint once there is "
-                              "room: {resume:name}") from None
+            raise SettingError(f"{err}; the run stopped and can continue from its last checkpoint once there is "
+                               "room: {resume:name}") from None
 
     def _begin(self, resume: bool) -> tuple[int, int]:
         """(first epoch, first minibatch, 0-based) after restoring a checkpoint or starting afresh."""
@@ -321,15 +312,10 @@ class _Run:
     # --- writing ------------------------------------------------------------------------------
     def _write(self, path: Path, needed: int, write: Callable[[], object]) -> None:
         """Write one file whole (a second Ctrl-C waits for it), after checking there is room for it; a
-        full disk becomes NoSpaceLeft naming the file."""
+        full disk is a WriteError naming the file (fileio writes every file)."""
         with self.stop.critical():
-            check_space(path, needed)
-            try:
-                write()
-            except (OSError, RuntimeError) as err:
-                if is_disk_full(err) or free_space(path.parent) < needed:
-                    raise NoSpaceLeft(f"no space left writing {path} (needs ~{size_text(needed)})") from None
-                raise
+            ensure_free_space(path, needed)
+            write()
 
     def _checkpoint(self, epochs_done: int, next_batch: int, rng_state: dict[str, Any]) -> None:
         velocity = self.net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
@@ -353,12 +339,12 @@ class _Run:
                  self.run.file(CHECKPOINT_FILE): 2 * self._checkpoint_bytes(),
                  self.run.file(PARAMS_FILE): 8 * n_params + 64 * 1024}
         needed = sum(parts.values()) + 1024 * 1024  # + config, metrics, plot
-        free = free_space(self.run.path)
-        if needed > free:
+        free = free_bytes(self.run.path)
+        if free is not None and needed > free:
             biggest = max(parts, key=lambda p: parts[p])
             what = f" for {to_trace} traced minibatches" if biggest.name == TRACE_FILE else ""
-            raise NoSpaceLeft(f"no space left writing {biggest}{what} (the run needs ~{size_text(needed)} in "
-                              f"{self.run.path}, ~{size_text(free)} is free); nothing was written")
+            raise WriteError(f"no space left writing {biggest}{what} (the run needs ~{format_bytes(needed)} in "
+                             f"{self.run.path}, ~{format_bytes(free)} is free); nothing was written", no_space=True)
 
     def _write_metrics(self, status: str, test: dict[str, Any] | None = None) -> None:
         done = self.history[-1].epoch if self.history else 0

@@ -27,6 +27,11 @@ def open_target(target: str, group: str | None = None, exact: bool = False) -> T
     """A saved trace (.h5), or the one-step trace of a built-in example or spec file (run here)."""
     if is_trace_file(target):
         return TraceFile(target, group)
+    if group is not None:
+        from backprop_tutor.errors import UsageError
+
+        raise UsageError(f"--group {group}: picks one of the traces in a saved trace file (.h5); {target} is an "
+                         "example or a spec, which makes one trace: leave --group out")
     from backprop_tutor.spec import load_spec, resolve_example, run_spec
 
     return run_spec(load_spec(resolve_example(target)), "exact" if exact else None)

@@ -23,7 +23,7 @@ from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Delta, Field, Forward, Gradient, Input, Loss, OutputDelta, Update
 from backprop_tutor.trace.reader import read
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.worksheet.equations import activation_name
+from backprop_tutor.worksheet.equations import elementwise
 from backprop_tutor.worksheet.full import full_values
 from backprop_tutor.worksheet.model import build_worksheet, delta_field
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
@@ -287,7 +287,7 @@ class StepModel:
         rows = [(f"s_{j + 1}({layer})", pick(self.value(fields.S, layer, step, sample))),
                 (f"a_{j + 1}({layer})", pick(self.value(fields.A, layer, step, sample)))]
         a_prime = self.value(fields.A_PRIME, layer, step, sample)
-        if a_prime is not None or activation_name(self.header, layer) != "softmax":
+        if a_prime is not None or elementwise(self.header, layer):
             rows.append((f"a'_{j + 1}({layer})", pick(a_prime)))
         rows.append((f"δ_{j + 1}({layer})", pick(self.delta(layer, step, sample))))
         W, b = self.weights(layer)

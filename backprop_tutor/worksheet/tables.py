@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
-from backprop_tutor.worksheet.equations import activation_name
+from backprop_tutor.worksheet.equations import elementwise
 from backprop_tutor.worksheet.model import Quantity, Worksheet
 
 
@@ -55,10 +55,10 @@ def worksheet_tables(ws: Worksheet, digits: int | None = 3, limits: Limits = SUM
 
     ff = [(TextCell(("0",)), TextCell(("—",)), cell(Quantity.X, 0), TextCell(("—",)))] if 0 in keep else []
     for l in (l for l in keep if l > 0):
-        softmax = ws.value(Quantity.S, l) is not None and ws.value(Quantity.A_PRIME, l) is None and \
-            activation_name(ws.header, l) == "softmax"
+        matrix = ws.value(Quantity.S, l) is not None and ws.value(Quantity.A_PRIME, l) is None and \
+            not elementwise(ws.header, l)
         ff.append((TextCell((str(l),)), cell(Quantity.S, l), cell(Quantity.A, l),
-                   cell(Quantity.A_PRIME, l, blank=f"matrix A, see δ({l})" if softmax else "")))
+                   cell(Quantity.A_PRIME, l, blank=f"matrix A, see δ({l})" if matrix else "")))
     notes = [note("y", cell(Quantity.Y, 0))] if 0 in keep else []
     notes.append(note("C", cell(Quantity.COST, L)))
     if ws.samples > 1:

@@ -42,6 +42,23 @@ def test_importing_the_command_loads_no_heavy_module():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "[]\n"
 
 
+def test_ctrl_c_before_main_takes_over_is_a_quiet_exit_130():
+    # issue 19: a Ctrl-C within ~20 ms of start (still importing) gave a KeyboardInterrupt traceback
+    code = ("import os, signal, backprop_tutor.cli\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "import time; time.sleep(2); print('not reached')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
+
+
+def test_once_main_runs_ctrl_c_is_keyboard_interrupt_again():
+    # training relies on KeyboardInterrupt to save its checkpoint
+    code = ("import signal, backprop_tutor.cli as cli\n"
+            "cli._main = lambda argv: print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+            "cli.main([])")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "True\n"
+
+
 # --- 4: outputs never replace inputs; '-' is standard output ----------------------------------
 @pytest.mark.parametrize("flag", ["--markdown", "--save-trace"])
 def test_an_output_that_is_the_spec_is_refused(tmp_path: Path, flag: str, capsys):

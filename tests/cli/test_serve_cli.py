@@ -33,3 +33,17 @@ def test_help_says_what_exposing_it_means(capsys):
     assert main(["serve", "--help"]) == 0
     out = capsys.readouterr().out
     assert "127.0.0.1" in out and "0.0.0.0" in out and "without a password" in out
+
+
+def test_group_and_public_url_are_checked_before_any_server(capsys):
+    # issue 19: both were accepted without a word. The port is held busy, so a command that got past the
+    # checks would stop at "cannot listen" rather than serve.
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = str(busy.getsockname()[1])
+        assert main(["serve", "hand-backprop", "--group", "X", "--port", port]) == 2
+        err = " ".join(capsys.readouterr().err.split())
+        assert "--group X: picks one of the traces in a saved trace file" in err and "cannot listen" not in err
+        for url in ("not a url", "ftp://host", "http://", "http://host:99999"):
+            assert main(["serve", "hand-backprop", "--public-url", url, "--port", port]) == 2
+            err = " ".join(capsys.readouterr().err.split())
+            assert f"--public-url {url!r}: not a web address" in err and "cannot listen" not in err

@@ -50,6 +50,20 @@ def test_data_info_bad_path_is_exit_2_with_message(tutor, tmp_path: Path, capsys
     assert "nowhere.npz" in captured.err and "Traceback" not in captured.err
 
 
+@pytest.mark.parametrize(("content", "reason"), [
+    (b"hello, this is text\n", "it is a text file, not a zip archive of .npy arrays"),
+    (b"\x00\x01\x02\x03binary", "it is not a zip archive of .npy arrays (its first bytes are"),
+])
+def test_data_info_on_a_file_that_is_no_npz_says_so_without_numpy_pickle_advice(
+        tutor, tmp_path: Path, capsys, content: bytes, reason: str) -> None:
+    fake = tmp_path / "fake.npz"
+    fake.write_bytes(content)
+    for command in (["data", "info", str(fake)], ["infer", "--params", str(fake), "--data", str(fake)]):
+        assert tutor(command) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.count(reason) == 1 and "allow_pickle" not in err and "pickle.load" not in err
+
+
 def test_data_info_on_real_data(tutor, mnist_t10k_dir: Path, capsys) -> None:
     assert tutor(["data", "info", str(mnist_t10k_dir)]) == 0
     out = capsys.readouterr().out

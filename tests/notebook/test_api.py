@@ -162,3 +162,45 @@ def test_bad_input_is_one_tutor_error_with_the_clis_message(call, error, message
     assert message in str(info.value)
     assert isinstance(info.value, TutorError) and info.value.__cause__ is None
     assert isinstance(info.value, TypeError) == (error is ArgumentError)
+
+
+def test_practice_asks_each_value_in_turn_and_judges_it_as_the_checker_does() -> None:
+    p = bt.practice("hand-backprop")
+    assert p.question.startswith("s(1) = ?   (s(1) = W(1) a(0) + b(1); a vector of 2")
+    assert p.context().status.startswith("step 1 of 14")  # the step before s(1): s(1) is not shown yet
+    assert [m.verdict.value for m in p.answer("[5, -5]")] == ["right", "right"]
+    assert [m.verdict.value for m in p.answer("[5, 5]")] == ["right", "root"]  # relu(-5) is 0
+    assert p.question.startswith("a'(1) = ?")
+    p.answer("[1, 0]")
+    assert [m.verdict.value for m in p.answer("[-4, 35]")] == ["carried", "carried"]  # W(2) a(1) + b(2), their a(1)
+    assert [m.verdict.value for m in p.reveal()] == ["missing", "missing"]
+    assert p.summary.startswith("5 right, 1 root mistake(s), 2 carried, 2 revealed (of 72 values)")
+    assert "<td class=bt-carried>✗ carried</td>" in p.marks_html()
+
+
+def test_the_practice_widget_judges_what_the_browser_sends() -> None:
+    p = bt.practice(seed=17)
+    assert bt.practice(seed=17).session.ref.expected.keys() == p.session.ref.expected.keys()
+    widget = p.widget
+    assert widget.question == p.question and "export default { render }" in widget._esm
+    widget.submitted = {"action": "answer", "text": "nonsense", "n": 1}
+    assert "is not a number" in widget.message and widget.question.startswith("s(1) = ?")
+    widget.submitted = {"action": "reveal", "text": "", "n": 2}
+    assert widget.message == "" and widget.question.startswith("a(1) = ?")
+    assert "missing" in widget.marks and widget.summary.startswith("0 right, 0 root mistake(s), 0 carried, 2 revealed")
+    data, _ = p._repr_mimebundle_()
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+    assert "a(1) = ?" in data["text/html"] and data["text/plain"].startswith("Practice problem 17")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: bt.practice(seed=-1), "a problem's seed is a whole number from 0 to"),
+    (lambda: bt.practice(seed="x"), "seed must be a whole number"),
+    (lambda: bt.practice(seed=3, sizes="3-20-3"), "1 to 6 units each"),
+    (lambda: bt.practice("hand-backprop", seed=3), "give a spec or a seed, not both"),
+    (lambda: bt.practice(seed=3, output="tanh"), "output activation 'tanh'"),
+])
+def test_bad_practice_input_is_one_tutor_error(call, message) -> None:
+    with pytest.raises(TutorError) as info:
+        call()
+    assert message in str(info.value)

@@ -68,7 +68,7 @@ def test_a_disk_that_fills_during_the_run_stops_it_resumably(small_disk: Path, t
                                             str(small_disk), mode])
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["error"] == "NoSpaceLeft", report
+    assert report["error"] == "SettingError", report  # spelled with the command's words: tutor train --resume
     assert report["message"].startswith(f"no space left writing {small_disk / 'run' / 'checkpoint.h5'} (needs ~")
     assert f"the run stopped and can continue from its last checkpoint once there is room: tutor train --resume " \
            f"{small_disk / 'run'}" in report["message"]

@@ -117,6 +117,12 @@ def _params(path: Path, arrays: dict[str, np.ndarray]) -> Path:
     ({"W1": np.zeros((30, 784)), "b1": np.zeros(31), "W2": np.zeros((10, 30)), "b2": np.zeros(10)},
      "W1 is 30×784 and b1 is 31"),
     ({"W2": np.zeros((10, 30))}, "no W1/b1 found"),
+    # issue 19: a layer missing from the middle is named (was "W1 gives 32 outputs, but … 10 classes")
+    ({"W1": np.zeros((32, 784)), "b1": np.zeros(32), "W3": np.zeros((10, 32)), "b3": np.zeros(10)},
+     "has W3, b3 but no W2, b2: the layers must be numbered W1, b1, W2, b2, … without a gap"),
+    # text where numbers belong (was numpy's "could not convert string to float")
+    ({"W1": np.array([["a"] * 784] * 30, dtype=object).astype("S1"), "b1": np.zeros(30),
+      "W2": np.zeros((10, 30)), "b2": np.zeros(10)}, "W1 (30×784) holds text, not numbers"),
 ])
 def test_bad_parameter_files_give_one_clear_message(tmp_path: Path, tiny_npz: Path, arrays: dict, message: str,
                                                     capsys: pytest.CaptureFixture) -> None:

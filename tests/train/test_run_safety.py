@@ -219,6 +219,17 @@ def test_resume_with_a_damaged_config_names_the_setting(tiny_npz: Path, tmp_path
     assert str(run / "config.json") in err and message in err
 
 
+def test_resume_given_a_file_says_it_takes_the_run_folder(tiny_npz: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    # was: "damaged run config ([Errno 20] Not a directory …)"
+    run = tmp_path / "run"
+    config = config_for(tiny_npz)
+    train(config, prepare_data(config), run, should_stop=lambda e, b: (e, b) == (1, 4))
+    assert tutor("train", "--resume", run / "checkpoint.h5", "--quiet") == 2
+    err = err_text(capsys)
+    assert f"{run / 'checkpoint.h5'}: is a file, not a run folder" in err and "Errno" not in err
+
+
 def _damage_checkpoint(run: Path, action) -> None:
     with h5py.File(run / "checkpoint.h5", "a") as f:
         action(f)
@@ -233,6 +244,9 @@ def _damage_checkpoint(run: Path, action) -> None:
     (lambda f: (f.__delitem__("W2"), f.create_dataset("W2", data=np.zeros((3, 3)))),
      "its W(l), b(l) are shaped"),
     (lambda f: f["W1"].__setitem__((0, 0), np.nan), "NaN/inf weights"),
+    # issue 19: the missing array is named (was HDF5's "Unable to synchronously open object")
+    (lambda f: f.__delitem__("b2"), "damaged checkpoint: b2 missing (it holds W1, W2, W3, b1, b3, velocity)"),
+    (lambda f: f.__delitem__("velocity/W1"), "damaged checkpoint: velocity/W1 missing"),
     (lambda f: f.attrs.__setitem__("state", json.dumps({"epochs_done": 0, "next_batch": 4, "rng_state": {"x": 1},
                                                         "history": []})),
      "the shuffling generator's state is not valid"),
@@ -294,7 +308,7 @@ def test_the_result_does_not_depend_on_the_machines_blas_threads(tiny_npz: Path,
 
 # --- 14: memory ------------------------------------------------------------------------------
 def test_a_network_too_big_for_memory_is_refused_with_the_figure(tmp_path: Path, capsys) -> None:
-    with pytest.raises(NotEnoughMemory, match=r"784-100-10 would need ~\d+ MB .* only ~1 MB is available"):
+    with pytest.raises(NotEnoughMemory, match=r"784-100-10 would need ~[\d.]+ MB .* only ~1.0 MB is available"):
         check_memory(TrainConfig(hidden=[100]), available=1024 * 1024)
     assert tutor("train", "--data", tmp_path / "nowhere.npz", "--hidden", "10000000", "--out", tmp_path / "r") == 2
     err = err_text(capsys)
@@ -326,6 +340,17 @@ def test_a_growing_or_stubbornly_high_loss_draws_one_warning() -> None:
     warning = DivergenceWatch(TrainConfig()).check(_history([9.0, 15.0, 11.0, 14.0]))
     assert warning and "stayed above twice chance level" in warning
     assert DivergenceWatch(TrainConfig()).check(_history([2.0, 1.0, 0.5, 0.4])) is None
+
+
+def test_a_short_run_stuck_far_above_chance_is_warned_about_without_four_epochs_of_history() -> None:
+    # issue 19: a 3-epoch run at ~7× chance finished "complete" without a word (the rule needed 4 epochs)
+    seven = 7 * 2.3026
+    watch = DivergenceWatch(TrainConfig(epochs=3))
+    assert watch.check(_history([seven])) is None  # one epoch of a longer run: not yet
+    warning = watch.check(_history([seven, seven - 0.5]))
+    assert warning and "has stayed above twice chance level (4.61) for 2 epochs in a row" in warning
+    warning = DivergenceWatch(TrainConfig(epochs=1)).check(_history([seven]))
+    assert warning and "in its only epoch (16.12" in warning
 
 
 def test_a_nan_names_the_likely_cause() -> None:
