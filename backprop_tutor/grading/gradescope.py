@@ -66,12 +66,12 @@ def build_autograder(klass: ClassSet, target: Path, policy: CreditPolicy, tolera
 
 
 def _pyproject() -> bytes:
-    """A pyproject for the bundled copy: the dependencies the checker needs (numpy, mpmath) and the rest."""
-    here = Path(backprop_tutor.__file__).parent.parent / "pyproject.toml"
-    if here.is_file():
-        return here.read_bytes()
-    return (b'[project]\nname = "backprop_tutor"\nversion = "' + backprop_tutor.__version__.encode() +
-            b'"\ndependencies = ["numpy>=2.0", "mpmath>=1.3", "rich>=14.0"]\n')
+    """A pyproject for the bundled copy: what grading needs (the checker: numpy and mpmath; its report: Rich)."""
+    return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
+            f'[project]\nname = "backprop_tutor"\nversion = "{backprop_tutor.__version__}"\n'
+            f'requires-python = ">=3.11"\ndependencies = ["numpy>=2.0", "mpmath>=1.3", "rich>=14.0"]\n\n'
+            f'[tool.setuptools.packages.find]\ninclude = ["backprop_tutor*"]\n\n'
+            f'[tool.setuptools.package-data]\nbackprop_tutor = ["examples/*.toml", "tui/*.tcss"]\n').encode()
 
 
 # --- inside the autograder ---------------------------------------------------------------------
