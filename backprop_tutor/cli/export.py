@@ -7,15 +7,14 @@ Reads the trace lazily (`TraceFile`): one sample's rows.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from backprop_tutor.cli._args import check_sample
+from backprop_tutor.cli._args import check_sample, one_to_stdout, write_output
 from backprop_tutor.cli.grade import add_policy_arguments
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import refuse_replacing_inputs, write_text_atomic
+from backprop_tutor.fileio import refuse_replacing_inputs
 from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.trace.store import TraceFile
 
@@ -78,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.render.markdown import trace_to_markdown
     from backprop_tutor.render.solution import solution_markdown
 
-    console = Console(highlight=False, soft_wrap=True, markup=False, stderr="-" in (args.markdown, args.solution))
-    refuse_replacing_inputs({"--markdown": args.markdown, "--solution": args.solution}, {"the trace": args.trace})
+    outputs = {"--markdown": args.markdown, "--solution": args.solution}
+    console = Console(highlight=False, soft_wrap=True, markup=False, stderr=one_to_stdout(outputs))
+    refuse_replacing_inputs(outputs, {"the trace": args.trace})
     with TraceFile(args.trace, args.group) as trace:
         if args.list:
             for name in trace.traces:
@@ -90,12 +90,13 @@ def run(args: argparse.Namespace) -> int:
         group = "" if trace.group_name == "/" else f" ({trace.group_name})"
         what = f"{args.trace}{group}, sample {args.sample}"
         if args.markdown is not None:
-            _write(args.markdown, trace_to_markdown(trace, sample=args.sample, digits=digits, layer=args.layer,
-                                                    full=args.full), console,
-                   what + (f", layer {args.layer}" if args.layer else ""))
+            write_output(args.markdown, trace_to_markdown(trace, sample=args.sample, digits=digits, layer=args.layer,
+                                                          full=args.full), console.print,
+                         what + (f", layer {args.layer}" if args.layer else ""))
         if args.solution is not None:
-            _write(args.solution, solution_markdown(trace, args.sample, digits, plain=args.plain, full=args.full),
-                   console, f"the worked solution of {what}")
+            write_output(args.solution, solution_markdown(trace, args.sample, digits, plain=args.plain,
+                                                          full=args.full),
+                         console.print, f"the worked solution of {what}")
     return 0
 
 
@@ -119,18 +120,8 @@ def _check(args: argparse.Namespace, L: int, batch_size: int) -> None:
     if args.markdown is None and args.solution is None:
         raise UsageError("say where the Markdown goes: --markdown FILE or --solution FILE.md ('-' for standard "
                          "output)")
-    if args.markdown == "-" and args.solution == "-":
-        raise UsageError("--markdown - and --solution -: only one of them can go to standard output")
     if args.plain and args.solution is None:
         raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
     check_sample(args.sample, batch_size, "this minibatch")
     if args.layer is not None and not 1 <= args.layer <= L:
         raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
-
-
-def _write(target: str, text: str, console: Console, what: str) -> None:
-    if target == "-":
-        sys.stdout.write(text)
-    else:
-        write_text_atomic(target, text)
-        console.print(f"wrote {what} to {target}")
