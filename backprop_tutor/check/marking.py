@@ -10,6 +10,7 @@ in the wrong shape (transposed, too few values) is named as such, once.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from fractions import Fraction
@@ -23,8 +24,8 @@ from backprop_tutor.check.answers import Written
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import MATRICES, Slot, cell_name
 from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candidates
-from backprop_tutor.check.numbers import Tolerance, judge
-from backprop_tutor.check.recompute import Band, Route, Values, rounding_band, routes
+from backprop_tutor.check.numbers import Tolerance, Typed, judge
+from backprop_tutor.check.recompute import Band, Route, Values, routes
 from backprop_tutor.check.working import quantity_equation, working
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.numbers.format import fmt
@@ -107,8 +108,12 @@ class Marker:
         self.blank: set[Key] = set()
         #: a square matrix written transposed, as written (a student may go on with it as it stands)
         self.as_written: Values = {}
-        #: the fewest significant digits the student writes a rounded number with (3 until seen)
-        self.digits = 3
+        #: how many of the student's rounded numbers show each number of significant digits
+        self.digits: Counter[int] = Counter()
+        #: a blank quantity's values by its other routes (a'(l) from a(l)): the student may have taken either
+        self.alternates: dict[Key, list[np.ndarray]] = {}
+        #: each blank quantity as the student's rounded values give it (intervals)
+        self.wide: Values = {}
         self._equations: dict[Key, str] = {}
 
     def mark(self, slot: Slot, written: Written | None) -> list[Marked]:
@@ -121,8 +126,10 @@ class Marker:
             marked = [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, note)
                       for idx, t in np.ndenumerate(self.ref.expected[key])]
             self._keep(key, found[0].value, found[0].inputs, written=False)
+            self.wide[key] = routes(slot, self.own, self.ref.expected, self.ref.given, self.band())[0].value
+            self.alternates[key] = [r.value for r in found[1:]]
             return marked
-        self.digits = min([self.digits, *(_digits(v) for v in written.values.flat)])
+        self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
         if written.values.shape != slot.shape:
             marked, values = self._shape(slot, written, found)
         else:
@@ -131,8 +138,10 @@ class Marker:
         return [self._with_working(m) for m in marked]
 
     def band(self) -> Band:
-        """The rounding of the student's values: a blank value rounded as they round what they write."""
-        return Band(frozenset(self.blank), Fraction(1, 2 * 10 ** (self.digits - 1)))
+        """The rounding of the student's values: as they usually round what they write (the most common
+        number of significant digits among their rounded numbers; 3 until one is seen)."""
+        digits = self.digits.most_common(1)[0][0] if self.digits else 3
+        return Band(frozenset(self.blank), Fraction(1, 2 * 10 ** (digits - 1)), dict(self.wide))
 
     def reveal(self, slot: Slot) -> list[Marked]:
         """Practice: the student asked for the value; it is shown, so the true value is used after it."""
@@ -160,8 +169,9 @@ class Marker:
         parts = []
         for k in inputs:
             if k in self.blank:
-                names = " and ".join(_name(s) for s in self.differs[k])
-                parts.append(f"{names}, through {_name(k)}, which you left blank" if names else _name(k))
+                names = " and ".join(_name(s) for s in self.differs.get(k, ()))
+                parts.append(f"{names}, through {_name(k)}, which you left blank" if names
+                             else f"{_name(k)}, which you left blank")
             else:
                 parts.append(_name(k))
         return "follows from your " + "; and your ".join(parts)
@@ -207,6 +217,7 @@ class _Cells:
         self.true = marker.ref.expected[self.key]
         self.scale = _largest(self.true)
         self._banded: list[Route] | None = None
+        self._candidates: dict[bool, list[Candidate]] = {}
 
     def marked(self) -> tuple[list[Marked], np.ndarray]:
         values = self.found[0].value.copy()  # a blank cell: what the student's own values give
@@ -218,7 +229,7 @@ class _Cells:
                 continue
             values[idx] = w
             out.append(self._cell(idx, w, str(self.written.texts[idx]), t))
-        out = _named(self.marker, self.slot, self.written, out)
+        out = _named(self.marker, self.slot, self.written, out, self.candidates)
         transposed = _transposed(self.slot, self.written, self.true, self.found[0].value, self.marker.tol, out)
         if transposed is not out:
             self.marker.as_written[self.key] = values
@@ -231,20 +242,28 @@ class _Cells:
         if right.right:
             note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
-        route = self._follows(idx, w, self.found) or self._follows(idx, w, self.banded())
-        if route is None and (route := self._follows(idx, w, self.as_written())) is not None:
-            m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(
-                [k for k in route.inputs if k in self.marker.as_written]) + ", as you wrote it (transposed)")
-            return replace(m, yours=working(m, self.marker.ref, {**self.marker.own, **self.marker.as_written},
-                                            route.value[idx], route.via))
+        route, rounded = self._follows(idx, w, self.found), False
+        if route is None and not self._slip_gives(idx, w):  # a known wrong rule beats rounding as an excuse
+            route, rounded = self._follows(idx, w, self.banded()), True
+        for values, key, how in self.readings() if route is None else ():
+            if (other := self._follows(idx, w, self._other_routes(values))) is not None:
+                inputs = [k for k in other.inputs if k in self.marker.differs or k == key]
+                m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs) + how)
+                return replace(m, yours=working(m, self.marker.ref, values, other.value[idx], other.via))
         if route is None:
             mine = self.found[0].value[idx]
             differs = [k for k in self.found[0].inputs if k in self.marker.differs]
             note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right \
                 else ""
             return Marked(q, l, idx, text, t, Verdict.ROOT, note)
-        inputs = [k for k in route.inputs if k in self.marker.differs]
+        differs = self.marker.differs
+        # a route may go round a mistake that is within the tolerance (a'(l) from a right a(l) whose wrong s(l)
+        # moved it): the mistakes of every route's inputs count
+        inputs = [k for k in route.inputs if k in differs] or list(dict.fromkeys(
+            k for r in self.found for k in r.inputs if k in differs))
         if not inputs:  # the student's own values are right; rounding them moved this one: no mistake
+            if rounded and self._slip_gives(idx, w, banded=True):  # a known wrong rule gives it: never call that right
+                return Marked(q, l, idx, text, t, Verdict.ROOT)
             return Marked(q, l, idx, text, t, Verdict.RIGHT,
                           f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
         m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs))
@@ -258,14 +277,35 @@ class _Cells:
                 return route
         return None
 
-    def as_written(self) -> list[Route]:
-        """The routes from a transposed square matrix used as the student wrote it (not transposed back)."""
-        marker = self.marker
-        used = [r for r in self.found if any(k in marker.as_written for k in r.inputs)]
-        if not used:
-            return []
-        ref = marker.ref
-        return routes(self.slot, {**marker.own, **marker.as_written}, ref.expected, ref.given)
+    def readings(self) -> list[tuple[Values, Key, str]]:
+        """Other readings of the student's earlier values, each with the quantity read otherwise and how: a
+        transposed square matrix used as they wrote it; a blank a'(l) by its other route (from a(l), not s(l))."""
+        m = self.marker
+        used = {k for r in self.found for k in r.inputs}
+        out = [({**m.own, k: m.as_written[k]}, k, ", as you wrote it (transposed)") for k in used & m.as_written.keys()]
+        out += [({**m.own, k: alt}, k, "") for k in used & m.alternates.keys() for alt in m.alternates[k]]
+        return out
+
+    def _other_routes(self, values: Values) -> list[Route]:
+        ref = self.marker.ref
+        return routes(self.slot, values, ref.expected, ref.given)
+
+    def candidates(self, banded: bool = False) -> list[Candidate]:
+        """The quantity's values under each known wrong rule, from the student's values (as written, or widened
+        by their rounding; each computed once)."""
+        if banded not in self._candidates:
+            ref, m = self.marker.ref, self.marker
+            self._candidates[banded] = candidates(self.slot.quantity, self.slot.layer, m.own, ref.expected,
+                                                  ref.given, m.band() if banded else None)
+        return self._candidates[banded]
+
+    def _slip_gives(self, idx: tuple[int, ...], w: Any, banded: bool = False) -> bool:
+        """A known wrong rule gives ``w``, where it gives something else than the right rule (h' left out
+        where h' = 1 is no slip)."""
+        tol, right = self.marker.tol, self.found[0].value
+        return any(judge(w, v[idx], _largest(v), tol).right
+                   and not judge(v[idx], right[idx], _largest(right), tol).right
+                   for c in self.candidates(banded) for v in c.values)
 
     def banded(self) -> list[Route]:
         """The routes with each written input widened by its rounding (computed once, when needed)."""
@@ -275,14 +315,15 @@ class _Cells:
         return self._banded
 
 
-def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked]) -> list[Marked]:
+def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],
+           point: Callable[[], list[Candidate]]) -> list[Marked]:
     """Root mistakes named by the misconception that gives them; a slip made once for a whole quantity
     (the update's sign, η left out, a summed gradient) named once for the quantity."""
     roots = [m for m in out if m.verdict is Verdict.ROOT]
     if not roots:
         return out
     ref = marker.ref
-    named = _names(roots, written, marker, candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given))
+    named = _names(roots, written, marker, point())
     if None in named.values():  # the student's rounding may hide a rule: try their values widened by it
         banded = candidates(slot.quantity, slot.layer, marker.own, ref.expected, ref.given, marker.band())
         named = {i: c or _names([m for m in roots if m.index == i], written, marker, banded)[i]
@@ -320,13 +361,6 @@ def _with_name(m: Marked, c: Candidate | None, ref: Reference) -> Marked:
 
 #: verdicts of a written value that holds a mistake (its own or carried)
 _MISTAKES = frozenset({Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE})
-
-
-def _digits(value: Any) -> int:
-    """The significant digits of a written number that shows rounding (0.2689 → 4); 99 for any other."""
-    if not isinstance(value, Fraction) or not rounding_band(value):
-        return 99
-    return len(str(abs(value.numerator) * 10**50 // value.denominator).strip("0"))
 
 
 def _name(key: Key) -> str:

@@ -71,7 +71,7 @@ def parse_number(text: str) -> Fraction:
         compact = centre
     if m := _NUMBER.match(compact):
         value = _decimal(m["mant"], m["exp"], text)
-        return -value if m["sign"] == "-" else value
+        return Typed(-value if m["sign"] == "-" else value, _typed_digits(m["mant"]))
     if m := _FRACTION.match(compact):
         den = _decimal(m["den"], None, text)
         if den == 0:
@@ -79,6 +79,35 @@ def parse_number(text: str) -> Fraction:
         value = _decimal(m["num"], None, text) / den
         return -value if m["sign"] == "-" else value
     raise NumberError(f"{text.strip()!r} is not a number ({EXAMPLES})")
+
+
+class Typed(Fraction):
+    """A number as typed, exactly, remembering how many significant digits the decimal showed: "1.00" is
+    1 with 3 digits (rounded, perhaps from 0.99997), "1" is 1 with none (an exact integer)."""
+
+    digits: int
+
+    def __new__(cls, value: Fraction, digits: int = 0) -> Typed:
+        self = super().__new__(cls, value.numerator, value.denominator)
+        self.digits = digits
+        return self
+
+    @property
+    def half_unit(self) -> Fraction:
+        """Half a unit in the last digit typed (0 for a number typed without rounding)."""
+        if self.digits < 2 or self == 0:
+            return Fraction(0)
+        lead = Decimal(self.numerator) / Decimal(self.denominator)
+        return Fraction(1, 2) * Fraction(10) ** (lead.adjusted() - self.digits + 1)
+
+
+def _typed_digits(mantissa: str) -> int:
+    """The significant digits a decimal mantissa shows, trailing zeros after its point included ("1.00" → 3);
+    0 for one typed without a point (an integer, read as exact)."""
+    digits = mantissa.lower().partition("e")[0]
+    if "." not in digits:
+        return 0
+    return len(digits.replace(".", "").lstrip("0"))
 
 
 #: The most significant digits read (exact mode knows 50).

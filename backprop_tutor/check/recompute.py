@@ -39,6 +39,7 @@ from mpmath import iv
 
 from backprop_tutor.check.expected import Given
 from backprop_tutor.check.layout import Slot
+from backprop_tutor.check.numbers import Typed
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.losses import loss
 from backprop_tutor.engine.precision import ops_for
@@ -72,10 +73,13 @@ class Route:
 @dataclass(frozen=True)
 class Band:
     """How far the student's own values may be from what they used: each written number by its rounding
-    (`rounding_band`); a value they left blank, and so rounded unseen, by ``relative`` × its size."""
+    (`rounding_band`, at most ``relative`` × its size: the rounding the student usually writes); a value
+    they left blank, and so rounded unseen, by ``relative`` × its size."""
 
     blank: frozenset[Key] = frozenset()
     relative: Fraction = Fraction(0)
+    #: a blank quantity's values as the student's rounded values give them (intervals): blanks pass it on
+    wide: Mapping[Key, Array] = dataclasses.field(default_factory=dict)
 
 
 def routes(slot: Slot, own: Values, true: Values, given: Given, band: Band | None = None) -> list[Route]:
@@ -122,8 +126,12 @@ def inputs_of(slot: Slot, L: int, elementwise_output: bool) -> list[Key]:
 
 # --- numbers as the rules read them ------------------------------------------------------------
 def rounding_band(value: Fraction) -> Fraction:
-    """Half a unit in the last digit of a written decimal that shows rounding (0.269 → 0.0005); 0 for
-    an integer, a one-digit decimal (0.5) or a fraction that is no decimal (1/3): those read as exact."""
+    """Half a unit in the last digit of a written number that shows rounding: as typed ("1.00" → 0.005,
+    "0.269" → 0.0005), or for a number without its text, of its shortest decimal with two or more
+    significant digits; 0 for an integer, a one-digit decimal (0.5) or a fraction that is no decimal (1/3):
+    those read as exact."""
+    if isinstance(value, Typed):
+        return value.half_unit
     den, twos, fives = value.denominator, 0, 0
     while den % 2 == 0:
         den, twos = den // 2, twos + 1
@@ -136,15 +144,18 @@ def rounding_band(value: Fraction) -> Fraction:
     return Fraction(1, 2 * 10**places) if len(digits) >= 2 else Fraction(0)
 
 
-def enclose(value: Any, band: bool = False, relative: Fraction = Fraction(0)) -> Any:
+def enclose(value: Any, band: Band | None = None, blank: bool = False) -> Any:
     """The interval holding ``value`` exactly: a written Fraction p/q as iv(p)/iv(q) (so the student's
-    own numbers that cancel give an interval holding 0, not a residue of 1e-55), widened by its
-    `rounding_band` when ``band``; any other value widened by ``relative`` × its size."""
+    own numbers that cancel give an interval holding 0, not a residue of 1e-55). With a ``band``, a written
+    number is widened by its `rounding_band` (at most the student's usual rounding), a value they left
+    ``blank`` by their usual rounding."""
     if not isinstance(value, Fraction):
         x = interval(value)
-        return x * (1 + iv.mpf([-1, 1]) * (iv.mpf(relative.numerator) / relative.denominator)) if relative else x
+        if band is None or not blank or not band.relative:
+            return x
+        return x * (1 + iv.mpf([-1, 1]) * (iv.mpf(band.relative.numerator) / band.relative.denominator))
     x = iv.mpf(value.numerator) / value.denominator
-    if band and (half := rounding_band(value)):
+    if band is not None and (half := min(rounding_band(value), band.relative * abs(value))):
         x = x + iv.mpf([-1, 1]) * (iv.mpf(half.numerator) / half.denominator)
     return x
 
@@ -158,10 +169,12 @@ class Intervals(Mapping[Key, Array]):
 
     def __getitem__(self, key: Key) -> Array:
         arr, band = self._values[key], self._band
-        relative = band.relative if band is not None and key in band.blank else Fraction(0)
+        blank = band is not None and key in band.blank
+        if blank and key in band.wide:
+            arr = band.wide[key]
         out = np.empty(arr.shape, dtype=object)
         for idx, v in np.ndenumerate(arr):
-            out[idx] = enclose(v, band is not None, relative)
+            out[idx] = enclose(v, band, blank)
         return out
 
     def __iter__(self) -> Iterator[Key]:

@@ -12,8 +12,9 @@ rows, so in code a column vector v of the slides is the row v[i] of a (B, units)
 W(l) a(l-1) for every sample at once is a(l-1) @ W(l)ᵀ, shape (B, n_l).
 
 Work arrays are allocated once per batch size and reused, so a training step allocates nothing
-big. When a `Recorder` is attached, each step's values are copied into events for the trace; when
-none is, nothing is copied.
+big. forward, backward and update hold only the math; `train_step` with a `Recorder` copies the step's
+values into events for the trace once the step is done (`record_step`, at the end of this file: the work
+arrays keep every value until the next step), and without one copies nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class _Workspace:
         self.x = self.a[0]  # a(0) when x must be converted; see Network.forward
         self.a_prime = [ops.zeros((B, n)) for n in sizes]
         self.delta = [ops.zeros((B, n)) for n in sizes]
+        self.back = [ops.zeros((B, n)) for n in sizes]  # W(l+1)ᵀ δ(l+1), before ⊙ a'(l) makes it δ(l)
         self.dW = [ops.zeros((n, m)) for m, n in zip([0, *sizes[:-1]], sizes, strict=True)]
         self.db = [ops.zeros((n,)) for n in sizes]
 
@@ -92,7 +94,7 @@ class Network:
         return ws
 
     # --- forward --------------------------------------------------------------------------------
-    def forward(self, x: Array, recorder: Recorder | None = None, derivatives: bool = True) -> Array:
+    def forward(self, x: Array, derivatives: bool = True) -> Array:
         """Feed x (B, n_0) forward; returns a(L) (B, n_L), a view of a work array (copy to keep it).
         x itself serves as a(0) (no copy) until the next forward, so leave it unchanged until backward.
 
@@ -100,26 +102,24 @@ class Network:
         ops = self.ops
         with ops.context():
             ws = self._workspace(x.shape[0])
-            # a(0) = x. A float array already of the work type and shape is used as it is: copying it would
-            # be the step's biggest memory traffic after the matrix products. Anything else is converted.
-            if not ops.exact and x.dtype == ws.x.dtype and x.shape == ws.x.shape:
-                ws.a[0] = x
-            else:
-                ws.x[...] = x
-                ws.a[0] = ws.x
+            ws.a[0] = self._input(x, ws)  # a(0) = x
             for l, layer in enumerate(self.layers, start=1):
-                s, a, a_prime = ws.s[l], ws.a[l], ws.a_prime[l]
                 # s(l) = W(l) a(l-1) + b(l)        (rows: a(l-1) @ W(l)ᵀ, shape (B, n_l))
-                ops.matmul(ws.a[l - 1], layer.W.T, out=s)
-                s += layer.b
+                ops.matmul(ws.a[l - 1], layer.W.T, out=ws.s[l])
+                ws.s[l] += layer.b
                 # a(l) = h(s(l)),  a'(l) = h'(s(l))
-                layer.h.h(s, a, ops)
-                if derivatives and layer.h.h_prime is not None:
-                    layer.h.h_prime(s, a, a_prime, ops, self.relu_prime_at_zero)
-                if recorder is not None:
-                    recorder.record(Forward(l, s.copy(), a.copy(),
-                                            a_prime.copy() if layer.h.elementwise and derivatives else None))
+                layer.h.h(ws.s[l], ws.a[l], ops)
+                if derivatives and layer.h.elementwise:
+                    layer.h.h_prime(ws.s[l], ws.a[l], ws.a_prime[l], ops, self.relu_prime_at_zero)
             return ws.a[self.L]
+
+    def _input(self, x: Array, ws: _Workspace) -> Array:
+        """x as a(0). A float array already of the work type and shape is used as it is: copying it would be
+        the step's biggest memory traffic after the matrix products. Anything else is converted."""
+        if not self.ops.exact and x.dtype == ws.x.dtype and x.shape == ws.x.shape:
+            return x
+        ws.x[...] = x
+        return ws.x
 
     def cost(self, y: Array, x: Array | None = None) -> Array:
         """C per sample (B,) for the last forward pass (or forward x first)."""
@@ -130,84 +130,64 @@ class Network:
             return self.loss.cost(ws.s[self.L], ws.a[self.L], y, self.ops)
 
     # --- backward -------------------------------------------------------------------------------
-    def backward(self, y: Array, recorder: Recorder | None = None, l2: float = 0.0) -> None:
+    def backward(self, y: Array, l2: float = 0.0) -> None:
         """δ(l) for l = L..1 and ∇W(l), ∇b(l), after a forward pass of the same minibatch."""
-        ops, L = self.ops, self.L
+        ops, L, B = self.ops, self.L, y.shape[0]
         with ops.context():
-            ws = self._workspace(y.shape[0])
-            B = y.shape[0]
-            if recorder is not None:
-                recorder.record(LossEvent(L, self.loss.cost(ws.s[L], ws.a[L], y, ops)))
+            ws = self._workspace(B)
             # δ(L) = ∇s(L) C
             self.loss.delta(ws.a[L], y, ws.a_prime[L] if self.layers[-1].h.elementwise else None, ws.delta[L])
-            if recorder is not None:
-                jacobian, grad_a = self.loss.long_way(
-                    ws.a[L], y, ws.a_prime[L] if self.layers[-1].h.elementwise else None, ops)
-                # A ∇a C, per sample: (B, n, n) · (B, n) → (B, n); equals δ(L) (the trace shows both)
-                recorder.record(OutputDelta(L, ws.delta[L].copy(), jacobian, grad_a,
-                                            np.matmul(jacobian, grad_a[:, :, None])[:, :, 0]))
             # δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))      (rows: (δ(l+1) @ W(l+1)) ⊙ a'(l), shape (B, n_l))
             for l in range(L - 1, 0, -1):
-                ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.delta[l])
-                back = ws.delta[l].copy() if recorder is not None else None  # W(l+1)ᵀ δ(l+1), for the trace
-                ws.delta[l] *= ws.a_prime[l]
-                if recorder is not None:
-                    recorder.record(Delta(l, ws.delta[l].copy(), back))
-            # ∇W(l) = (1/B) Σ_samples δ(l) a(l-1)ᵀ  (rows: δ(l)ᵀ @ a(l-1) / B, shape (n_l, n_{l-1}))
+                ops.matmul(ws.delta[l + 1], self.layers[l].W, out=ws.back[l])
+                np.multiply(ws.back[l], ws.a_prime[l], out=ws.delta[l])
+            # ∇W(l) = (1/B) Σ_samples δ(l) a(l-1)ᵀ (+ λ W(l)),  ∇b(l) = (1/B) Σ_samples δ(l)
+            #                                      (rows: δ(l)ᵀ @ a(l-1) / B, shape (n_l, n_{l-1}))
             inv_B = ops.scalar(1) / ops.scalar(B)
             for l in range(L, 0, -1):
-                layer = self.layers[l - 1]
                 ops.matmul(ws.delta[l].T, ws.a[l - 1], out=ws.dW[l])
                 ws.dW[l] *= inv_B
                 np.sum(ws.delta[l], axis=0, out=ws.db[l])
                 ws.db[l] *= inv_B
-                if l2:
-                    ws.dW[l] += layer.W * ops.scalar(l2)  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
-                if recorder is not None:
-                    recorder.record(Gradient(l, ws.dW[l].copy(), ws.db[l].copy()))
+                if l2:  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
+                    ws.dW[l] += self.layers[l - 1].W * ops.scalar(l2)
 
     # --- update ---------------------------------------------------------------------------------
-    def update(self, eta: float, B: int, recorder: Recorder | None = None, momentum: float = 0.0) -> None:
-        """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l), with the gradients of the last backward."""
+    def update(self, eta: float, B: int, momentum: float = 0.0) -> None:
+        """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l), with the gradients of the last backward
+        (with momentum μ: v ← μ v − η ∇, W ← W + v)."""
         ops = self.ops
         with ops.context():
             ws = self._workspace(B)
-            eta_ = ops.scalar(eta)
+            eta_, mu = ops.scalar(eta), ops.scalar(momentum)
             if momentum and self._velocity is None:
                 self._velocity = [(ops.zeros(layer.W.shape), ops.zeros(layer.b.shape)) for layer in self.layers]
             for l in range(self.L, 0, -1):  # the order a student writes them: W(L) first
-                layer = self.layers[l - 1]
-                before = (layer.W.copy(), layer.b.copy()) if recorder is not None else None
-                step_W, step_b = self._step[l - 1]
-                np.multiply(ws.dW[l], eta_, out=step_W)
-                np.multiply(ws.db[l], eta_, out=step_b)
-                if momentum:
-                    # v ← μ v − η ∇;  W ← W + v
+                layer, (step_W, step_b) = self.layers[l - 1], self._step[l - 1]
+                np.multiply(ws.dW[l], eta_, out=step_W)  # η ∇W(l)
+                np.multiply(ws.db[l], eta_, out=step_b)  # η ∇b(l)
+                if momentum:  # v ← μ v − η ∇,  W ← W + v
                     vW, vb = self._velocity[l - 1]  # type: ignore[index]
-                    vW *= ops.scalar(momentum)
+                    vW *= mu
                     vW -= step_W
-                    vb *= ops.scalar(momentum)
+                    vb *= mu
                     vb -= step_b
                     layer.W += vW
                     layer.b += vb
-                else:
+                else:  # W ← W − η ∇
                     layer.W -= step_W
                     layer.b -= step_b
-                if before is not None and recorder is not None:
-                    velocity = self._velocity[l - 1] if momentum else (None, None)  # type: ignore[index]
-                    recorder.record(Update(l, before[0], layer.W.copy(), before[1], layer.b.copy(), eta=float(eta),
-                                           momentum=float(momentum),
-                                           v_W=None if velocity[0] is None else velocity[0].copy(),
-                                           v_b=None if velocity[1] is None else velocity[1].copy()))
 
     def train_step(self, x: Array, y: Array, eta: float, recorder: Recorder | None = None,
                    momentum: float = 0.0, l2: float = 0.0) -> None:
-        """One SGD step on the minibatch (x, y), each (B, units)."""
+        """One SGD step on the minibatch (x, y), each (B, units). With a ``recorder``, every value of the step
+        is recorded afterwards (the weights before the update are kept first); without, nothing is copied."""
+        before = None if recorder is None else [(layer.W.copy(), layer.b.copy()) for layer in self.layers]
+        self.forward(x)
+        self.backward(y, l2=l2)
+        self.update(eta, x.shape[0], momentum=momentum)
         if recorder is not None:
-            recorder.record(Input(0, x.copy(), y.copy()))
-        self.forward(x, recorder)
-        self.backward(y, recorder, l2=l2)
-        self.update(eta, x.shape[0], recorder, momentum=momentum)
+            record_step(recorder, self, x, y, before, eta, momentum)  # type: ignore[arg-type]
 
     @property
     def velocity(self) -> list[tuple[Array, Array]] | None:
@@ -229,6 +209,36 @@ class Network:
             params[f"W{l}"] = layer.W
             params[f"b{l}"] = layer.b
         return params
+
+
+# --- recording ------------------------------------------------------------------------------------
+def record_step(recorder: Recorder, net: Network, x: Any, y: Any, before: list[tuple[Any, Any]], eta: float,
+                momentum: float) -> None:
+    """Record the step ``net`` just took on (x, y), in the order a student writes it: x, y; s(l), a(l), a'(l)
+    for l = 1..L; C; δ(L) (also the long way, A ∇a C); δ(l) with W(l+1)ᵀ δ(l+1) for l = L-1..1; ∇W(l), ∇b(l)
+    and the update, l = L..1. ``before``: [(W(l), b(l))] as they were before the update."""
+    ops, L = net.ops, net.L
+    ws = net._workspace(x.shape[0])
+    with ops.context():
+        recorder.record(Input(0, x.copy(), y.copy()))
+        for l, layer in enumerate(net.layers, start=1):
+            recorder.record(Forward(l, ws.s[l].copy(), ws.a[l].copy(),
+                                    ws.a_prime[l].copy() if layer.h.elementwise else None))
+        recorder.record(LossEvent(L, net.loss.cost(ws.s[L], ws.a[L], y, ops)))
+        jacobian, grad_a = net.loss.long_way(ws.a[L], y, ws.a_prime[L] if net.layers[-1].h.elementwise else None,
+                                             ops)
+        # A ∇a C, per sample: (B, n, n) · (B, n) → (B, n); equals δ(L) (the trace shows both)
+        recorder.record(OutputDelta(L, ws.delta[L].copy(), jacobian, grad_a,
+                                    np.matmul(jacobian, grad_a[:, :, None])[:, :, 0]))
+        for l in range(L - 1, 0, -1):
+            recorder.record(Delta(l, ws.delta[l].copy(), ws.back[l].copy()))
+        for l in range(L, 0, -1):
+            recorder.record(Gradient(l, ws.dW[l].copy(), ws.db[l].copy()))
+        for l in range(L, 0, -1):
+            layer, (W_before, b_before) = net.layers[l - 1], before[l - 1]
+            v_W, v_b = (v.copy() for v in net.velocity[l - 1]) if momentum and net.velocity else (None, None)
+            recorder.record(Update(l, W_before, layer.W.copy(), b_before, layer.b.copy(), eta=float(eta),
+                                   momentum=float(momentum), v_W=v_W, v_b=v_b))
 
 
 def network_from_parameters(params: list[tuple[Any, Any]], activations: list[str], loss_name: str,

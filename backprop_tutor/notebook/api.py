@@ -7,6 +7,9 @@
     bt.check("my-answers.md")            the checker's verdicts: ✓ / ✗ root / ✗ carried, with working
     bt.check({"s1": [5, -5], "a1": [5, 0]}, spec="hand-backprop")
     bt.practice(seed=17)                 a new hand-computable problem, each value typed and judged at once
+    run = bt.train(data="fashion-mnist", hidden=[100, 50, 25], epochs=5, trace_batch=1)
+    run.view()                           the traced minibatch in the stepper (images drawn)
+    bt.infer(params="mnist_network_params.hdf5", data="mnist_testdata.hdf5").gallery()
 
 The same rules as the CLI: the same spec files, numbers, worksheet model and checker; bad input is a
 `TutorError` whose message is what the CLI prints, shown in a notebook as one line (`errors`).
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,8 +28,10 @@ import numpy as np
 
 from backprop_tutor.errors import UsageError
 from backprop_tutor.notebook.errors import ArgumentError, show_errors_briefly
+from backprop_tutor.notebook.inference import InferenceResult
 from backprop_tutor.notebook.practice import Practice
 from backprop_tutor.notebook.results import CheckResult, Example, Solution, WorksheetView
+from backprop_tutor.notebook.training import NotebookProgress, Run
 from backprop_tutor.trace.events import Trace
 
 #: a quantity of a layer in a Python dict of answers: s1, s(1), a_prime2, δ3, grad_W1, W(2), C
@@ -138,6 +144,60 @@ def practice(spec: str | os.PathLike[str] | None = None, *, seed: int | None = N
     settings = ProblemSettings(parse_sizes(sizes), hidden, output)
     problem = problem_spec(random_problem(seed, settings), f"<practice problem {seed}>")
     return Practice(PracticeSession(reference_for(problem, sample)))
+
+
+def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
+          resume: str | os.PathLike[str] | None = None, force: bool = False, trace_batch: int | list[int] | None = None,
+          **settings: Any) -> Run:
+    """Train as `tutor train` does, with a live progress line and accuracy plot, into the run folder ``out``
+    (default runs/DATE-TIME). ``settings`` are `TrainConfig`'s: hidden=[100, 50, 25], epochs, batch_size,
+    learning_rate, activation, momentum, l2, seed, subset, n_validation, test, …; ``trace_batch=K`` traces
+    minibatch K (1 = the first) for `Run.view`. The stop button stops after the minibatch, with a checkpoint:
+    continue with ``bt.train(resume=FOLDER)``."""
+    from backprop_tutor.train import open_run, prepare_data
+    from backprop_tutor.train import train as run_training
+    from backprop_tutor.train.config import TrainConfig
+    from backprop_tutor.train.trainer import read_run_config
+
+    show_errors_briefly()
+    if resume is not None:
+        if settings or trace_batch is not None or out is not None:
+            raise UsageError("bt.train: resume= continues a run with its own settings; give no other settings")
+        folder, config = Path(resume), read_run_config(resume)
+    else:
+        values = {"data": data, **{k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}}
+        if trace_batch is not None:
+            values["trace_batches"] = [trace_batch] if isinstance(trace_batch, int) else list(trace_batch)
+        config = TrainConfig.from_dict(values)
+        folder = Path(out) if out is not None else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+    # a bad setting is a SettingError that names it as TrainConfig does: epochs = 0, as the argument is written
+    with open_run(config, folder, resume=resume is not None, force=force) as run_folder:
+        result = run_training(config, prepare_data(config), run_folder, progress=NotebookProgress(),
+                              resume=resume is not None)
+    if result.status == "interrupted":
+        print(f"stopped; checkpoint saved in {folder}. Continue with: bt.train(resume={str(folder)!r})")
+    return Run(folder, result)
+
+
+def infer(params: str | os.PathLike[str], data: str | os.PathLike[str], *, split: str = "test",
+          activation: str | None = None, class_names: str = "auto") -> InferenceResult:
+    """Classify ``data`` (mnist, fashion-mnist, a folder, an .npz or the course's mnist_testdata.hdf5) with the
+    parameters ``params`` (a W1, b1, … file or a run folder), as `tutor infer` does: forward passes only."""
+    from backprop_tutor.data.splits import load_split
+    from backprop_tutor.errors import DataError
+    from backprop_tutor.train import infer as inference
+
+    show_errors_briefly()
+    for name, value in (("params", params), ("data", data)):
+        if not isinstance(value, str | os.PathLike):
+            raise ArgumentError(f"bt.infer: {name} must be a file or folder path (str or pathlib.Path), not {value!r}")
+    loaded = inference.load_network(Path(params), activation)
+    images = load_split(os.fspath(data), split)
+    if not len(images):
+        raise DataError(f"{images.source}: holds no {split} images to classify")
+    inference.check_fits(loaded, images.x, images.y.shape[1], images.source)
+    result = inference.run_inference(loaded.network, images.x, images.y)
+    return InferenceResult(loaded, images, result, inference.class_names(class_names, images.name, images.y.shape[1]))
 
 
 def _mark_mapping(answers: Mapping[str, Any], spec_path: Path, sample: int) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +30,16 @@ def rich_text(renderable: Any, width: int = 110) -> str:
     out = io.StringIO()
     Console(file=out, width=width, color_system=None, force_terminal=False, force_jupyter=False).print(renderable)
     return out.getvalue().rstrip("\n")
+
+
+def ipython_display(html_text: str, plain: str) -> Any:
+    """Show ``html_text`` as a cell output that can be updated in place; None outside IPython."""
+    ipython = sys.modules.get("IPython")  # not imported: not in IPython
+    if ipython is None or ipython.get_ipython() is None:
+        return None
+    from IPython.display import display
+
+    return display({"text/html": html_text, "text/plain": plain}, raw=True, display_id=True)
 
 
 class _Sheet:

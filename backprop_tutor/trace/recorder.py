@@ -1,5 +1,5 @@
 """The recorder the engine writes events into. No recorder, no recording: the engine checks
-``recorder is not None`` once per layer and otherwise pays nothing (no copies)."""
+``recorder is not None`` once per step and otherwise pays nothing (no copies)."""
 
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def _arith(p, key, v, right, rng):
     """One number of the quantity wrong: a slip of the pen."""
     flat = _flat(right)
     i = rng.randrange(len(flat))
-    flat[i] = flat[i] * mpf("1.37") + mpf("0.5") if abs(flat[i]) > mpf("1e-3") else flat[i] + 1
+    flat[i] = flat[i] + (1 if flat[i] >= 0 else -1) * max(abs(flat[i]), mpf(1)) * rng.choice([mpf("0.5"), 2, -3])
     return _shaped(flat, right)
 
 
@@ -204,6 +204,17 @@ def _w_not_transposed(p, key, v, right, rng):
     return [e * f for e, f in zip(v[(Q.A_PRIME, l)], back, strict=True)]
 
 
+def _a_form_at_s(p, key, v, right, rng):
+    s = v[(Q.S, key[1])]
+    return _h_prime(p.acts[key[1] - 1], s, s, p.at_zero)  # s(1 − s), 1 − s²
+
+
+def _one_sample_term(p, key, v, right, rng):
+    l = key[1]
+    delta = v[(Q.DELTA, l)]
+    return _outer(delta, v["x"] if l == 1 else v[(Q.A, l - 1)]) if key[0] is Q.GRAD_W else list(delta)
+
+
 def _delta_sign(p, key, v, right, rng):
     return [-d for d in right]
 
@@ -235,6 +246,8 @@ SLIPS: dict[str, tuple[Callable[[Problem, Key], bool], Slip]] = {
                             _activation_left_out),
     "softmax-without-e": (lambda p, k: k[0] is Q.A and p.acts[k[1] - 1] == "softmax", _softmax_without_e),
     "h-prime-at-a": (lambda p, k: k[0] is Q.A_PRIME and p.acts[k[1] - 1] in ("sigmoid", "tanh"), _h_prime_at_a),
+    "a-form-at-s": (lambda p, k: k[0] is Q.A_PRIME and p.acts[k[1] - 1] in ("sigmoid", "tanh"), _a_form_at_s),
+    "one-sample-term": (lambda p, k: k[0] in (Q.GRAD_W, Q.GRAD_B) and len(p.xs) > 1, _one_sample_term),
     "h-prime-left-out": (lambda p, k: k[0] is Q.DELTA and k[1] < p.L, _h_prime_left_out),
     "w-not-transposed": (lambda p, k: k[0] is Q.DELTA and k[1] < p.L and len(p.W[k[1] + 1]) == len(p.W[k[1] + 1][0]),
                          _w_not_transposed),
@@ -350,9 +363,13 @@ def _at(value, idx):
     return value
 
 
-def answer_doc(sheet: Sheet, spec_name: str, sample: int) -> dict:
+def answer_doc(sheet: Sheet, spec_name: str, sample: int, digits: int | None = None) -> dict:
     """The sheet as a JSON answer file (every digit the student wrote)."""
-    text = lambda v: mpmath.nstr(v, 40, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)  # noqa: E731
+    def text(v: mpf) -> str:  # as the student writes it: every digit, or their digits with trailing zeros
+        if digits:
+            return mpmath.nstr(v, digits, strip_zeros=False)
+        return mpmath.nstr(v, 40, min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+
     doc: dict = {"spec": spec_name, "sample": sample, "layer": {}}
     for (q, l), value in sheet.written.items():
         if value is None:

@@ -64,7 +64,7 @@ def _sheet(i: int, tmp_path):
     digits = rng.choice([None, 4, 4, 3])
     sheet = simulate(p, sample, slip, key, blank, digits, rng, use_rounded=rng.random() < 0.7)
     path = tmp_path / f"sheet-{i}.json"
-    path.write_text(json.dumps(answer_doc(sheet, "x", sample)), encoding="utf-8")
+    path.write_text(json.dumps(answer_doc(sheet, "x", sample, digits)), encoding="utf-8")
     marking = mark(ref, written_values(read_answers(path), ref), Tolerance())
     return sheet, marking, (slip, key, sorted(blank), digits)
 

@@ -17,6 +17,7 @@ pytest.importorskip("ipykernel")
 pytest.importorskip("anywidget")
 
 ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = ROOT.parent / "shared" / "data"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -29,20 +30,19 @@ def doc_cells(path: Path) -> list[str]:
 def run_notebook(cells: list[str], folder: Path) -> nbformat.NotebookNode:
     """Run ``cells`` in a fresh kernel in ``folder`` (errors kept as outputs, as a notebook shows them)."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.strip()) for c in cells])
-    saved = os.environ.get("PATH", "")
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), saved])  # `!tutor` in a cell: ours
-    try:
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": str(folder)}}).execute()
-    finally:
-        os.environ["PATH"] = saved
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+           "BACKPROP_TUTOR_DATA": os.environ.get("BACKPROP_TUTOR_DATA", str(SHARED_DATA))}  # `!tutor`: ours
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(folder)}}).execute(env=env)
     return nb
 
 
 @pytest.fixture(scope="module")
 def readme_notebook(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     cells = doc_cells(ROOT / "docs" / "notebook.md")
-    assert len(cells) >= 7
+    assert len(cells) >= 12
+    if not (SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+        cells = [c for c in cells if "fashion-mnist" not in c and not c.startswith(("run.", "result."))]
     return run_notebook([*cells, 'bt.example("hand-backprob")'], tmp_path_factory.mktemp("notebook"))
 
 
@@ -102,3 +102,15 @@ def test_practice_shows_a_widget_and_judges_in_python(readme_notebook: nbformat.
     assert "s(1) = ?" in shown.data["text/html"]  # the HTML saved with the notebook: the problem as first shown
     printed = "".join(o.get("text", "") for o in outputs(readme_notebook, "print(p.question)"))
     assert printed.startswith("s(1) = ?") and "(of 72 values)" in printed
+
+
+def test_training_shows_its_run_and_the_traced_minibatch(readme_notebook: nbformat.NotebookNode) -> None:
+    if not (SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"needs Fashion-MNIST in {SHARED_DATA}")
+    shown = outputs(readme_notebook, "run = bt.train(")
+    (progress,) = [o for o in shown if o.output_type == "display_data"]  # updated in place, one output
+    assert "epoch 2/2 done" in progress.data["text/plain"] and "<polyline" in progress.data["text/html"]
+    (view,) = outputs(readme_notebook, "run.view(")
+    assert "a(0): 28×28" in view.data["text/html"] and WIDGET_VIEW in view.data
+    (gallery,) = outputs(readme_notebook, "result.gallery(")
+    assert gallery.data["text/html"].count("<figure") == 16
