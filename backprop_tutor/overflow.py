@@ -13,19 +13,11 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.errors import NumericError
+from backprop_tutor.notation import field_name
 from backprop_tutor.numbers.certain import bounds
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace
 
-#: The notation of each recorded array, for messages.
-QUANTITY = {f.name: label for f, label in (
-    (fields.X, "a(0) = x"), (fields.Y, "the target y"), (fields.S, "s({l})"), (fields.A, "a({l})"),
-    (fields.A_PRIME, "a'({l})"), (fields.C, "C"), (fields.DELTA, "δ({l})"),
-    (fields.BACK, "W(l+1)ᵀ δ(l+1) for l = {l}"), (fields.JACOBIAN, "A = ∂a({l})/∂s({l})"),
-    (fields.GRAD_A, "∇a({l}) C"), (fields.JACOBIAN_TIMES_GRAD_A, "A ∇a({l}) C"), (fields.DW, "∇W({l})"),
-    (fields.DB, "∇b({l})"), (fields.W_BEFORE, "W({l})"), (fields.B_BEFORE, "b({l})"),
-    (fields.W_AFTER, "W({l}) after the update"), (fields.B_AFTER, "b({l}) after the update"),
-    (fields.V_W, "the velocity of W({l})"), (fields.V_B, "the velocity of b({l})"))}
 #: the values that become infinite when the softmax output saturates (log a, −y/a)
 SATURATED = {fields.C.name, fields.GRAD_A.name, fields.JACOBIAN_TIMES_GRAD_A.name}
 
@@ -67,7 +59,7 @@ def check_trace_finite(trace: Trace, where: str) -> None:
         for name, values in event.arrays().items():
             if values is None or all_finite(np.asarray(values)):
                 continue
-            what = QUANTITY.get(name, name).format(l=event.layer)
+            what = field_name(name, event.layer)
             kind = "NaN (not a number)" if _has_nan(np.asarray(values)) else "infinite"
             layer = f" of layer {event.layer}" if event.layer else ""
             raise NumericError(f"{where} the {event.phase} step{layer} overflowed: {what} is {kind}; "

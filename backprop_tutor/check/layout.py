@@ -1,17 +1,18 @@
 """What a student writes, in one place: which quantities, in what order, with which shapes, and
 under which names (cells in the notation, units from 1: s(2)[1], W(1)[2,3]; TOML/JSON keys).
 
-The quantities are the worksheet model's (`backprop_tutor.worksheet.model.Quantity`): one Quantity
+The quantities, their names and meanings are the notation's (`backprop_tutor.notation`): one Quantity
 everywhere. The Markdown layout is the worksheet's own tables (`backprop_tutor.worksheet.tables`);
 TOML/JSON answer files name the quantities by `KEYS`: the notation, or its ASCII spelling.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
-from backprop_tutor.worksheet.model import Quantity
+from backprop_tutor.notation import Quantity, meaning
+from backprop_tutor.notation import ascii_name as ascii_key  # an answer file's key for a quantity
+from backprop_tutor.notation import cell_name as cell_name  # what marking and working name a cell by
 
 #: The quantities a student computes (x and y are given; the minibatch's mean C is not asked for).
 WRITTEN = (Quantity.S, Quantity.A, Quantity.A_PRIME, Quantity.COST, Quantity.DELTA, Quantity.GRAD_W,
@@ -20,30 +21,9 @@ WRITTEN = (Quantity.S, Quantity.A, Quantity.A_PRIME, Quantity.COST, Quantity.DEL
 #: Quantities that are matrices (units out × units in); the others are vectors, C a scalar.
 MATRICES = frozenset({Quantity.GRAD_W, Quantity.W_NEW})
 
-
-def ascii_key(quantity: Quantity) -> str:
-    """The notation spelled in ASCII, as a TOML key: a' → a_prime, δ → delta, ∇W → grad_W."""
-    text = str(quantity).replace("'", "_prime").replace("∇", "grad_")
-    # a Greek letter by its Unicode name: δ is GREEK SMALL LETTER DELTA
-    return "".join(c if c.isascii() else unicodedata.name(c).split()[-1].lower() for c in text)
-
-
 #: Keys of TOML/JSON answer files → quantity (the ASCII spelling, and the notation itself in quotes).
 KEYS: dict[str, Quantity] = {**{ascii_key(q): q for q in WRITTEN}, **{str(q): q for q in WRITTEN},
                              "cost": Quantity.COST}
-
-#: What each quantity is, for templates and messages.
-MEANING: dict[Quantity, str] = {
-    Quantity.S: "s({l}) = W({l}) a({p}) + b({l})",
-    Quantity.A: "a({l}) = h(s({l}))",
-    Quantity.A_PRIME: "a'({l}) = h'(s({l}))",
-    Quantity.COST: "the cost C",
-    Quantity.DELTA: "δ({l}) = ∇s({l}) C",
-    Quantity.GRAD_W: "∇W({l}) = δ({l}) a({p})ᵀ",
-    Quantity.GRAD_B: "∇b({l}) = δ({l})",
-    Quantity.W_NEW: "W({l}) after the update",
-    Quantity.B_NEW: "b({l}) after the update",
-}
 
 #: A Markdown cell with nothing to write (a(0) has no s(0)), as the tables write it and people type it.
 NOT_APPLICABLE_SPELLINGS = frozenset({"—", "–", "-", "n/a"})
@@ -63,7 +43,7 @@ class Slot:
         return "C" if self.quantity is Quantity.COST else f"{self.quantity}({self.layer})"
 
     def meaning(self) -> str:
-        return MEANING[self.quantity].format(l=self.layer, p=self.layer - 1)
+        return meaning(self.quantity, self.layer)
 
 
 def slots(sizes: list[int], elementwise_output: bool) -> list[Slot]:
@@ -84,9 +64,3 @@ def slots(sizes: list[int], elementwise_output: bool) -> list[Slot]:
         out += [Slot(Quantity.W_NEW, l, (sizes[l], sizes[l - 1])), Slot(Quantity.B_NEW, l, (sizes[l],))]
     return out
 
-
-def cell_name(quantity: Quantity, layer: int, index: tuple[int, ...]) -> str:
-    """A cell in the notation, units numbered from 1: s(2)[1], W(1)[2,3], C."""
-    if quantity is Quantity.COST:
-        return "C"
-    return f"{quantity}({layer})[{','.join(str(i + 1) for i in index)}]"

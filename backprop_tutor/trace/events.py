@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from backprop_tutor.notation import event_label
+
 Array = np.ndarray
 
 #: Event fields that are numbers, not arrays.
@@ -44,11 +46,11 @@ class Event:
     def arrays(self) -> dict[str, Array | None]:
         return {name: getattr(self, name) for name in self.array_names()}
 
-    LABEL: ClassVar[str] = "event"
 
     @property
     def label(self) -> str:
-        return self.LABEL.format(l=self.layer)
+        """The step's title in the notation (`backprop_tutor.notation.EVENT_LABELS`): s(2), a(2), a'(2)."""
+        return event_label(self.kind, self.layer)
 
 
 @dataclass
@@ -59,7 +61,6 @@ class Input(Event):
     x: Array
     y: Array
 
-    LABEL: ClassVar[str] = "a(0) = x, target y"
 
 
 @dataclass
@@ -72,7 +73,6 @@ class Forward(Event):
     a: Array
     a_prime: Array | None
 
-    LABEL: ClassVar[str] = "s({l}), a({l}), a'({l})"
 
 
 @dataclass
@@ -83,7 +83,6 @@ class Loss(Event):
     phase: ClassVar[str] = "loss"
     C: Array
 
-    LABEL: ClassVar[str] = "C"
 
 
 @dataclass
@@ -98,7 +97,6 @@ class OutputDelta(Event):
     grad_a: Array
     jacobian_times_grad_a: Array
 
-    LABEL: ClassVar[str] = "δ({l})"
 
 
 @dataclass
@@ -111,7 +109,6 @@ class Delta(Event):
     delta: Array
     back: Array | None = None
 
-    LABEL: ClassVar[str] = "δ({l})"
 
 
 @dataclass
@@ -124,7 +121,6 @@ class Gradient(Event):
     dW: Array
     db: Array
 
-    LABEL: ClassVar[str] = "∇W({l}), ∇b({l})"
 
 
 @dataclass
@@ -144,7 +140,6 @@ class Update(Event):
     v_W: Array | None = None
     v_b: Array | None = None
 
-    LABEL: ClassVar[str] = "W({l}), b({l}) updated"
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -170,7 +165,7 @@ class EventInfo:
 
     @property
     def label(self) -> str:
-        return self.cls.LABEL.format(l=self.layer)
+        return event_label(self.kind, self.layer)
 
 
 @dataclass

@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
+from backprop_tutor.notation import LATEX
 from backprop_tutor.numbers.arithmetic import vector_norm
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.trace import fields
@@ -66,13 +67,12 @@ MATMUL = Sym("·", r"\,")  # a matrix product of written-out numbers (juxtaposed
 ODOT, OSLASH = Sym(" ⊙ ", r" \odot "), Sym(" ⊘ ", r" \oslash ")
 OPEN, CLOSE = Sym("(", r"\left("), Sym(")", r"\right)")
 
-GREEK = {"δ": r"\delta", "∇W": r"\nabla W", "∇b": r"\nabla b", "η": r"\eta", "μ": r"\mu", "λ": r"\lambda"}
 FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softmax": r"\operatorname{softmax}"}
 
 
 def sym(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> Sym:
     """x(l) in the notation: "W(3)ᵀ" / W^{(3)\\top}; ``unit``: a subscript, a_k(3) / a_k^{(3)}."""
-    latex = GREEK.get(name, name)
+    latex = LATEX.get(name, name)
     text = name + (f"_{unit}" if unit else "")
     latex += f"_{{{unit}}}" if unit else ""
     if layer is not None:

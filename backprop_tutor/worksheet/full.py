@@ -9,21 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backprop_tutor.notation import field_name
 from backprop_tutor.numbers.format import FULL, fmt_lines
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Field, Forward
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
-
-#: each field's name in the notation; {l} is the event's layer, {n} the next one
-NOTATION: dict[Field, str] = {
-    fields.X: "a(0) = x", fields.Y: "y", fields.S: "s({l})", fields.A: "a({l})", fields.A_PRIME: "a'({l}) = h'(s({l}))",
-    fields.C: "C", fields.OUTPUT_DELTA: "δ({l})", fields.JACOBIAN: "A = ∂a({l})/∂s({l})", fields.GRAD_A: "∇a C",
-    fields.JACOBIAN_TIMES_GRAD_A: "A ∇a C (δ({l}) the long way)", fields.DELTA: "δ({l})",
-    fields.BACK: "W({n})ᵀ δ({n})", fields.DW: "∇W({l})", fields.DB: "∇b({l})",
-    fields.W_BEFORE: "W({l}) before the update", fields.W_AFTER: "W({l}) after the update",
-    fields.B_BEFORE: "b({l}) before the update", fields.B_AFTER: "b({l}) after the update",
-    fields.ETA: "η", fields.MOMENTUM: "μ", fields.V_W: "v of W({l}) (momentum)", fields.V_B: "v of b({l}) (momentum)",
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +38,7 @@ def full_values(trace: TraceReader, step: int, sample: int = 0) -> list[FullValu
     out = []
     for field, values in arrays:
         if values is not None:
-            name = NOTATION[field].format(l=l, n=l + 1)
+            name = field_name(field.name, l)
             name += f", sample {sample}" if field.event.per_sample and trace.header.batch_size > 1 else ""
             out.append(_full(name, np.asarray(values), l, field))
     if info.cls is Forward:

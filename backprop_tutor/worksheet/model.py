@@ -10,34 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 import mpmath
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import Quantity
 from backprop_tutor.numbers.arithmetic import array_mean
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Event, Field, Loss, OutputDelta, TraceHeader
 from backprop_tutor.trace.reader import TraceReader, sample_row
-
-
-class Quantity(StrEnum):
-    """What a student writes, in the notation; W and b are the values after the update."""
-
-    X = "x"
-    Y = "y"
-    S = "s"
-    A = "a"
-    A_PRIME = "a'"
-    COST = "C"
-    MEAN_COST = "mean C"  # the minibatch's loss (only when it has more than one sample)
-    DELTA = "δ"
-    GRAD_W = "∇W"
-    GRAD_B = "∇b"
-    W_NEW = "W"
-    B_NEW = "b"
-
 
 #: the trace field each quantity is read from (δ(L) comes from OutputDelta, δ(l < L) from Delta)
 SOURCES: dict[type[Event], tuple[tuple[Quantity, Field], ...]] = {

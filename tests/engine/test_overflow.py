@@ -33,7 +33,7 @@ CASES = {
     "sigma = 1e308": (SMALL + '[init]\nscheme = "normal"\nsigma = 1e308\n', "overflowed: s(2) is infinite"),
     "sigma = 1e400": (SMALL + '[init]\nscheme = "normal"\nsigma = 1e400\n', "sigma = 1e+400 is beyond the largest"),
     "saturated softmax, W = 1e4": (HAND.replace("W = [[2, 2],", "W = [[1e4, 2],"),
-                                   "the backward step of layer 3 overflowed: ∇a(3) C is infinite; a(3) has rounded "
+                                   "the backward step of layer 3 overflowed: ∇a C is infinite; a(3) has rounded "
                                    "to 0 for a target class"),
     "NaN in an init file": (SMALL + '[init]\nscheme = "file"\npath = "nan.h5"\n',
                             "layer 1 (from nan.h5): W(1) holds NaN (not a number)"),

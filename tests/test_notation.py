@@ -1,0 +1,63 @@
+"""One notation (backprop_tutor.notation) read by every view: the same value has the same name on every
+screen and in every message, and a single number of a vector or matrix is written one way, s(2)[1]."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_tutor.check.layout import Slot
+from backprop_tutor.errors import NumericError
+from backprop_tutor.notation import FIELD_NAMES, Quantity, cell_name, cell_text
+from backprop_tutor.overflow import check_trace_finite
+from backprop_tutor.spec import load_spec, resolve_example, run_spec
+from backprop_tutor.trace import fields
+from backprop_tutor.trace.events import Field, Input, Update
+from backprop_tutor.worksheet.full import full_values
+
+HAND = resolve_example("hand-backprop")
+
+
+@pytest.fixture(scope="module")
+def momentum_trace(tmp_path_factory: pytest.TempPathFactory):
+    spec = tmp_path_factory.mktemp("spec") / "momentum.toml"
+    spec.write_text(HAND.read_text().replace("learning_rate = 0.5", "learning_rate = 0.5\nmomentum = 0.5"))
+    return run_spec(load_spec(spec), "float64")
+
+
+def step_of(trace, kind: type, layer: int) -> int:
+    return next(i for i, e in enumerate(trace.events) if type(e) is kind and e.layer == layer)
+
+
+def test_the_full_view_and_the_overflow_message_name_a_value_alike(momentum_trace):
+    # the full view once said "v of W(1) (momentum)" and the message "the velocity of W(1)"; and "y" and
+    # "the target y": one name each now, the clearer one
+    update = step_of(momentum_trace, Update, 1)
+    names = [v.name for v in full_values(momentum_trace, update)]
+    assert names == ["W(1) before the update", "W(1) after the update", "b(1) before the update",
+                     "b(1) after the update", "the velocity v of W(1)", "the velocity v of b(1)"]
+    assert [v.name for v in full_values(momentum_trace, 0)] == ["a(0) = x", "the target y"]
+    event = momentum_trace.events[update]
+    event.v_W = np.full_like(event.v_W, np.inf)
+    with pytest.raises(NumericError, match=r"overflowed: the velocity v of W\(1\) is infinite"):
+        check_trace_finite(momentum_trace, "step 1:")
+
+
+def test_step_titles_are_the_notation():
+    trace = run_spec(load_spec(HAND), "float64")
+    assert [trace.info(i).label for i in range(5)] == ["a(0) = x, target y", "s(1), a(1), a'(1)",
+                                                      "s(2), a(2), a'(2)", "s(3), a(3), a'(3)", "C"]
+    assert trace.events[step_of(trace, Input, 0)].label == "a(0) = x, target y"
+    assert trace.info(len(trace) - 1).label == "W(1), b(1) updated"
+
+
+def test_one_index_style_for_a_cell():
+    assert cell_text("s", 2, 0) == "s(2)[1]" and cell_text("W", 1, 1, 2) == "W(1)[2,3]"
+    assert cell_text("y", None, 0) == "y[1]"
+    assert cell_name(Quantity.DELTA, 2, (0,)) == "δ(2)[1]" and cell_name(Quantity.COST, 3, ()) == "C"
+    assert Slot(Quantity.GRAD_W, 2, (2, 2)).meaning() == "∇W(2) = δ(2) a(1)ᵀ"
+
+
+def test_every_recorded_value_has_a_name():
+    recorded = {f.name for f in vars(fields).values() if isinstance(f, Field)}
+    assert recorded == set(FIELD_NAMES)
