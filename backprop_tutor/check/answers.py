@@ -35,6 +35,7 @@ from backprop_tutor.check.layout import (
 )
 from backprop_tutor.check.numbers import (
     NumberError,
+    Typed,
     decimal_comma,
     number_from,
     parse_array,
@@ -397,13 +398,14 @@ def _nested(value: Any) -> Any:
 
 
 def _plain(value: Fraction) -> str:
-    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), 1/3, or 1e400 beyond a float's range."""
+    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), 1/3, or 1e400 beyond a float's range;
+    a decimal with more digits than a float holds as typed (not as a fraction of 40-digit integers)."""
     if value.denominator == 1 and abs(value) < 10**15:
         return str(value.numerator)
     if not 1e-300 < abs(value) < 1e300:  # beyond a float (exact mode's values): 17 digits
         return re.sub(r"\.0(?=e)", "", mpmath.nstr(to_mpf(value), 17, min_fixed=0, max_fixed=0).replace("e+", "e"))
     text = repr(float(value))
     if Fraction(Decimal(text)) != value:
-        return str(value)
+        return value.text if isinstance(value, Typed) and value.text else str(value)
     mantissa, _, exponent = text.partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
