@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 console.print(name)
             return 0
         _check(args, trace.header.L, trace.header.batch_size)
+        _say_if_not_finite(trace, args.trace)
         digits = None if args.full else args.digits
         group = "" if trace.group_name == "/" else f" ({trace.group_name})"
         what = f"{args.trace}{group}, sample {args.sample}"
@@ -111,6 +112,7 @@ def _platform(args: argparse.Namespace) -> int:
     if args.klass is None or args.out is None:
         raise UsageError(f"tutor export {platform} needs the class folder and --out: tutor export {platform} CLASS "
                          f"--out {PLATFORMS[platform]}")
+    refuse_replacing_inputs({"--out": args.out}, {"the class folder": args.klass})
     wrote = export_class(platform, args.klass, args.out, policy_from(args), tolerance_from(args))
     Console(highlight=False, soft_wrap=True, markup=False).print(wrote)
     return 0
@@ -125,3 +127,15 @@ def _check(args: argparse.Namespace, L: int, batch_size: int) -> None:
     check_sample(args.sample, batch_size, "this minibatch")
     if args.layer is not None and not 1 <= args.layer <= L:
         raise UsageError(f"--layer {args.layer}: this network has layers 1 to {L}")
+
+
+def _say_if_not_finite(trace: TraceFile, path: Path) -> None:
+    """A NaN or infinite value (a diverging run's traced step) is written as it is, but never without a word."""
+    from backprop_tutor.errors import NumericError
+    from backprop_tutor.overflow import check_trace_finite
+
+    try:
+        check_trace_finite(trace.load(), f"{path}:")
+    except NumericError as err:
+        Console(stderr=True, highlight=False, soft_wrap=True, markup=False).print(
+            f"warning: {err}. The Markdown shows those values as they are (nan, inf)")
