@@ -33,7 +33,15 @@ from backprop_tutor.check.layout import (
     NOT_APPLICABLE_SPELLINGS,
     Slot,
 )
-from backprop_tutor.check.numbers import NumberError, Typed, decimal_comma, number_from, parse_array, to_mpf
+from backprop_tutor.check.numbers import (
+    NumberError,
+    Typed,
+    decimal_comma,
+    number_from,
+    parse_array,
+    parse_number,
+    to_mpf,
+)
 from backprop_tutor.errors import TutorError
 from backprop_tutor.worksheet.model import Quantity
 
@@ -340,8 +348,12 @@ def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
 
 def _from_value(entry: Entry, slot: Slot) -> Written:
     try:
-        value = decimal_comma(entry.value) if slot.shape == () and isinstance(entry.value, str) else entry.value
-        nested = _nested(value)
+        one = slot.shape == () and isinstance(entry.value, str) and entry.value.strip() != "" and \
+            not re.search(r"[\[\],;]", entry.value)
+        # one number expected and one written (no brackets, commas): read as a number, so that a message
+        # about it does not talk of vectors
+        nested = parse_number(decimal_comma(entry.value)) if one else _nested(
+            decimal_comma(entry.value) if slot.shape == () and isinstance(entry.value, str) else entry.value)
     except NumberError as err:
         raise AnswerError(f"{entry.where}: {slot.name}: {err}{_summary_hint(entry.value)}") from None
     values = np.array(nested, dtype=object)
