@@ -79,13 +79,15 @@ def run(root: Path) -> dict[str, Any]:
     """Grade the submission in ``root`` (/autograder) and write ``root``/results/results.json."""
     start = time.monotonic()
     source = root / "source"
-    policy, tolerance = settings_from(json.loads((source / "grading.json").read_text(encoding="utf-8")))
-    klass = load_class(source / "class")
     try:
+        policy, tolerance = settings_from(json.loads((source / "grading.json").read_text(encoding="utf-8")))
+        klass = load_class(source / "class")
         problem, path = find_submission(root, klass)
         results = results_for(Checker(problem.spec, tolerance).check(path), problem, policy)
     except TutorError as err:
         results = refusal(str(err).replace(str(root / "submission") + "/", ""))
+    except (OSError, ValueError, KeyError) as err:  # the autograder's own files damaged: say so, still a result
+        results = refusal(f"the autograder is damaged ({type(err).__name__}: {err}); tell your instructor")
     results["execution_time"] = round(time.monotonic() - start, 3)
     write_text_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return results
