@@ -144,7 +144,7 @@ async def test_full_view_speaks_the_notation_in_full_digits(hand_float64, size):
         text = await scrolled_text(app, pilot, "#full-body")
         assert "δ(3) · 3 values, one per unit of layer 3" in text
         assert "2: 1.9792597960067815e-32" in text  # full digits, numbered from 1
-        assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a_j, column k = ∂s_k" in text
+        assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a(3)[j], column k = ∂s(3)[k]" in text
         assert "A ∇a C (δ(3) the long way)" in text and "∇a C · 3 values" in text
         for internal in ("delta(", "a_prime", "jacobian", "grad_a", "W_before"):
             assert internal not in text
