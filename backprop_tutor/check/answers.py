@@ -126,6 +126,8 @@ def _split_row(line: str) -> list[str]:
 
 
 def _read_markdown(path: Path, text: str) -> AnswerFile:
+    if text.startswith("# Check: "):  # what `tutor check --markdown` writes, perhaps into the class's folder
+        raise NotAnswers(f"{path}: a report of `tutor check`, not an answer sheet")
     answers = AnswerFile(path)
     columns: list[Quantity | None] | None = None  # the current table's quantities; None outside a table
     for n, line in enumerate(text.splitlines(), start=1):
@@ -239,8 +241,9 @@ def _read_json(path: Path, text: str) -> AnswerFile:
         raw = json.loads(text, parse_float=lambda s: s, parse_int=lambda s: int(s) if len(s) < 20 else s)
     except json.JSONDecodeError as err:
         raise AnswerError(f"{path} line {err.lineno}: not valid JSON: {err.msg}") from None
-    if not isinstance(raw, dict):
-        raise AnswerError(f"{path}: the JSON must be an object with spec, sample, C and layer")
+    if not isinstance(raw, dict):  # e.g. the list `tutor check --json` writes for many sheets
+        raise NotAnswers(f"{path}: not an answer file: an answer file's JSON is an object with spec, sample, C "
+                         "and layer")
     return _from_mapping(path, raw, lambda key, section: _json_where(path, text, key, section))
 
 

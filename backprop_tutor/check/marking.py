@@ -243,7 +243,9 @@ class _Cells:
             note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
         route, rounded = self._follows(idx, w, self.found), False
-        if route is None and not self._slip_gives(idx, w):  # a known wrong rule beats rounding as an excuse
+        # a known wrong rule beats rounding as an excuse, unless the student's rounding leaves even the sign of
+        # this cell open (a difference of rounded numbers that cancel: then no rule can be told from noise)
+        if route is None and (not self._slip_gives(idx, w) or self._noise(idx)):
             route, rounded = self._follows(idx, w, self.banded()), True
         for values, key, how in self.readings() if route is None else ():
             if (other := self._follows(idx, w, self._other_routes(values))) is not None:
@@ -262,7 +264,7 @@ class _Cells:
         inputs = [k for k in route.inputs if k in differs] or list(dict.fromkeys(
             k for r in self.found for k in r.inputs if k in differs))
         if not inputs:  # the student's own values are right; rounding them moved this one: no mistake
-            if rounded and self._slip_gives(idx, w, banded=True):  # a known wrong rule gives it: never call that right
+            if rounded and not self._noise(idx) and self._slip_gives(idx, w, banded=True):  # never call a slip right
                 return Marked(q, l, idx, text, t, Verdict.ROOT)
             return Marked(q, l, idx, text, t, Verdict.RIGHT,
                           f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
@@ -298,6 +300,12 @@ class _Cells:
             self._candidates[banded] = candidates(self.slot.quantity, self.slot.layer, m.own, ref.expected,
                                                   ref.given, m.band() if banded else None)
         return self._candidates[banded]
+
+    def _noise(self, idx: tuple[int, ...]) -> bool:
+        """The student's rounding leaves the sign of this cell open: its value by every route, widened by the
+        rounding, holds 0 (never for C, which is ≥ 0 whatever the intervals say)."""
+        return self.slot.quantity is not Quantity.COST and all(
+            r.value[idx].lo <= 0 <= r.value[idx].hi for r in self.banded())
 
     def _slip_gives(self, idx: tuple[int, ...], w: Any, banded: bool = False) -> bool:
         """A known wrong rule gives ``w``, where it gives something else than the right rule (h' left out

@@ -59,6 +59,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("klass", type=Path, metavar="CLASS", help="the class folder (with index.csv)")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="a folder of submitted answer files")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the gradebook goes")
+    add_policy_arguments(p)
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes to check in (default 1)")
+    p.set_defaults(func=run)
+
+
+def add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    """The credit policy's and the tolerance's flags (`tutor grade`, `tutor export PLATFORM`)."""
     for verdict, default in (("right", 1.0), ("carried", 1.0), ("root", 0.0), ("missing", 0.0), ("shape", 0.0)):
         p.add_argument(f"--{verdict}", type=CREDIT, default=default, metavar="C",
                        help=f"credit per {verdict} cell, 0 to 1 (default {default:g})")
@@ -67,8 +74,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--rtol", type=TOLERANCE, metavar="R", help="relative tolerance (default 0.01)")
     p.add_argument("--atol", type=TOLERANCE, metavar="A", help="absolute tolerance for every entry")
     p.add_argument("--sigfigs", type=int, metavar="N", help="judge by N significant figures instead of --rtol")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes to check in (default 1)")
-    p.set_defaults(func=run)
 
 
 def policy_from(args: argparse.Namespace):  # -> CreditPolicy

@@ -93,7 +93,10 @@ def test_the_next_mirror_is_tried_and_the_user_is_told(fake_mirror, serve, mnist
 
 def test_ctrl_c_while_waiting_for_a_mirror_stops_at_once(fake_mirror, tmp_path: Path):
     base = fake_mirror("silent")
-    code = ("import sys; from backprop_tutor.data.download import download_file, CHECKSUMS; "
+    # the child meets Ctrl-C as at a terminal even when pytest runs in the background (`pytest &`), where
+    # SIGINT is ignored and a child would inherit that
+    code = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from backprop_tutor.data.download import download_file, CHECKSUMS; "
             f"download_file(sys.argv[1] + {NAME!r}, sys.argv[2], CHECKSUMS['mnist'][{NAME!r}], timeout=60)")
     child = subprocess.Popen([sys.executable, "-c", code, base, str(tmp_path / NAME)],
                              stderr=subprocess.PIPE, text=True)
