@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import backprop_tutor
+from backprop_tutor import _version
 from backprop_tutor.check.checker import ANSWER_SUFFIXES, Checker
 from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.check.numbers import Tolerance
@@ -52,7 +52,7 @@ def build_autograder(klass: ClassSet, target: Path, policy: CreditPolicy, tolera
     """The autograder zip for ``klass``, written atomically to ``target``."""
     import io
 
-    files = {"setup.sh": SETUP.format(version=backprop_tutor.__version__).encode(), "run_autograder": RUN.encode(),
+    files = {"setup.sh": SETUP.format(version=_version.__version__).encode(), "run_autograder": RUN.encode(),
              "grading.json": settings_json(policy, tolerance).encode(), **class_files(klass, "class"),
              **package_files("package"), "package/pyproject.toml": _pyproject()}
     buffer = io.BytesIO()
@@ -68,7 +68,7 @@ def build_autograder(klass: ClassSet, target: Path, policy: CreditPolicy, tolera
 def _pyproject() -> bytes:
     """A pyproject for the bundled copy: what grading needs (the checker: numpy and mpmath; its report: Rich)."""
     return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
-            f'[project]\nname = "backprop_tutor"\nversion = "{backprop_tutor.__version__}"\n'
+            f'[project]\nname = "backprop_tutor"\nversion = "{_version.__version__}"\n'
             f'requires-python = ">=3.11"\ndependencies = ["numpy>=2.0", "mpmath>=1.3", "rich>=14.0"]\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["backprop_tutor*"]\n\n'
             f'[tool.setuptools.package-data]\nbackprop_tutor = ["examples/*.toml", "tui/*.tcss"]\n').encode()
