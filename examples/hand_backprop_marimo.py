@@ -20,7 +20,7 @@ def _():
 @app.cell
 def _(bt, mo):
     example = bt.example("hand-backprop")  # any spec file too, and exact=True
-    stepper = mo.ui.anywidget(example.widget)  # ⏮ ◀ ▶ ⏭, and ← → once clicked
+    stepper = mo.ui.anywidget(example.widget)  # |◀ ◀ ▶ ▶|, and ← → once clicked
     stepper  # noqa: B018 (marimo shows a cell's last expression)
     return example, stepper
 

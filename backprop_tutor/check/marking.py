@@ -309,10 +309,12 @@ class _Cells:
 
     def _slip_gives(self, idx: tuple[int, ...], w: Any, banded: bool = False) -> bool:
         """A known wrong rule gives ``w``, where it gives something else than the right rule (h' left out
-        where h' = 1 is no slip)."""
+        where h' = 1 is no slip); widened by the student's rounding, only where the rounding still tells the
+        wrong rule from every route of the right one."""
         tol, right = self.marker.tol, self.found[0].value
         return any(judge(w, v[idx], _largest(v), tol).right
                    and not judge(v[idx], right[idx], _largest(right), tol).right
+                   and not (banded and any(_overlap(v[idx], r.value[idx]) for r in self.banded()))
                    for c in self.candidates(banded) for v in c.values)
 
     def banded(self) -> list[Route]:
@@ -321,6 +323,11 @@ class _Cells:
             ref = self.marker.ref
             self._banded = routes(self.slot, self.marker.own, ref.expected, ref.given, self.marker.band())
         return self._banded
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Two exact-mode intervals share a number."""
+    return bool(a.lo <= b.hi and b.lo <= a.hi)
 
 
 def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from backprop_tutor import _version
+from backprop_tutor._version import __version__
 from backprop_tutor.check.marking import Verdict
 from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.grading.policy import CreditPolicy
@@ -21,7 +21,7 @@ PACKAGE_FILES = ("*.py", "examples/*.toml", "tui/*.tcss")
 
 def package_files(prefix: str) -> dict[str, bytes]:
     """This package's source as {prefix/backprop_tutor/…: bytes} (no caches, no compiled files)."""
-    root = Path(_version.__file__).parent
+    root = Path(__file__).resolve().parents[1]
     found = sorted({p for pattern in PACKAGE_FILES for p in root.rglob(pattern.split("/")[-1])
                     if "__pycache__" not in p.parts and p.is_file()})
     return {f"{prefix}/backprop_tutor/{p.relative_to(root).as_posix()}": p.read_bytes() for p in found}
@@ -36,7 +36,7 @@ def class_files(klass: ClassSet, prefix: str) -> dict[str, bytes]:
 
 
 def settings_doc(policy: CreditPolicy, tolerance: Tolerance) -> dict[str, Any]:
-    return {"version": _version.__version__,
+    return {"version": __version__,
             "credit": {v.value: c for v, c in policy.credit.items()},
             "weights": {str(q): w for q, w in policy.weights.items()},
             "tolerance": {"rtol": tolerance.rtol, "atol": tolerance.atol, "sigfigs": tolerance.sigfigs}}

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from backprop_tutor import _version
+from backprop_tutor._version import __version__
 from backprop_tutor.check.checker import ANSWER_SUFFIXES, Checker
 from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.check.numbers import Tolerance
@@ -52,7 +52,7 @@ def build_autograder(klass: ClassSet, target: Path, policy: CreditPolicy, tolera
     """The autograder zip for ``klass``, written atomically to ``target``."""
     import io
 
-    files = {"setup.sh": SETUP.format(version=_version.__version__).encode(), "run_autograder": RUN.encode(),
+    files = {"setup.sh": SETUP.format(version=__version__).encode(), "run_autograder": RUN.encode(),
              "grading.json": settings_json(policy, tolerance).encode(), **class_files(klass, "class"),
              **package_files("package"), "package/pyproject.toml": _pyproject()}
     buffer = io.BytesIO()
@@ -68,7 +68,7 @@ def build_autograder(klass: ClassSet, target: Path, policy: CreditPolicy, tolera
 def _pyproject() -> bytes:
     """A pyproject for the bundled copy: what grading needs (the checker: numpy and mpmath; its report: Rich)."""
     return (f'[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n\n'
-            f'[project]\nname = "backprop_tutor"\nversion = "{_version.__version__}"\n'
+            f'[project]\nname = "backprop_tutor"\nversion = "{__version__}"\n'
             f'requires-python = ">=3.11"\ndependencies = ["numpy>=2.0", "mpmath>=1.3", "rich>=14.0"]\n\n'
             f'[tool.setuptools.packages.find]\ninclude = ["backprop_tutor*"]\n\n'
             f'[tool.setuptools.package-data]\nbackprop_tutor = ["examples/*.toml", "tui/*.tcss"]\n').encode()
@@ -79,13 +79,15 @@ def run(root: Path) -> dict[str, Any]:
     """Grade the submission in ``root`` (/autograder) and write ``root``/results/results.json."""
     start = time.monotonic()
     source = root / "source"
-    policy, tolerance = settings_from(json.loads((source / "grading.json").read_text(encoding="utf-8")))
-    klass = load_class(source / "class")
     try:
+        policy, tolerance = settings_from(json.loads((source / "grading.json").read_text(encoding="utf-8")))
+        klass = load_class(source / "class")
         problem, path = find_submission(root, klass)
         results = results_for(Checker(problem.spec, tolerance).check(path), problem, policy)
     except TutorError as err:
         results = refusal(str(err).replace(str(root / "submission") + "/", ""))
+    except (OSError, ValueError, KeyError) as err:  # the autograder's own files damaged: say so, still a result
+        results = refusal(f"the autograder is damaged ({type(err).__name__}: {err}); tell your instructor")
     results["execution_time"] = round(time.monotonic() - start, 3)
     write_text_atomic(root / "results" / "results.json", json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return results

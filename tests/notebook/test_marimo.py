@@ -4,6 +4,7 @@ that reads the step on screen from it (`marimo export html` runs every cell; ski
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_marimo_example_runs_and_reads_the_widgets_step(tmp_path: Path) -> None:
     pytest.importorskip("marimo", reason="needs marimo (pip install marimo)")
     out = tmp_path / "hand.html"
+    notebook = tmp_path / "hand_backprop_marimo.py"  # a copy: marimo keeps a session cache beside the notebook
+    shutil.copy(ROOT / "examples" / "hand_backprop_marimo.py", notebook)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "marimo", "export", "html", str(ROOT / "examples" /
-                           "hand_backprop_marimo.py"), "-o", str(out)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "marimo", "export", "html", str(notebook), "-o", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     page = out.read_text(encoding="utf-8")
     assert "step 14 of 14 \\u00b7 update" in page  # the widget's model, every step in it
