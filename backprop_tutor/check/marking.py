@@ -110,8 +110,9 @@ class Marker:
         self.as_written: Values = {}
         #: how many of the student's rounded numbers show each number of significant digits
         self.digits: Counter[int] = Counter()
-        #: a blank quantity's values by its other routes (a'(l) from a(l)): the student may have taken either
-        self.alternates: dict[Key, list[np.ndarray]] = {}
+        #: other readings of the student's blanks, each with the blank read otherwise: a blank a'(l) by its other
+        #: route (from a(l), not s(l)), and every blank after it recomputed from that (at most MAX_WORLDS)
+        self.worlds: list[tuple[Values, Key]] = []
         #: each blank quantity as the student's rounded values give it (intervals)
         self.wide: Values = {}
         self._equations: dict[Key, str] = {}
@@ -127,7 +128,7 @@ class Marker:
                       for idx, t in np.ndenumerate(self.ref.expected[key])]
             self._keep(key, found[0].value, found[0].inputs, written=False)
             self.wide[key] = routes(slot, self.own, self.ref.expected, self.ref.given, self.band())[0].value
-            self.alternates[key] = [r.value for r in found[1:]]
+            self._blank_in_worlds(slot, found)
             return marked
         self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
         if written.values.shape != slot.shape:
@@ -135,7 +136,19 @@ class Marker:
         else:
             marked, values = _Cells(self, slot, written, found).marked()
         self._keep(key, values, found[0].inputs, written=any(m.verdict in _MISTAKES for m in marked))
+        for world, _ in self.worlds:
+            world[key] = values
         return [self._with_working(m) for m in marked]
+
+    def _blank_in_worlds(self, slot: Slot, found: list[Route]) -> None:
+        """A blank recomputed in every other reading of the student's values; a blank with a second route
+        (a'(l) from a(l)) opens one more reading."""
+        key, ref = (slot.quantity, slot.layer), self.ref
+        for world, _ in self.worlds:
+            world[key] = routes(slot, world, ref.expected, ref.given)[0].value
+        for other in found[1:]:
+            if len(self.worlds) < MAX_WORLDS:
+                self.worlds.append(({**self.own, key: other.value}, key))
 
     def band(self) -> Band:
         """The rounding of the student's values: as they usually round what they write (the most common
@@ -148,6 +161,8 @@ class Marker:
         key = (slot.quantity, slot.layer)
         self.blank.add(key)
         self.own[key] = self.ref.expected[key]
+        for world, _ in self.worlds:
+            world[key] = self.own[key]
         return [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, "revealed")
                 for idx, t in np.ndenumerate(self.ref.expected[key])]
 
@@ -281,12 +296,11 @@ class _Cells:
 
     def readings(self) -> list[tuple[Values, Key, str]]:
         """Other readings of the student's earlier values, each with the quantity read otherwise and how: a
-        transposed square matrix used as they wrote it; a blank a'(l) by its other route (from a(l), not s(l))."""
+        transposed square matrix used as they wrote it; a blank a'(l) by its other route, and what follows it."""
         m = self.marker
         used = {k for r in self.found for k in r.inputs}
         out = [({**m.own, k: m.as_written[k]}, k, ", as you wrote it (transposed)") for k in used & m.as_written.keys()]
-        out += [({**m.own, k: alt}, k, "") for k in used & m.alternates.keys() for alt in m.alternates[k]]
-        return out
+        return out + [(world, k, "") for world, k in m.worlds if any(world[u] is not m.own[u] for u in used)]
 
     def _other_routes(self, values: Values) -> list[Route]:
         ref = self.marker.ref
@@ -373,6 +387,9 @@ def _with_name(m: Marked, c: Candidate | None, ref: Reference) -> Marked:
     plain = "no common slip gives this value: compare your arithmetic with the working"
     return replace(m, note=f"{plain}; {m.note}" if m.note else plain)
 
+
+#: the most other readings of a student's blanks tried (each costs a recomputation of the later cells)
+MAX_WORLDS = 4
 
 #: verdicts of a written value that holds a mistake (its own or carried)
 _MISTAKES = frozenset({Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE})

@@ -40,6 +40,7 @@ class ArraySlip(StrEnum):
     BIAS_GRADIENT_AXIS = "bias-gradient-axis"
     LABELS_NOT_ONE_HOT = "labels-not-one-hot"
     GRADIENT_TRANSPOSED = "gradient-transposed"
+    WRONG_ACTIVATION = "wrong-activation"
 
 
 def h(p: Problem, l: int, s: Array) -> Array:
@@ -125,6 +126,17 @@ def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
     return {"i": int(i), "k": int(k), "s": f"{s[i, k]:.6g}"}
 
 
+def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
+    def rule(l: int, p: Problem, get: Get) -> Array | None:
+        if name == p.activations[l - 1] or (name == "softmax") != (l == p.L):
+            return None
+        with np.errstate(all="ignore"):
+            s = get("s", l)
+            return activation(name).h(s, np.empty_like(s), OPS)
+
+    return rule
+
+
 def _delta_sign(l: int, p: Problem, get: Get) -> Array | None:
     return -right("delta", l, p, get) if _output_only(l, p) else None
 
@@ -202,6 +214,9 @@ WRONG_RULES: tuple[WrongRule, ...] = (
               "else): e = np.exp(s - s.max(axis=1, keepdims=True))", _overflow_context),
     WrongRule(Slip.ACTIVATION_LEFT_OUT, "a", _activation_left_out,
               "this is s({l}) itself: a({l}) = h(s({l})), the activation is left out"),
+    *(WrongRule(ArraySlip.WRONG_ACTIVATION, "a", _other_activation(name),
+                f"this is {name}(s({{l}})); this network's layer {{l}} uses {{h}}")
+      for name in ("relu", "tanh", "sigmoid", "softmax")),
     WrongRule(Slip.DELTA_SIGN, "delta", _delta_sign,
               "the sign is flipped: this is y − a({l}); δ({l}) = ∇s({l}) C starts from a({l}) − y"),
     WrongRule(ArraySlip.LABELS_NOT_ONE_HOT, "delta", _labels,
@@ -250,6 +265,6 @@ def diagnose(name: str, l: int, p: Problem, get: Get, mine: Array,
                 extra = wrong.context(l, p, get) if wrong.context else {}
                 eta = p.eta
                 return str(wrong.slip), wrong.says.format(
-                    l=l, p=l - 1, n=l + 1, B=p.B, nL=p.sizes[-1], q=QUANTITY[name], eta=f"{eta:g}",
-                    etaB=f"{eta * p.B:g}", eta_B=f"{eta / p.B:g}", **extra)
+                    l=l, p=l - 1, n=l + 1, B=p.B, h=p.activations[l - 1], nL=p.sizes[-1], q=QUANTITY[name],
+                    eta=f"{eta:g}", etaB=f"{eta * p.B:g}", eta_B=f"{eta / p.B:g}", **extra)
     return None
