@@ -17,6 +17,8 @@ import numpy as np
 from backprop_tutor.compare import rules
 from backprop_tutor.compare.problem import Problem, Reference, reference
 from backprop_tutor.compare.student import Returned, StudentFailed, call, read
+from backprop_tutor.compare.working import equation as working
+from backprop_tutor.compare.working import n
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -203,41 +205,9 @@ def _where(key: Key, index: tuple[int, ...]) -> str:
     return f"[{', '.join(map(str, index))}]"
 
 
-def equation(row: Row, p: Problem, get: rules.Get, ref: Reference) -> str:
-    """The first wrong entry's equation with the numbers of its sample, from the student's own earlier arrays."""
-    from backprop_tutor.compare.show import number
-
-    name, l = row.key
+def equation(row: Row, p: Problem, own: rules.Own, ref: Reference) -> str:
+    """The first wrong entry's equation with its sample's numbers, from the student's own earlier arrays."""
     index = row.entries[0].index if row.entries else (0,) * ref.arrays[row.key].ndim
-    rightly = get.right(name, l)[index]
-    n = number
-    if name == "s":
-        i, j = index
-        prod = float(get("a", l - 1)[i] @ p.W[l - 1][j]) if l > 1 else float(p.x[i] @ p.W[l - 1][j])
-        text = f"s({l})[{j}] = W({l})[{j}, :] · a({l - 1}) + b({l})[{j}] = {n(prod)} + {n(p.b[l - 1][j])}"
-    elif name == "a":
-        i, j = index
-        text = f"a({l})[{j}] = {p.activations[l - 1]}(s({l}))[{j}] with s({l})[{j}] = {n(get('s', l)[i, j])}"
-    elif name == "delta" and l == p.L:
-        i, j = index
-        a, y = get("a", l)[i, j], p.y[i, j]
-        text = f"δ({l})[{j}] = a({l})[{j}] − y[{j}] = {n(a)} − {n(y)}"
-        if p.loss != "cross-entropy":
-            text = f"δ({l})[{j}] = (a({l})[{j}] − y[{j}]) h'(s({l})[{j}]) = ({n(a)} − {n(y)}) × " \
-                   f"{n(rules.h_prime(p, l, get('s', l))[i, j])}"
-    elif name == "delta":
-        i, j = index
-        back = float(get("delta", l + 1)[i] @ p.W[l][:, j])
-        text = (f"δ({l})[{j}] = h'(s({l})[{j}]) × (W({l + 1})ᵀ δ({l + 1}))[{j}] = "
-                f"{n(rules.h_prime(p, l, get('s', l))[i, j])} × {n(back)}")
-    elif name in ("grad_W", "grad_b"):
-        term = f"δ({l})[{index[0]}] a({l - 1})[{index[1]}]" if name == "grad_W" else f"δ({l})[{index[0]}]"
-        text = f"{label(row.key)}{list(index)} = (1/B) Σ over the B = {p.B} samples of {term}"
-    else:
-        before = (p.W if name == "W" else p.b)[l - 1][index]
-        grad = get(f"grad_{name}", l)[index]
-        text = f"{name}({l}){list(index)} ← {name}({l}) − η ∇{name}({l}) = {n(before)} − {p.eta:g} × {n(grad)}"
-    sample = f"sample {index[0]}: " if name in ("s", "a", "delta") else ""
-    yours = f"yours {n(row.entries[0].yours)}" if row.entries else ""
-    return f"{sample}{text} = {n(float(rightly))} from your own earlier arrays; {yours}, the engine's " \
-           f"{n(float(ref.arrays[row.key][index]))}"
+    yours = f"; yours {n(row.entries[0].yours)}" if row.entries else ""
+    return f"{working(row.key, index, p, own)} from your own earlier arrays{yours}, the engine's " \
+           f"{n(ref.arrays[row.key][index])}"

@@ -200,3 +200,41 @@ def test_the_example_file_has_one_bug_and_it_is_named() -> None:
     wrong = result.first_wrong
     assert wrong is not None and wrong.label == "∇W(3)" and wrong.slip == "gradient-summed"
     assert {r.slip for r in result.rows if r.verdict == ROOT} == {"gradient-summed"}
+
+
+def test_lists_built_backwards_are_read_reversed(tmp_path: Path) -> None:
+    path = planted(tmp_path, ('"delta": delta', '"delta": delta[::-1]'), ('"grad_W": grad_W', '"grad_W": grad_W[::-1]'))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed
+    assert "read reversed" in next(r.note for r in result.rows if r.label == "δ(1)")
+
+
+def test_cli_json_stays_json_when_the_function_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    printing = "    B, L = x.shape[0], len(W)\n    print('shapes', x.shape)"
+    path = planted(tmp_path, ("    B, L = x.shape[0], len(W)", printing), hidden="relu")
+    assert main(["compare", f"{path}:step", "hand-backprop", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["passed"] and "shapes (1, 3)" in err
+
+
+def test_cli_data_flags_without_data_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", f"{planted(tmp_path)}:step", "hand-backprop", "--hidden", "10"]) == 2
+    assert "--hidden: only with --data" in capsys.readouterr().err
+
+
+def test_the_docs_show_what_tutor_compare_says(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[2]
+    shared = root.parent / "shared" / "data"
+    if not (shared / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"Fashion-MNIST not found in {shared}")
+    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(shared))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.chdir(root)
+    page = (root / "docs" / "compare.md").read_text(encoding="utf-8")
+    shown = page.split("```text\n", 1)[1].split("```", 1)[0]
+    command = "tutor compare examples/my_mlp.py:my_step --data fashion-mnist --activation relu --batch 500"
+    assert command in page
+    assert main(command.split()[1:]) == 1
+    said = "".join(line.rstrip() + "\n" for line in capsys.readouterr().out.splitlines())
+    assert said == shown
