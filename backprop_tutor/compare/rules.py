@@ -25,8 +25,6 @@ from backprop_tutor.engine.precision import ops_for
 
 Array = np.ndarray
 Key = tuple[str, int]
-#: the student's array for a key where they returned a usable one, else the engine's
-Get = Callable[[str, int], Array]
 
 OPS = ops_for("float64")
 #: exp overflows float64 beyond this: e^709.78 ≈ 1.8e308
@@ -66,7 +64,27 @@ def _backward(get: Get, p: Problem, l: int) -> Array:
     return get("delta", l + 1) @ p.W[l]
 
 
-def right(name: str, l: int, p: Problem, get: Get) -> Array:
+class Own:
+    """The student's array for a key where they returned a usable one, else the engine's (``own(name, l)``);
+    and each array by the step's right rule from those (``own.right(name, l)``, computed once)."""
+
+    def __init__(self, p: Problem, mine: dict[Key, Array], engine: dict[Key, Array]) -> None:
+        self.p, self.mine, self.engine = p, mine, engine
+        self._right: dict[Key, Array] = {}
+
+    def __call__(self, name: str, l: int) -> Array:
+        return self.mine.get((name, l), self.engine[name, l])
+
+    def right(self, name: str, l: int) -> Array:
+        if (name, l) not in self._right:
+            self._right[name, l] = _right(name, l, self.p, self)
+        return self._right[name, l]
+
+
+Get = Own
+
+
+def _right(name: str, l: int, p: Problem, get: Get) -> Array:
     """The array (name, l) by the step's right rule from ``get``'s earlier arrays."""
     with np.errstate(all="ignore"):
         if name == "s":
@@ -138,7 +156,7 @@ def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
 
 
 def _delta_sign(l: int, p: Problem, get: Get) -> Array | None:
-    return -right("delta", l, p, get) if _output_only(l, p) else None
+    return -get.right("delta", l) if _output_only(l, p) else None
 
 
 def _labels(l: int, p: Problem, get: Get) -> Array | None:
@@ -179,7 +197,7 @@ def _updated_w_used(l: int, p: Problem, get: Get) -> Array | None:
 
 def _summed(name: str) -> Callable[[int, Problem, Get], Array | None]:
     def rule(l: int, p: Problem, get: Get) -> Array | None:
-        return right(name, l, p, get) * p.B if p.B > 1 else None
+        return get.right(name, l) * p.B if p.B > 1 else None
 
     return rule
 
@@ -191,7 +209,7 @@ def _bias_axis(l: int, p: Problem, get: Get) -> list[Array]:
 
 def _gradient_transposed(l: int, p: Problem, get: Get) -> Array | None:
     W = p.W[l - 1]
-    return right("grad_W", l, p, get).T if W.shape[0] == W.shape[1] else None
+    return get.right("grad_W", l).T if W.shape[0] == W.shape[1] else None
 
 
 def _update(name: str, sign: float, eta: bool) -> Callable[[int, Problem, Get], Array]:
