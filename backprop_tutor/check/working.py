@@ -32,12 +32,16 @@ def _n(value: Any) -> str:
 
 def quantity_equation(ref: Reference, quantity: Quantity, layer: int) -> str:
     """The equation that produces ``quantity`` of ``layer``, numbers substituted, on one line (what the
-    UI's step panel shows for that step): s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15]."""
-    entry = build_worksheet(ref.trace, ref.sample).entry(quantity, layer)
-    if entry is None:
-        return ""
-    found = [eq for eq in equations_for(ref.trace, entry.step, ref.sample) if eq.writes is quantity]
-    return " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) if found else ""
+    UI's step panel shows for that step): s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15].
+    Written once per problem: a class's sheets of one problem share it."""
+    key = (quantity, layer)
+    if key not in ref.equations:
+        entry = build_worksheet(ref.trace, ref.sample).entry(quantity, layer)
+        found = [] if entry is None else [eq for eq in equations_for(ref.trace, entry.step, ref.sample)
+                                          if eq.writes is quantity]
+        ref.equations[key] = " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) \
+            if found else ""
+    return ref.equations[key]
 
 
 def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None,
