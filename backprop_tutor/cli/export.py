@@ -41,9 +41,11 @@ a class for a platform (see `tutor grade --help` for the credit policy's flags, 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "export", help="write a saved trace as Markdown tables or as a worked solution",
+        "export", help="write a saved trace as Markdown or a worked solution; or a class for Gradescope, "
+                  "PrairieLearn, Canvas or Moodle",
         description="Write the worksheet of one sample of a saved trace as Markdown: s(l), a(l), a'(l), δ(l), "
-                    "∇W(l), ∇b(l) and the update. Big matrices are summarised unless --full.",
+                    "∇W(l), ∇b(l) and the update. Big matrices are summarised unless --full. Or, with a platform "
+                    "and a class folder, the class for that platform (an autograder, a question, a quiz).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("trace", type=Path, metavar="TRACE.h5|PLATFORM",
                    help="a trace file (tutor train --trace-batch, tutor example --save-trace), or a platform to "

@@ -122,9 +122,7 @@ def compare_step(function: Callable[..., Any], problem: Problem) -> Comparison:
 
 def judge(problem: Problem, ref: Reference, got: Returned, result: Comparison) -> Comparison:
     """Fill ``result``'s rows: each returned array against the engine's and against its own recomputation."""
-    def get(name: str, l: int) -> Array:
-        return got.arrays.get((name, l), ref.arrays[name, l])
-
+    get = rules.Own(problem, got.arrays, ref.arrays)
     for key in order(problem.L):
         engine = ref.arrays[key]
         if key in got.problems:
@@ -154,7 +152,7 @@ def _row(key: Key, mine: Array, engine: Array, p: Problem, get: rules.Get, note:
     if same(mine, engine):
         return Row(key, RIGHT, _error(mine, engine), note=note)
     row = Row(key, ROOT, _error(mine, engine), _entries(mine, engine), note=note)
-    if same(mine, rules.right(*key, p, get)):
+    if same(mine, get.right(*key)):
         row.verdict = CARRIED
         return row
     found = rules.diagnose(*key, p, get, mine, same)
@@ -183,8 +181,8 @@ def _entries(mine: Array, engine: Array) -> list[Entry]:
     with np.errstate(all="ignore"):
         scale = float(np.nanmax(np.abs(engine), initial=0.0, where=np.isfinite(engine)))
         wrong = ~(np.abs(mine - engine) <= RTOL * scale + ATOL)
-    return [Entry(tuple(int(i) for i in index), float(mine[index]), float(engine[index]))
-            for index in zip(*np.nonzero(wrong), strict=True)][:SHOWN_ENTRIES]
+    indices = (tuple(int(i) for i in row) for row in np.argwhere(wrong)[:SHOWN_ENTRIES])
+    return [Entry(index, float(mine[index]), float(engine[index])) for index in indices]
 
 
 def _first_nonfinite(rows: list[Row], got: Returned) -> str | None:
@@ -211,7 +209,7 @@ def equation(row: Row, p: Problem, get: rules.Get, ref: Reference) -> str:
 
     name, l = row.key
     index = row.entries[0].index if row.entries else (0,) * ref.arrays[row.key].ndim
-    rightly = rules.right(name, l, p, get)[index]
+    rightly = get.right(name, l)[index]
     n = number
     if name == "s":
         i, j = index

@@ -25,8 +25,6 @@ from backprop_tutor.engine.precision import ops_for
 
 Array = np.ndarray
 Key = tuple[str, int]
-#: the student's array for a key where they returned a usable one, else the engine's
-Get = Callable[[str, int], Array]
 
 OPS = ops_for("float64")
 #: exp overflows float64 beyond this: e^709.78 ≈ 1.8e308
@@ -40,6 +38,7 @@ class ArraySlip(StrEnum):
     BIAS_GRADIENT_AXIS = "bias-gradient-axis"
     LABELS_NOT_ONE_HOT = "labels-not-one-hot"
     GRADIENT_TRANSPOSED = "gradient-transposed"
+    WRONG_ACTIVATION = "wrong-activation"
 
 
 def h(p: Problem, l: int, s: Array) -> Array:
@@ -65,7 +64,27 @@ def _backward(get: Get, p: Problem, l: int) -> Array:
     return get("delta", l + 1) @ p.W[l]
 
 
-def right(name: str, l: int, p: Problem, get: Get) -> Array:
+class Own:
+    """The student's array for a key where they returned a usable one, else the engine's (``own(name, l)``);
+    and each array by the step's right rule from those (``own.right(name, l)``, computed once)."""
+
+    def __init__(self, p: Problem, mine: dict[Key, Array], engine: dict[Key, Array]) -> None:
+        self.p, self.mine, self.engine = p, mine, engine
+        self._right: dict[Key, Array] = {}
+
+    def __call__(self, name: str, l: int) -> Array:
+        return self.mine.get((name, l), self.engine[name, l])
+
+    def right(self, name: str, l: int) -> Array:
+        if (name, l) not in self._right:
+            self._right[name, l] = _right(name, l, self.p, self)
+        return self._right[name, l]
+
+
+Get = Own
+
+
+def _right(name: str, l: int, p: Problem, get: Get) -> Array:
     """The array (name, l) by the step's right rule from ``get``'s earlier arrays."""
     with np.errstate(all="ignore"):
         if name == "s":
@@ -125,8 +144,19 @@ def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
     return {"i": int(i), "k": int(k), "s": f"{s[i, k]:.6g}"}
 
 
+def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
+    def rule(l: int, p: Problem, get: Get) -> Array | None:
+        if name == p.activations[l - 1] or (name == "softmax") != (l == p.L):
+            return None
+        with np.errstate(all="ignore"):
+            s = get("s", l)
+            return activation(name).h(s, np.empty_like(s), OPS)
+
+    return rule
+
+
 def _delta_sign(l: int, p: Problem, get: Get) -> Array | None:
-    return -right("delta", l, p, get) if _output_only(l, p) else None
+    return -get.right("delta", l) if _output_only(l, p) else None
 
 
 def _labels(l: int, p: Problem, get: Get) -> Array | None:
@@ -167,7 +197,7 @@ def _updated_w_used(l: int, p: Problem, get: Get) -> Array | None:
 
 def _summed(name: str) -> Callable[[int, Problem, Get], Array | None]:
     def rule(l: int, p: Problem, get: Get) -> Array | None:
-        return right(name, l, p, get) * p.B if p.B > 1 else None
+        return get.right(name, l) * p.B if p.B > 1 else None
 
     return rule
 
@@ -179,7 +209,7 @@ def _bias_axis(l: int, p: Problem, get: Get) -> list[Array]:
 
 def _gradient_transposed(l: int, p: Problem, get: Get) -> Array | None:
     W = p.W[l - 1]
-    return right("grad_W", l, p, get).T if W.shape[0] == W.shape[1] else None
+    return get.right("grad_W", l).T if W.shape[0] == W.shape[1] else None
 
 
 def _update(name: str, sign: float, eta: bool) -> Callable[[int, Problem, Get], Array]:
@@ -202,6 +232,9 @@ WRONG_RULES: tuple[WrongRule, ...] = (
               "else): e = np.exp(s - s.max(axis=1, keepdims=True))", _overflow_context),
     WrongRule(Slip.ACTIVATION_LEFT_OUT, "a", _activation_left_out,
               "this is s({l}) itself: a({l}) = h(s({l})), the activation is left out"),
+    *(WrongRule(ArraySlip.WRONG_ACTIVATION, "a", _other_activation(name),
+                f"this is {name}(s({{l}})); this network's layer {{l}} uses {{h}}")
+      for name in ("relu", "tanh", "sigmoid", "softmax")),
     WrongRule(Slip.DELTA_SIGN, "delta", _delta_sign,
               "the sign is flipped: this is y − a({l}); δ({l}) = ∇s({l}) C starts from a({l}) − y"),
     WrongRule(ArraySlip.LABELS_NOT_ONE_HOT, "delta", _labels,
@@ -250,6 +283,6 @@ def diagnose(name: str, l: int, p: Problem, get: Get, mine: Array,
                 extra = wrong.context(l, p, get) if wrong.context else {}
                 eta = p.eta
                 return str(wrong.slip), wrong.says.format(
-                    l=l, p=l - 1, n=l + 1, B=p.B, nL=p.sizes[-1], q=QUANTITY[name], eta=f"{eta:g}",
-                    etaB=f"{eta * p.B:g}", eta_B=f"{eta / p.B:g}", **extra)
+                    l=l, p=l - 1, n=l + 1, B=p.B, h=p.activations[l - 1], nL=p.sizes[-1], q=QUANTITY[name],
+                    eta=f"{eta:g}", etaB=f"{eta * p.B:g}", eta_B=f"{eta / p.B:g}", **extra)
     return None

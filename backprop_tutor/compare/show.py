@@ -16,23 +16,42 @@ def number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def detail(row: Row) -> str:
-    """What the table says about one array beside its mark."""
+def detail(row: Row, named: dict[str, str]) -> str:
+    """What the table says about one array beside its mark. A bug already explained on an earlier row
+    (``named``: slip → that row's label, filled here) is named again, not explained again."""
     if row.verdict == MISSING:
         return "not returned"
-    parts = [row.note] if row.note else []
+    parts = [row.note] if row.verdict == SHAPE else []
     if row.verdict in (ROOT, CARRIED) and row.error is not None:
-        parts.append(f"largest error {row.error:.2g} of the array's scale")
+        parts.append(f"largest error {row.error:.2g} × the array's largest entry")
     if row.verdict == CARRIED:
         parts.append("follows from an earlier wrong array")
-    if row.says:
+    if row.slip and row.slip in named:
+        parts.append(f"{row.slip}, as {named[row.slip]}")
+    elif row.slip:
+        named[row.slip] = row.label
         parts.append(f"{row.slip}: {row.says}")
     return "; ".join(parts)
 
 
+def table_rows(c: Comparison) -> list[tuple[str, str, str]]:
+    """(array, verdict, detail) for each row, in order."""
+    named: dict[str, str] = {}
+    return [(row.label, row.verdict, detail(row, named)) for row in c.rows]
+
+
+def layouts(c: Comparison) -> list[str]:
+    """How arrays were read when not in the engine's layout: one line per layout, with the arrays."""
+    found: dict[str, list[str]] = {}
+    for row in c.rows:
+        if row.note and row.verdict != SHAPE:
+            found.setdefault(row.note, []).append(row.label)
+    return [f"{note}: {', '.join(labels)}" for note, labels in found.items()]
+
+
 def summary(c: Comparison) -> list[str]:
     """The lines under the table: the first wrong array, its entries and equation, NaN, the verdict."""
-    lines = []
+    lines = layouts(c)
     first = c.first_wrong
     if first is not None:
         lines.append(f"first wrong array: {first.label} ({MARK[first.verdict]})")
@@ -62,8 +81,8 @@ def rich_report(c: Comparison) -> Any:
     table = Table(show_edge=False, pad_edge=False)
     for column in ("array", "", "what"):
         table.add_column(column, overflow="fold")
-    for row in c.rows:
-        table.add_row(row.label, Text(MARK[row.verdict], style=STYLE[row.verdict]), detail(row))
+    for label, verdict, text in table_rows(c):
+        table.add_row(label, Text(MARK[verdict], style=STYLE[verdict]), text)
     return Group(head, table, *(Text(line) for line in summary(c)))
 
 
@@ -72,8 +91,9 @@ def html_report(c: Comparison) -> str:
     if c.failed is not None:
         return f"<div class='bt-compare'>{head}<pre>{escape(c.failed)}</pre></div>"
     colour = {RIGHT: "green", ROOT: "#c00", CARRIED: "#c60", SHAPE: "#c00", MISSING: "grey"}
-    rows = "".join(f"<tr><td>{escape(r.label)}</td><td style='color:{colour[r.verdict]}'>{escape(MARK[r.verdict])}"
-                   f"</td><td style='text-align:left'>{escape(detail(r))}</td></tr>" for r in c.rows)
+    rows = "".join(f"<tr><td>{escape(label)}</td><td style='color:{colour[verdict]}'>{escape(MARK[verdict])}"
+                   f"</td><td style='text-align:left'>{escape(text)}</td></tr>"
+                   for label, verdict, text in table_rows(c))
     lines = "<br>".join(escape(line) for line in summary(c))
     return (f"<div class='bt-compare'>{head}<table><tr><th>array</th><th></th><th>what</th></tr>{rows}</table>"
             f"<p>{lines}</p></div>")

@@ -168,10 +168,10 @@ def fit(arr: Array, shape: tuple[int, ...], B: int, name: str) -> tuple[Array | 
         return arr, ""
     if len(shape) == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
         if name in PER_SAMPLE:
-            return arr.T, "samples as columns (n × B): read transposed"
-        return arr.T, "(in, out): transposed relative to the course's layout, which is fine if used consistently"
+            return arr.T, "samples as columns (n × B), read transposed"
+        return arr.T, "(in, out): transposed relative to the course's (out, in), which is fine if used consistently"
     if arr.size == int(np.prod(shape)) and (len(shape) == 1 or B == 1) and max(arr.shape, default=1) == arr.size:
-        return arr.reshape(shape), "a vector: read as one sample" if name in PER_SAMPLE else ""
+        return arr.reshape(shape), "a vector, read as one sample" if name in PER_SAMPLE else ""
     return None, ""
 
 

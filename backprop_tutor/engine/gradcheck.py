@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.engine.network import Network
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS, bounds, certain_array
 
 #: Default h: float64's usual step, and exact mode's tiny one (truncation ~h² = 1e-50).
@@ -55,7 +56,7 @@ class Parameter:
     @property
     def label(self) -> str:
         """W(2)[1,3] or b(1)[2]: 1-based, as the worksheet numbers units."""
-        return f"{self.kind}({self.layer})[{','.join(str(i + 1) for i in self.index)}]"
+        return cell_text(self.kind, self.layer, *self.index)
 
 
 @dataclass(frozen=True)

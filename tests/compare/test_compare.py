@@ -185,3 +185,18 @@ def test_bt_compare_in_a_notebook(tmp_path: Path) -> None:
     assert result.passed
     html = result._repr_html_()
     assert "<table" in html and "∇W(3)" in html and "✓" in html
+
+
+def test_an_activation_other_than_the_networks_is_named(tmp_path: Path) -> None:
+    result = compare_step(load_function(f"{planted(tmp_path, hidden='tanh')}:step"), problem(hidden="relu"))
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "a(1)" and wrong.slip == "wrong-activation"
+    assert "tanh(s(1))" in (wrong.says or "") and "uses relu" in (wrong.says or "")
+
+
+def test_the_example_file_has_one_bug_and_it_is_named() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "my_mlp.py"
+    result = compare_step(load_function(f"{example}:my_step"), problem(hidden="relu"))
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "∇W(3)" and wrong.slip == "gradient-summed"
+    assert {r.slip for r in result.rows if r.verdict == ROOT} == {"gradient-summed"}

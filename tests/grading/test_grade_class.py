@@ -135,3 +135,21 @@ def test_an_unusable_class_or_folder_exits_2(klass, tmp_path, capsys, make, mess
     err = " ".join(capsys.readouterr().err.split())
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_an_index_written_before_paths_were_relative_and_without_sizes_still_grades(klass, tmp_path, capsys):
+    """index.csv as `tutor worksheet` wrote it before: paths relative to where it was run, and (hand-edited)
+    only the seed and spec columns."""
+    old = tmp_path / "old"
+    shutil.copytree(klass, old)
+    (old / "index.csv").write_text("seed,spec\n" + "".join(f"{s},elsewhere/class/seed-{s}/spec.toml\n"
+                                                           for s in range(1, 41)))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(old / "seed-2" / "key.md", subs / "seed-2.md")
+    assert main(["grade", str(old), str(subs), "--out", str(tmp_path / "g")]) == 0
+    row = next(r for r in csv.DictReader((tmp_path / "g" / "grades.csv").open()) if r["file"])
+    assert (row["seed"], float(row["score"]), float(row["max"])) == ("2", MAX, MAX)
+    absent = next(r for r in csv.DictReader((tmp_path / "g" / "grades.csv").open()) if r["seed"] == "1")
+    assert float(absent["max"]) == MAX and absent["reason"] == "no submission"
+    capsys.readouterr()
