@@ -7,7 +7,7 @@ earlier values (what their inputs give).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import cell_name
@@ -17,8 +17,14 @@ from backprop_tutor.render.math import equation_text, text_lines
 from backprop_tutor.worksheet.equations import equations_for
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
-if TYPE_CHECKING:
-    from backprop_tutor.check.marking import Marked
+
+class Cell(Protocol):
+    """What the working needs of a marked cell (`check.marking.Marked` is one)."""
+
+    quantity: Quantity
+    layer: int
+    index: tuple[int, ...]
+    expected: Any
 
 Values = dict[tuple[Quantity, int], Any]
 
@@ -44,7 +50,7 @@ def quantity_equation(ref: Reference, quantity: Quantity, layer: int) -> str:
     return ref.equations[key]
 
 
-def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None,
+def working(cell: Cell, ref: Reference, values: Values | None = None, result: Any = None,
             via: Via = Via.EQUATION) -> str:
     """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result), by
     the route ``via`` (C from s(L) or from a(L); a'(l) from s(l) or from a(l))."""
