@@ -18,9 +18,6 @@ PAGE = ROOT / "docs" / "architecture.md"
 
 #: Circles still open, each with what removes it; the test fails once one is gone, so its line goes too.
 OPEN_CIRCLES = {
-    # check/working.py names check.marking.Marked for typing only; the checker's rebuild from the
-    # equations module (issue 17, "check/ is left to…") ends it
-    frozenset({"backprop_tutor.check.marking", "backprop_tutor.check.working"}),
     # compare/show.py reads the comparison's types, and Comparison's reprs import show (deferred): the verdict
     # names and the row types want a module of their own below both
     frozenset({"backprop_tutor.compare.comparison", "backprop_tutor.compare.show"}),

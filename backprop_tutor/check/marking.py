@@ -24,7 +24,7 @@ from backprop_tutor.check.answers import Written
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import MATRICES, Slot, cell_name
 from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candidates
-from backprop_tutor.check.numbers import Tolerance, Typed, judge
+from backprop_tutor.check.numbers import Tolerance, Typed, judge, to_mpf
 from backprop_tutor.check.recompute import Band, Route, Values, routes
 from backprop_tutor.check.working import quantity_equation, working
 from backprop_tutor.numbers.certain import EXACT_DIGITS
@@ -326,10 +326,13 @@ class _Cells:
         where h' = 1 is no slip); widened by the student's rounding, only where the rounding still tells the
         wrong rule from every route of the right one."""
         tol, right = self.marker.tol, self.found[0].value
+        point = {(c.misconception, n): v for c in self.candidates() for n, v in enumerate(c.values)}
         return any(judge(w, v[idx], _largest(v), tol).right
-                   and not judge(v[idx], right[idx], _largest(right), tol).right
-                   and not (banded and any(_overlap(v[idx], r.value[idx]) for r in self.banded()))
-                   for c in self.candidates(banded) for v in c.values)
+                   and (c.misconception, n) in point
+                   and not judge(point[(c.misconception, n)][idx], right[idx], _largest(right), tol).right
+                   and not (banded and any(_overlap(v[idx], r.value[idx]) and not _nearer(w, v[idx], r.value[idx])
+                                           for r in self.banded()))
+                   for c in self.candidates(banded) for n, v in enumerate(c.values))
 
     def banded(self) -> list[Route]:
         """The routes with each written input widened by its rounding (computed once, when needed)."""
@@ -342,6 +345,14 @@ class _Cells:
 def _overlap(a: Any, b: Any) -> bool:
     """Two exact-mode intervals share a number."""
     return bool(a.lo <= b.hi and b.lo <= a.hi)
+
+
+def _nearer(w: Any, a: Any, b: Any) -> bool:
+    """``w`` is nearer the middle of interval ``a`` than of ``b``: where the student's rounding allows both,
+    the rule whose value is nearer what they wrote is the likelier one."""
+    with mpmath.workdps(EXACT_DIGITS):
+        w = to_mpf(w)
+        return bool(abs(w - mpmath.mpf(a)) < abs(w - mpmath.mpf(b)))
 
 
 def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],
