@@ -9,28 +9,31 @@ wrong entries, its equation with one sample's numbers, and a named diagnosis whe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from backprop_tutor.compare import rules
 from backprop_tutor.compare.problem import Problem, Reference, reference
+from backprop_tutor.compare.report import (
+    ATOL,
+    CARRIED,
+    MISSING,
+    RIGHT,
+    ROOT,
+    RTOL,
+    SHAPE,
+    SHOWN_ENTRIES,
+    Comparison,
+    Entry,
+    Row,
+)
 from backprop_tutor.compare.student import Returned, StudentFailed, call, read
 from backprop_tutor.compare.working import equation as working
 from backprop_tutor.compare.working import n
 
 Array = np.ndarray
 Key = tuple[str, int]
-
-#: an entry agrees when |mine − engine| ≤ RTOL × (the engine array's largest |entry|) + ATOL
-RTOL, ATOL = 1e-6, 1e-12
-TOLERANCE = f"|yours − engine| ≤ {RTOL:g} × the array's largest |entry| + {ATOL:g}"
-#: wrong entries shown for the first wrong array
-SHOWN_ENTRIES = 3
-
-RIGHT, ROOT, CARRIED, SHAPE, MISSING = "right", "root", "carried", "shape", "missing"
-
 
 def order(L: int) -> list[Key]:
     """The arrays in the order the algorithm makes them: forward, δ(L)…δ(1), gradients, updates (L…1)."""
@@ -39,74 +42,6 @@ def order(L: int) -> list[Key]:
     gradients = [(name, l) for l in range(L, 0, -1) for name in ("grad_W", "grad_b")]
     updates = [(name, l) for l in range(L, 0, -1) for name in ("W", "b")]
     return forward + backward + gradients + updates
-
-
-def label(key: Key) -> str:
-    name, l = key
-    return f"{rules.QUANTITY[name]}({l})" + (", updated" if name in ("W", "b") else "")
-
-
-@dataclass(frozen=True)
-class Entry:
-    index: tuple[int, ...]
-    yours: float
-    engine: float
-
-
-@dataclass
-class Row:
-    """One array: its verdict, and for a wrong one the worst error, first wrong entries and diagnosis."""
-
-    key: Key
-    verdict: str
-    error: float | None = None  # largest |yours − engine| / the engine array's largest |entry|
-    entries: list[Entry] = field(default_factory=list)
-    slip: str | None = None
-    says: str | None = None
-    note: str = ""  # the layout it was read in, or what is wrong with its shape
-
-    @property
-    def label(self) -> str:
-        return label(self.key)
-
-
-@dataclass
-class Comparison:
-    """The whole report. ``failed``: the function raised or returned no usable dict (then there are no rows)."""
-
-    title: str
-    batch: int
-    rows: list[Row] = field(default_factory=list)
-    failed: str | None = None
-    nonfinite: str | None = None
-    equation: str | None = None
-
-    @property
-    def first_wrong(self) -> Row | None:
-        return next((r for r in self.rows if r.verdict not in (RIGHT, MISSING)), None)
-
-    @property
-    def passed(self) -> bool:
-        return self.failed is None and self.first_wrong is None and any(r.verdict == RIGHT for r in self.rows)
-
-    def to_json(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return {"title": self.title, "batch": self.batch, "tolerance": TOLERANCE, "passed": self.passed,
-                "failed": self.failed, "nonfinite": self.nonfinite, "equation": self.equation,
-                "first_wrong": self.first_wrong.label if self.first_wrong else None,
-                "arrays": [{"array": r.label, "name": r.key[0], "layer": r.key[1],
-                            **{k: v for k, v in asdict(r).items() if k != "key"}} for r in self.rows]}
-
-    def __rich__(self) -> Any:
-        from backprop_tutor.compare.show import rich_report
-
-        return rich_report(self)
-
-    def _repr_html_(self) -> str:
-        from backprop_tutor.compare.show import html_report
-
-        return html_report(self)
 
 
 def compare_step(function: Callable[..., Any], problem: Problem) -> Comparison:

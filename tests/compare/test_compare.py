@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from backprop_tutor.cli import main
-from backprop_tutor.compare.comparison import CARRIED, RIGHT, ROOT, SHAPE, compare_step
+from backprop_tutor.compare.comparison import compare_step
 from backprop_tutor.compare.problem import Problem, from_spec, random_problem
+from backprop_tutor.compare.report import CARRIED, RIGHT, ROOT, SHAPE
 from backprop_tutor.compare.student import load_function
 
 REFERENCE = Path(__file__).with_name("reference_mlp.py")
@@ -185,6 +186,7 @@ def test_bt_compare_in_a_notebook(tmp_path: Path) -> None:
     assert result.passed
     html = result._repr_html_()
     assert "<table" in html and "∇W(3)" in html and "✓" in html
+    assert "21 of 21 returned arrays agree" in str(result)  # print(result) outside a notebook: the table
 
 
 def test_an_activation_other_than_the_networks_is_named(tmp_path: Path) -> None:
