@@ -29,6 +29,13 @@ def label(key: Key) -> str:
     return f"{QUANTITY[name]}({l})" + (", updated" if name in ("W", "b") else "")
 
 
+def where(key: Key, index: tuple[int, ...]) -> str:
+    """An entry's place: sample and unit of a per-sample array (whatever layout it was given in), else [j, k]."""
+    if key[0] in ("s", "a", "delta"):
+        return f"sample {index[0]}, unit {index[1]}"
+    return f"[{', '.join(map(str, index))}]"
+
+
 @dataclass(frozen=True)
 class Entry:
     index: tuple[int, ...]
@@ -143,7 +150,7 @@ def summary(c: Comparison) -> list[str]:
     if first is not None:
         lines.append(f"first wrong array: {first.label} ({MARK[first.verdict]})")
         for e in first.entries:
-            lines.append(f"  at {list(e.index)}: yours {number(e.yours)}, the engine's {number(e.engine)}")
+            lines.append(f"  at {where(first.key, e.index)}: yours {number(e.yours)}, the engine's {number(e.engine)}")
         if c.equation:
             lines.append(f"  {c.equation}")
         if first.says:
