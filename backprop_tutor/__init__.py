@@ -6,9 +6,9 @@ In a notebook: ``import backprop_tutor as bt``, then ``bt.example("hand-backprop
 ``bt.solution(…)``, ``bt.check(…)`` (`backprop_tutor.notebook.api`). Importing this package loads
 nothing else: each name is imported when first used, so `tutor` starts as fast as before.
 
-``bt.check``, ``bt.worksheet`` and ``bt.train`` are also the subpackages of those names (the checker, the
-worksheet model, training): calling one calls the notebook function, and the package stays the package
-for imports (``from backprop_tutor.check.checker import check_answers``).
+``bt.check``, ``bt.worksheet``, ``bt.train`` and ``bt.compare`` are also the subpackages of those names (the
+checker, the worksheet model, training, comparing a student's own step): calling one calls the notebook
+function, and the package stays the package for imports (``from backprop_tutor.check.checker import check_answers``).
 """
 
 import importlib
@@ -18,7 +18,7 @@ import types
 from backprop_tutor._version import __version__ as __version__
 
 #: notebook functions that share their name with a subpackage
-_CALLABLE_PACKAGES = frozenset({"check", "worksheet", "train"})
+_CALLABLE_PACKAGES = frozenset({"check", "worksheet", "train", "compare"})
 #: notebook functions with a name of their own
 _FUNCTIONS = frozenset({"example", "solution", "practice", "infer"})
 
@@ -34,7 +34,7 @@ class _CallablePackage(types.ModuleType):
 
 class _Package(types.ModuleType):
     def __setattr__(self, name: str, value: object) -> None:
-        # the import system binds a subpackage to its parent by setattr: make those three callable
+        # the import system binds a subpackage to its parent by setattr: make those callable
         if name in _CALLABLE_PACKAGES and type(value) is types.ModuleType:
             value.__class__ = _CallablePackage
         super().__setattr__(name, value)

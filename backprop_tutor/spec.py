@@ -133,94 +133,98 @@ def load_spec(path: str | os.PathLike[str]) -> NetworkSpec:
     return parse_spec(raw, source=str(path))
 
 
+#: The top-level fields of a spec file.
+FIELDS = ("title", "loss", "learning_rate", "precision", "relu_prime_at_zero", "momentum", "l2", "inputs", "init",
+          "data", "layer", "notes")
+
+
 def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     """Validate a spec given as a dict (what the TOML file holds)."""
     where = f"{source}:"
-    known = {"title", "loss", "learning_rate", "precision", "relu_prime_at_zero", "momentum", "l2", "inputs",
-             "init", "data", "layer", "notes"}
-    unknown = sorted(set(raw) - known)
+    unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise SpecError(f"{where} unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(known))}")
-
+        raise SpecError(f"{where} unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(FIELDS))}")
     layers_raw = raw.get("layer")
     if not layers_raw or not isinstance(layers_raw, list):
         raise SpecError(f"{where} no layers: add one [[layer]] table per layer, each with activation and "
                         "units (or W and b)")
-    loss_name = _str(raw, "loss", where, choices=LOSSES)
+    settings = _hyperparameters(raw, where)
+    init = _init(raw["init"], where) if "init" in raw else None
+    n_prev = _whole(raw, "inputs", where) if raw.get("inputs") is not None else None
+    layers: list[LayerSpec] = []
+    sizes: list[int] = []  # [n_0, n_1, …, n_L]
+    for l, layer_raw in enumerate(layers_raw, start=1):
+        layer, n_in = _layer(layer_raw, l, len(layers_raw), n_prev, init, raw, where)
+        sizes += [n_in, layer.units] if l == 1 else [layer.units]
+        layers.append(layer)
+        n_prev = layer.units
+    loss_name, outputs = settings["loss"], LOSSES[settings["loss"]].outputs
+    if layers[-1].activation not in outputs:
+        raise SpecError(f"{where} loss {loss_name!r} goes with a {' or '.join(outputs)} output, "
+                        f"but layer {len(layers)} (the output) uses {layers[-1].activation!r}")
+    x, y = _data(raw["data"], where, sizes, loss_name) if "data" in raw else (None, None)
+    return NetworkSpec(inputs=sizes[0], layers=layers, title=_title(raw, where), init=init, x=x, y=y, source=source,
+                       notes=_notes(raw.get("notes", {}), where), **settings)
+
+
+def _hyperparameters(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The loss, η, μ, λ, ReLU's h'(0) and the number type: every top-level setting of the step."""
     eta, momentum, l2 = (_hyperparameter(raw, name, where) for name in ("learning_rate", "momentum", "l2"))
     relu_prime_at_zero = _number(raw, "relu_prime_at_zero", where, default=0)
     if finite_problem(relu_prime_at_zero):  # the engine takes it as float64
         raise SpecError(f"{where} relu_prime_at_zero = {relu_prime_at_zero}: {finite_problem(relu_prime_at_zero)}")
-    precision = _str(raw, "precision", where, choices=PRECISIONS, default="float64")
+    return {"loss": _str(raw, "loss", where, choices=LOSSES), "learning_rate": eta, "momentum": momentum, "l2": l2,
+            "relu_prime_at_zero": relu_prime_at_zero,
+            "precision": _str(raw, "precision", where, choices=PRECISIONS, default="float64")}
 
-    init = None
-    if "init" in raw:
-        init = _init(raw["init"], where)
 
-    inputs_raw = raw.get("inputs")
-    layers: list[LayerSpec] = []
-    n_prev = _whole(raw, "inputs", where) if inputs_raw is not None else None
-    for l, lr in enumerate(layers_raw, start=1):
-        lw = f"{where} layer {l}:"
-        if not isinstance(lr, dict):
-            raise SpecError(f"{lw} each [[layer]] must be a table")
-        extra = sorted(set(lr) - {"units", "activation", "W", "b"})
-        if extra:
-            raise SpecError(f"{lw} unknown field(s) {', '.join(extra)}; a layer has units, activation, W and b")
-        act = _str(lr, "activation", lw, choices=ACTIVATIONS)
-        W = _matrix(lr["W"], f"{lw} W({l})") if "W" in lr else None
-        b = _vector(lr["b"], f"{lw} b({l})") if "b" in lr else None
-        units = _whole(lr, "units", lw) if "units" in lr else None
-        if units is None:
-            units = len(W) if W is not None else len(b) if b is not None else None
-        if units is None or units < 1:
-            raise SpecError(f"{lw} give units (a positive whole number), or W({l}) and b({l})")
-        if W is not None:
-            if len(W) != units:
-                raise SpecError(f"{lw} W({l}) has {len(W)} rows but the layer has units = {units}; "
-                                f"W({l}) is (units out × units in), one row per unit")
-            if n_prev is None:
-                n_prev = len(W[0])
-            if len(W[0]) != n_prev:
-                prev = f"a({l - 1}) has {n_prev} units" if l > 1 else f"the input x = a(0) has {n_prev} values"
-                raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
-                                f"{units}×{n_prev} (units out × units in)")
-        if b is not None and len(b) != units:
-            if W is not None and "units" not in lr:
-                raise SpecError(f"{lw} W({l}) has {len(W)} rows but b({l}) has {len(b)} values; they must agree: "
-                                f"one row of W({l}) and one value of b({l}) per unit of layer {l}")
-            raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
-        if (W is None or b is None) and init is None:
-            missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
-            raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
-                            f"{missing}, or add [init] with scheme = \"he\" and seed = 1")
-        if n_prev is None:  # layer 1 without W(1) or inputs = N: [data] x tells
-            n_prev = _inputs_of_data(raw.get("data"))
-        if n_prev is None:
-            raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, W(1), or [data] x")
-        if not ACTIVATIONS[act].elementwise and l != len(layers_raw):
-            raise SpecError(f"{lw} {act} is only for the output layer (layer {len(layers_raw)})")
-        if l == 1:
-            n_inputs = n_prev
-        layers.append(LayerSpec(units, act, W, b))
-        n_prev = units
-    sizes = [n_inputs] + [s.units for s in layers]
+def _layer(raw: Any, l: int, L: int, n_prev: int | None, init: InitSpec | None, spec: dict[str, Any],
+           where: str) -> tuple[LayerSpec, int]:
+    """Layer l of L from its [[layer]] table, fitted to the ``n_prev`` units below it (None: layer 1 with no
+    inputs = N, so W(1) or [data] x tells); returns the layer and its input size."""
+    lw = f"{where} layer {l}:"
+    if not isinstance(raw, dict):
+        raise SpecError(f"{lw} each [[layer]] must be a table")
+    extra = sorted(set(raw) - {"units", "activation", "W", "b"})
+    if extra:
+        raise SpecError(f"{lw} unknown field(s) {', '.join(extra)}; a layer has units, activation, W and b")
+    act = _str(raw, "activation", lw, choices=ACTIVATIONS)
+    W = _matrix(raw["W"], f"{lw} W({l})") if "W" in raw else None
+    b = _vector(raw["b"], f"{lw} b({l})") if "b" in raw else None
+    units = _whole(raw, "units", lw) if "units" in raw else len(W) if W is not None else len(b) if b is not None else 0
+    if units < 1:
+        raise SpecError(f"{lw} give units (a positive whole number), or W({l}) and b({l})")
+    if W is not None:
+        n_prev = _check_W(W, units, n_prev, l, lw)
+    if b is not None and len(b) != units:
+        if W is not None and "units" not in raw:
+            raise SpecError(f"{lw} W({l}) has {len(W)} rows but b({l}) has {len(b)} values; they must agree: "
+                            f"one row of W({l}) and one value of b({l}) per unit of layer {l}")
+        raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
+    if (W is None or b is None) and init is None:
+        missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
+        raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
+                        f"{missing}, or add [init] with scheme = \"he\" and seed = 1")
+    n_prev = n_prev if n_prev is not None else _inputs_of_data(spec.get("data"))  # layer 1: [data] x tells
+    if n_prev is None:
+        raise SpecError(f"{lw} cannot tell the input size: give inputs = N at the top, W(1), or [data] x")
+    if not ACTIVATIONS[act].elementwise and l != L:
+        raise SpecError(f"{lw} {act} is only for the output layer (layer {L})")
+    return LayerSpec(units, act, W, b), n_prev
 
-    out_act = layers[-1].activation
-    if out_act not in LOSSES[loss_name].outputs:
-        raise SpecError(f"{where} loss {loss_name!r} goes with a {' or '.join(LOSSES[loss_name].outputs)} output, "
-                        f"but layer {len(layers)} (the output) uses {out_act!r}")
 
-    x = y = None
-    if "data" in raw:
-        x, y = _data(raw["data"], where, sizes, loss_name)
-
-    return NetworkSpec(
-        inputs=sizes[0], layers=layers, loss=loss_name, learning_rate=eta, title=_title(raw, where),
-        precision=precision, relu_prime_at_zero=relu_prime_at_zero,
-        momentum=momentum, l2=l2,
-        init=init, x=x, y=y, source=source, notes=_notes(raw.get("notes", {}), where),
-    )
+def _check_W(W: list[list[Number]], units: int, n_prev: int | None, l: int, lw: str) -> int:
+    """W(l) is (units out × units in): one row per unit, one column per unit below (``n_prev``, or its own
+    width for layer 1 when nothing else says). Returns the units in."""
+    if len(W) != units:
+        raise SpecError(f"{lw} W({l}) has {len(W)} rows but the layer has units = {units}; "
+                        f"W({l}) is (units out × units in), one row per unit")
+    n_in = len(W[0]) if n_prev is None else n_prev
+    if len(W[0]) != n_in:
+        prev = f"a({l - 1}) has {n_in} units" if l > 1 else f"the input x = a(0) has {n_in} values"
+        raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
+                        f"{units}×{n_in} (units out × units in)")
+    return n_in
 
 
 def _notes(raw: Any, where: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,15 +46,20 @@ def make_class(folder: Path, n: int) -> tuple[Path, Path]:
     return folder / "class", subs
 
 
-def median_seconds(command: list[str], repeat: int) -> float:
-    times = []
+def median_seconds(command: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system, the process and its workers) of ``command``:
+    on a loaded machine the CPU time is close to what the wall time would be on a quiet one (one worker)."""
+    times, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr.decode()}")
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main() -> None:
@@ -65,13 +71,13 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}; load average {os.getloadavg()[0]:.2f} (of {os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory() as tmp:
         klass, subs = make_class(Path(tmp), args.students)
-        floor = median_seconds([*TUTOR, "--version"], args.repeat)
-        print(f"tutor --version (start-up)                 median {floor:6.2f} s")
+        floor, floor_cpu = median_seconds([*TUTOR, "--version"], args.repeat)
+        print(f"tutor --version (start-up)                 median {floor:6.2f} s wall, {floor_cpu:6.2f} s CPU")
         for workers in (int(w) for w in args.workers.split(",")):
-            took = median_seconds([*TUTOR, "grade", str(klass), str(subs), "--out", str(Path(tmp) / "grades"),
-                                   "--workers", str(workers)], args.repeat)
-            print(f"tutor grade, {args.students} submissions, --workers {workers}   median {took:6.2f} s = "
-                  f"{took / args.students * 1e3:.1f} ms each; target {TARGET:g} s: "
+            took, cpu = median_seconds([*TUTOR, "grade", str(klass), str(subs), "--out", str(Path(tmp) / "grades"),
+                                        "--workers", str(workers)], args.repeat)
+            print(f"tutor grade, {args.students} submissions, --workers {workers}   median {took:6.2f} s wall = "
+                  f"{took / args.students * 1e3:.1f} ms each, {cpu:6.2f} s CPU; target {TARGET:g} s wall: "
                   f"{'met' if took < TARGET else 'NOT met'}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -3,18 +3,26 @@ screen and in every message, and a single number of a vector or matrix is writte
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from backprop_tutor.check.layout import Slot
+from backprop_tutor.engine.gradcheck import Parameter
 from backprop_tutor.errors import NumericError
 from backprop_tutor.notation import FIELD_NAMES, Quantity, cell_name, cell_text
 from backprop_tutor.overflow import check_trace_finite
+from backprop_tutor.render.math import equation_text
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Field, Input, Update
+from backprop_tutor.tui.source import TraceSource
+from backprop_tutor.tui.viewmodel import StepModel
+from backprop_tutor.worksheet.chain import WeightRef, chain_equations
 from backprop_tutor.worksheet.full import full_values
 
+ROOT = Path(__file__).resolve().parents[1]
 HAND = resolve_example("hand-backprop")
 
 
@@ -51,10 +59,22 @@ def test_step_titles_are_the_notation():
     assert trace.info(len(trace) - 1).label == "W(1), b(1) updated"
 
 
-def test_one_index_style_for_a_cell():
-    assert cell_text("s", 2, 0) == "s(2)[1]" and cell_text("W", 1, 1, 2) == "W(1)[2,3]"
-    assert cell_text("y", None, 0) == "y[1]"
-    assert cell_name(Quantity.DELTA, 2, (0,)) == "δ(2)[1]" and cell_name(Quantity.COST, 3, ()) == "C"
+def test_one_index_style_for_a_cell_in_every_view():
+    # the UI once wrote s_1(2) where the checker and the gradient check wrote s(2)[1]: now all write s(2)[1],
+    # as the README's notation table states
+    hand = run_spec(load_spec(HAND), "float64")
+    neuron = [name for name, _ in StepModel(TraceSource(hand)).neuron_detail(len(hand) - 1, 0, 3, 2, 0)]
+    assert neuron[:3] == ["s(2)[1]", "a(2)[1]", "a'(2)[1]"] and "δ(2)[1]" in neuron and "b(2)[1] new" in neuron
+    assert StepModel(TraceSource(hand)).neuron_detail(0, 0, 3, 0, 2)[0][0] == "x[3] = a(0)[3]"
+    chain = [equation_text(eq, 3).symbolic for eq in chain_equations(hand, WeightRef(2, 0, 1))]
+    assert chain[0].startswith("∂C/∂W(2)[1,2] = δ(2)[1] × a(1)[2]"), chain[0]
+    assert Parameter(2, "W", (0, 1)).label == "W(2)[1,2]" == cell_name(Quantity.W_NEW, 2, (0, 1))
+    assert cell_text("y", None, 0) == "y[1]" and cell_name(Quantity.COST, 3, ()) == "C"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "| s(l)[j], W(l)[j,i] | one number: unit j of s(l); row j, column i of W(l); units counted from 1" in readme
+
+
+def test_a_quantity_means_what_the_notation_says():
     assert Slot(Quantity.GRAD_W, 2, (2, 2)).meaning() == "∇W(2) = δ(2) a(1)ᵀ"
 
 

@@ -33,7 +33,15 @@ from backprop_tutor.check.layout import (
     NOT_APPLICABLE_SPELLINGS,
     Slot,
 )
-from backprop_tutor.check.numbers import NumberError, decimal_comma, number_from, parse_array, to_mpf
+from backprop_tutor.check.numbers import (
+    NumberError,
+    Typed,
+    decimal_comma,
+    number_from,
+    parse_array,
+    parse_number,
+    to_mpf,
+)
 from backprop_tutor.errors import TutorError
 from backprop_tutor.worksheet.model import Quantity
 
@@ -126,6 +134,8 @@ def _split_row(line: str) -> list[str]:
 
 
 def _read_markdown(path: Path, text: str) -> AnswerFile:
+    if text.startswith("# Check: "):  # what `tutor check --markdown` writes, perhaps into the class's folder
+        raise NotAnswers(f"{path}: a report of `tutor check`, not an answer sheet")
     answers = AnswerFile(path)
     columns: list[Quantity | None] | None = None  # the current table's quantities; None outside a table
     for n, line in enumerate(text.splitlines(), start=1):
@@ -239,8 +249,9 @@ def _read_json(path: Path, text: str) -> AnswerFile:
         raw = json.loads(text, parse_float=lambda s: s, parse_int=lambda s: int(s) if len(s) < 20 else s)
     except json.JSONDecodeError as err:
         raise AnswerError(f"{path} line {err.lineno}: not valid JSON: {err.msg}") from None
-    if not isinstance(raw, dict):
-        raise AnswerError(f"{path}: the JSON must be an object with spec, sample, C and layer")
+    if not isinstance(raw, dict):  # e.g. the list `tutor check --json` writes for many sheets
+        raise NotAnswers(f"{path}: not an answer file: an answer file's JSON is an object with spec, sample, C "
+                         "and layer")
     return _from_mapping(path, raw, lambda key, section: _json_where(path, text, key, section))
 
 
@@ -337,8 +348,12 @@ def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
 
 def _from_value(entry: Entry, slot: Slot) -> Written:
     try:
-        value = decimal_comma(entry.value) if slot.shape == () and isinstance(entry.value, str) else entry.value
-        nested = _nested(value)
+        one = slot.shape == () and isinstance(entry.value, str) and entry.value.strip() != "" and \
+            not re.search(r"[\[\],;]", entry.value)
+        # one number expected and one written (no brackets, commas): read as a number, so that a message
+        # about it does not talk of vectors
+        nested = parse_number(decimal_comma(entry.value)) if one else _nested(
+            decimal_comma(entry.value) if slot.shape == () and isinstance(entry.value, str) else entry.value)
     except NumberError as err:
         raise AnswerError(f"{entry.where}: {slot.name}: {err}{_summary_hint(entry.value)}") from None
     values = np.array(nested, dtype=object)
@@ -383,13 +398,14 @@ def _nested(value: Any) -> Any:
 
 
 def _plain(value: Fraction) -> str:
-    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), 1/3, or 1e400 beyond a float's range."""
+    """A written number as text: 5, 0.5, 4.14e-8 (its shortest decimal), 1/3, or 1e400 beyond a float's range;
+    a decimal with more digits than a float holds as typed (not as a fraction of 40-digit integers)."""
     if value.denominator == 1 and abs(value) < 10**15:
         return str(value.numerator)
     if not 1e-300 < abs(value) < 1e300:  # beyond a float (exact mode's values): 17 digits
         return re.sub(r"\.0(?=e)", "", mpmath.nstr(to_mpf(value), 17, min_fixed=0, max_fixed=0).replace("e+", "e"))
     text = repr(float(value))
     if Fraction(Decimal(text)) != value:
-        return str(value)
+        return value.text if isinstance(value, Typed) and value.text else str(value)
     mantissa, _, exponent = text.partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa

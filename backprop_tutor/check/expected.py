@@ -9,7 +9,7 @@ the one place the checker reads a trace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,8 @@ class Reference:
     given: Given
     trace: TraceReader  # the exact trace the values come from (for its equations)
     sample: int
+    #: each quantity's equation with numbers substituted, written once per problem (`working.quantity_equation`)
+    equations: dict[tuple[Quantity, int], str] = field(default_factory=dict)
 
     def slot(self, quantity: Quantity, layer: int) -> Slot | None:
         return next((s for s in self.slots if s.quantity is quantity and s.layer == layer), None)

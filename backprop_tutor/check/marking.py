@@ -24,7 +24,7 @@ from backprop_tutor.check.answers import Written
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import MATRICES, Slot, cell_name
 from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candidates
-from backprop_tutor.check.numbers import Tolerance, Typed, judge
+from backprop_tutor.check.numbers import Tolerance, Typed, judge, to_mpf
 from backprop_tutor.check.recompute import Band, Route, Values, routes
 from backprop_tutor.check.working import quantity_equation, working
 from backprop_tutor.numbers.certain import EXACT_DIGITS
@@ -110,8 +110,9 @@ class Marker:
         self.as_written: Values = {}
         #: how many of the student's rounded numbers show each number of significant digits
         self.digits: Counter[int] = Counter()
-        #: a blank quantity's values by its other routes (a'(l) from a(l)): the student may have taken either
-        self.alternates: dict[Key, list[np.ndarray]] = {}
+        #: other readings of the student's blanks, each with the blank read otherwise: a blank a'(l) by its other
+        #: route (from a(l), not s(l)), and every blank after it recomputed from that (at most MAX_WORLDS)
+        self.worlds: list[tuple[Values, Key]] = []
         #: each blank quantity as the student's rounded values give it (intervals)
         self.wide: Values = {}
         self._equations: dict[Key, str] = {}
@@ -127,7 +128,7 @@ class Marker:
                       for idx, t in np.ndenumerate(self.ref.expected[key])]
             self._keep(key, found[0].value, found[0].inputs, written=False)
             self.wide[key] = routes(slot, self.own, self.ref.expected, self.ref.given, self.band())[0].value
-            self.alternates[key] = [r.value for r in found[1:]]
+            self._blank_in_worlds(slot, found)
             return marked
         self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
         if written.values.shape != slot.shape:
@@ -135,7 +136,19 @@ class Marker:
         else:
             marked, values = _Cells(self, slot, written, found).marked()
         self._keep(key, values, found[0].inputs, written=any(m.verdict in _MISTAKES for m in marked))
+        for world, _ in self.worlds:
+            world[key] = values
         return [self._with_working(m) for m in marked]
+
+    def _blank_in_worlds(self, slot: Slot, found: list[Route]) -> None:
+        """A blank recomputed in every other reading of the student's values; a blank with a second route
+        (a'(l) from a(l)) opens one more reading."""
+        key, ref = (slot.quantity, slot.layer), self.ref
+        for world, _ in self.worlds:
+            world[key] = routes(slot, world, ref.expected, ref.given)[0].value
+        for other in found[1:]:
+            if len(self.worlds) < MAX_WORLDS:
+                self.worlds.append(({**self.own, key: other.value}, key))
 
     def band(self) -> Band:
         """The rounding of the student's values: as they usually round what they write (the most common
@@ -148,6 +161,8 @@ class Marker:
         key = (slot.quantity, slot.layer)
         self.blank.add(key)
         self.own[key] = self.ref.expected[key]
+        for world, _ in self.worlds:
+            world[key] = self.own[key]
         return [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, "revealed")
                 for idx, t in np.ndenumerate(self.ref.expected[key])]
 
@@ -243,7 +258,9 @@ class _Cells:
             note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
         route, rounded = self._follows(idx, w, self.found), False
-        if route is None and not self._slip_gives(idx, w):  # a known wrong rule beats rounding as an excuse
+        # a known wrong rule beats rounding as an excuse, unless the student's rounding leaves even the sign of
+        # this cell open (a difference of rounded numbers that cancel: then no rule can be told from noise)
+        if route is None and (not self._slip_gives(idx, w) or self._noise(idx)):
             route, rounded = self._follows(idx, w, self.banded()), True
         for values, key, how in self.readings() if route is None else ():
             if (other := self._follows(idx, w, self._other_routes(values))) is not None:
@@ -262,7 +279,7 @@ class _Cells:
         inputs = [k for k in route.inputs if k in differs] or list(dict.fromkeys(
             k for r in self.found for k in r.inputs if k in differs))
         if not inputs:  # the student's own values are right; rounding them moved this one: no mistake
-            if rounded and self._slip_gives(idx, w, banded=True):  # a known wrong rule gives it: never call that right
+            if rounded and not self._noise(idx) and self._slip_gives(idx, w, banded=True):  # never call a slip right
                 return Marked(q, l, idx, text, t, Verdict.ROOT)
             return Marked(q, l, idx, text, t, Verdict.RIGHT,
                           f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
@@ -279,12 +296,11 @@ class _Cells:
 
     def readings(self) -> list[tuple[Values, Key, str]]:
         """Other readings of the student's earlier values, each with the quantity read otherwise and how: a
-        transposed square matrix used as they wrote it; a blank a'(l) by its other route (from a(l), not s(l))."""
+        transposed square matrix used as they wrote it; a blank a'(l) by its other route, and what follows it."""
         m = self.marker
         used = {k for r in self.found for k in r.inputs}
         out = [({**m.own, k: m.as_written[k]}, k, ", as you wrote it (transposed)") for k in used & m.as_written.keys()]
-        out += [({**m.own, k: alt}, k, "") for k in used & m.alternates.keys() for alt in m.alternates[k]]
-        return out
+        return out + [(world, k, "") for world, k in m.worlds if any(world[u] is not m.own[u] for u in used)]
 
     def _other_routes(self, values: Values) -> list[Route]:
         ref = self.marker.ref
@@ -299,13 +315,24 @@ class _Cells:
                                                   ref.given, m.band() if banded else None)
         return self._candidates[banded]
 
+    def _noise(self, idx: tuple[int, ...]) -> bool:
+        """The student's rounding leaves the sign of this cell open: its value by every route, widened by the
+        rounding, holds 0 (never for C, which is ≥ 0 whatever the intervals say)."""
+        return self.slot.quantity is not Quantity.COST and all(
+            r.value[idx].lo <= 0 <= r.value[idx].hi for r in self.banded())
+
     def _slip_gives(self, idx: tuple[int, ...], w: Any, banded: bool = False) -> bool:
         """A known wrong rule gives ``w``, where it gives something else than the right rule (h' left out
-        where h' = 1 is no slip)."""
+        where h' = 1 is no slip); widened by the student's rounding, only where the rounding still tells the
+        wrong rule from every route of the right one."""
         tol, right = self.marker.tol, self.found[0].value
+        point = {(c.misconception, n): v for c in self.candidates() for n, v in enumerate(c.values)}
         return any(judge(w, v[idx], _largest(v), tol).right
-                   and not judge(v[idx], right[idx], _largest(right), tol).right
-                   for c in self.candidates(banded) for v in c.values)
+                   and (c.misconception, n) in point
+                   and not judge(point[(c.misconception, n)][idx], right[idx], _largest(right), tol).right
+                   and not (banded and any(_overlap(v[idx], r.value[idx]) and not _nearer(w, v[idx], r.value[idx])
+                                           for r in self.banded()))
+                   for c in self.candidates(banded) for n, v in enumerate(c.values))
 
     def banded(self) -> list[Route]:
         """The routes with each written input widened by its rounding (computed once, when needed)."""
@@ -313,6 +340,19 @@ class _Cells:
             ref = self.marker.ref
             self._banded = routes(self.slot, self.marker.own, ref.expected, ref.given, self.marker.band())
         return self._banded
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    """Two exact-mode intervals share a number."""
+    return bool(a.lo <= b.hi and b.lo <= a.hi)
+
+
+def _nearer(w: Any, a: Any, b: Any) -> bool:
+    """``w`` is nearer the middle of interval ``a`` than of ``b``: where the student's rounding allows both,
+    the rule whose value is nearer what they wrote is the likelier one."""
+    with mpmath.workdps(EXACT_DIGITS):
+        w = to_mpf(w)
+        return bool(abs(w - mpmath.mpf(a)) < abs(w - mpmath.mpf(b)))
 
 
 def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],
@@ -358,6 +398,9 @@ def _with_name(m: Marked, c: Candidate | None, ref: Reference) -> Marked:
     plain = "no common slip gives this value: compare your arithmetic with the working"
     return replace(m, note=f"{plain}; {m.note}" if m.note else plain)
 
+
+#: the most other readings of a student's blanks tried (each costs a recomputation of the later cells)
+MAX_WORLDS = 4
 
 #: verdicts of a written value that holds a mistake (its own or carried)
 _MISTAKES = frozenset({Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE})

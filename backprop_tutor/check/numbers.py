@@ -71,7 +71,7 @@ def parse_number(text: str) -> Fraction:
         compact = centre
     if m := _NUMBER.match(compact):
         value = _decimal(m["mant"], m["exp"], text)
-        return Typed(-value if m["sign"] == "-" else value, _typed_digits(m["mant"]))
+        return Typed(-value if m["sign"] == "-" else value, _typed_digits(m["mant"]), str(text).strip())
     if m := _FRACTION.match(compact):
         den = _decimal(m["den"], None, text)
         if den == 0:
@@ -86,10 +86,12 @@ class Typed(Fraction):
     1 with 3 digits (rounded, perhaps from 0.99997), "1" is 1 with none (an exact integer)."""
 
     digits: int
+    #: the number as typed ("1.00", "−0.5", "1.98×10^-32")
+    text: str
 
-    def __new__(cls, value: Fraction, digits: int = 0) -> Typed:
+    def __new__(cls, value: Fraction, digits: int = 0, text: str = "") -> Typed:
         self = super().__new__(cls, value.numerator, value.denominator)
-        self.digits = digits
+        self.digits, self.text = digits, text
         return self
 
     @property

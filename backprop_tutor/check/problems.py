@@ -250,7 +250,7 @@ def index_text(path: Path, rows: list[IndexRow]) -> str:
     loss, η): the rows already in ``path`` (with any column the instructor added, e.g. student) and
     ``rows``, one per seed, in seed order."""
     old, extra = read_index_rows(path)
-    merged = {int(r["seed"]): r for r in old}
+    merged = {int(r["seed"]): _relative_to_index(r, path.parent) for r in old}
     for row in rows:
         fields = dataclasses.asdict(row)
         for name in ("spec", "worksheet", "key"):
@@ -261,6 +261,18 @@ def index_text(path: Path, rows: list[IndexRow]) -> str:
     writer.writeheader()
     writer.writerows(merged[seed] for seed in sorted(merged))
     return buffer.getvalue()
+
+
+def _relative_to_index(row: dict[str, str], folder: Path) -> dict[str, str]:
+    """A row of an index written before its paths were relative to it (relative to where the command ran):
+    each file where `write_problem` puts it, seed-N/NAME, when that is where it is."""
+    fixed = dict(row)
+    for name in ("spec", "worksheet", "key"):
+        listed = row.get(name) or ""
+        beside = f"seed-{row['seed']}/{Path(listed).name}"
+        if listed and not (folder / listed).is_file() and (folder / beside).is_file():
+            fixed[name] = beside
+    return fixed
 
 
 def read_index_rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:

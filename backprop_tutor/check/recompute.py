@@ -94,7 +94,22 @@ def routes(slot: Slot, own: Values, true: Values, given: Given, band: Band | Non
 
 def exact_given(given: Given) -> Given:
     """The givens as exact intervals (call inside ``OPS.context()``); scalars as 0-d arrays, so numpy
-    multiplies entry by entry."""
+    multiplies entry by entry. Converted once per problem: every route and rule of a sheet reads them."""
+    cached = _EXACT.get(id(given))
+    if cached is not None and cached[0] is given:
+        return cached[1]
+    if len(_EXACT) > 64:
+        _EXACT.clear()
+    exact = _exact(given)
+    _EXACT[id(given)] = (given, exact)
+    return exact
+
+
+#: id(given) → (given, its exact form); the given is kept so that its id is not reused
+_EXACT: dict[int, tuple[Given, Given]] = {}
+
+
+def _exact(given: Given) -> Given:
     return dataclasses.replace(
         given, x=OPS.asarray(given.x), y=OPS.asarray(given.y), eta=OPS.asarray(given.eta),
         l2=OPS.asarray(given.l2), W={l: OPS.asarray(W) for l, W in given.W.items()},
@@ -229,13 +244,29 @@ def _act_prime(l: int, own: Mapping[Key, Array], true: Mapping[Key, Array], g: G
 
 def _cost(l: int, own: Mapping[Key, Array], true: Mapping[Key, Array], g: Given) -> Found:
     s, a, y, C = own[(Quantity.S, l)], own[(Quantity.A, l)], g.y, loss(g.loss).cost
-    found: Found = [(C(s[None], h_of(g, l, s)[None], y[None], OPS)[0], ((Quantity.S, l),), Via.FROM_S)]
+    found: Found = [(_cross_entropy_of_s(s, y) if g.loss == "cross-entropy" and _one_hot(y) is not None
+                     else C(s[None], h_of(g, l, s)[None], y[None], OPS)[0], ((Quantity.S, l),), Via.FROM_S)]
     if g.loss != "cross-entropy":
         found.append((C(s[None], a[None], y[None], OPS)[0], ((Quantity.A, l),), Via.FROM_A))
     elif all(a[k] > 0 for k in range(len(y)) if y[k] != 0):  # C = −Σ y log a, where no log 0 is taken
         terms = [y[k] * OPS.log(np.asarray([a[k]]))[0] for k in range(len(y)) if y[k] != 0]
         found.append((-sum(terms[1:], terms[0]), ((Quantity.A, l),), Via.FROM_A))
     return found
+
+
+def _one_hot(y: Array) -> int | None:
+    """The class a one-hot y names (None for soft labels)."""
+    ones = [k for k in range(len(y)) if y[k] != 0]
+    return ones[0] if len(ones) == 1 and y[ones[0]] == 1 else None
+
+
+def _cross_entropy_of_s(s: Array, y: Array) -> Any:
+    """C = −log a_k = log(1 + Σ_(j≠k) e^(s_j − s_k)) for the class k: s_k appears once per term, always on the
+    same side, so a rounding interval around each s gives a tight interval for C (log Σ e^s − s_k would
+    count s_k's interval twice, against itself)."""
+    k = _one_hot(y)
+    terms = [OPS.exp(np.asarray([s[j] - s[k]]))[0] for j in range(len(s)) if j != k]
+    return OPS.log(np.asarray([sum(terms, OPS.one)]))[0]
 
 
 def _delta(l: int, own: Mapping[Key, Array], true: Mapping[Key, Array], g: Given) -> Found:

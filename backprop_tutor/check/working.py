@@ -7,7 +7,7 @@ earlier values (what their inputs give).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import cell_name
@@ -17,8 +17,14 @@ from backprop_tutor.render.math import equation_text, text_lines
 from backprop_tutor.worksheet.equations import equations_for
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
-if TYPE_CHECKING:
-    from backprop_tutor.check.marking import Marked
+
+class Cell(Protocol):
+    """What the working needs of a marked cell (`check.marking.Marked` is one)."""
+
+    quantity: Quantity
+    layer: int
+    index: tuple[int, ...]
+    expected: Any
 
 Values = dict[tuple[Quantity, int], Any]
 
@@ -32,15 +38,19 @@ def _n(value: Any) -> str:
 
 def quantity_equation(ref: Reference, quantity: Quantity, layer: int) -> str:
     """The equation that produces ``quantity`` of ``layer``, numbers substituted, on one line (what the
-    UI's step panel shows for that step): s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15]."""
-    entry = build_worksheet(ref.trace, ref.sample).entry(quantity, layer)
-    if entry is None:
-        return ""
-    found = [eq for eq in equations_for(ref.trace, entry.step, ref.sample) if eq.writes is quantity]
-    return " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) if found else ""
+    UI's step panel shows for that step): s(2) = W(2) a(1) + b(2) = [[1, -2], [3, 4]]·[5, 0] + [1, 0] = [6, 15].
+    Written once per problem: a class's sheets of one problem share it."""
+    key = (quantity, layer)
+    if key not in ref.equations:
+        entry = build_worksheet(ref.trace, ref.sample).entry(quantity, layer)
+        found = [] if entry is None else [eq for eq in equations_for(ref.trace, entry.step, ref.sample)
+                                          if eq.writes is quantity]
+        ref.equations[key] = " ".join(line.strip() for line in text_lines(equation_text(found[-1], DIGITS))) \
+            if found else ""
+    return ref.equations[key]
 
 
-def working(cell: Marked, ref: Reference, values: Values | None = None, result: Any = None,
+def working(cell: Cell, ref: Reference, values: Values | None = None, result: Any = None,
             via: Via = Via.EQUATION) -> str:
     """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result), by
     the route ``via`` (C from s(L) or from a(L); a'(l) from s(l) or from a(l))."""

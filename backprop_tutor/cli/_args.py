@@ -61,19 +61,24 @@ def one_to_stdout(outputs: Mapping[str, Path | str | None]) -> bool:
     """Whether one of ``outputs`` ({flag: path}) is ``-``, standard output; UsageError when more than one is."""
     dashes = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
     if len(dashes) > 1:
-        raise UsageError(f"{' and '.join(f'{f} -' for f in dashes)} all want standard output; give all but one of "
-                         "them a file name")
+        raise UsageError(f"{' and '.join(f'{f} -' for f in dashes)} {'both' if len(dashes) == 2 else 'all'} want "
+                         "standard output; give all but one of them a file name")
     return bool(dashes)
 
 
-def write_output(target: Path | str, text: str, say: Callable[[str], None], what: str) -> None:
-    """Write ``text`` to the file ``target`` (whole, or not at all), or to standard output when it is ``-``;
-    ``say`` tells where it went (it should print to standard error when something goes to standard output)."""
-    from backprop_tutor.fileio import write_text_atomic
+def write_output(target: Path | str, data: str | bytes, say: Callable[[str], None], what: str,
+                 note: str = "") -> None:
+    """Write ``data`` (text, or bytes such as an HDF5 file's) to the file ``target`` (whole, or not at all), or to
+    standard output when it is ``-``; ``say`` tells where it went, then ``note`` (it should print to standard
+    error when something goes to standard output). The one "FILE or -" writer of every command."""
+    from backprop_tutor.fileio import write_bytes_atomic
 
     if str(target) == "-":
-        sys.stdout.write(text)
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
         sys.stdout.flush()
     else:
-        write_text_atomic(target, text)
-        say(f"wrote {what} to {target}")
+        write_bytes_atomic(target, data.encode("utf-8") if isinstance(data, str) else data)
+        say(f"wrote {what} to {target}{note}")

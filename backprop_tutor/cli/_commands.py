@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 
 NAMES = ("example", "view", "serve", "data", "train", "sweep", "export", "infer", "gradcheck", "worksheet", "check",
-         "practice", "grade")
+         "practice", "grade", "compare")
 
 
 def modules(command: str | None = None) -> list[ModuleType]:

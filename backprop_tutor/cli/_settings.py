@@ -61,12 +61,17 @@ def add_grid_flag(group: argparse._ActionsContainer, s: Setting) -> None:
 
 def grid_values(s: Setting, given: list[str]) -> list[Any]:
     """The values a flag added by `add_grid_flag` lists."""
+    flag = s.plural or s.flag
+    if s.kind != "ints" and len(given) > 1:  # `--epochs 2 … --epochs 3` would silently make a grid of two
+        raise UsageError(f"{s.flag} is given {len(given)} times ({', '.join(given)}); give its value once, or "
+                         f"several values at once, comma-separated: {flag} {','.join(given)}")
     texts = given if s.kind == "ints" else [t.strip() for g in given for t in g.split(",") if t.strip()]
+    if not texts:
+        raise UsageError(f"{flag} {given[0]!r}: no value given; give one or more, e.g. {flag} {default_text(s)}")
     values = []
     for text in texts:
         try:
             values.append(s.parse_text(text))
         except ValueError:
-            flag = s.plural or s.flag
             raise UsageError(f"{flag}: {text!r} is not a valid value (e.g. {flag} {default_text(s)})") from None
     return values

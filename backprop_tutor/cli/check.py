@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     tolerance = Tolerance(rtol=0.01 if args.rtol is None else args.rtol, atol=args.atol, sigfigs=args.sigfigs)
     checker = Checker(resolve_example(args.spec) if args.spec else None, tolerance)
     # a report on standard output: the verdicts for a person go to standard error
-    console = Console(stderr=to_stdout, highlight=False, soft_wrap=to_stdout)
+    console = Console(stderr=to_stdout, highlight=False, soft_wrap=to_stdout, markup=False)
     if len(files) == 1 and not args.files[0].is_dir():
         return _one(checker, files[0], outputs, console)
     return _many(checker, files, in_folders, outputs, console)
@@ -115,10 +115,12 @@ def _many(checker: Checker, files: list[Path], in_folders: frozenset[Path], outp
 
     sheets = checker.check_all(files, in_folders)
     inputs = {f"{what} of {c.path}": p for c in sheets if c.marking for what, p in c.marking.inputs.items()}
-    refuse_replacing_inputs(outputs, {**inputs, **{f"the answer file {p}": p for p in files}})
+    # a skipped file (the last run's report in the class's folder) is no input: it may be written again
+    refuse_replacing_inputs(outputs, {**inputs, **{f"the answer file {c.path}": c.path for c in sheets
+                                                   if not c.skipped}})
     for checked in sheets:
-        console.print(sheet_line(checked), markup=False, soft_wrap=True)
-    console.print(total_line(sheets), markup=False, soft_wrap=True)
+        console.print(sheet_line(checked), soft_wrap=True)
+    console.print(total_line(sheets), soft_wrap=True)
     for (flag, target), text in zip(outputs.items(), (sheets_markdown, sheets_json), strict=True):
         if target is not None:
             write_output(target, text(sheets), console.print, f"the report ({flag[2:]})")

@@ -5,21 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from backprop_tutor.cli._args import check_sample, is_terminal
+from backprop_tutor.cli._args import check_sample, is_terminal, one_to_stdout, write_output
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import hdf5_bytes, refuse_replacing_inputs, write_text_atomic
+from backprop_tutor.fileio import hdf5_bytes, refuse_replacing_inputs
 from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.console import print_worksheet
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.render.solution import solution_markdown
 from backprop_tutor.spec import builtin_examples, load_spec, resolve_example, run_spec
 from backprop_tutor.trace.events import Trace
-from backprop_tutor.trace.store import save_trace, write_trace
+from backprop_tutor.trace.store import write_trace
 
 EPILOG = """\
 examples:
@@ -74,21 +75,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         return _list(Console())
-    if args.exact and args.dtype and args.dtype != "exact":
-        raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
-    if args.plain and not args.solution:
-        raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
-    dash = Path("-")
     outputs = {"--markdown": args.markdown, "--solution": args.solution, "--save-trace": args.save_trace}
-    to_stdout = [flag for flag, path in outputs.items() if path == dash]
-    if len(to_stdout) > 1:
-        both = "both" if len(to_stdout) == 2 else "all"
-        raise UsageError(f"{' and '.join(f'{f} -' for f in to_stdout)} {both} want standard output;"
-                         " give all but one of them a file name")
-    if args.save_trace == dash and sys.stdout.isatty():
-        raise UsageError("--save-trace -: a trace is binary HDF5; send it to a file or a pipe, not the terminal")
+    to_stdout = _check_flags(args, outputs)
     # markup off: a file name such as "[/x].md" is text; a file on standard output: the notes go to stderr
-    console = Console(stderr=bool(to_stdout), markup=False)
+    console = Console(stderr=to_stdout, markup=False)
     spec_path = resolve_example(args.example)
     spec = load_spec(spec_path)
     refuse_replacing_inputs(outputs, {"the spec file": spec_path, "its [init] file": spec.init_file,
@@ -97,27 +87,8 @@ def run(args: argparse.Namespace) -> int:
     check_sample(args.sample, trace.header.batch_size, "this example")
     shown = None if args.full else args.digits
     options = {"sample": args.sample, "digits": shown, "full": args.full}
-
-    if args.save_trace == dash:
-        sys.stdout.buffer.write(hdf5_bytes(lambda f: write_trace(f, trace)))
-        sys.stdout.flush()
-    elif args.save_trace:
-        save_trace(trace, args.save_trace)
-        console.print(f"wrote the trace to {args.save_trace}  (open it with `tutor view {args.save_trace}`)",
-                      highlight=False)
-    if args.markdown == dash:
-        sys.stdout.write(trace_to_markdown(trace, **options))
-    elif args.markdown:
-        write_text_atomic(args.markdown, trace_to_markdown(trace, **options))
-        console.print(f"wrote the tables to {args.markdown}", highlight=False)
-    if args.solution:
-        solution = solution_markdown(trace, args.sample, shown, plain=args.plain, full=args.full)
-        if args.solution == dash:
-            sys.stdout.write(solution)
-        else:
-            write_text_atomic(args.solution, solution)
-            console.print(f"wrote the worked solution to {args.solution}", highlight=False)
-    if args.save_trace or args.markdown or args.solution:
+    if any(outputs.values()):
+        _write_outputs(args, trace, console, options)
         if args.print_:
             print_worksheet(trace, console, **options)
         return 0
@@ -132,6 +103,33 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.tui.app import run_app  # imported here: Textual is only needed on a terminal
 
     return run_app(trace, digits=shown, sample=args.sample)
+
+
+def _check_flags(args: argparse.Namespace, outputs: dict[str, Path | None]) -> bool:
+    """Flags that contradict each other, before any work; whether one output goes to standard output."""
+    if args.exact and args.dtype and args.dtype != "exact":
+        raise UsageError(f"--exact and --dtype {args.dtype} contradict each other; give one of them")
+    if args.plain and not args.solution:
+        raise UsageError("--plain is a form of the worked solution: give --solution FILE.md with it")
+    to_stdout = one_to_stdout(outputs)
+    if str(args.save_trace) == "-" and sys.stdout.isatty():
+        raise UsageError("--save-trace -: a trace is binary HDF5; send it to a file or a pipe, not the terminal")
+    return to_stdout
+
+
+def _write_outputs(args: argparse.Namespace, trace: Trace, console: Console, options: dict[str, Any]) -> None:
+    """--save-trace, --markdown and --solution, each to its file or to standard output."""
+    def say(text: str) -> None:
+        console.print(text, highlight=False)
+
+    if args.save_trace:
+        write_output(args.save_trace, hdf5_bytes(lambda f: write_trace(f, trace)), say, "the trace",
+                     note=f"  (open it with `tutor view {args.save_trace}`)")
+    if args.markdown:
+        write_output(args.markdown, trace_to_markdown(trace, **options), say, "the tables")
+    if args.solution:
+        write_output(args.solution, solution_markdown(trace, args.sample, options["digits"], plain=args.plain,
+                                                      full=args.full), say, "the worked solution")
 
 
 def _answers_app(args: argparse.Namespace, spec_path: Path, trace: Trace, shown: int | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("klass", type=Path, metavar="CLASS", help="the class folder (with index.csv)")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="a folder of submitted answer files")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the gradebook goes")
+    add_policy_arguments(p)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes to check in (default: 2, or 1 on a one-core machine)")
+    p.set_defaults(func=run)
+
+
+def add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    """The credit policy's and the tolerance's flags (`tutor grade`, `tutor export PLATFORM`)."""
     for verdict, default in (("right", 1.0), ("carried", 1.0), ("root", 0.0), ("missing", 0.0), ("shape", 0.0)):
         p.add_argument(f"--{verdict}", type=CREDIT, default=default, metavar="C",
                        help=f"credit per {verdict} cell, 0 to 1 (default {default:g})")
@@ -67,8 +76,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--rtol", type=TOLERANCE, metavar="R", help="relative tolerance (default 0.01)")
     p.add_argument("--atol", type=TOLERANCE, metavar="A", help="absolute tolerance for every entry")
     p.add_argument("--sigfigs", type=int, metavar="N", help="judge by N significant figures instead of --rtol")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes to check in (default 1)")
-    p.set_defaults(func=run)
 
 
 def policy_from(args: argparse.Namespace):  # -> CreditPolicy
@@ -96,14 +103,15 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.grading.roster import load_class
 
     policy, tolerance = policy_from(args), tolerance_from(args)
-    if not 1 <= args.workers <= 64:
-        raise UsageError(f"--workers {args.workers}: give 1 to 64 processes")
+    workers = min(2, os.cpu_count() or 1) if args.workers is None else args.workers
+    if not 1 <= workers <= 64:
+        raise UsageError(f"--workers {workers}: give 1 to 64 processes")
     klass = load_class(args.klass)
     if not args.submissions.is_dir():
         raise UsageError(f"{args.submissions}: not a folder of submissions")
     _check_out(args.out, args.submissions, args.klass)
     subs = match(submission_files(args.submissions), klass)
-    graded = grade_all(subs, policy, tolerance, args.workers)
+    graded = grade_all(subs, policy, tolerance, workers)
     failed = _write(args.out, graded, klass, policy, Console(highlight=False, markup=False, soft_wrap=True))
     return 1 if failed else 0
 

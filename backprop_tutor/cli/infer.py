@@ -30,7 +30,7 @@ examples:
 
 --params: an HDF5 file with W1, b1, W2, b2, … (W(l) shaped units out × units in, any depth; ReLU hidden
 layers and a softmax output unless --activation says otherwise), or a run folder of `tutor train`.
-result.json: [{"index": 0, "activations": [a_1(L), …, a_10(L)], "classification": 7}, …], index from 0.
+result.json: [{"index": 0, "activations": [a(L)[1], …, a(L)[10]], "classification": 7}, …], index from 0.
 """
 
 

@@ -129,6 +129,7 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be ≥ 1, got {args.workers}")
+    check_cluster_address(args.cluster)
     workers = args.workers or ((os.cpu_count() or 1) if args.cluster == "local" else 1)
     if args.resume is not None:
         given = _given_grid_flags(args)
@@ -143,6 +144,22 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
     options = SweepOptions(select=args.select or select, workers=workers, cluster=args.cluster,
                            retry_failed=args.retry_failed, force=args.force, fail_fast=args.fail_fast)
     return grid, folder, options
+
+
+def check_cluster_address(cluster: str | None) -> None:
+    """--cluster is "local" or a Dask scheduler's address, [tcp://]host:port."""
+    from urllib.parse import urlsplit
+
+    if cluster is None or cluster == "local":
+        return
+    try:
+        parts = urlsplit(cluster if "://" in cluster else f"tcp://{cluster}")
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or not parts.hostname or port is None or " " in cluster or parts.path not in ("", "/"):
+        raise UsageError(f"--cluster {cluster!r}: not a Dask scheduler's address; give tcp://HOST:PORT (e.g. "
+                         "tcp://10.0.0.5:8786), or local for a cluster on this machine")
 
 
 def flag_speller(folder: Path) -> Callable[[str], str | None]:
@@ -160,10 +177,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from backprop_tutor.fileio import refuse_replacing_inputs
     from backprop_tutor.train.sweep.workflow import run_sweep
 
     console = Console(highlight=False, soft_wrap=True)
     grid, folder, options = _setup(args)
+    data = grid.base.data
+    refuse_replacing_inputs({"--out": folder}, {"the data": data if Path(data).exists() else None})
     configurations = grid.configurations()
     threads = max(c.config.blas_threads for c in configurations)
     if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):

@@ -67,7 +67,10 @@ def _spec_beside(spec: Path, sheet: Path | None) -> str:
     (so `tutor check` finds it from anywhere, and the two can move together); as typed otherwise."""
     if sheet is None:
         return spec.as_posix()
-    return Path(os.path.relpath(spec.resolve(), sheet.parent)).as_posix()
+    try:
+        return Path(os.path.relpath(spec.resolve(), sheet.parent)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return spec.resolve().as_posix()
 
 
 def _seeds(args: argparse.Namespace) -> list[int]:

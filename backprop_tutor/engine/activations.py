@@ -45,7 +45,7 @@ def sigmoid(s: Array, out: Array, ops: Ops) -> Array:
     np.multiply(s, ops.scalar(0.5), out=out)
     ops.tanh(out, out=out)
     np.add(out, ops.one, out=out)
-    return np.multiply(out, ops.scalar(0.5), out=out)
+    return ops.within(np.multiply(out, ops.scalar(0.5), out=out), 0, 1)  # exact mode: a ∈ [0, 1], as h's range
 
 
 def sigmoid_prime(s: Array, a: Array, out: Array, ops: Ops, at_zero: float = 0.0) -> Array:
@@ -69,7 +69,7 @@ def softmax(s: Array, out: Array, ops: Ops) -> Array:
     # Subtracting max_k s_k changes nothing mathematically and keeps e^(·) from overflowing.
     np.subtract(s, ops.row_max(s), out=out)
     ops.exp(out, out=out)
-    return np.divide(out, out.sum(axis=1, keepdims=True), out=out)
+    return ops.within(np.divide(out, out.sum(axis=1, keepdims=True), out=out), 0, 1)  # exact: a_k ∈ [0, 1]
 
 
 def softmax_jacobian(a: Array) -> Array:

@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.engine.network import Network
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS, bounds, certain_array
 
 #: Default h: float64's usual step, and exact mode's tiny one (truncation ~h² = 1e-50).
@@ -55,7 +56,7 @@ class Parameter:
     @property
     def label(self) -> str:
         """W(2)[1,3] or b(1)[2]: 1-based, as the worksheet numbers units."""
-        return f"{self.kind}({self.layer})[{','.join(str(i + 1) for i in self.index)}]"
+        return cell_text(self.kind, self.layer, *self.index)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Comparison:
     def unresolved(self) -> bool:
         """The gap between g and d is within the difference's rounding: this number type cannot tell
         whether backprop is right (a saturated network's gradient of 1e-21 against C's rounding of 1e-10)."""
-        return not self.agrees and abs(float(self.backprop) - float(self.difference)) <= self.rounding
+        return self.rounding > 0 and not self.agrees and \
+            abs(float(self.backprop) - float(self.difference)) <= self.rounding  # exact mode: intervals say it
 
     @property
     def verdict(self) -> str:

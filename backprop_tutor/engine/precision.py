@@ -73,6 +73,17 @@ class Ops:
                 out[idx] = interval(v)
         return out
 
+    def within(self, x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """Exact mode: each interval of ``x`` cut (in place) to [lo, hi], the range of the function that made it:
+        softmax and sigmoid give values in [0, 1] however wide their inputs' intervals grew (W = 1e300 would
+        otherwise show a(L) as 0 ± 1e(1.7e200)). Floats are returned as they are."""
+        if self.exact:
+            for idx, v in np.ndenumerate(x):
+                a, b = bounds(v)
+                if a < lo or b > hi:
+                    x[idx] = iv.mpf((max(a, lo), min(b, hi))) if max(a, lo) <= min(b, hi) else v
+        return x
+
     def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
         if not self.exact:
             return np.zeros(shape, dtype=self.dtype)

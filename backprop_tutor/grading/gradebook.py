@@ -73,6 +73,9 @@ def grade_one(sub: Submission, policy: CreditPolicy, tolerance: Tolerance) -> Gr
         reason = str(err).replace(str(sub.path), sub.path.name)
         return Graded(problem.student, problem.seed, sub.path.name, None, problem_maximum(problem, policy),
                       reason=" ".join(reason.split()))
+    except Exception as err:  # a defect of ours on one sheet must not stop a class of 300: that sheet's row says it
+        return Graded(problem.student, problem.seed, sub.path.name, None, problem_maximum(problem, policy),
+                      reason=f"could not be checked ({type(err).__name__}: {err}); please report this file")
     score, maximum = policy.score(marking)
     return Graded(problem.student, problem.seed, sub.path.name, score, maximum, marking.totals(),
                   first_root_line(marking), feedback=feedback(problem, marking, policy, score, maximum),

@@ -71,14 +71,27 @@ def load_class(folder: Path) -> ClassSet:
         raise ClassError(f"{index}: no problems listed")
     problems: dict[int, Problem] = {}
     for n, row in enumerate(rows, start=2):
-        spec = folder / (row.get("spec") or f"seed-{row['seed']}/spec.toml")
-        if not spec.is_file():
-            raise ClassError(f"{index}, line {n}: the spec of seed {row['seed']} ({spec}) is not there")
-        problem = Problem(int(row["seed"]), spec, (row.get(STUDENT) or "").strip(), row.get("sizes") or "",
-                          row.get("activations") or "")
+        problem = _problem(index, n, row)
         problems[problem.seed] = problem
     _refuse_shared_students(index, problems)
     return ClassSet(folder, problems)
+
+
+def _problem(index: Path, line: int, row: dict[str, str]) -> Problem:
+    """One row: its spec as listed (relative to index.csv), else where `tutor worksheet` puts it (an index
+    written before its paths were relative to it); sizes and activations from the spec when not listed."""
+    folder, seed = index.parent, int(row["seed"])
+    spec = next((p for p in (folder / (row.get("spec") or "-"), folder / f"seed-{seed}" / "spec.toml")
+                 if p.is_file()), None)
+    if spec is None:
+        raise ClassError(f"{index}, line {line}: the spec of seed {seed} ({row.get('spec')}) is not there")
+    sizes, activations = row.get("sizes") or "", row.get("activations") or ""
+    if not sizes or not activations:
+        from backprop_tutor.spec import load_spec
+
+        net = load_spec(spec)
+        sizes, activations = "-".join(map(str, net.sizes)), ",".join(layer.activation for layer in net.layers)
+    return Problem(seed, spec, (row.get(STUDENT) or "").strip(), sizes, activations)
 
 
 def _refuse_shared_students(index: Path, problems: dict[int, Problem]) -> None:

@@ -10,6 +10,7 @@
     run = bt.train(data="fashion-mnist", hidden=[100, 50, 25], epochs=5, trace_batch=1)
     run.view()                           the traced minibatch in the stepper (images drawn)
     bt.infer(params="mnist_network_params.hdf5", data="mnist_testdata.hdf5").gallery()
+    bt.compare(my_step, "hand-backprop")  your own numpy step against the engine's, array by array
 
 The same rules as the CLI: the same spec files, numbers, worksheet model and checker; bad input is a
 `TutorError` whose message is what the CLI prints, shown in a notebook as one line (`errors`).
@@ -117,6 +118,15 @@ def check(answers: str | os.PathLike[str] | Mapping[str, Any], spec: str | os.Pa
         raise UsageError(f"bt.check: {path}: no such file (make one with `tutor worksheet hand-backprop`)")
     spec_path = None if spec is None else _spec_path(spec, "bt.check")
     return CheckResult(check_answers(path, spec_path))
+
+
+def compare(function: Any, spec: str | os.PathLike[str] | None = None, **options: Any) -> Any:
+    """Your training step ``function(W, b, x, y, eta) -> dict`` against the engine's, array by array, on ``spec``
+    or on ``data=`` (see `backprop_tutor.compare.api.compare` for the options); shown as an HTML table."""
+    from backprop_tutor.compare.api import compare as compare_arrays
+
+    show_errors_briefly()
+    return compare_arrays(function, spec, **options)
 
 
 def practice(spec: str | os.PathLike[str] | None = None, *, seed: int | None = None, sizes: str = "3-2-2-3",

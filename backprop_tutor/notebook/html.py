@@ -134,9 +134,9 @@ _FALLBACK_SCRIPT = """(function () {
     steps.forEach((s, j) => { s.hidden = j !== index; }); counter.textContent = `${index + 1} / ${steps.length}`; };
   const button = (text, title, to) => { const b = document.createElement("button"); b.textContent = text;
     b.title = title; b.addEventListener("click", () => { show(to()); root.focus(); }); bar.append(b); };
-  button("⏮", "first step (Home)", () => 0); button("◀", "previous step (←)", () => index - 1);
+  button("|◀", "first step (Home)", () => 0); button("◀", "previous step (←)", () => index - 1);
   const counter = document.createElement("span"); counter.className = "bt-counter"; bar.append(counter);
-  button("▶", "next step (→)", () => index + 1); button("⏭", "last step (End)", () => steps.length - 1);
+  button("▶", "next step (→)", () => index + 1); button("▶|", "last step (End)", () => steps.length - 1);
   root.insertBefore(bar, root.querySelector(".bt-title").nextSibling);
   const keys = {ArrowRight: () => index + 1, ArrowLeft: () => index - 1, Home: () => 0, End: () => steps.length - 1};
   root.addEventListener("keydown", (e) => { const to = keys[e.key]; if (!to) return;

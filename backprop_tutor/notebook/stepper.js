@@ -30,11 +30,11 @@ function render({ model, el }) {
     b.addEventListener("click", () => { go(to()); root.focus(); });
     bar.append(b);
   };
-  button("⏮", "first step (Home)", () => 0);
+  button("|◀", "first step (Home)", () => 0);
   button("◀", "previous step (←)", () => model.get("index") - 1);
   bar.append(counter);
   button("▶", "next step (→)", () => model.get("index") + 1);
-  button("⏭", "last step (End)", () => count() - 1);
+  button("▶|", "last step (End)", () => count() - 1);
   const keys = { ArrowRight: 1, ArrowLeft: -1 };
   const onKey = (e) => {
     let to = null;

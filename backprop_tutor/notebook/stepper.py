@@ -1,4 +1,4 @@
-"""The stepper as an anywidget: Python sends every step once; ◀ ▶ ⏮ ⏭ and ← → Home End step in the
+"""The stepper as an anywidget: Python sends every step once; ◀ ▶ |◀ ▶| and ← → Home End step in the
 browser (`stepper.js`, shipped in this package: nothing is fetched at run time), so stepping works
 where widget updates from Python lag or are lost (Colab). The step on screen syncs back as ``index``.
 

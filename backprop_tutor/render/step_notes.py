@@ -17,7 +17,7 @@ from backprop_tutor.worksheet.notes import hidden_change, rounding_notes
 ROUNDS_TO_WHOLE = re.compile(r"(?<![\d.e])-?\d+\.0(?![\d.e])")
 
 LEGEND_WHOLE = "1 is exactly 1; 1.0 is a value that only rounds to 1 at these digits (press d for more)"
-LEGEND_COUNTING = ("units are numbered from 1 (a_1(2) is unit 1 of layer 2); samples and classes from 0, "
+LEGEND_COUNTING = ("units are numbered from 1 (a(2)[1] is unit 1 of layer 2); samples and classes from 0, "
                    "as in the data files")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -267,27 +267,58 @@ def _read_header(group: h5py.Group, where: object) -> TraceHeader:
 
 
 def _header_problem(h: TraceHeader) -> str | None:
-    def whole(v: object, least: int) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v >= least
+    """The first of HEADER_CHECKS that finds the header wrong, in its words; None for a sound header."""
+    return next((problem for check in HEADER_CHECKS if (problem := check(h))), None)
 
-    if not isinstance(h.sizes, list) or len(h.sizes) < 2 or not all(whole(n, 1) for n in h.sizes):
-        return f"sizes = {h.sizes!r} (expected [n_0, …, n_L], whole numbers ≥ 1)"
-    if not isinstance(h.activations, list) or len(h.activations) != len(h.sizes) - 1:
-        return f"{len(h.sizes) - 1} layers but activations = {h.activations!r}"
-    if not whole(h.batch_size, 1):
-        return f"batch_size = {h.batch_size!r} (expected a whole number ≥ 1)"
-    if h.precision not in PRECISIONS:
-        return f"precision = {h.precision!r} (expected one of {', '.join(PRECISIONS)})"
-    known = [isinstance(name, str) and name in table for name, table in
-             ((h.loss, LOSSES), *((a, ACTIVATIONS) for a in h.activations))]
-    if not all(known):
-        return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
-                f"activations: {', '.join(ACTIVATIONS)})")
+
+def _whole(v: object, least: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= least
+
+
+def _sizes(h: TraceHeader) -> str | None:
+    if isinstance(h.sizes, list) and len(h.sizes) >= 2 and all(_whole(n, 1) for n in h.sizes):
+        return None
+    return f"sizes = {h.sizes!r} (expected [n_0, …, n_L], whole numbers ≥ 1)"
+
+
+def _one_activation_per_layer(h: TraceHeader) -> str | None:
+    if isinstance(h.activations, list) and len(h.activations) == len(h.sizes) - 1:
+        return None
+    return f"{len(h.sizes) - 1} layers but activations = {h.activations!r}"
+
+
+def _batch_size(h: TraceHeader) -> str | None:
+    return None if _whole(h.batch_size, 1) else f"batch_size = {h.batch_size!r} (expected a whole number ≥ 1)"
+
+
+def _precision(h: TraceHeader) -> str | None:
+    return None if h.precision in PRECISIONS else \
+        f"precision = {h.precision!r} (expected one of {', '.join(PRECISIONS)})"
+
+
+def _known_functions(h: TraceHeader) -> str | None:
+    """The loss and every activation are ones this engine can run."""
+    named = ((h.loss, LOSSES), *((a, ACTIVATIONS) for a in h.activations))
+    if all(isinstance(name, str) and name in table for name, table in named):
+        return None
+    return (f"loss = {h.loss!r}, activations = {h.activations!r} (known losses: {', '.join(LOSSES)}; "
+            f"activations: {', '.join(ACTIVATIONS)})")
+
+
+def _hyperparameters(h: TraceHeader) -> str | None:
+    """η, μ and λ by the rules every reader of them shares (engine/hyperparameters.py)."""
     wrong = [f"{name} = {getattr(h, name)!r}: {problem}" for name in HYPERPARAMETERS
              if (problem := hyperparameter_problem(name, getattr(h, name)))]
-    if wrong or not isinstance(h.title, str) or not isinstance(h.config, dict):
-        return ", ".join(wrong) or "title must be text and config a table"
-    return None
+    return ", ".join(wrong) or None
+
+
+def _title_and_config(h: TraceHeader) -> str | None:
+    return None if isinstance(h.title, str) and isinstance(h.config, dict) else "title must be text and config a table"
+
+
+#: What a trace header must hold, checked in order on open; each names what is wrong, or None.
+HEADER_CHECKS: tuple[Callable[[TraceHeader], str | None], ...] = (
+    _sizes, _one_activation_per_layer, _batch_size, _precision, _known_functions, _hyperparameters, _title_and_config)
 
 
 def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[EventInfo]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,34 +123,79 @@ def _from_state(path: Path, state: Any, params: list[tuple[np.ndarray, np.ndarra
     return Checkpoint(state["epochs_done"], state["next_batch"], state["rng_state"], params, velocity, history)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What the run's config.json says a checkpoint must continue."""
+
+    shapes: list[tuple[int, int]]
+    momentum: float
+    epochs: int
+    batches_per_epoch: int
+
+    @property
+    def layers(self) -> list[tuple[tuple[int, int], tuple[int]]]:
+        return [((o, i), (o,)) for o, i in self.shapes]
+
+
 def check_checkpoint(cp: Checkpoint, path: Path, *, shapes: list[tuple[int, int]], momentum: float, epochs: int,
                      batches_per_epoch: int) -> None:
-    """Refuse a checkpoint that does not continue the run described by its config: the layer shapes, the
-    momentum state, how far it got, the shuffling state, finite numbers, one history entry per epoch."""
-    def damaged(what: str) -> DamagedCheckpoint:
-        return DamagedCheckpoint(f"{path}: damaged checkpoint: {what}; the run cannot continue from it "
-                                 "(start it again with {force:name})")
+    """Refuse a checkpoint that does not continue the run described by its config: each of CHECKS in turn
+    (the layer shapes, the momentum state, finite numbers, how far it got, its history, the shuffling state)."""
+    run = _Run(shapes, momentum, epochs, batches_per_epoch)
+    for check in CHECKS:
+        problem = check(cp, run)
+        if problem:
+            raise DamagedCheckpoint(f"{path}: damaged checkpoint: {problem}; the run cannot continue from it "
+                                    "(start it again with {force:name})")
 
+
+def _layer_shapes(cp: Checkpoint, run: _Run) -> str | None:
     got = [(W.shape, b.shape) for W, b in cp.params]
-    want = [((o, i), (o,)) for o, i in shapes]
-    if got != want:
-        raise damaged(f"its W(l), b(l) are shaped {got} but the run's config.json describes {want}")
-    if momentum and cp.velocity is None:
-        raise damaged(f"the run uses momentum μ = {momentum:g} but the velocity v(l) is missing")
-    if cp.velocity is not None and [(vW.shape, vb.shape) for vW, vb in cp.velocity] != want:
-        raise damaged("its velocities v(l) do not match the layers' shapes")
+    if got != run.layers:
+        return f"its W(l), b(l) are shaped {got} but the run's config.json describes {run.layers}"
+    return None
+
+
+def _velocity(cp: Checkpoint, run: _Run) -> str | None:
+    if run.momentum and cp.velocity is None:
+        return f"the run uses momentum μ = {run.momentum:g} but the velocity v(l) is missing"
+    if cp.velocity is not None and [(vW.shape, vb.shape) for vW, vb in cp.velocity] != run.layers:
+        return "its velocities v(l) do not match the layers' shapes"
+    return None
+
+
+def _finite_numbers(cp: Checkpoint, run: _Run) -> str | None:
     arrays = [a for pair in cp.params + (cp.velocity or []) for a in pair]
     if any(a.dtype.kind != "f" or not np.all(np.isfinite(a)) for a in arrays):
-        raise damaged("it holds non-numbers or NaN/inf weights")
-    if not (cp.epochs_done <= epochs and cp.next_batch < batches_per_epoch
-            and (cp.next_batch == 0 or cp.epochs_done < epochs)):
-        raise damaged(f"it says {cp.epochs_done} epochs and {cp.next_batch} minibatches are done, but the run has "
-                      f"{epochs} epochs of {batches_per_epoch} minibatches")
+        return "it holds non-numbers or NaN/inf weights"
+    return None
+
+
+def _position(cp: Checkpoint, run: _Run) -> str | None:
+    """Epochs and minibatches done within the run's; a finished last epoch ends at minibatch 0."""
+    if cp.epochs_done <= run.epochs and cp.next_batch < run.batches_per_epoch and (
+            cp.next_batch == 0 or cp.epochs_done < run.epochs):
+        return None
+    return (f"it says {cp.epochs_done} epochs and {cp.next_batch} minibatches are done, but the run has "
+            f"{run.epochs} epochs of {run.batches_per_epoch} minibatches")
+
+
+def _history(cp: Checkpoint, run: _Run) -> str | None:
     if [m.epoch for m in cp.history] != list(range(1, cp.epochs_done + 1)):
-        raise damaged(f"its history lists epochs {[m.epoch for m in cp.history]}, not 1..{cp.epochs_done}")
+        return f"its history lists epochs {[m.epoch for m in cp.history]}, not 1..{cp.epochs_done}"
     if any(not math.isfinite(m.train_loss) for m in cp.history):
-        raise damaged("its history holds a non-finite loss")
+        return "its history holds a non-finite loss"
+    return None
+
+
+def _generator_state(cp: Checkpoint, run: _Run) -> str | None:
     try:
         np.random.default_rng().bit_generator.state = cp.rng_state
     except (TypeError, ValueError, KeyError) as err:
-        raise damaged(f"the shuffling generator's state is not valid ({hdf5_reason(err)})") from None
+        return f"the shuffling generator's state is not valid ({hdf5_reason(err)})"
+    return None
+
+
+#: The checks a checkpoint passes before a run continues from it, in order; each names what is wrong, or None.
+CHECKS: tuple[Callable[[Checkpoint, _Run], str | None], ...] = (
+    _layer_shapes, _velocity, _finite_numbers, _position, _history, _generator_state)

@@ -2,7 +2,7 @@
 
 Parameters in the course's layout (W1, b1, W2, b2, …, W(l) shaped (units out, units in), any depth), or
 a run folder of ours; the network computes s(l) = W(l) a(l-1) + b(l), a(l) = h(s(l)) for l = 1..L, and
-the class of an image is argmax_k a_k(L). `result.json` holds, per image, its index, the ten outputs
+the class of an image is argmax_k a(L)[k]. `result.json` holds, per image, its index, the ten outputs
 a(L) and the class, as the assignment asks.
 """
 
@@ -126,7 +126,7 @@ def check_fits(loaded: LoadedNetwork, x: np.ndarray, n_classes: int, data_source
 
 @dataclass
 class Inference:
-    """a(L) of every image (N, n_L), the predicted classes argmax_k a_k(L) and the true ones."""
+    """a(L) of every image (N, n_L), the predicted classes argmax_k a(L)[k] and the true ones."""
 
     outputs: np.ndarray
     predicted: np.ndarray

@@ -257,12 +257,12 @@ class RunFolder:
         if not self.path.is_dir() or self.is_run():
             return []
         ours = {LOCK_FILE}
-        return [p.name for p in self.path.iterdir() if p.name not in ours and not _is_temporary(p.name)]
+        return [p.name for p in self.path.iterdir() if p.name not in ours and not is_temporary(p.name)]
 
     def _remove_leftovers(self) -> None:
         """What a killed process leaves: temporary files, and a checkpoint beside the completion marker."""
         for p in self.path.iterdir():
-            if _is_temporary(p.name):
+            if is_temporary(p.name):
                 p.unlink(missing_ok=True)
         if self.is_complete():
             self.file(CHECKPOINT_FILE).unlink(missing_ok=True)
@@ -305,7 +305,8 @@ class RunFolder:
         return path
 
 
-def _is_temporary(name: str) -> bool:
+def is_temporary(name: str) -> bool:
+    """A temporary file of ours (.NAME.….part): a killed process's leftover, never a user's file."""
     return name.startswith(".") and name.endswith(".part")
 
 

@@ -205,6 +205,7 @@ class _Run:
                              f"{started_on['n_validation']} validation images, but {self.config.data} now gives "
                              f"{self.info['n_train']} and {self.info['n_validation']}: it cannot continue to the "
                              "same result on other data")
+        self._check_same_data(self.run.read_info().get("data_fingerprint"))
         check_checkpoint(cp, self.run.file(CHECKPOINT_FILE), shapes=layer_shapes(self.config),
                          momentum=self.config.momentum, epochs=self.config.epochs, batches_per_epoch=self.n_batches)
         self.net = network_from_parameters(cp.params, self.config.activations, LOSS, self.config.precision)
@@ -217,6 +218,17 @@ class _Run:
         self.watch.resumed_at_epoch = cp.epochs_done + 1
         self._check_space_for_run(cp.epochs_done + 1, cp.next_batch)
         return cp.epochs_done + 1, cp.next_batch
+
+    def _check_same_data(self, recorded: Any) -> None:
+        """Refuse to continue on data whose images or labels changed since the run started (same sizes)."""
+        if not isinstance(recorded, dict):
+            return  # a run started before fingerprints were recorded
+        changed = [what for what, digest in self.info["data_fingerprint"].items() if recorded.get(what) != digest]
+        if changed:
+            raise SettingError(f"{self.run.path}: the training data changed since the run started: the "
+                             f"{' and the '.join(changed)} of {self.config.data} are not the ones it trained on (same "
+                             "sizes, other contents), so it cannot continue to the same result; restore the data, "
+                             "or start again with {force:name}")
 
     def _open_tracer(self, first_epoch: int, first_batch: int, resume: bool) -> None:
         # one trace.h5 for the run (a resumed run appends to it) if a traced minibatch is still to come

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,26 @@ class TrainingData:
 
     def describe(self) -> dict[str, Any]:
         return {"data_name": self.name, "data_source": self.source, "n_train": int(self.x_train.shape[0]),
-                "n_validation": int(self.x_val.shape[0]), "n_test": int(self.x_test.shape[0])}
+                "n_validation": int(self.x_val.shape[0]), "n_test": int(self.x_test.shape[0]),
+                "data_fingerprint": self.fingerprint}
+
+    @cached_property
+    def fingerprint(self) -> dict[str, str]:
+        """A hash of the training and validation images and of their labels, as trained on: a resumed run
+        refuses data that changed since it started, even at the same sizes."""
+        return {"images": _digest(self.x_train, self.x_val), "labels": _digest(self.y_train, self.y_val)}
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    """Every row's sum and every column's sum (in float64) of each array, hashed: any changed pixel changes
+    both of its sums, reordered images reorder the row sums, and it reads memory once (~0.1 s for MNIST's
+    55,000 × 784, where hashing the 170 MB itself takes ~0.8 s)."""
+    h = hashlib.blake2b(digest_size=12)
+    for a in arrays:
+        h.update(repr((a.shape, a.dtype.str)).encode())
+        for axis in (0, 1):
+            h.update(np.ascontiguousarray(a.sum(axis=axis, dtype=np.float64)).data)
+    return h.hexdigest()
 
 
 def prepare_data(config: TrainConfig) -> TrainingData:

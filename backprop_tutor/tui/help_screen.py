@@ -73,7 +73,7 @@ NUMBERS = """\
 5          exactly 5.
 1.0        not exactly 1, but 1 when rounded to the digits shown (press d for more digits).
 1.98e-32   1.98 × 10⁻³². A value too wide for its column is shown with fewer digits or as …, never cut.
-Neurons (units) are numbered from 1: s_2(1) is unit 2 of layer 1, row 2 of W(1). Samples of the \
+Neurons (units) are numbered from 1: s(1)[2] is unit 2 of layer 1, row 2 of W(1). Samples of the \
 minibatch and classes are numbered from 0, as in the data: class 2 is the third output unit."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.render.step_notes import step_text
@@ -283,20 +284,20 @@ class StepModel:
             return "not yet" if arr is None else fmt(np.asarray(arr).ravel()[j], d)
 
         if layer == 0:
-            return [(f"x_{j + 1} = a_{j + 1}(0)", pick(self.activation(0, step, sample)))]
-        rows = [(f"s_{j + 1}({layer})", pick(self.value(fields.S, layer, step, sample))),
-                (f"a_{j + 1}({layer})", pick(self.value(fields.A, layer, step, sample)))]
+            return [(f"{cell_text('x', None, j)} = {cell_text('a', 0, j)}", pick(self.activation(0, step, sample)))]
+        rows = [(cell_text("s", layer, j), pick(self.value(fields.S, layer, step, sample))),
+                (cell_text("a", layer, j), pick(self.value(fields.A, layer, step, sample)))]
         a_prime = self.value(fields.A_PRIME, layer, step, sample)
         if a_prime is not None or elementwise(self.header, layer):
-            rows.append((f"a'_{j + 1}({layer})", pick(a_prime)))
-        rows.append((f"δ_{j + 1}({layer})", pick(self.delta(layer, step, sample))))
+            rows.append((cell_text("a'", layer, j), pick(a_prime)))
+        rows.append((cell_text("δ", layer, j), pick(self.delta(layer, step, sample))))
         W, b = self.weights(layer)
         if W is not None:
-            rows.append((f"b_{j + 1}({layer})", fmt(np.asarray(b).ravel()[j], d)))
+            rows.append((cell_text("b", layer, j), fmt(np.asarray(b).ravel()[j], d)))
             rows.append((f"row {j + 1} of W({layer})", fmt_vector(np.asarray(W)[j], d, SUMMARY.vector)))
         b_new = self.value(fields.B_AFTER, layer, step, sample)
         if b_new is not None:
-            rows.append((f"b_{j + 1}({layer}) new", pick(b_new)))
+            rows.append((f"{cell_text('b', layer, j)} new", pick(b_new)))
         return rows
 
     def full_view(self, step: int, sample: int) -> list[tuple[str, str]]:

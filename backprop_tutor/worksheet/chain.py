@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Update
 from backprop_tutor.trace.reader import TraceReader, read
@@ -101,7 +102,7 @@ def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
     delta, a_prev = v.delta(l)[i], v.a(l - 1)[j]
     dC_dW = partial(Sym("C", "C"), W_ij)
     eqs = [Equation((dC_dW,), (d_i, TIMES_SCALAR, a_j), (num(delta), TIMES_SCALAR, num(a_prev)),
-                    num(product([delta, a_prev])), note=f"∂s_{i + 1}({l})/∂W = a_{j + 1}({l - 1}); "
+                    num(product([delta, a_prev])), note=f"∂{cell_text('s', l, i)}/∂W = {cell_text('a', l - 1, j)}; "
                     + ("this sample's share of ∇W" if v.trace.header.batch_size > 1 else "= ∇W of this step"))]
     if v.elementwise(l):
         g, a_prime = dC_da(v, l, i), v.at(fields.A_PRIME, l)[i]
@@ -137,7 +138,8 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
     g, a_prime = dC_da(v, l, i), v.at(fields.A_PRIME, l)[i]
     eqs = [Equation((d_i,), (partial(Sym("C", "C"), a_i), TIMES_SCALAR, scalar_sym("a'", l, i)),
                     (num(g), TIMES_SCALAR, num(a_prime)), num(delta),
-                    note=f"∂a_{i + 1}({l})/∂s_{i + 1}({l}) = {v.header.activations[l - 1]}'(s_{i + 1}({l}))")]
+                    note=f"∂{cell_text('a', l, i)}/∂{cell_text('s', l, i)} = "
+                         f"{v.header.activations[l - 1]}'({cell_text('s', l, i)})")]
     dC = partial(Sym("C", "C"), a_i)
     if l == v.L:
         y_i = scalar_sym("y", None, i)
@@ -151,10 +153,10 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
     W_next = np.asarray(read(v.trace, fields.W_BEFORE, l + 1))
     factors, values, terms = sum_of_products(W_next[:, i], v.delta(l + 1))
     k = int(np.argmax(np.abs(np.asarray([float(t) for t in terms]))))
-    notation = (Sym(f"Σ_k W_k,{i + 1}({l + 1}) δ_k({l + 1})",
+    notation = (Sym(f"Σ_k W({l + 1})[k,{i + 1}] δ({l + 1})[k]",
                     rf"\sum_k W^{{({l + 1})}}_{{k,{i + 1}}} \delta^{{({l + 1})}}_k"),)
-    note = (f"C depends on a_{i + 1}({l}) through every unit of layer {l + 1} (W({l + 1}) before its update); "
-            f"the largest term is k = {k + 1}: δ_{k + 1}({l + 1}) next")
+    note = (f"C depends on {cell_text('a', l, i)} through every unit of layer {l + 1} (W({l + 1}) before its "
+            f"update); the largest term is k = {k + 1}: {cell_text('δ', l + 1, k)} next")
     eqs.append(Equation((dC,), notation, (*factors, EQ, *values), num(g), note=note))
     return eqs, k
 

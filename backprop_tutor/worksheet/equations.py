@@ -71,7 +71,7 @@ FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softmax": r"\operatorname{
 
 
 def sym(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> Sym:
-    """x(l) in the notation: "W(3)ᵀ" / W^{(3)\\top}; ``unit``: a subscript, a_k(3) / a_k^{(3)}."""
+    """x(l) in the notation: "W(3)ᵀ" / W^{(3)\\top}; ``unit``: a subscript that names, not counts (v_b)."""
     latex = LATEX.get(name, name)
     text = name + (f"_{unit}" if unit else "")
     latex += f"_{{{unit}}}" if unit else ""
@@ -190,7 +190,7 @@ def _forward(t: _Step) -> list[Equation]:
 def _loss(t: _Step) -> list[Equation]:
     L, a, y, C = t.L, t.a(t.L), t.at(fields.Y, 0), t.here(fields.C)
     if t.header.loss == "cross-entropy":
-        notation: Expr = (Sym("−Σ_k y_k log ", r"-\sum_k y_k \log "), sym("a", L, unit="k"))
+        notation: Expr = (Sym("−Σ_k y[k] log ", r"-\sum_k y_k \log "), Sym(f"a({L})[k]", rf"a_{{k}}^{{({L})}}"))
         hot = np.flatnonzero(np.asarray(y, dtype=np.float64))
         subst: Expr = ()
         note = ""
@@ -217,7 +217,7 @@ def _prediction(header: TraceHeader, a: np.ndarray, y: np.ndarray) -> Equation:
     k, target = predicted_class(a), target_class(y)
     verdict = "right" if k == target else f"wrong: the target is {class_label(header, target)}"
     label = Sym("predicted class", r"\text{predicted class}")
-    return Equation((label,), (Sym(f"argmax_k a_k({header.L})", rf"\arg\max_k a^{{({header.L})}}_k"),),
+    return Equation((label,), (Sym(f"argmax_k a({header.L})[k]", rf"\arg\max_k a^{{({header.L})}}_k"),),
                     result=num(k), note=f"{class_label(header, k)}, counting from 0: {verdict}")
 
 

@@ -59,7 +59,7 @@ def _full(name: str, values: np.ndarray, l: int, field: Field) -> FullValue:
                          _numbered([fmt_lines(v, None, FULL)[0] for v in values]))
     rows = values.reshape(values.shape[0], -1)
     if field == fields.JACOBIAN:
-        size = f"{rows.shape[0]}×{rows.shape[1]}: row j = ∂a_j, column k = ∂s_k"
+        size = f"{rows.shape[0]}×{rows.shape[1]}: row j = ∂a({l})[j], column k = ∂s({l})[k]"
     else:
         size = f"{rows.shape[0]}×{rows.shape[1]}: row j = unit j of layer {l}, column i = unit i of layer {l - 1}"
     return FullValue(name, size, _numbered([fmt_lines(row, None, FULL)[0] for row in rows]))

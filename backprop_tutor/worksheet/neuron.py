@@ -39,7 +39,7 @@ def neuron_equations(trace: TraceReader, layer: int, unit: int, sample: int = 0)
     factors, values, terms = sum_of_products(np.asarray(W)[j], a_prev)
     b_j = np.asarray(b)[j]
     s_j = scalar_sym("s", layer, j)
-    notation = (Sym(f"Σ_i W_{j + 1},i({layer}) a_i({layer - 1})",
+    notation = (Sym(f"Σ_i W({layer})[{j + 1},i] a({layer - 1})[i]",
                     rf"\sum_i W^{{({layer})}}_{{{j + 1},i}} a^{{({layer - 1})}}_i"), PLUS, scalar_sym("b", layer, j))
     n = len(terms)
     eqs = [Equation((s_j,), notation, (*factors, PLUS, *signed(b_j), EQ, *values, PLUS, *signed(b_j)),
@@ -47,7 +47,8 @@ def neuron_equations(trace: TraceReader, layer: int, unit: int, sample: int = 0)
     h = activation_name(trace.header, layer)
     a_j = scalar_sym("a", layer, j)
     if h == "softmax":
-        eqs.append(Equation((a_j,), (Sym(f"e^s_{j + 1} / Σ_k e^s_k", rf"e^{{s_{{{j + 1}}}}} / \sum_k e^{{s_k}}"),),
+        softmax = Sym(f"e^s({layer})[{j + 1}] / Σ_k e^s({layer})[k]", rf"e^{{s_{{{j + 1}}}}} / \sum_k e^{{s_k}}")
+        eqs.append(Equation((a_j,), (softmax,),
                             result=num(a[j]), note=f"softmax: every s({layer}) enters every a({layer})"))
         return eqs
     eqs.append(Equation((a_j,), (fn(h), OPEN, s_j, CLOSE), (fn(h), OPEN, num(s[j]), CLOSE), num(a[j])))

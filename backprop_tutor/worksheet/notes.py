@@ -1,6 +1,6 @@
 """What confuses a student, said where it happens (the step panel; the worked solution where it can):
 
-- a float value at the rounding level of the values beside it (δ(2)₁ = −2.22e-16 next to 1.0, whose
+- a float value at the rounding level of the values beside it (δ(2)[1] = −2.22e-16 next to 1.0, whose
   exact value is +1.98e-32): it may be rounding noise; ``--exact`` computes it exactly;
 - ``1`` next to ``1.0``: the first is exactly 1, the second only rounds to 1 at these digits;
 - an update the shown digits hide (W(1) "unchanged" at 3 digits in Mazur's example): which digit changed;
@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.equations import Equation
@@ -60,9 +61,9 @@ def _rounding_note(eq: Equation, values: np.ndarray, eps: float, precision: str,
 
 
 def element_name(name: str, k: int) -> str:
-    """δ(2), 0 → δ_1(2); anything else → "value 1 of W(3)ᵀ δ(3)"."""
+    """δ(2), 0 → δ(2)[1]; anything else → "value 1 of W(3)ᵀ δ(3)"."""
     match = re.fullmatch(r"(\S+?)\((\d+)\)", name)
-    return f"{match[1]}_{k + 1}({match[2]})" if match else f"value {k + 1} of {name}"
+    return cell_text(match[1], int(match[2]), k) if match else f"value {k + 1} of {name}"
 
 
 def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: int, name: str) -> str:

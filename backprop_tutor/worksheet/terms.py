@@ -15,6 +15,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from backprop_tutor.notation import cell_latex, cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.worksheet.equations import CLOSE, OPEN, PLUS, Expr, Num, Sym, num
 
@@ -23,19 +24,10 @@ TIMES_SCALAR = Sym(" × ", r" \times ")
 MOST_TERMS = 6
 
 
-def index_text(*indices: int) -> str:
-    """1-based subscripts as the notation writes them: "1" or "1,2" (a comma once a number has 2 digits)."""
-    shown = [str(i + 1) for i in indices]
-    return ("," if any(len(s) > 1 for s in shown) else "").join(shown) if len(shown) > 1 else shown[0]
-
-
 def scalar_sym(name: str, layer: int | None, *indices: int) -> Sym:
-    """a_1(2), W_1,2(2), y_1 in text; a^{(2)}_{1} in LaTeX."""
-    sub = index_text(*indices) if indices else ""
-    text = name + (f"_{sub}" if sub else "") + (f"({layer})" if layer is not None else "")
-    latex = {"δ": r"\delta"}.get(name, name)
-    latex += (f"_{{{sub}}}" if sub else "") + (f"^{{({layer})}}" if layer is not None else "")
-    return Sym(text, latex)
+    """One number of a vector or matrix (0-based ``indices``), as the notation writes it: a(2)[1], W(2)[1,2],
+    y[1] in text; a_{1}^{(2)} in LaTeX."""
+    return Sym(cell_text(name, layer, *indices), cell_latex(name, layer, *indices))
 
 
 def partial(top: Sym, bottom: Sym) -> Sym:

@@ -294,6 +294,11 @@ def _right(w: mpf, t: mpf, scale: mpf) -> bool:
     return abs(w - t) <= mpf("0.01") * abs(t) + (zero if abs(t) <= zero else 0)
 
 
+def _borderline(w: mpf, t: mpf, scale: mpf) -> bool:
+    """Off by 0.8 % to 1.2 %: whether the student's rounding crossed the 1 % line depends on digits not shown."""
+    return t != 0 and abs(t) > scale * mpf("1e-10") and mpf("0.008") <= abs(w - t) / abs(t) <= mpf("0.012")
+
+
 def _differs(values, true) -> bool:
     fw, ft = _flat(values), _flat(true)
     scale = max(abs(t) for t in ft)
@@ -337,7 +342,9 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
         own_scale = max(abs(t) for t in _flat(unslipped))
         for idx, t in _cells(mine[key]):
             w = _at(rounded, idx)
-            if _right(w, t, scale):
+            if _borderline(w, t, scale):  # within rounding of the 1 % line: either verdict is fair
+                verdict = "?"
+            elif _right(w, t, scale):
                 verdict = "right"
             elif key == slip_key and not _right(_at(value, idx), _at(unslipped, idx), max(scale, own_scale)):
                 verdict = "root"  # the slip changed this number

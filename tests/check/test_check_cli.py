@@ -217,6 +217,20 @@ def test_a_folder_of_sheets_names_one_that_cannot_be_read_and_checks_the_rest(tm
     assert "## " + str(folder / "alice.md") in (tmp_path / "class.md").read_text()
 
 
+def test_the_reports_written_into_the_class_folder_are_passed_over_next_time(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    _write(folder, capsys, "hand-backprop", "--key", name="alice.md")
+    _slipped_key(folder, capsys, name="bob.md")
+    args = ["check", str(folder), "--markdown", str(folder / "marks.md"), "--json", str(folder / "marks.json")]
+    assert main(args) == 1
+    assert main(args) == 1  # not 2: the reports of the first run are not sheets
+    out = capsys.readouterr().out
+    assert f"{folder / 'marks.md'}: skipped: a report of `tutor check`" in out
+    assert f"{folder / 'marks.json'}: skipped: not an answer file" in out
+    assert out.count("2 sheets: 1 all right, 1 with mistakes or blanks, 0 not read") == 2
+
+
 def test_checking_imports_only_what_checking_needs(tmp_path, capsys):
     key = _write(tmp_path, capsys, "hand-backprop", "--key")
     code = ("import sys\nfrom backprop_tutor.cli import main\nmain(['check', sys.argv[1]])\n"

@@ -152,7 +152,7 @@ def test_the_c_line_as_students_write_it_is_read(tmp_path, line):
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("C = 17.0", "C 17", r"'C 17' looks like an answer but is not read: write C on its own line as C = 17"),
-    ("C = 17.0", "C => 17", r"C: '> 17' is not a number"),
+    ("C = 17.0", "C => 17", r"C: '> 17' is not a number \(e\.g\. 0\.5, -3, 1/2, 1\.98e-32 or 1\.98×10\^-32\)$"),
     ("C = 17.0", "s(1) = [5, -5]", r"'s\(1\) = \[5, -5\]' looks like an answer but is not read: write s\(1\) in its "
                                    r"column"),
     ("C = 17.0", "C = 1,000", r"C: '1,000': a decimal comma or a thousands separator\?"),

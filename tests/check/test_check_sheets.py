@@ -3,7 +3,8 @@ how the student rounds, each verdict against an independent simulation (`student
 
 A slip's cell is a root mistake; every later cell that differs from the truth follows from the
 student's own values and is carried, whatever they left blank; nothing else is wrong. The number of
-sheets grows with BACKPROP_TUTOR_SHEETS (default 48, fast enough for every run).
+sheets grows with BACKPROP_TUTOR_SHEETS (default 48, fast enough for every run); BACKPROP_TUTOR_SHEETS_FROM
+starts elsewhere.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.worksheet.model import Quantity as Q
 
 SHEETS = int(os.environ.get("BACKPROP_TUTOR_SHEETS", "48"))
+#: the first sheet's number: another range of problems and slips
+FIRST = int(os.environ.get("BACKPROP_TUTOR_SHEETS_FROM", "0"))
 SETTINGS = [ProblemSettings(), ProblemSettings(sizes=(2, 2, 2)), ProblemSettings(sizes=(4, 3, 3)),
             ProblemSettings(output="identity"), ProblemSettings(output="sigmoid", sizes=(2, 2, 2)),
             ProblemSettings(hidden="identity", sizes=(3, 2, 3))]
@@ -76,19 +79,19 @@ def _verdicts(marking: Marking) -> dict:
 def _expected(sheet, slip: str) -> dict:
     """The simulation's verdicts; a slip made once for a whole quantity is one root verdict for it."""
     want = dict(sheet.verdicts)
-    roots = [c for c, v in want.items() if v == "root"]
+    roots = [c for c, v in want.items() if v in ("root", "?") and c[0] == sheet.slip_key]
     if slip in {s.value for s in WHOLE_QUANTITY} and len(roots) >= 2:
         for c in roots:
             del want[c]
-        want[(sheet.slip_key, ())] = "root"
+        want[(sheet.slip_key, ())] = "?" if "?" in sheet.verdicts.values() else "root"
     return want
 
 
-@pytest.mark.parametrize("i", range(SHEETS))
+@pytest.mark.parametrize("i", range(FIRST, FIRST + SHEETS))
 def test_every_verdict_of_a_simulated_sheet(i, tmp_path):
     sheet, marking, how = _sheet(i, tmp_path)
     got, want = _verdicts(marking), _expected(sheet, how[0])
-    wrong = {c: (got.get(c), v) for c, v in want.items() if got.get(c) != v}
+    wrong = {c: (got.get(c), v) for c, v in want.items() if got.get(c) != v and v != "?"}
     assert not wrong, (how, wrong, [m for m in marking.cells if (m.quantity, m.layer) in {c[0] for c in wrong}])
     roots = [m for m in marking.cells if m.verdict is Verdict.ROOT]
     assert len(roots) <= 1 or all(m.quantity == sheet.slip_key[0] and m.layer == sheet.slip_key[1] for m in roots)

@@ -116,3 +116,14 @@ def test_a_worksheet_names_its_spec_relative_to_the_worksheet_file(tmp_path, cap
                           capture_output=True, text=True)
     assert done.returncode == 1 and "missing" in done.stdout  # checked (a blank sheet), not "no spec"
     capsys.readouterr()
+
+
+def test_rows_of_an_index_written_with_paths_from_elsewhere_become_relative_to_it(tmp_path, capsys):
+    out = tmp_path / "class"
+    assert main(["worksheet", "--random", "--seeds", "1", "--out", str(out)]) == 0
+    index = out / "index.csv"
+    index.write_text(index.read_text().replace("seed-1/", "somewhere/class/seed-1/"))  # how it used to be written
+    assert main(["worksheet", "--random", "--seeds", "2", "--out", str(out)]) == 0
+    rows = list(csv.DictReader(index.open()))
+    assert [r["spec"] for r in rows] == ["seed-1/spec.toml", "seed-2/spec.toml"]
+    capsys.readouterr()

@@ -165,6 +165,17 @@ def test_both_outputs_to_standard_output_is_refused(capsys):
     assert "both want standard output" in capsys.readouterr().err
 
 
+def test_example_and_export_refuse_two_standard_outputs_in_the_same_words(tmp_path: Path, capsys):
+    trace = tmp_path / "hand.h5"
+    assert main(["example", "--save-trace", str(trace)]) == 0
+    capsys.readouterr()
+    wording = "--markdown - and --solution - both want standard output; give all but one of them a file name"
+    for command in (["example"], ["export", str(trace)]):
+        assert main([*command, "--markdown", "-", "--solution", "-"]) == 2
+        assert wording in " ".join(capsys.readouterr().err.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hand.h5"]
+
+
 def test_escape_codes_quoted_in_an_error_are_shown_not_obeyed(tmp_path: Path, capsys):
     spec = _copy_spec(tmp_path, '"\\u001b[2J" = 1\n' + HAND.read_text())
     assert main(["example", str(spec), "--print"]) == 2

@@ -80,3 +80,22 @@ def test_settings_the_engine_takes_as_float64_must_fit_one(changes, fragment):
     raw.update(changes)
     with pytest.raises(SpecError, match=re.escape(fragment)):
         parse_spec(raw)
+
+
+def test_exact_softmax_and_sigmoid_outputs_stay_within_their_range():
+    # issue 19: W(1) = 1e300 showed a softmax output as 0±~1e(1.662e+200): true, but a(L) lies in [0, 1]
+    from backprop_tutor.numbers.certain import certain_array
+    from backprop_tutor.spec import builtin_examples, parse_spec, run_spec
+    from backprop_tutor.trace.events import Forward
+
+    text = builtin_examples()["hand-backprop"].read_text().replace("W = [[1, -2, 1],", "W = [[1e300, -2, 1],")
+    import tomllib
+    from decimal import Decimal
+
+    raw = tomllib.loads(text, parse_float=Decimal)
+    for output, loss in (("softmax", "cross-entropy"), ("sigmoid", "squared-error")):
+        raw["layer"][2]["activation"], raw["loss"] = output, loss
+        trace = run_spec(parse_spec(raw, source="big.toml"), "exact")
+        a = next(e for e in trace.events if isinstance(e, Forward) and e.layer == 3).a
+        for v in certain_array(a).ravel():  # (the bounds as saved in text are rounded outward, by < 1e-90)
+            assert v.lo >= -1e-90 and v.hi - 1 <= 1e-90, (output, v.lo, v.hi)

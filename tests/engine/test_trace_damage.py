@@ -177,3 +177,15 @@ def test_header_fields_of_the_wrong_kind_are_named(good_trace: Path, change, mes
         change(f)
     with pytest.raises(TraceError, match=message):
         TraceFile(good_trace)
+
+
+def test_a_nan_in_a_trace_is_said_when_exported(good_trace: Path, tmp_path: Path, capsys):
+    # issue 19: a NaN inside a trace array went into --solution without a word
+    with h5py.File(good_trace, "a") as f:
+        s = f["events/000001/s"][()]
+        s[0, 0] = float("nan")
+        f["events/000001/s"][...] = s
+    out = tmp_path / "solution.md"
+    assert main(["export", str(good_trace), "--solution", str(out)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "warning:" in err and "s(1) is NaN (not a number)" in err and out.is_file()

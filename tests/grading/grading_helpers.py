@@ -55,7 +55,20 @@ def slipped_values(spec_path: Path) -> dict:
     return theirs
 
 
-def write_slipped(spec_path: Path, target: Path) -> Path:
+def bias_left_out_values(spec_path: Path) -> dict:
+    """A student who wrote s(1) = W(1) a(0), leaving out + b(1), and went on from it correctly: the same step
+    with b(1) = 0; their b(1) new starts from the true b(1), so it is put back by b(1)."""
+    spec = load_spec(spec_path)
+    slipped = copy.deepcopy(spec)
+    slipped.layers[0].b = [0] * len(spec.layers[0].b)
+    theirs = reference_for(slipped).expected
+    with mpmath.workdps(50):
+        theirs[(Quantity.B_NEW, 1)] = theirs[(Quantity.B_NEW, 1)] + np.array(
+            [mpmath.mpf(str(b)) for b in spec.layers[0].b], dtype=object)
+    return theirs
+
+
+def write_slipped(spec_path: Path, target: Path, values=slipped_values) -> Path:
     L = len(load_spec(spec_path).layers)
-    target.write_text(json.dumps(answers_doc(slipped_values(spec_path), L)), encoding="utf-8")
+    target.write_text(json.dumps(answers_doc(values(spec_path), L)), encoding="utf-8")
     return target

@@ -8,7 +8,7 @@ import hashlib
 import shutil
 
 import pytest
-from grading_helpers import cells, make_class, write_slipped
+from grading_helpers import bias_left_out_values, cells, make_class, write_slipped
 
 from backprop_tutor.cli import main
 
@@ -35,6 +35,9 @@ def _submissions(klass, folder):
     shutil.copy(klass / "seed-34" / "key.md", folder / "SEED_34.toml.md")
     shutil.copy(klass / "seed-35" / "key.md", folder / "seed-99.md")  # a seed the class does not have
     shutil.copy(klass / "seed-35" / "key.md", folder / "homework.md")  # whose?
+    for seed in (36, 37, 38):  # s(1) without its bias, every later value carried: a named misconception
+        write_slipped(klass / f"seed-{seed}" / "spec.toml", folder / f"seed-{seed}.json", bias_left_out_values)
+    assert main(["worksheet", str(klass / "seed-39" / "spec.toml"), "--format", "toml", "--key"]) == 0
     return folder
 
 
@@ -44,6 +47,7 @@ def _digest(folder):
 
 def test_a_class_of_40_grades_to_the_expected_gradebook(klass, tmp_path, capsys):
     subs = _submissions(klass, tmp_path / "submissions")
+    (subs / "seed-39.toml").write_text(capsys.readouterr().out)  # a TOML answer key: a mix of formats
     before = _digest(subs)
     assert main(["grade", str(klass), str(subs), "--out", str(tmp_path / "grades")]) == 1  # some not gradable
     assert _digest(subs) == before
@@ -66,13 +70,18 @@ def test_a_class_of_40_grades_to_the_expected_gradebook(klass, tmp_path, capsys)
     assert reasons["seed-34.md"] == reasons["SEED_34.toml.md"]
     assert "seed 99 is not a problem of this class" in reasons["seed-99.md"]
     assert "cannot tell whose problem this is" in reasons["homework.md"]
-    for seed in range(35, 41):
+    for seed in (35, 40):
         assert rows[(str(seed), "")]["reason"] == "no submission"
+    assert float(rows[("39", "seed-39.toml")]["score"]) == MAX
+    for seed in (36, 37, 38):
+        assert "(bias-left-out)" in rows[(str(seed), f"seed-{seed}.json")]["first_root"]
     assert len(rows) == 40 + 3  # one row per student, then the files that match no student
     feedback = (tmp_path / "grades" / "feedback" / "seed-11.md").read_text()
     assert "✗ root" in feedback and "✗ carried" in feedback and f"Score: {MAX - 1} of {MAX}" in feedback
     summary = (tmp_path / "grades" / "summary.md").read_text()
-    assert "20 submission(s) graded" not in summary and "30 submission(s) graded" in summary
+    assert "34 submission(s) graded, 7 could not be graded, 2 student(s) without a submission" in summary
+    named = summary.split("Misconceptions most often named")[1]
+    assert "| bias-left-out |" in named
     assert "s(1)[" in summary.split("Cells most often wrong")[1]
     assert (tmp_path / "grades" / "histogram.png").read_bytes()[:4] == b"\x89PNG"
     capsys.readouterr()
@@ -126,3 +135,21 @@ def test_an_unusable_class_or_folder_exits_2(klass, tmp_path, capsys, make, mess
     err = " ".join(capsys.readouterr().err.split())
     assert message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_an_index_written_before_paths_were_relative_and_without_sizes_still_grades(klass, tmp_path, capsys):
+    """index.csv as `tutor worksheet` wrote it before: paths relative to where it was run, and (hand-edited)
+    only the seed and spec columns."""
+    old = tmp_path / "old"
+    shutil.copytree(klass, old)
+    (old / "index.csv").write_text("seed,spec\n" + "".join(f"{s},elsewhere/class/seed-{s}/spec.toml\n"
+                                                           for s in range(1, 41)))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(old / "seed-2" / "key.md", subs / "seed-2.md")
+    assert main(["grade", str(old), str(subs), "--out", str(tmp_path / "g")]) == 0
+    row = next(r for r in csv.DictReader((tmp_path / "g" / "grades.csv").open()) if r["file"])
+    assert (row["seed"], float(row["score"]), float(row["max"])) == ("2", MAX, MAX)
+    absent = next(r for r in csv.DictReader((tmp_path / "g" / "grades.csv").open()) if r["seed"] == "1")
+    assert float(absent["max"]) == MAX and absent["reason"] == "no submission"
+    capsys.readouterr()

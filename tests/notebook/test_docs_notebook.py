@@ -4,22 +4,14 @@ checker finds the planted slip, and bad input shows as one line."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from kernel_helpers import FASHION, ROOT, SHARED_DATA, WIDGET_STATE, WIDGET_VIEW, needs_a_kernel, run_in_kernel
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("anywidget")
-
-ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+needs_a_kernel()
+import nbformat  # noqa: E402
 
 
 def doc_cells(path: Path) -> list[str]:
@@ -30,18 +22,14 @@ def doc_cells(path: Path) -> list[str]:
 def run_notebook(cells: list[str], folder: Path) -> nbformat.NotebookNode:
     """Run ``cells`` in a fresh kernel in ``folder`` (errors kept as outputs, as a notebook shows them)."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.strip()) for c in cells])
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-           "BACKPROP_TUTOR_DATA": os.environ.get("BACKPROP_TUTOR_DATA", str(SHARED_DATA))}  # `!tutor`: ours
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(folder)}}).execute(env=env)
-    return nb
+    return run_in_kernel(nb, folder, allow_errors=True)
 
 
 @pytest.fixture(scope="module")
 def readme_notebook(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     cells = doc_cells(ROOT / "docs" / "notebook.md")
     assert len(cells) >= 12
-    if not (SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+    if not FASHION.is_file():
         cells = [c for c in cells if "fashion-mnist" not in c and not c.startswith(("run.", "result."))]
     return run_notebook([*cells, 'bt.example("hand-backprob")'], tmp_path_factory.mktemp("notebook"))
 
@@ -105,7 +93,7 @@ def test_practice_shows_a_widget_and_judges_in_python(readme_notebook: nbformat.
 
 
 def test_training_shows_its_run_and_the_traced_minibatch(readme_notebook: nbformat.NotebookNode) -> None:
-    if not (SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+    if not FASHION.is_file():
         pytest.skip(f"needs Fashion-MNIST in {SHARED_DATA}")
     shown = outputs(readme_notebook, "run = bt.train(")
     (progress,) = [o for o in shown if o.output_type == "display_data"]  # updated in place, one output

@@ -274,6 +274,23 @@ def test_resume_on_other_data_is_refused(tiny_npz: Path, tmp_path: Path) -> None
         train(config, prepare_data(config_for(other)), run, resume=True)
 
 
+def test_resume_on_changed_images_of_the_same_size_is_refused(tiny_npz: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture) -> None:
+    # issue 19: the images replaced after the interrupt (same sizes): the resume went on silently
+    data = make_npz(tmp_path / "d.npz")
+    run = tmp_path / "run"
+    config = config_for(data)
+    train(config, prepare_data(config), run, should_stop=lambda e, b: (e, b) == (1, 4))
+    with np.load(data) as arrays:
+        changed = dict(arrays)
+    changed["x_train"] = 255 - changed["x_train"]
+    np.savez(data, **changed)
+    assert tutor("train", "--resume", run, "--quiet") == 2
+    err = err_text(capsys)
+    assert "the training data changed since the run started: the images of" in err and "labels" not in err
+    assert "--force" in err and RunFolder(run).status() == "interrupted"
+
+
 # --- 8: the BLAS thread count ------------------------------------------------------------------
 def _blas_threads_now() -> list[int]:
     return [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]

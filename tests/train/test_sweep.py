@@ -283,6 +283,10 @@ def closed_port() -> int:
     (["--subset", "700"], "--subset 700: the training file has only 600 images"),
     (["--lrs", "0.1,0"], "--lr 0.0: the learning rate η must be > 0"),
     (["--workers", "0"], "--workers must be ≥ 1"),
+    # issue 19: accepted without a word before
+    (["--lrs", ""], "--lrs '': no value given; give one or more, e.g. --lrs 0.01"),
+    (["--epochs", "2", "--epochs", "3"], "--epochs is given 3 times (1, 2, 3); give its value once"),
+    (["--cluster", "not an address"], "--cluster 'not an address': not a Dask scheduler's address"),
 ])
 def test_bad_grids_give_one_clear_message(tiny_npz: Path, tmp_path: Path, args: list[str], message: str,
                                           capsys: pytest.CaptureFixture) -> None:
@@ -327,3 +331,101 @@ def test_the_homework_grid_on_fashion_mnist(tmp_path: Path) -> None:
     chosen = max(report["runs"], key=lambda r: r["final_validation_accuracy"])
     assert report["selection"]["chosen"] == chosen["name"]
     assert np.isclose(report["selection"]["validation_accuracy"], chosen["final_validation_accuracy"])
+
+
+# --- issue 19: the sweep folder is ours and locked; every failure said; test.json trusted only as written ---
+def test_a_sweep_never_writes_into_a_folder_that_is_not_a_sweep(tiny_npz: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "report.md").write_text("my own notes")
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--out", out, "--quiet", "--force") == 2
+    assert "holds files that are not a backprop_tutor sweep (report.md)" in " ".join(capsys.readouterr().err.split())
+    assert [p.name for p in out.iterdir()] == ["report.md"] and (out / "report.md").read_text() == "my own notes"
+
+
+def test_a_second_sweep_into_a_folder_in_use_is_refused(tiny_npz: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    import filelock
+
+    out = tmp_path / "hw"
+    out.mkdir()
+    with filelock.FileLock(out / ".lock", thread_local=False):  # what a running `tutor sweep` holds
+        assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--out", out, "--quiet") == 2
+    assert "another tutor sweep is using this sweep folder" in " ".join(capsys.readouterr().err.split())
+    assert not (out / "runs").exists() and not (out / "sweep.json").exists()
+
+
+def test_a_busy_run_folder_is_not_marked_failed(tiny_npz: Path, tmp_path: Path) -> None:
+    from backprop_tutor.train.run_folder import RunFolder
+    from backprop_tutor.train.sweep.executors import run_task, task_for
+
+    folder = tmp_path / "run"
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=1, n_validation=100)
+    with RunFolder(folder).claim():  # another process's run, under way
+        outcome = run_task(task_for("r", config, folder))
+    assert outcome.status == "failed" and "another tutor process is using this run folder" in outcome.error
+    assert not (folder / "failure.json").exists()
+
+
+def test_when_every_configuration_fails_each_cause_is_said_and_the_exit_code_is_1(
+        tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "hw"
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--activation", "relu",
+                 "--lrs", "1e12,1e13", "--quiet", "--out", out) == 1
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).split())
+    assert "failed: lr1e+12: training diverged" in text and "failed: lr1e+13: training diverged" in text
+    assert "nothing to choose from" not in text
+    assert report_of(out)["status"] == "failed"
+
+
+def test_a_hand_edited_test_json_is_measured_again(tiny_npz: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hw"
+    grid = ["--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--quiet"]
+    assert tutor("sweep", *grid, "--out", out) == 0
+    measured = report_of(out)["test"]["accuracy"]
+    test_file = out / "final" / "test.json"
+    edited = json.loads(test_file.read_text()) | {"accuracy": 0.999}
+    test_file.write_text(json.dumps(edited))
+    assert tutor("sweep", "--resume", out, "--quiet") == 0
+    assert report_of(out)["test"]["accuracy"] == measured != 0.999
+
+
+def _session_processes(session: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # field 6 of stat: the session id
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_workers_die_with_a_killed_sweep(tiny_npz: Path, tmp_path: Path) -> None:
+    # was: SIGKILL of the parent left the forkserver, the resource tracker and the workers training on
+    out = tmp_path / "hw"
+    command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10",
+               "--epochs", "100", "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    try:
+        deadline = time.monotonic() + 120
+        while not any((out / "runs" / name / "checkpoint.h5").exists() for name in ("lr0.1", "lr0.05")):
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        assert len(_session_processes(process.pid)) >= 3  # the sweep, its forkserver, workers
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + 20
+        while _session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _session_processes(process.pid)
+    finally:
+        for pid in _session_processes(process.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert left == []
+    assert tutor("sweep", "--resume", out, "--quiet") == 0  # what the orphans left is continued, not redone

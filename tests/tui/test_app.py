@@ -156,7 +156,7 @@ async def test_click_on_a_neuron_shows_its_values(hand_float64):
         await pilot.pause()
         assert isinstance(app.screen, NeuronScreen)
         rows = dict(app.screen.rows)
-        assert rows["s_1(1)"] == "5" and rows["a_1(1)"] == "5" and rows["δ_1(1)"] == "not yet"
+        assert rows["s(1)[1]"] == "5" and rows["a(1)[1]"] == "5" and rows["δ(1)[1]"] == "not yet"
         await pilot.press("escape")
         assert app.selected == (1, 0)
         assert app.query_one("#neuron-1-0", Neuron).selected
@@ -172,7 +172,8 @@ async def test_neuron_values_are_drawn_in_the_box(hand_float64, size):
         await pilot.pause()
         drawn = screen_text(app)
         assert "layer 1, unit 1" in drawn
-        for name, value in (("s_1(1)", "5"), ("a'_1(1)", "1"), ("δ_1(1)", "not yet"), ("row 1 of W(1)", "[1, -2, 1]")):
+        for name, value in (("s(1)[1]", "5"), ("a'(1)[1]", "1"), ("δ(1)[1]", "not yet"),
+                            ("row 1 of W(1)", "[1, -2, 1]")):
             assert re.search(rf"{re.escape(name)}\s+{re.escape(value)}", drawn), (name, drawn)
 
 

@@ -41,7 +41,7 @@ async def test_chain_rule_reproduces_mazur_w5(mazur):
         await pilot.press("w")  # from the first step: the output layer's W(2)₁₁, Mazur's w5
         await pilot.pause()
         text = screen_text(app)
-        assert "∂C/∂W_11(2) = ∂C/∂a_1(2) × a'_1(2) × a_1(1)" in text
+        assert "∂C/∂W(2)[1,1] = ∂C/∂a(2)[1] × a'(2)[1] × a(1)[1]" in text
         assert "= 0.74136507 × 0.186815602 × 0.593269992" in text
         assert "= 0.0821670406" in text  # Mazur's 0.082167041 is this to 8 digits
         await pilot.press("end")  # the update at the bottom: w5 ← 0.4 − 0.5 × … = 0.35891648 (Mazur)
@@ -59,7 +59,7 @@ async def test_chain_rule_at_8_digits_and_another_weight(mazur):
         await pilot.press("comma")  # back one layer: W(1)₁₁, Mazur's w1
         await pilot.pause()
         text = screen_text(app)
-        assert "∂C/∂a_1(1) = Σ_k W_k,1(2) δ_k(2)" in text
+        assert "∂C/∂a(1)[1] = Σ_k W(2)[k,1] δ(2)[k]" in text
         assert "0.036350306" in text and "0.24130071" in text  # Mazur's ∂E/∂out_h1 and out_h1(1 − out_h1)
         await pilot.press("end")
         await pilot.pause()
@@ -73,7 +73,7 @@ async def test_neuron_sum_every_term(hand_float64):
         await pilot.press("right", "right", "s")  # step 3, s(2): unit 1 of layer 2
         await pilot.pause()
         text = screen_text(app)
-        assert "s_1(2) = Σ_i W_1,i(2) a_i(1) + b_1(2)" in text
+        assert "s(2)[1] = Σ_i W(2)[1,i] a(1)[i] + b(2)[1]" in text
         assert "= 1 × 5 + (-2) × 0 + 1 = 5 + 0 + 1" in text
         assert "= 6" in text
         await pilot.press("down")  # unit 2: 3 × 5 + 4 × 0 + 0 = 15
@@ -91,7 +91,7 @@ async def test_neuron_sum_large_fan_in(mnist_trace_path):
             await pilot.press("right", "s")  # step 2, Forward(1): unit 1 of layer 1, 784 inputs
             await pilot.pause()
             text = screen_text(app)
-            assert "s_1(1) = Σ_i W_1,i(1) a_i(0) + b_1(1)" in text
+            assert "s(1)[1] = Σ_i W(1)[1,i] a(0)[i] + b(1)[1]" in text
             assert "778 more terms, together" in text  # the 6 largest |terms| are written out
             assert "784 terms W·a and the bias" in text
 
@@ -144,7 +144,7 @@ async def test_full_view_speaks_the_notation_in_full_digits(hand_float64, size):
         text = await scrolled_text(app, pilot, "#full-body")
         assert "δ(3) · 3 values, one per unit of layer 3" in text
         assert "2: 1.9792597960067815e-32" in text  # full digits, numbered from 1
-        assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a_j, column k = ∂s_k" in text
+        assert "A = ∂a(3)/∂s(3) · 3×3: row j = ∂a(3)[j], column k = ∂s(3)[k]" in text
         assert "A ∇a C (δ(3) the long way)" in text and "∇a C · 3 values" in text
         for internal in ("delta(", "a_prime", "jacobian", "grad_a", "W_before"):
             assert internal not in text
@@ -166,7 +166,7 @@ async def test_rounding_level_value_is_explained_where_it_appears(hand_float64, 
     async with app.run_test(size=size) as pilot:
         await pilot.press(*["right"] * 6)  # step 7: δ(2) = [-2.22e-16, 1.0]
         text = await scrolled_text(app, pilot, "#step-box")
-        assert "δ_1(2) = -2.22e-16 is at float64's rounding level next to 1.0" in text
+        assert "δ(2)[1] = -2.22e-16 is at float64's rounding level next to 1.0" in text
         assert "--exact computes it exactly" in text
         assert "1 is exactly 1; 1.0 is a value that only rounds to 1 at these digits" in text
         assert text.count("rounding level") == 1  # once, where it lands, not on W(3)ᵀ δ(3) too
@@ -199,7 +199,7 @@ async def test_numbering_legend_on_the_input_step(hand_float64):
     app = TutorApp(hand_float64)
     async with app.run_test(size=(100, 30)) as pilot:
         text = await scrolled_text(app, pilot, "#step-box")
-        assert "units are numbered from 1 (a_1(2) is unit 1 of layer 2); samples and classes from 0" in text
+        assert "units are numbered from 1 (a(2)[1] is unit 1 of layer 2); samples and classes from 0" in text
         assert "(the target: class 2, counting classes from 0)" in text
 
 
@@ -218,7 +218,7 @@ async def test_mnist_class_prediction_and_informative_windows(mnist_trace_path, 
             assert "·[0, 0, 0" not in text and "774 more, each |v| ≤" in text
             await pilot.press(*["right"] * 4)  # the loss: predicted class and whether it is right
             text = await scrolled_text(app, pilot, "#step-box")
-            assert "predicted class = argmax_k a_k(4) = 7 (class 7, counting from 0: right)" in text
+            assert "predicted class = argmax_k a(4)[k] = 7 (class 7, counting from 0: right)" in text
 
 
 def fashion_trace(n: int = 20) -> Trace:
@@ -262,7 +262,7 @@ async def test_fashion_mnist_classes_by_name():
         assert "(the target: class 9 (Ankle boot), counting classes from 0)" in text  # test image 0
         await pilot.press(*["right"] * 3)  # x, s(1), s(2), then C
         text = await scrolled_text(app, pilot, "#step-box")
-        said = f"predicted class = argmax_k a_k(2) = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
+        said = f"predicted class = argmax_k a(2)[k] = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
         assert said in text
 
 
@@ -353,7 +353,7 @@ async def test_chain_and_sum_start_from_the_selected_neuron(hand_float64, size):
         await pilot.pause()
         text = screen_text(app)
         assert "chain rule for W(2) row 2, column 1" in text
-        assert "∂C/∂W_21(2) = δ_2(2) × a_1(1)" in text
+        assert "∂C/∂W(2)[2,1] = δ(2)[2] × a(1)[1]" in text
         await pilot.press("right", "escape", "s")  # another weight (column 2); then the unit's sum
         await pilot.pause()
         text = screen_text(app)
@@ -394,7 +394,7 @@ async def test_clicking_a_weight_opens_its_chain_rule(hand_float64, size):
         assert await pilot.click("#weights-2 .weights", offset=(first.index("-2"), 0))
         await pilot.pause()
         text = screen_text(app)
-        assert "chain rule for W(2) row 1, column 2" in text and "∂C/∂W_12(2) = δ_1(2) × a_2(1)" in text
+        assert "chain rule for W(2) row 1, column 2" in text and "∂C/∂W(2)[1,2] = δ(2)[1] × a(1)[2]" in text
         await pilot.press("escape")
         await pilot.click("#weights-2 .weights", offset=(first.index("│") + 2, 0))  # the bias: nothing opens
         await pilot.pause()

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -15,7 +19,7 @@ from typing import Any, Protocol
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.run_folder import write_json
+from backprop_tutor.train.run_folder import RunFolder, RunFolderBusy, write_json
 from backprop_tutor.train.sweep.data import training_data
 from backprop_tutor.train.sweep.results import FAILURE_FILE, RunOutcome, read_metrics, run_state
 
@@ -31,6 +35,8 @@ class RunTask:
     resume: bool = False
     merged: bool = False
     stop_file: str | None = None
+    #: the sweep's process: a worker in another process ends when it does (None: this process, or a remote cluster)
+    parent: int | None = None
 
 
 def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
@@ -40,6 +46,8 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
 
     folder = Path(task.folder)
     stop = Path(task.stop_file) if task.stop_file else None
+    if task.parent is not None:
+        die_with(task.parent)
     try:  # the trainer holds the BLAS threads at config.blas_threads (1 by default: one core per worker)
         config = TrainConfig.from_dict(task.config)
         data = training_data(config, merged=task.merged)
@@ -48,7 +56,8 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
         return RunOutcome(task.name, result.status)
     except Exception as err:  # a failing configuration must not stop the others
         detail = str(err) if isinstance(err, TutorError) else f"{type(err).__name__}: {err}"
-        write_json(folder / FAILURE_FILE, {"error": detail, "traceback": traceback.format_exc()})
+        if not isinstance(err, RunFolderBusy) and not RunFolder(folder).is_complete():  # never both markers
+            write_json(folder / FAILURE_FILE, {"error": detail, "traceback": traceback.format_exc()})
         return RunOutcome(task.name, "failed", detail)
 
 
@@ -57,6 +66,45 @@ def task_for(name: str, config: TrainConfig, folder: Path, *, merged: bool = Fal
     (folder / FAILURE_FILE).unlink(missing_ok=True)
     resume = not force and run_state(folder) == "interrupted"
     return RunTask(name, config.to_dict(), str(folder), resume=resume, merged=merged)
+
+
+# --- workers die with the sweep --------------------------------------------------------------------
+_WATCH = "backprop_tutor: ends with the sweep"
+
+
+def die_with(parent: int) -> None:
+    """End this worker process when the sweep process ``parent`` ends, however it ends (a SIGKILL leaves it no
+    time to stop its workers, which would go on training queued configurations): Linux's parent-death signal
+    when the sweep is our parent, and everywhere a thread that looks for ``parent`` every second (a
+    forkserver's or a Dask nanny's worker has another parent). Nothing is lost: runs write atomically, and
+    `tutor sweep --resume` continues each from its checkpoint."""
+    if os.getpid() == parent or any(t.name == _WATCH for t in threading.enumerate()):
+        return
+    if sys.platform == "linux" and os.getppid() == parent:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    threading.Thread(target=_end_with, args=(parent,), name=_WATCH, daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while _alive(parent):
+        time.sleep(1)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed and not yet reaped by its own parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 # --- executors -------------------------------------------------------------------------------------
@@ -225,8 +273,10 @@ class Runner:
         options = self.options
         if not tasks:
             return
+        remote = options.cluster not in (None, "local")  # a cluster of its own outlives any one client
         for task in tasks:
             task.stop_file = str(self.stop_file)
+            task.parent = None if remote else os.getpid()
         if options.cluster:
             if self._dask is None:
                 self._dask = self.stack.enter_context(dask_executor(options.cluster, options.workers))

@@ -4,15 +4,19 @@ on training + validation images, test it once, and write the report."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import SettingError, TrainConfig
-from backprop_tutor.train.run_folder import CONFIG_FILE, write_json
+from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
 from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
@@ -95,15 +99,41 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     folder = Path(folder)
     started = time.perf_counter()
     training_split.cache_clear()
-    record = start_sweep(folder, grid, options, command_line)
-    check_sizes(grid)
     try:
-        with contextlib.ExitStack() as stack:
+        with claim_sweep_folder(folder), contextlib.ExitStack() as stack:
+            record = start_sweep(folder, grid, options, command_line)
+            check_sizes(grid)
             return _workflow(folder, grid, options, record, Runner(options, progress, stack, folder / STOP_FILE),
                              started)
     finally:
         if progress is not None:
             progress.stop()
+
+
+@contextlib.contextmanager
+def claim_sweep_folder(folder: Path) -> Iterator[None]:
+    """The sweep folder for this process alone, for the whole workflow (an OS lock on DIR/.lock, as a run
+    folder has): a second `tutor sweep` into it is refused while the first runs. A folder holding anything
+    but a sweep of ours is never written to (the rule `tutor train` follows for run folders)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: is a file; --out must be a folder")
+    foreign = [] if (folder / SWEEP_FILE).exists() or not folder.exists() else \
+        sorted(p.name for p in folder.iterdir() if p.name != LOCK_FILE and not is_temporary(p.name))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise UsageError(f"{folder}: holds files that are not a backprop_tutor sweep ({shown}); a sweep never "
+                         "replaces files it did not write: choose a new or empty --out")
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(folder / LOCK_FILE, thread_local=False)
+    try:
+        lock.acquire(blocking=False)
+    except filelock.Timeout:
+        raise UsageError(f"{folder}: another tutor sweep is using this sweep folder right now; wait for it to "
+                         "finish (or stop it), or choose another --out") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict[str, Any], runner: Runner,
@@ -116,6 +146,8 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
     if any(s.status not in ("complete", "failed") for s in summaries):
         return _finish(folder, record, SweepResult("interrupted", folder, summaries), started)
+    if not any(s.status == "complete" for s in summaries):  # every one failed: say each cause, exit 1
+        return _finish(folder, record, SweepResult("failed", folder, summaries), started)
     chosen = select(summaries, options.select)
     final = _retrain(folder, chosen, runner)
     if final.status != "complete":
@@ -183,10 +215,10 @@ def _test_once(folder: Path, chosen: RunSummary, test_set: SealedTestSet,
     from backprop_tutor.train.metrics import evaluate
 
     path = folder / FINAL_DIR / TEST_FILE
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("configuration") == chosen.name:
-            return record
+        if record.get("configuration") == chosen.name and record.get("checksum") == _checksum(record):
+            return record  # (a hand-edited figure no longer matches its checksum: measured again)
     if progress is not None:
         progress.phase("testing the retrained choice, once")
     test_set.unseal()
@@ -199,8 +231,16 @@ def _test_once(folder: Path, chosen: RunSummary, test_set: SealedTestSet,
     record = {"configuration": chosen.name, "accuracy": accuracy, "loss": loss, "n_test": len(split),
               "correct": round(accuracy * len(split)), "source": split.source,
               "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    record["checksum"] = _checksum(record)
     write_json(path, record)
     return record
+
+
+def _checksum(record: dict[str, Any]) -> str:
+    """A hash of what was measured (every field but the checksum): a resumed sweep reports test.json's figures
+    only if they are the ones it wrote."""
+    measured = {k: v for k, v in record.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(measured, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float) -> SweepResult:

@@ -1,0 +1,35 @@
+"""Running notebook cells in a real kernel (nbclient), as a student's notebook runs: shared by the tests of
+docs/notebook.md and of examples/notebooks/. Each test module calls `needs_a_kernel()` first."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FASHION = SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def needs_a_kernel() -> None:
+    for module in ("nbformat", "nbclient", "ipykernel", "anywidget"):
+        pytest.importorskip(module, reason=f"needs {module} (pip install -e '.[test]')")
+
+
+def run_in_kernel(nb: Any, folder: Path, allow_errors: bool = False) -> Any:
+    """Run every cell of ``nb`` in a fresh kernel whose working folder is ``folder``: this checkout's
+    package, the shared data, and `!tutor` from this environment."""
+    import nbclient
+
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+           "BACKPROP_TUTOR_DATA": os.environ.get("BACKPROP_TUTOR_DATA", str(SHARED_DATA)),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(folder)}}).execute(env=env)
+    return nb
