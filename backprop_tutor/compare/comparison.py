@@ -22,6 +22,7 @@ from backprop_tutor.compare.report import (
     RIGHT,
     ROOT,
     RTOL,
+    RTOL_SINGLE,
     SHAPE,
     SHOWN_ENTRIES,
     Comparison,
@@ -67,7 +68,8 @@ def judge(problem: Problem, ref: Reference, got: Returned, result: Comparison) -
         elif key not in got.arrays:
             result.rows.append(Row(key, MISSING))
         else:
-            result.rows.append(_row(key, got.arrays[key], engine, problem, get, got.notes.get(key, "")))
+            rtol = RTOL_SINGLE if key in got.single else RTOL
+            result.rows.append(_row(key, got.arrays[key], engine, problem, get, got.notes.get(key, ""), rtol))
     result.nonfinite = _first_nonfinite(result.rows, got)
     first = result.first_wrong
     if first is not None and first.verdict != SHAPE:
@@ -75,24 +77,27 @@ def judge(problem: Problem, ref: Reference, got: Returned, result: Comparison) -
     return result
 
 
-def same(mine: Array, target: Array) -> bool:
+def same(mine: Array, target: Array, rtol: float = RTOL) -> bool:
     """Within the tolerance everywhere (NaN only where the target is NaN too)."""
     with np.errstate(all="ignore"):
         scale = float(np.nanmax(np.abs(target), initial=0.0, where=np.isfinite(target)))
-        close = np.abs(mine - target) <= RTOL * scale + ATOL
+        close = np.abs(mine - target) <= rtol * scale + ATOL
     both_nan = np.isnan(mine) & np.isnan(target)
     same_inf = np.isinf(mine) & (mine == target)
     return bool(np.all(close | both_nan | same_inf))
 
 
-def _row(key: Key, mine: Array, engine: Array, p: Problem, get: rules.Get, note: str) -> Row:
-    if same(mine, engine):
+def _row(key: Key, mine: Array, engine: Array, p: Problem, get: rules.Get, note: str, rtol: float) -> Row:
+    def same_here(a: Array, b: Array) -> bool:
+        return same(a, b, rtol)
+
+    if same_here(mine, engine):
         return Row(key, RIGHT, _error(mine, engine), note=note)
-    row = Row(key, ROOT, _error(mine, engine), _entries(mine, engine), note=note)
-    if same(mine, get.right(*key)):
+    row = Row(key, ROOT, _error(mine, engine), _entries(mine, engine, rtol), note=note)
+    if same_here(mine, get.right(*key)):
         row.verdict = CARRIED
         return row
-    found = rules.diagnose(*key, p, get, mine, same)
+    found = rules.diagnose(*key, p, get, mine, same_here)
     if found is not None:
         row.slip, row.says = found
     return row
@@ -114,10 +119,10 @@ def _error(mine: Array, engine: Array) -> float:
         return float(np.max(np.abs(mine - engine), initial=0.0) / scale)
 
 
-def _entries(mine: Array, engine: Array) -> list[Entry]:
+def _entries(mine: Array, engine: Array, rtol: float) -> list[Entry]:
     with np.errstate(all="ignore"):
         scale = float(np.nanmax(np.abs(engine), initial=0.0, where=np.isfinite(engine)))
-        wrong = ~(np.abs(mine - engine) <= RTOL * scale + ATOL)
+        wrong = ~(np.abs(mine - engine) <= rtol * scale + ATOL)
     indices = (tuple(int(i) for i in row) for row in np.argwhere(wrong)[:SHOWN_ENTRIES])
     return [Entry(index, float(mine[index]), float(engine[index])) for index in indices]
 

@@ -14,7 +14,10 @@ Key = tuple[str, int]
 
 #: an entry agrees when |mine − engine| ≤ RTOL × (the engine array's largest |entry|) + ATOL
 RTOL, ATOL = 1e-6, 1e-12
-TOLERANCE = f"|yours − engine| ≤ {RTOL:g} × the array's largest |entry| + {ATOL:g}"
+#: RTOL for an array the student gives in float32 (or float16): single precision rounds at ~6e-8 per operation
+RTOL_SINGLE = 1e-4
+TOLERANCE = (f"|yours − engine| ≤ {RTOL:g} × the array's largest |entry| + {ATOL:g}; {RTOL_SINGLE:g} × for an array "
+             "in float32")
 #: wrong entries shown for the first wrong array
 SHOWN_ENTRIES = 3
 

@@ -146,7 +146,7 @@ def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
 
 def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
     def rule(l: int, p: Problem, get: Get) -> Array | None:
-        if name == p.activations[l - 1] or (name == "softmax") != (l == p.L):
+        if name == p.activations[l - 1] or (name == "softmax" and l != p.L):
             return None
         with np.errstate(all="ignore"):
             s = get("s", l)

@@ -117,6 +117,7 @@ class Returned:
     raw: dict[Key, Array] = field(default_factory=dict)
     notes: dict[Key, str] = field(default_factory=dict)
     problems: dict[Key, str] = field(default_factory=dict)
+    single: set[Key] = field(default_factory=set)  # given in float32 or float16
 
 
 def read(out: dict[str, Any], p: Problem, expected: dict[Key, Array]) -> Returned:
@@ -170,6 +171,9 @@ def _read_array(got: Returned, key: Key, value: Any, shape: tuple[int, ...], B: 
         return
     got.raw[key] = arr
     fitted, note = fit(arr, shape, B, name)
+    if getattr(value, "dtype", None) in (np.float32, np.float16):
+        got.single.add(key)
+        note = ", ".join(filter(None, (note, f"{value.dtype}: compared within float32's rounding")))
     if fitted is None:
         got.problems[key] = f"{label} is {_shape(arr.shape)}; expected {_shape(shape)}{_layout_hint(name, shape)}"
     else:

@@ -59,6 +59,9 @@ BUGS = {
     "labels-not-one-hot": ([("return a - y  # softmax + cross-entropy", "return a - y.argmax(axis=1)[:, None]")],
                            "δ(3)"),
     "update-sign": ([("W[l] - eta * grad_W[l]", "W[l] + eta * grad_W[l]")], "W(3), updated"),
+    "eta-left-out": ([("W[l] - eta * grad_W[l]", "W[l] - grad_W[l]")], "W(3), updated"),
+    "bias-left-out": ([("s.append(a[-1] @ W[l].T + b[l])", "s.append(a[-1] @ W[l].T)")], "s(1)"),
+    "activation-left-out": ([("return np.tanh(s)", "return s")], "a(1)"),
     "bias-gradient-axis": ([("delta[l].mean(axis=0)", "delta[l].mean(axis=1)"),
                             ("b_new = [b[l] - eta * grad_b[l] for l in range(L)]", "b_new = None"),
                             (', "b": b_new}', "}")], "∇b(3)"),
@@ -240,3 +243,27 @@ def test_the_docs_show_what_tutor_compare_says(capsys: pytest.CaptureFixture[str
     assert main(command.split()[1:]) == 1
     said = "".join(line.rstrip() + "\n" for line in capsys.readouterr().out.splitlines())
     assert said == shown
+
+
+def test_a_transposed_gradient_on_square_weights(tmp_path: Path) -> None:
+    path = planted(tmp_path, ("delta[l].T @ a[l] / B", "a[l].T @ delta[l] / B"))
+    result = compare_step(load_function(f"{path}:step"), problem(sizes=(3, 3, 3, 3)))
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "∇W(3)" and wrong.slip == "gradient-transposed"
+
+
+def test_another_output_activation_is_named(tmp_path: Path) -> None:
+    result = compare_step(load_function(f"{planted(tmp_path, output='sigmoid')}:step"), problem())
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "a(3)" and wrong.slip == "wrong-activation"
+    assert "sigmoid(s(3))" in (wrong.says or "") and "uses softmax" in (wrong.says or "")
+
+
+def test_float32_arrays_are_compared_within_float32_rounding(tmp_path: Path) -> None:
+    path = planted(tmp_path, ("    B, L = x.shape[0], len(W)",
+                              "    B, L = x.shape[0], len(W)\n    x, y = x.astype(np.float32), y.astype(np.float32)\n"
+                              "    W, b = [w.astype(np.float32) for w in W], [v.astype(np.float32) for v in b]"),
+                   ("import numpy as np\n", "import numpy as np\n\n"))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed, [(r.label, r.verdict, r.error) for r in result.rows]
+    assert "float32: compared within float32's rounding" in result.rows[0].note
