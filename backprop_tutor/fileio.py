@@ -117,7 +117,7 @@ def refuse_replacing_inputs(outputs: Mapping[str, PathArg], inputs: Mapping[str,
             continue
         for what, other in seen.items():
             if _same_file(Path(path), other) or _resolved(Path(path)) in _resolved(other).parents:
-                raise UsageError(f"{flag} {path} would overwrite {what} ({other}); write to another file")
+                raise UsageError(f"{flag} {path} would overwrite {what} ({other}); give another path")
         seen[f"the output of {flag}"] = Path(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from backprop_tutor.errors import UsageError
 
@@ -41,25 +42,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("spec", nargs="?", metavar="SPEC",
                    help="a built-in example (hand-backprop) or a spec file (.toml); or give --data")
     p.add_argument("--data", metavar="NAME|PATH", help="a data set (fashion-mnist, mnist or a path, as `tutor train`)")
-    p.add_argument("--hidden", default="100,50,25", metavar="N,N,…", help="with --data: hidden layer sizes")
-    p.add_argument("--activation", default="tanh", choices=("tanh", "relu", "sigmoid"),
-                   help="with --data: the hidden layers' activation (the output is softmax + cross-entropy)")
-    p.add_argument("--batch", type=int, default=500, metavar="B", help="with --data: minibatch size (default 500)")
-    p.add_argument("--seed", type=int, default=0, help="with --data: seed of the weights and of the images drawn")
-    p.add_argument("--eta", type=float, default=0.1, help="with --data: the learning rate η (default 0.1)")
+    p.add_argument("--hidden", metavar="N,N,…", help="with --data: hidden layer sizes (default 100,50,25)")
+    p.add_argument("--activation", choices=("tanh", "relu", "sigmoid"),
+                   help="with --data: the hidden layers' activation, default tanh (the output is softmax + "
+                        "cross-entropy)")
+    p.add_argument("--batch", type=int, metavar="B", help="with --data: minibatch size (default 500)")
+    p.add_argument("--seed", type=int, help="with --data: seed of the weights and of the images drawn (default 0)")
+    p.add_argument("--eta", type=float, help="with --data: the learning rate η (default 0.1)")
     p.add_argument("--json", action="store_true", help="the report as JSON on standard output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from backprop_tutor.compare.api import problem_for
     from backprop_tutor.compare.comparison import compare_step
     from backprop_tutor.compare.student import load_function
 
     function = load_function(args.function)
-    problem = problem_for(args.spec, args.data, _sizes(args.hidden), args.activation, args.batch, args.seed,
-                          args.eta)
-    result = compare_step(function, problem)
+    problem = _problem(args)
+    result = _quietly(function, problem) if args.json else compare_step(function, problem)
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -68,6 +68,31 @@ def run(args: argparse.Namespace) -> int:
 
         Console(highlight=False, soft_wrap=True).print(result)
     return 0 if result.passed else 1
+
+
+def _problem(args: argparse.Namespace) -> Any:
+    from backprop_tutor.compare.api import problem_for
+    from backprop_tutor.compare.problem import DATA_BATCH, DATA_ETA, DATA_HIDDEN
+
+    options = {"--hidden": args.hidden, "--activation": args.activation, "--batch": args.batch, "--seed": args.seed,
+               "--eta": args.eta}
+    given = [flag for flag, value in options.items() if value is not None]
+    if args.data is None and given:
+        raise UsageError(f"{', '.join(given)}: only with --data (a spec file sets its own network, data and η)")
+    hidden = _sizes(args.hidden) if args.hidden is not None else DATA_HIDDEN
+    return problem_for(args.spec, args.data, hidden, args.activation or "tanh",
+                       DATA_BATCH if args.batch is None else args.batch, args.seed or 0,
+                       DATA_ETA if args.eta is None else args.eta)
+
+
+def _quietly(function: Any, problem: Any) -> Any:
+    """With --json, what the student's function prints goes to standard error: standard output stays JSON."""
+    import contextlib
+
+    from backprop_tutor.compare.comparison import compare_step
+
+    with contextlib.redirect_stdout(sys.stderr):
+        return compare_step(function, problem)
 
 
 def _sizes(text: str) -> tuple[int, ...]:

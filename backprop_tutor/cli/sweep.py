@@ -177,10 +177,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from backprop_tutor.fileio import refuse_replacing_inputs
     from backprop_tutor.train.sweep.workflow import run_sweep
 
     console = Console(highlight=False, soft_wrap=True)
     grid, folder, options = _setup(args)
+    data = grid.base.data
+    refuse_replacing_inputs({"--out": folder}, {"the data": data if Path(data).exists() else None})
     configurations = grid.configurations()
     threads = max(c.config.blas_threads for c in configurations)
     if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):

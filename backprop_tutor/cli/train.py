@@ -116,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
+    from backprop_tutor.fileio import refuse_replacing_inputs
     from backprop_tutor.train import open_run, prepare_data, train
 
     console = Console(highlight=False, soft_wrap=True)
     config = resumed_config(args) if resume else config_from_args(args)
+    refuse_replacing_inputs({"--out": folder}, {"the data": config.data if Path(config.data).exists() else None})
     with open_run(config, folder, resume=resume, force=args.force) as run_folder:
         with console.status(f"loading {config.data} …"):
             data = prepare_data(config)

@@ -146,7 +146,7 @@ def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
 
 def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
     def rule(l: int, p: Problem, get: Get) -> Array | None:
-        if name == p.activations[l - 1] or (name == "softmax") != (l == p.L):
+        if name == p.activations[l - 1] or (name == "softmax" and l != p.L):
             return None
         with np.errstate(all="ignore"):
             s = get("s", l)
@@ -222,7 +222,7 @@ def _update(name: str, sign: float, eta: bool) -> Callable[[int, Problem, Get], 
 
 _SUMMED = ("this is the sum over the minibatch; {q}({l}) is the mean: divide by B = {B}. Summing makes "
            "η = {eta} take the step of η = {etaB} with the mean: keep the sum only with η = {eta_B} (the course's "
-           "own solution summed and needed a {B}× smaller η)")
+           "own solution summed too, and so needed a learning rate B times smaller)")
 
 WRONG_RULES: tuple[WrongRule, ...] = (
     WrongRule(Slip.BIAS_LEFT_OUT, "s", _bias_left_out, "this is W({l}) a({p}) without + b({l}): the bias is missing"),

@@ -117,6 +117,7 @@ class Returned:
     raw: dict[Key, Array] = field(default_factory=dict)
     notes: dict[Key, str] = field(default_factory=dict)
     problems: dict[Key, str] = field(default_factory=dict)
+    single: set[Key] = field(default_factory=set)  # given in float32 or float16
 
 
 def read(out: dict[str, Any], p: Problem, expected: dict[Key, Array]) -> Returned:
@@ -126,9 +127,25 @@ def read(out: dict[str, Any], p: Problem, expected: dict[Key, Array]) -> Returne
         if name not in out:
             continue
         layers = _layers(name, out[name], p)
-        for l, value in enumerate(layers, start=1):
-            _read_array(got, (name, l), value, expected[name, l].shape, p.B)
+        shapes = [expected[name, l].shape for l in range(1, p.L + 1)]
+        reversed_ = _listed_backwards(layers, shapes, p.B, name)
+        for l, value in enumerate(layers[::-1] if reversed_ else layers, start=1):
+            _read_array(got, (name, l), value, shapes[l - 1], p.B)
+            if reversed_:
+                got.notes[name, l] = "listed from layer L down to 1, read reversed"
     return got
+
+
+def _listed_backwards(layers: list[Any], shapes: list[tuple[int, ...]], B: int, name: str) -> bool:
+    """A list built in the backward pass, δ(L) first: it fits no layer in order but every layer reversed."""
+    def fits(values: list[Any]) -> bool:
+        try:
+            return all(fit(np.asarray(v, dtype=np.float64), shape, B, name)[0] is not None
+                       for v, shape in zip(values, shapes, strict=True))
+        except (TypeError, ValueError):
+            return False
+
+    return len(set(shapes)) > 1 and not fits(layers) and fits(layers[::-1])
 
 
 def _layers(name: str, value: Any, p: Problem) -> list[Any]:
@@ -154,6 +171,9 @@ def _read_array(got: Returned, key: Key, value: Any, shape: tuple[int, ...], B: 
         return
     got.raw[key] = arr
     fitted, note = fit(arr, shape, B, name)
+    if getattr(value, "dtype", None) in (np.float32, np.float16):
+        got.single.add(key)
+        note = ", ".join(filter(None, (note, f"{value.dtype}: compared within float32's rounding")))
     if fitted is None:
         got.problems[key] = f"{label} is {_shape(arr.shape)}; expected {_shape(shape)}{_layout_hint(name, shape)}"
     else:

@@ -99,3 +99,16 @@ def test_an_output_folder_may_not_hold_an_input(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="would overwrite the data"):
         refuse_replacing_inputs({"--out": tmp_path / "data"}, {"the data": tmp_path / "data" / "x.npz"})
     refuse_replacing_inputs({"--out": tmp_path / "runs"}, {"the data": tmp_path / "data" / "x.npz"})
+
+
+@pytest.mark.parametrize("command", ["train", "sweep"])
+def test_train_and_sweep_refuse_an_out_that_is_or_holds_the_data(tmp_path: Path, command: str,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    data = tmp_path / "d.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, x_train=rng.integers(0, 256, (60, 784), dtype=np.uint8), y_train=rng.integers(0, 10, 60))
+    same = _unchanged(data)
+    for out in (data, tmp_path):
+        assert tutor(command, "--data", data, "--validation", "10", "--batch-size", "10", "--out", out) == 2
+        assert f"--out {out} would overwrite the data ({data})" in " ".join(capsys.readouterr().err.split())
+    assert same() and sorted(p.name for p in tmp_path.iterdir()) == ["d.npz"]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from backprop_tutor.cli import main
-from backprop_tutor.compare.comparison import CARRIED, RIGHT, ROOT, SHAPE, compare_step
+from backprop_tutor.compare.comparison import compare_step
 from backprop_tutor.compare.problem import Problem, from_spec, random_problem
+from backprop_tutor.compare.report import CARRIED, RIGHT, ROOT, SHAPE
 from backprop_tutor.compare.student import load_function
 
 REFERENCE = Path(__file__).with_name("reference_mlp.py")
@@ -58,6 +59,9 @@ BUGS = {
     "labels-not-one-hot": ([("return a - y  # softmax + cross-entropy", "return a - y.argmax(axis=1)[:, None]")],
                            "δ(3)"),
     "update-sign": ([("W[l] - eta * grad_W[l]", "W[l] + eta * grad_W[l]")], "W(3), updated"),
+    "eta-left-out": ([("W[l] - eta * grad_W[l]", "W[l] - grad_W[l]")], "W(3), updated"),
+    "bias-left-out": ([("s.append(a[-1] @ W[l].T + b[l])", "s.append(a[-1] @ W[l].T)")], "s(1)"),
+    "activation-left-out": ([("return np.tanh(s)", "return s")], "a(1)"),
     "bias-gradient-axis": ([("delta[l].mean(axis=0)", "delta[l].mean(axis=1)"),
                             ("b_new = [b[l] - eta * grad_b[l] for l in range(L)]", "b_new = None"),
                             (', "b": b_new}', "}")], "∇b(3)"),
@@ -185,6 +189,7 @@ def test_bt_compare_in_a_notebook(tmp_path: Path) -> None:
     assert result.passed
     html = result._repr_html_()
     assert "<table" in html and "∇W(3)" in html and "✓" in html
+    assert "21 of 21 returned arrays agree" in str(result)  # print(result) outside a notebook: the table
 
 
 def test_an_activation_other_than_the_networks_is_named(tmp_path: Path) -> None:
@@ -200,3 +205,65 @@ def test_the_example_file_has_one_bug_and_it_is_named() -> None:
     wrong = result.first_wrong
     assert wrong is not None and wrong.label == "∇W(3)" and wrong.slip == "gradient-summed"
     assert {r.slip for r in result.rows if r.verdict == ROOT} == {"gradient-summed"}
+
+
+def test_lists_built_backwards_are_read_reversed(tmp_path: Path) -> None:
+    path = planted(tmp_path, ('"delta": delta', '"delta": delta[::-1]'), ('"grad_W": grad_W', '"grad_W": grad_W[::-1]'))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed
+    assert "read reversed" in next(r.note for r in result.rows if r.label == "δ(1)")
+
+
+def test_cli_json_stays_json_when_the_function_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    printing = "    B, L = x.shape[0], len(W)\n    print('shapes', x.shape)"
+    path = planted(tmp_path, ("    B, L = x.shape[0], len(W)", printing), hidden="relu")
+    assert main(["compare", f"{path}:step", "hand-backprop", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["passed"] and "shapes (1, 3)" in err
+
+
+def test_cli_data_flags_without_data_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", f"{planted(tmp_path)}:step", "hand-backprop", "--hidden", "10"]) == 2
+    assert "--hidden: only with --data" in capsys.readouterr().err
+
+
+def test_the_docs_show_what_tutor_compare_says(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[2]
+    shared = root.parent / "shared" / "data"
+    if not (shared / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"Fashion-MNIST not found in {shared}")
+    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(shared))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.chdir(root)
+    page = (root / "docs" / "compare.md").read_text(encoding="utf-8")
+    shown = page.split("```text\n", 1)[1].split("```", 1)[0]
+    command = "tutor compare examples/my_mlp.py:my_step --data fashion-mnist --activation relu --batch 500"
+    assert command in page
+    assert main(command.split()[1:]) == 1
+    said = "".join(line.rstrip() + "\n" for line in capsys.readouterr().out.splitlines())
+    assert said == shown
+
+
+def test_a_transposed_gradient_on_square_weights(tmp_path: Path) -> None:
+    path = planted(tmp_path, ("delta[l].T @ a[l] / B", "a[l].T @ delta[l] / B"))
+    result = compare_step(load_function(f"{path}:step"), problem(sizes=(3, 3, 3, 3)))
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "∇W(3)" and wrong.slip == "gradient-transposed"
+
+
+def test_another_output_activation_is_named(tmp_path: Path) -> None:
+    result = compare_step(load_function(f"{planted(tmp_path, output='sigmoid')}:step"), problem())
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.label == "a(3)" and wrong.slip == "wrong-activation"
+    assert "sigmoid(s(3))" in (wrong.says or "") and "uses softmax" in (wrong.says or "")
+
+
+def test_float32_arrays_are_compared_within_float32_rounding(tmp_path: Path) -> None:
+    path = planted(tmp_path, ("    B, L = x.shape[0], len(W)",
+                              "    B, L = x.shape[0], len(W)\n    x, y = x.astype(np.float32), y.astype(np.float32)\n"
+                              "    W, b = [w.astype(np.float32) for w in W], [v.astype(np.float32) for v in b]"),
+                   ("import numpy as np\n", "import numpy as np\n\n"))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed, [(r.label, r.verdict, r.error) for r in result.rows]
+    assert "float32: compared within float32's rounding" in result.rows[0].note

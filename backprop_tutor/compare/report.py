@@ -1,19 +1,106 @@
-"""The comparison shown: a Rich table for the terminal, HTML for a notebook (same content). --json is
-`Comparison.to_json`."""
+"""What a comparison found, and how it is shown: a Rich table for the terminal, HTML for a notebook (the same
+content), `Comparison.to_json` for --json. The judging is `comparison`; this module only holds and draws."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from backprop_tutor.compare.comparison import CARRIED, MISSING, RIGHT, ROOT, SHAPE, TOLERANCE, Comparison, Row
+from backprop_tutor.compare.rules import QUANTITY
+from backprop_tutor.compare.working import n as number
+
+Key = tuple[str, int]
+
+#: an entry agrees when |mine − engine| ≤ RTOL × (the engine array's largest |entry|) + ATOL
+RTOL, ATOL = 1e-6, 1e-12
+#: RTOL for an array the student gives in float32 (or float16): single precision rounds at ~6e-8 per operation
+RTOL_SINGLE = 1e-4
+TOLERANCE = (f"|yours − engine| ≤ {RTOL:g} × the array's largest |entry| + {ATOL:g}; {RTOL_SINGLE:g} × for an array "
+             "in float32")
+#: wrong entries shown for the first wrong array
+SHOWN_ENTRIES = 3
+
+RIGHT, ROOT, CARRIED, SHAPE, MISSING = "right", "root", "carried", "shape", "missing"
+
+
+def label(key: Key) -> str:
+    name, l = key
+    return f"{QUANTITY[name]}({l})" + (", updated" if name in ("W", "b") else "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: tuple[int, ...]
+    yours: float
+    engine: float
+
+
+@dataclass
+class Row:
+    """One array: its verdict, and for a wrong one the worst error, first wrong entries and diagnosis."""
+
+    key: Key
+    verdict: str
+    error: float | None = None  # largest |yours − engine| / the engine array's largest |entry|
+    entries: list[Entry] = field(default_factory=list)
+    slip: str | None = None
+    says: str | None = None
+    note: str = ""  # the layout it was read in, or what is wrong with its shape
+
+    @property
+    def label(self) -> str:
+        return label(self.key)
+
+
+@dataclass
+class Comparison:
+    """The whole report. ``failed``: the function raised or returned no usable dict (then there are no rows)."""
+
+    title: str
+    batch: int
+    rows: list[Row] = field(default_factory=list)
+    failed: str | None = None
+    nonfinite: str | None = None
+    equation: str | None = None
+
+    @property
+    def first_wrong(self) -> Row | None:
+        return next((r for r in self.rows if r.verdict not in (RIGHT, MISSING)), None)
+
+    @property
+    def passed(self) -> bool:
+        return self.failed is None and self.first_wrong is None and any(r.verdict == RIGHT for r in self.rows)
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {"title": self.title, "batch": self.batch, "tolerance": TOLERANCE, "passed": self.passed,
+                "failed": self.failed, "nonfinite": self.nonfinite, "equation": self.equation,
+                "first_wrong": self.first_wrong.label if self.first_wrong else None,
+                "arrays": [{"array": r.label, "name": r.key[0], "layer": r.key[1],
+                            **{k: v for k, v in asdict(r).items() if k != "key"}} for r in self.rows]}
+
+    def __rich__(self) -> Any:
+        return rich_report(self)
+
+    def __str__(self) -> str:
+        """The terminal's table as plain text (``print(result)`` outside a notebook)."""
+        import io
+
+        from rich.console import Console
+
+        console = Console(file=io.StringIO(), width=100, highlight=False, color_system=None)
+        console.print(self)
+        return console.file.getvalue()  # type: ignore[attr-defined]
+
+    def _repr_html_(self) -> str:
+        return html_report(self)
+
+
 
 MARK = {RIGHT: "✓", ROOT: "✗ root", CARRIED: "✗ carried", SHAPE: "✗ shape", MISSING: "·"}
 STYLE = {RIGHT: "green", ROOT: "bold red", CARRIED: "red", SHAPE: "bold red", MISSING: "dim"}
-
-
-def number(value: float) -> str:
-    return f"{value:.6g}"
 
 
 def detail(row: Row, named: dict[str, str]) -> str:
