@@ -9,6 +9,7 @@ in the wrong shape (transposed, too few values) is named as such, once.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -120,22 +121,26 @@ class Marker:
     def mark(self, slot: Slot, written: Written | None) -> list[Marked]:
         """The verdicts of ``slot`` (None or blank: missing, and what their own values give is used after it)."""
         key = (slot.quantity, slot.layer)
+        if written is not None and not written.blank and written.values.shape == slot.shape:
+            self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
+            cells = _Cells(self, slot, written)  # the routes are computed only if a cell is not right
+            marked, values = cells.marked()
+            self._keep(key, values, lambda: cells.found[0].inputs, any(m.verdict in _MISTAKES for m in marked))
+            for world, _ in self.worlds:
+                world[key] = values
+            return [self._with_working(m) for m in marked]
         found = routes(slot, self.own, self.ref.expected, self.ref.given)
         if written is None or written.blank:
             self.blank.add(key)
             note = _missing_note(slot, self.own, self.blank)
             marked = [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, note)
                       for idx, t in np.ndenumerate(self.ref.expected[key])]
-            self._keep(key, found[0].value, found[0].inputs, written=False)
+            self._keep(key, found[0].value, lambda: found[0].inputs, written=False)
             self.wide[key] = routes(slot, self.own, self.ref.expected, self.ref.given, self.band())[0].value
             self._blank_in_worlds(slot, found)
             return marked
-        self.digits.update(v.digits for v in written.values.flat if isinstance(v, Typed) and v.digits >= 2)
-        if written.values.shape != slot.shape:
-            marked, values = self._shape(slot, written, found)
-        else:
-            marked, values = _Cells(self, slot, written, found).marked()
-        self._keep(key, values, found[0].inputs, written=any(m.verdict in _MISTAKES for m in marked))
+        marked, values = self._shape(slot, written, found)
+        self._keep(key, values, lambda: found[0].inputs, written=any(m.verdict in _MISTAKES for m in marked))
         for world, _ in self.worlds:
             world[key] = values
         return [self._with_working(m) for m in marked]
@@ -166,7 +171,7 @@ class Marker:
         return [Marked(slot.quantity, slot.layer, idx, None, t, Verdict.MISSING, "revealed")
                 for idx, t in np.ndenumerate(self.ref.expected[key])]
 
-    def _keep(self, key: Key, values: np.ndarray, inputs: tuple[Key, ...], written: bool) -> None:
+    def _keep(self, key: Key, values: np.ndarray, inputs: Callable[[], tuple[Key, ...]], written: bool) -> None:
         """Keep the student's values of ``key`` for what follows, and whether they hold a mistake: a wrong
         value written (``written``), or a blank that differs from the truth because its inputs do (a value
         off only by the student's rounding is no mistake)."""
@@ -175,7 +180,7 @@ class Marker:
         scale = _largest(true)
         if all(judge(v, t, scale, self.tol).right for v, t in zip(values.flat, true.flat, strict=True)):
             return
-        sources = [s for k in inputs if k in self.differs for s in self.differs[k]]
+        sources = [s for k in inputs() if k in self.differs for s in self.differs[k]]
         if written or sources:
             self.differs[key] = (key,) if written else tuple(dict.fromkeys(sources))
 
@@ -226,24 +231,33 @@ class _Cells:
     whether it follows from the student's own values (carried); else a root mistake, named if a known
     misconception gives it."""
 
-    def __init__(self, marker: Marker, slot: Slot, written: Written, found: list[Route]) -> None:
-        self.marker, self.slot, self.written, self.found = marker, slot, written, found
+    def __init__(self, marker: Marker, slot: Slot, written: Written) -> None:
+        self.marker, self.slot, self.written = marker, slot, written
         self.key = (slot.quantity, slot.layer)
         self.true = marker.ref.expected[self.key]
         self.scale = _largest(self.true)
         self._banded: list[Route] | None = None
         self._candidates: dict[bool, list[Candidate]] = {}
 
+    @functools.cached_property
+    def found(self) -> list[Route]:
+        """The quantity by each route from the student's own values (computed when a cell needs it)."""
+        ref = self.marker.ref
+        return routes(self.slot, self.marker.own, ref.expected, ref.given)
+
     def marked(self) -> tuple[list[Marked], np.ndarray]:
-        values = self.found[0].value.copy()  # a blank cell: what the student's own values give
+        values = np.empty(self.true.shape, dtype=object)
         out = []
         for idx, t in np.ndenumerate(self.true):
             w = self.written.values[idx]
-            if w is None:
+            if w is None:  # a blank cell: what the student's own values give
+                values[idx] = self.found[0].value[idx]
                 out.append(Marked(self.slot.quantity, self.slot.layer, idx, None, t, Verdict.MISSING))
                 continue
             values[idx] = w
             out.append(self._cell(idx, w, str(self.written.texts[idx]), t))
+        if not any(m.verdict is Verdict.ROOT for m in out):
+            return out, values
         out = _named(self.marker, self.slot, self.written, out, self.candidates)
         transposed = _transposed(self.slot, self.written, self.true, self.found[0].value, self.marker.tol, out)
         if transposed is not out:

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.expected import Given
-from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, exact_given, h_of, h_prime_of
+from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, Via, exact_given, h_of, h_prime_of
+from backprop_tutor.check.recompute import _cost as routes_of_cost
 from backprop_tutor.numbers.certain import certain_array, working_precision
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
@@ -127,13 +128,18 @@ def _relu_prime_at_zero(l: int, own: View, true: View, g: Given) -> list[Any] | 
     return [np.where([v == 0 for v in s], c, base) for c in at_zero]
 
 
-def _log10(l: int, own: View, true: View, g: Given) -> Any:
-    a, y = own[(Quantity.A, l)], g.y
-    if g.loss != "cross-entropy" or not all(a[k] > 0 for k in range(len(y)) if y[k] != 0):
+def _log10(l: int, own: View, true: View, g: Given) -> list[Any] | None:
+    """−Σ y log₁₀ a, from the student's a(L), and from their s(L) (C from s, over ln 10)."""
+    if g.loss != "cross-entropy":
         return None
+    a, y = own[(Quantity.A, l)], g.y
     ln10 = OPS.log(np.asarray([OPS.scalar(10)]))[0]
-    terms = [y[k] * OPS.log(np.asarray([a[k]]))[0] / ln10 for k in range(len(y)) if y[k] != 0]
-    return -sum(terms[1:], terms[0])
+    s_route = next(r for r in routes_of_cost(l, own, true, g) if r[2] is Via.FROM_S)[0]
+    out = [s_route / ln10]
+    if all(a[k] > 0 for k in range(len(y)) if y[k] != 0):
+        terms = [y[k] * OPS.log(np.asarray([a[k]]))[0] / ln10 for k in range(len(y)) if y[k] != 0]
+        out.append(-sum(terms[1:], terms[0]))
+    return out
 
 
 def _output_delta(l: int, own: View, g: Given) -> Any:

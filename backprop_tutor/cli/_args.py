@@ -28,6 +28,21 @@ class TutorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
 
 
+def whole_number(flag: str, least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number ≥ ``least`` (a seed ≥ 0, a size ≥ 1), or argparse's one-line error
+    naming the flag (numpy's own "expected non-negative integer" would be a traceback)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{flag} {value}: give a whole number ≥ {least}")
+        return value
+
+    return parse
+
+
 def check_sample(sample: int, batch_size: int, what: str) -> None:
     """``--sample K`` must be a row of the minibatch: 0 ≤ K < B."""
     B = max(1, batch_size)

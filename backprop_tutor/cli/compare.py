@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import UsageError
 
 EPILOG = """\
@@ -46,8 +47,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--activation", choices=("tanh", "relu", "sigmoid"),
                    help="with --data: the hidden layers' activation, default tanh (the output is softmax + "
                         "cross-entropy)")
-    p.add_argument("--batch", type=int, metavar="B", help="with --data: minibatch size (default 500)")
-    p.add_argument("--seed", type=int, help="with --data: seed of the weights and of the images drawn (default 0)")
+    p.add_argument("--batch", type=whole_number("--batch", 1), metavar="B",
+                   help="with --data: minibatch size (default 500)")
+    p.add_argument("--seed", type=whole_number("--seed", 0),
+                   help="with --data: seed of the weights and of the images drawn (default 0)")
     p.add_argument("--eta", type=float, help="with --data: the learning rate η (default 0.1)")
     p.add_argument("--json", action="store_true", help="the report as JSON on standard output")
     p.set_defaults(func=run)

@@ -18,6 +18,7 @@ import numpy as np
 from rich.console import Console
 from rich.text import Text
 
+from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.numbers.format import parse_digits
@@ -58,31 +59,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("target", metavar="NAME|SPEC|RUN_FOLDER",
                    help="a built-in example, a spec file (.toml) or a run folder of `tutor train`")
-    p.add_argument("--batch", type=_whole("--batch", 1), metavar="B",
+    p.add_argument("--batch", type=whole_number("--batch", 1), metavar="B",
                    help=f"use the first B samples (default: all of a spec's; the first {RUN_BATCH} training "
                         "images of a run)")
-    p.add_argument("--sample-params", type=_whole("--sample-params", 1), metavar="N",
+    p.add_argument("--sample-params", type=whole_number("--sample-params", 1), metavar="N",
                    help=f"check N parameters drawn at random (default: all, up to {CHECK_ALL_UP_TO}; "
                         f"else {RUN_SAMPLE})")
     p.add_argument("--h", metavar="H", help="the step h > 0 (default 1e-6; 1e-25 with --exact)")
     p.add_argument("--exact", action="store_true", help="exact arithmetic (intervals at 100 digits)")
-    p.add_argument("--seed", type=_whole("--seed", 0), default=0, help="seed for --sample-params (default 0)")
+    p.add_argument("--seed", type=whole_number("--seed", 0), default=0, help="seed for --sample-params (default 0)")
     p.add_argument("--digits", type=parse_digits, metavar="N",
                    help="significant digits shown (default 10; exact: full)")
     p.set_defaults(func=run)
-
-
-def _whole(flag: str, least: int) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{flag} {value}: give a whole number ≥ {least}")
-        return value
-
-    return parse
 
 
 def step_size(text: str | None, precision: str = "float64") -> Decimal | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import random
 
+from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import UsageError
 
 EPILOG = """\
@@ -30,7 +31,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("example", nargs="?", help="a built-in example's name or a spec file (or --random)")
     p.add_argument("--random", action="store_true", help="a new hand-computable problem")
-    p.add_argument("--seed", type=int, metavar="N", help="with --random: the problem's seed (default: any)")
+    p.add_argument("--seed", type=whole_number("--seed", 0), metavar="N",
+                   help="with --random: the problem's seed (default: any)")
     p.add_argument("--sizes", default="3-2-2-3", metavar="N-N-…", help="with --random: units per layer")
     p.add_argument("--hidden", default="relu", help="with --random: hidden activation, relu or identity")
     p.add_argument("--output", default="softmax", help="with --random: softmax, identity or sigmoid")

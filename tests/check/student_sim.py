@@ -295,7 +295,10 @@ def _right(w: mpf, t: mpf, scale: mpf) -> bool:
 
 
 def _borderline(w: mpf, t: mpf, scale: mpf) -> bool:
-    """Off by 0.8 % to 1.2 %: whether the student's rounding crossed the 1 % line depends on digits not shown."""
+    """Off by 0.8 % to 1.2 % (whether the student's rounding crossed the 1 % line depends on digits not shown),
+    or a wrong value that is rounding noise beside its quantity's other entries."""
+    if abs(t) < scale * mpf("1e-6") and abs(w) < scale * mpf("1e-6"):  # rounding noise beside its neighbours
+        return w != t
     return t != 0 and abs(t) > scale * mpf("1e-10") and mpf("0.008") <= abs(w - t) / abs(t) <= mpf("0.012")
 
 
@@ -322,7 +325,7 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
     true = truth(p)
     mine, others = true[sample], true[:sample] + true[sample + 1:]
     v: Values = {"x": p.xs[sample]}
-    sheet, mistaken = Sheet(slip_key=slip_key), set()
+    sheet, mistaken, unsure = Sheet(slip_key=slip_key), set(), set()
     for key in order(p):
         value = unslipped = step(p, key, v, p.xs[sample], p.ys[sample], others, prime_from_a=rng.random() < 0.5)
         if key == slip_key:
@@ -330,9 +333,12 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
         rounded = _shaped([_round(x, digits) for x in _flat(value)], value)
         v[key] = rounded if use_rounded else value
         upstream = any(k in mistaken for k in inputs(p, key))
+        open_before = any(k in unsure for k in inputs(p, key))
         if key in blank:  # a blank holds a mistake when it differs because its inputs do
             if upstream and _differs(v[key], mine[key]):
                 mistaken.add(key)
+            if open_before and _differs(v[key], mine[key]):
+                unsure.add(key)
             sheet.written[key] = None
             for idx, _ in _cells(mine[key]):
                 sheet.verdicts[(key, idx)] = "missing"
@@ -348,11 +354,15 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
                 verdict = "right"
             elif key == slip_key and not _right(_at(value, idx), _at(unslipped, idx), max(scale, own_scale)):
                 verdict = "root"  # the slip changed this number
+            elif open_before and not upstream:
+                verdict = "?"  # follows from a value whose own verdict was open
             else:
                 verdict = "carried" if upstream else "right"  # off by the student's own (rounded) values
             sheet.verdicts[(key, idx)] = verdict
         if any(sheet.verdicts[(key, idx)] in ("root", "carried") for idx, _ in _cells(mine[key])):
             mistaken.add(key)
+        if any(sheet.verdicts[(key, idx)] == "?" for idx, _ in _cells(mine[key])):
+            unsure.add(key)
     return sheet
 
 

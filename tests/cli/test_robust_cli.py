@@ -194,3 +194,15 @@ def test_file_names_that_look_like_markup_are_printed_as_they_are(tmp_path: Path
         assert main(argv) == 0
         assert name in capsys.readouterr().out.replace("\n", "")
         assert (tmp_path / name).is_file()
+
+
+
+@pytest.mark.parametrize("command", [
+    ["gradcheck", "hand-backprop", "--seed", "-1"],
+    ["practice", "--random", "--seed", "-1"],
+    ["compare", "examples/my_mlp.py:my_step", "--data", "mnist", "--seed", "-1"],
+])
+def test_a_negative_seed_is_one_message_everywhere(command: list[str], capsys):
+    # issue 19: numpy's "expected non-negative integer" traceback; one argument type (cli._args.whole_number)
+    assert main(command) == 2
+    assert "--seed -1: give a whole number ≥ 0" in capsys.readouterr().err

@@ -328,7 +328,8 @@ async def test_play_pauses_on_a_step_key_and_changes_speed(hand_float64):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("space")
         await pilot.pause()
-        assert "▶ playing 0.8 s/step · step 1 of 14" in top_line(app)
+        # on a loaded machine a 0.8 s tick may come before the pause returns: any step, as long as it plays
+        assert re.search(r"▶ playing 0\.8 s/step · step \d+ of 14", top_line(app)), top_line(app)
         await pilot.press("plus")
         await pilot.pause()
         assert "▶ playing 0.5 s/step" in top_line(app)
