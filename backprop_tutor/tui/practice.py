@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input
@@ -126,9 +127,11 @@ class PracticeApp(TutorApp):
             return limit
         return step
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    @on(Input.Submitted, "#answer")
+    def answer_typed(self, event: Input.Submitted) -> None:
+        # only the answer box: the `:` and `#` dialogs' numbers are not answers (their Submitted bubbles up here)
         event.stop()
-        if not event.value.strip():
+        if not event.value.strip() or self.session.current is None:
             return
         try:
             self.session.answer(event.value)

@@ -155,3 +155,37 @@ def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_ste
     assert steps == sorted(steps) and len(steps) == len(ref.slots)
     assert session.summary() == f"{session.total} right, 0 root mistake(s), 0 carried, 0 revealed " \
                                 f"(of {session.total} values)"
+
+
+#: every key practice binds, the digits and signs of a typed value, and the dialogs' own keys (q, ctrl+q quit)
+WALK_KEYS = ["left", "right", "up", "down", "home", "end", "space", "d", "f", "g", "w", "s", "n", "p", "enter",
+             "escape", "colon", "number_sign", "question_mark", "e", *["ctrl+r", "right"] * 4,
+             "left_square_bracket", "right_square_bracket", "comma", "minus", "0", "1", "3", "5", "backspace",
+             "tab", "greater_than_sign", "less_than_sign", "m", "i", "plus"]
+
+
+async def walk(pilot, rng, keys: int) -> None:
+    for _ in range(keys):
+        await pilot.press(rng.choice(WALK_KEYS))
+        if len(pilot.app.screen_stack) > 1 and rng.random() < 0.3:
+            await pilot.press("escape")
+    while len(pilot.app.screen_stack) > 1:
+        await pilot.press("escape")
+
+
+@pilot_test
+async def test_a_random_walk_of_keys_through_a_whole_session_never_ends_practice(hand_ref, tmp_path, monkeypatch):
+    import random
+
+    monkeypatch.chdir(tmp_path)  # e exports the worksheet into the current folder
+    rng = random.Random(1)
+    session = PracticeSession(hand_ref)
+    app = PracticeApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await walk(pilot, rng, 100)
+        while not session.finished:  # on to the end: reveal what the walk left
+            await pilot.press("escape", "end", "ctrl+r")
+        await pilot.press("left", "colon", "3", "enter")  # the crash of issue 18
+        await walk(pilot, rng, 60)
+        await pilot.pause()
+        assert app.is_running and f"step {app.step + 1} of 14" in screen_text(app)
