@@ -369,6 +369,8 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
                 verdict = "right"
             elif key == slip_key and not _right(_at(value, idx), _at(unslipped, idx), max(scale, own_scale)):
                 verdict = "root"  # the slip changed this number
+            elif key == slip_key and _at(value, idx) != _at(unslipped, idx):
+                verdict = "?"  # the slip moved it by less than 1 %, the rounding did the rest: either is fair
             elif open_before and not upstream:
                 verdict = "?"  # follows from a value whose own verdict was open
             else:
