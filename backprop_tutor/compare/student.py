@@ -58,7 +58,7 @@ def load_function(target: str) -> Callable[..., Any]:
     sys.path.insert(0, str(path.resolve().parent))  # their own helper modules beside it
     try:
         spec.loader.exec_module(module)
-    except Exception as err:  # their file failed while it ran: their traceback, not ours
+    except (Exception, SystemExit) as err:  # their file failed (or exited) while it ran: their traceback, not ours
         raise UsageError(f"{file} failed while it was loaded, before {name} could be called:\n"
                          f"{their_traceback(err)}") from None
     finally:
@@ -77,6 +77,10 @@ def their_traceback(err: BaseException) -> str:
     ours = str(Path(__file__).resolve().parents[1])
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):
         tb = tb.tb_next
+    if isinstance(err, SystemExit):
+        frames = "".join(traceback.format_list(traceback.extract_tb(tb))).rstrip()
+        return f"{frames}\nSystemExit: sys.exit({err.code!r}) was called; keep a script's own code under " \
+               "`if __name__ == \"__main__\":`"
     return "".join(traceback.format_exception(type(err), err, tb)).rstrip()
 
 
@@ -86,9 +90,9 @@ def call(function: Callable[..., Any], p: Problem) -> dict[str, Any]:
     try:
         with np.errstate(all="ignore"):
             out = function(W, b, p.x.copy(), p.y.copy(), p.eta)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # sys.exit() in their function ends their step, not the comparison
         raise StudentFailed(f"your function raised an exception, called with {inputs_text(p)}:\n"
-                            f"{their_traceback(err)}") from None
+                            f"{their_traceback(err)}{_signature_hint(err)}") from None
     if out is None:
         raise StudentFailed(f"your function returned nothing (None): {CONTRACT}")
     if not isinstance(out, dict):
@@ -100,6 +104,12 @@ def call(function: Callable[..., Any], p: Problem) -> dict[str, Any]:
     if not out:
         raise StudentFailed(f"your function returned an empty dict: {CONTRACT}")
     return out
+
+
+def _signature_hint(err: BaseException) -> str:
+    if isinstance(err, TypeError) and err.__traceback__ is not None and err.__traceback__.tb_next is None:
+        return f"\n(the call itself failed: {CONTRACT})"  # no frame of theirs ran: the signature does not fit
+    return ""
 
 
 def inputs_text(p: Problem) -> str:

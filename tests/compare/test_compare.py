@@ -267,3 +267,19 @@ def test_float32_arrays_are_compared_within_float32_rounding(tmp_path: Path) -> 
     result = compare_step(load_function(f"{path}:step"), problem())
     assert result.passed, [(r.label, r.verdict, r.error) for r in result.rows]
     assert "float32: compared within float32's rounding" in result.rows[0].note
+
+
+def test_sys_exit_and_a_signature_that_does_not_fit_are_reports(tmp_path: Path) -> None:
+    path = tmp_path / "odd.py"
+    path.write_text("import sys\n\ndef four(W, b, x, y):\n    return {}\n\ndef quits(W, b, x, y, eta):\n"
+                    "    sys.exit(3)\n", encoding="utf-8")
+    four = compare_step(load_function(f"{path}:four"), problem())
+    assert four.failed is not None and "takes 4 positional arguments" in four.failed and "my_step(W, b, x, y, eta)" \
+        in four.failed
+    quits = compare_step(load_function(f"{path}:quits"), problem())
+    assert quits.failed is not None and "sys.exit(3) was called" in quits.failed and "odd.py" in quits.failed
+
+
+def test_cli_eta_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", f"{planted(tmp_path)}:step", "--data", "fashion-mnist", "--eta", "-1"]) == 2
+    assert "η must be a number > 0" in capsys.readouterr().err
