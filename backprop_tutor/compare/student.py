@@ -97,13 +97,17 @@ def call(function: Callable[..., Any], p: Problem) -> dict[str, Any]:
         raise StudentFailed(f"your function returned nothing (None): {CONTRACT}")
     if not isinstance(out, dict):
         raise StudentFailed(f"your function returned a {type(out).__name__}, not a dict: {CONTRACT}")
-    unknown = [k for k in out if k not in KEYS]
-    if unknown:
-        raise StudentFailed(f"your dict has the key(s) {', '.join(map(repr, unknown))}: the keys are "
-                            f"{', '.join(map(repr, KEYS))}")
     if not out:
         raise StudentFailed(f"your function returned an empty dict: {CONTRACT}")
+    if not any(k in KEYS for k in out):
+        raise StudentFailed(f"your dict has the key(s) {', '.join(map(repr, out))} and none of the keys compared: "
+                            f"{', '.join(map(repr, KEYS))}")
     return out
+
+
+def ignored_keys(out: dict[str, Any]) -> list[str]:
+    """Keys of the student's dict that are not compared (a loss, a misspelt key): named, not refused."""
+    return [str(k) for k in out if k not in KEYS]
 
 
 def _signature_hint(err: BaseException) -> str:

@@ -283,3 +283,10 @@ def test_sys_exit_and_a_signature_that_does_not_fit_are_reports(tmp_path: Path) 
 def test_cli_eta_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compare", f"{planted(tmp_path)}:step", "--data", "fashion-mnist", "--eta", "-1"]) == 2
     assert "η must be a number > 0" in capsys.readouterr().err
+
+
+def test_keys_not_compared_are_named_not_refused(tmp_path: Path) -> None:
+    path = planted(tmp_path, ('"b": b_new}', '"b": b_new, "loss": 0.5, "grad_w": grad_W}'))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed and result.ignored == ["loss", "grad_w"]
+    assert "not compared: the key(s) 'loss', 'grad_w'" in str(result)
