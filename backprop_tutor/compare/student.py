@@ -27,6 +27,7 @@ Key = tuple[str, int]
 
 KEYS = ("s", "a", "delta", "grad_W", "grad_b", "W", "b")
 PER_SAMPLE = frozenset({"s", "a", "delta"})
+COLUMNS = "samples as columns (n × B), read transposed"
 CONTRACT = ('my_step(W, b, x, y, eta) gets W = [W(1), …, W(L)] (each (units out, units in)), b = [b(1), …], '
             'x (B × n0), one-hot y (B × nL) and η, and returns a dict with any of the keys "s", "a", "delta", '
             '"grad_W", "grad_b", "W", "b" (the W and b after the update), each a list of one array per layer, '
@@ -147,7 +148,17 @@ def read(out: dict[str, Any], p: Problem, expected: dict[Key, Array]) -> Returne
             _read_array(got, (name, l), value, shapes[l - 1], p.B)
             if reversed_:
                 got.notes[name, l] = "listed from layer L down to 1, read reversed"
+    _columns_when_square(got, p.B)
     return got
+
+
+def _columns_when_square(got: Returned, B: int) -> None:
+    """A (B, B) array cannot say whether samples are rows: like the student's other arrays, when they are columns."""
+    if B == 1 or COLUMNS not in got.notes.values():
+        return
+    for key, arr in got.arrays.items():
+        if key[0] in PER_SAMPLE and arr.shape == (B, B) and key not in got.notes:
+            got.arrays[key], got.notes[key] = arr.T, COLUMNS
 
 
 def _listed_backwards(layers: list[Any], shapes: list[tuple[int, ...]], B: int, name: str) -> bool:
@@ -202,7 +213,7 @@ def fit(arr: Array, shape: tuple[int, ...], B: int, name: str) -> tuple[Array | 
         return arr, ""
     if len(shape) == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
         if name in PER_SAMPLE:
-            return arr.T, "samples as columns (n × B), read transposed"
+            return arr.T, COLUMNS
         return arr.T, "(in, out): transposed relative to the course's (out, in), which is fine if used consistently"
     if arr.size == int(np.prod(shape)) and (len(shape) == 1 or B == 1) and max(arr.shape, default=1) == arr.size:
         return arr.reshape(shape), "a vector, read as one sample" if name in PER_SAMPLE else ""

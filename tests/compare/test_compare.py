@@ -290,3 +290,11 @@ def test_keys_not_compared_are_named_not_refused(tmp_path: Path) -> None:
     result = compare_step(load_function(f"{path}:step"), problem())
     assert result.passed and result.ignored == ["loss", "grad_w"]
     assert "not compared: the key(s) 'loss', 'grad_w'" in str(result)
+
+
+def test_samples_as_columns_when_a_layer_has_b_units() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "my_mlp.py"
+    p = random_problem([6, 5, 4, 3], "relu", batch=3, seed=2)  # a(3) is 3 × 3: rows or columns cannot be told
+    result = compare_step(load_function(f"{example}:my_step"), p)
+    verdicts = {r.label: r.verdict for r in result.rows}
+    assert verdicts["a(3)"] == RIGHT and verdicts["δ(3)"] == RIGHT and "samples as columns" in result.rows[5].note
