@@ -28,13 +28,15 @@ from backprop_tutor.compare.report import (
     Comparison,
     Entry,
     Row,
+    where,
 )
-from backprop_tutor.compare.student import Returned, StudentFailed, call, read
+from backprop_tutor.compare.student import Returned, StudentFailed, call, ignored_keys, read
 from backprop_tutor.compare.working import equation as working
 from backprop_tutor.compare.working import n
 
 Array = np.ndarray
 Key = tuple[str, int]
+
 
 def order(L: int) -> list[Key]:
     """The arrays in the order the algorithm makes them: forward, δ(L)…δ(1), gradients, updates (L…1)."""
@@ -52,6 +54,7 @@ def compare_step(function: Callable[..., Any], problem: Problem) -> Comparison:
         out = call(function, problem)
         ref = reference(problem)
         got = read(out, problem, ref.arrays)
+        result.ignored = ignored_keys(out)
     except StudentFailed as failed:
         result.failed = failed.report
         return result
@@ -134,15 +137,9 @@ def _first_nonfinite(rows: list[Row], got: Returned) -> str | None:
             continue
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         count = int((~np.isfinite(arr)).sum())
-        return (f"{row.label} is the first array with NaN or inf: {arr[index]} at {_where(row.key, index)} "
+        return (f"{row.label} is the first array with NaN or inf: {arr[index]} at {where(row.key, index)} "
                 f"({count} of its {arr.size} entries)")
     return None
-
-
-def _where(key: Key, index: tuple[int, ...]) -> str:
-    if key[0] in ("s", "a", "delta"):
-        return f"sample {index[0]}, unit {index[1]}"
-    return f"[{', '.join(map(str, index))}]"
 
 
 def equation(row: Row, p: Problem, own: rules.Own, ref: Reference) -> str:
