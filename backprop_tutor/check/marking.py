@@ -259,6 +259,8 @@ class _Cells:
         if not any(m.verdict is Verdict.ROOT for m in out):
             return out, values
         out = _named(self.marker, self.slot, self.written, out, self.candidates)
+        if all(m.misconception for m in out if m.verdict is Verdict.ROOT):  # a named slip explains every root
+            return out, values
         transposed = _transposed(self.slot, self.written, self.true, self.found[0].value, self.marker.tol, out)
         if transposed is not out:
             self.marker.as_written[self.key] = values

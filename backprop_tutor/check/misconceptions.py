@@ -216,10 +216,10 @@ _SIGN_B, _ETA_B = _update(Quantity.GRAD_B, Quantity.B_NEW)
 MISCONCEPTIONS: tuple[Misconception, ...] = (
     Misconception(Slip.BIAS_LEFT_OUT, Quantity.S, _bias_left_out,
                   "this is W({l}) a({p}) without + b({l}): the bias is missing"),
-    Misconception(Slip.ACTIVATION_LEFT_OUT, Quantity.A, _activation_left_out,
-                  "this is s({l}) itself: a({l}) = {h}(s({l})), the activation is left out"),
     Misconception(Slip.SOFTMAX_WITHOUT_E, Quantity.A, _softmax_without_e,
                   "softmax without its exponentials: a({l})[k] = e^s({l})[k] / Σ_j e^s({l})[j], e on top and below"),
+    Misconception(Slip.ACTIVATION_LEFT_OUT, Quantity.A, _activation_left_out,
+                  "this is s({l}) itself: a({l}) = {h}(s({l})), the activation is left out"),
     Misconception(Slip.H_PRIME_AT_A, Quantity.A_PRIME, _h_prime_at_a,
                   "this is h'(a({l})): h' taken at a({l}); a'({l}) = h'(s({l})) takes it at s({l})"),
     Misconception(Slip.A_FORM_AT_S, Quantity.A_PRIME, _a_form_at_s,

@@ -30,7 +30,7 @@ from backprop_tutor.compare.report import (
     Row,
     where,
 )
-from backprop_tutor.compare.student import Returned, StudentFailed, call, read
+from backprop_tutor.compare.student import Returned, StudentFailed, call, ignored_keys, read
 from backprop_tutor.compare.working import equation as working
 from backprop_tutor.compare.working import n
 
@@ -54,6 +54,7 @@ def compare_step(function: Callable[..., Any], problem: Problem) -> Comparison:
         out = call(function, problem)
         ref = reference(problem)
         got = read(out, problem, ref.arrays)
+        result.ignored = ignored_keys(out)
     except StudentFailed as failed:
         result.failed = failed.report
         return result

@@ -107,6 +107,8 @@ def from_data(data: str, hidden: tuple[int, ...] = DATA_HIDDEN, activation: str 
 
     if activation not in ("tanh", "relu", "sigmoid"):
         raise UsageError(f"activation {activation!r}: choose tanh, relu or sigmoid")
+    if not (np.isfinite(eta) and eta > 0):
+        raise UsageError(f"eta {eta}: the learning rate η must be a number > 0, e.g. 0.1")
     if batch < 1 or any(n < 1 for n in hidden):
         raise UsageError(f"batch {batch}, hidden {list(hidden)}: give whole numbers ≥ 1")
     dataset = load_dataset(data)

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from backprop_tutor.compare.rules import QUANTITY
+from backprop_tutor.compare.student import KEYS
 from backprop_tutor.compare.working import n as number
 
 Key = tuple[str, int]
@@ -70,6 +71,7 @@ class Comparison:
     failed: str | None = None
     nonfinite: str | None = None
     equation: str | None = None
+    ignored: list[str] = field(default_factory=list)  # keys of their dict that are not compared
 
     @property
     def first_wrong(self) -> Row | None:
@@ -83,7 +85,7 @@ class Comparison:
         from dataclasses import asdict
 
         return {"title": self.title, "batch": self.batch, "tolerance": TOLERANCE, "passed": self.passed,
-                "failed": self.failed, "nonfinite": self.nonfinite, "equation": self.equation,
+                "failed": self.failed, "nonfinite": self.nonfinite, "equation": self.equation, "ignored": self.ignored,
                 "first_wrong": self.first_wrong.label if self.first_wrong else None,
                 "arrays": [{"array": r.label, "name": r.key[0], "layer": r.key[1],
                             **{k: v for k, v in asdict(r).items() if k != "key"}} for r in self.rows]}
@@ -157,6 +159,9 @@ def summary(c: Comparison) -> list[str]:
             lines.append(f"  diagnosis ({first.slip}): {first.says}")
     if c.nonfinite:
         lines.append(c.nonfinite)
+    if c.ignored:
+        lines.append(f"not compared: the key(s) {', '.join(map(repr, c.ignored))} (compared are "
+                     f"{', '.join(map(repr, KEYS))})")
     right = sum(r.verdict == RIGHT for r in c.rows)
     returned = sum(r.verdict != MISSING for r in c.rows)
     lines.append(f"{right} of {returned} returned arrays agree with the engine (float64; {TOLERANCE})"

@@ -27,6 +27,7 @@ Key = tuple[str, int]
 
 KEYS = ("s", "a", "delta", "grad_W", "grad_b", "W", "b")
 PER_SAMPLE = frozenset({"s", "a", "delta"})
+COLUMNS = "samples as columns (n × B), read transposed"
 CONTRACT = ('my_step(W, b, x, y, eta) gets W = [W(1), …, W(L)] (each (units out, units in)), b = [b(1), …], '
             'x (B × n0), one-hot y (B × nL) and η, and returns a dict with any of the keys "s", "a", "delta", '
             '"grad_W", "grad_b", "W", "b" (the W and b after the update), each a list of one array per layer, '
@@ -58,7 +59,7 @@ def load_function(target: str) -> Callable[..., Any]:
     sys.path.insert(0, str(path.resolve().parent))  # their own helper modules beside it
     try:
         spec.loader.exec_module(module)
-    except Exception as err:  # their file failed while it ran: their traceback, not ours
+    except (Exception, SystemExit) as err:  # their file failed (or exited) while it ran: their traceback, not ours
         raise UsageError(f"{file} failed while it was loaded, before {name} could be called:\n"
                          f"{their_traceback(err)}") from None
     finally:
@@ -77,6 +78,10 @@ def their_traceback(err: BaseException) -> str:
     ours = str(Path(__file__).resolve().parents[1])
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):
         tb = tb.tb_next
+    if isinstance(err, SystemExit):
+        frames = "".join(traceback.format_list(traceback.extract_tb(tb))).rstrip()
+        return f"{frames}\nSystemExit: sys.exit({err.code!r}) was called; keep a script's own code under " \
+               "`if __name__ == \"__main__\":`"
     return "".join(traceback.format_exception(type(err), err, tb)).rstrip()
 
 
@@ -86,20 +91,30 @@ def call(function: Callable[..., Any], p: Problem) -> dict[str, Any]:
     try:
         with np.errstate(all="ignore"):
             out = function(W, b, p.x.copy(), p.y.copy(), p.eta)
-    except Exception as err:
+    except (Exception, SystemExit) as err:  # sys.exit() in their function ends their step, not the comparison
         raise StudentFailed(f"your function raised an exception, called with {inputs_text(p)}:\n"
-                            f"{their_traceback(err)}") from None
+                            f"{their_traceback(err)}{_signature_hint(err)}") from None
     if out is None:
         raise StudentFailed(f"your function returned nothing (None): {CONTRACT}")
     if not isinstance(out, dict):
         raise StudentFailed(f"your function returned a {type(out).__name__}, not a dict: {CONTRACT}")
-    unknown = [k for k in out if k not in KEYS]
-    if unknown:
-        raise StudentFailed(f"your dict has the key(s) {', '.join(map(repr, unknown))}: the keys are "
-                            f"{', '.join(map(repr, KEYS))}")
     if not out:
         raise StudentFailed(f"your function returned an empty dict: {CONTRACT}")
+    if not any(k in KEYS for k in out):
+        raise StudentFailed(f"your dict has the key(s) {', '.join(map(repr, out))} and none of the keys compared: "
+                            f"{', '.join(map(repr, KEYS))}")
     return out
+
+
+def ignored_keys(out: dict[str, Any]) -> list[str]:
+    """Keys of the student's dict that are not compared (a loss, a misspelt key): named, not refused."""
+    return [str(k) for k in out if k not in KEYS]
+
+
+def _signature_hint(err: BaseException) -> str:
+    if isinstance(err, TypeError) and err.__traceback__ is not None and err.__traceback__.tb_next is None:
+        return f"\n(the call itself failed: {CONTRACT})"  # no frame of theirs ran: the signature does not fit
+    return ""
 
 
 def inputs_text(p: Problem) -> str:
@@ -133,7 +148,17 @@ def read(out: dict[str, Any], p: Problem, expected: dict[Key, Array]) -> Returne
             _read_array(got, (name, l), value, shapes[l - 1], p.B)
             if reversed_:
                 got.notes[name, l] = "listed from layer L down to 1, read reversed"
+    _columns_when_square(got, p.B)
     return got
+
+
+def _columns_when_square(got: Returned, B: int) -> None:
+    """A (B, B) array cannot say whether samples are rows: like the student's other arrays, when they are columns."""
+    if B == 1 or COLUMNS not in got.notes.values():
+        return
+    for key, arr in got.arrays.items():
+        if key[0] in PER_SAMPLE and arr.shape == (B, B) and key not in got.notes:
+            got.arrays[key], got.notes[key] = arr.T, COLUMNS
 
 
 def _listed_backwards(layers: list[Any], shapes: list[tuple[int, ...]], B: int, name: str) -> bool:
@@ -188,7 +213,7 @@ def fit(arr: Array, shape: tuple[int, ...], B: int, name: str) -> tuple[Array | 
         return arr, ""
     if len(shape) == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
         if name in PER_SAMPLE:
-            return arr.T, "samples as columns (n × B), read transposed"
+            return arr.T, COLUMNS
         return arr.T, "(in, out): transposed relative to the course's (out, in), which is fine if used consistently"
     if arr.size == int(np.prod(shape)) and (len(shape) == 1 or B == 1) and max(arr.shape, default=1) == arr.size:
         return arr.reshape(shape), "a vector, read as one sample" if name in PER_SAMPLE else ""

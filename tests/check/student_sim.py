@@ -215,6 +215,20 @@ def _one_sample_term(p, key, v, right, rng):
     return _outer(delta, v["x"] if l == 1 else v[(Q.A, l - 1)]) if key[0] is Q.GRAD_W else list(delta)
 
 
+def _updated_w_used(p, key, v, right, rng):
+    """δ(l) from W(l+1) after its update: the student updated layer l+1 first, from their own δ(l+1) and a(l)
+    (in a minibatch, the other samples' terms of the mean as they are)."""
+    l = key[1]
+    B = len(p.xs)
+    own_term = _outer(v[(Q.DELTA, l + 1)], v[(Q.A, l)])
+    others = v["others"]
+    grad = [[(own_term[j][i] + sum(_outer(o[(Q.DELTA, l + 1)], o[(Q.A, l)])[j][i] for o in others)) / B
+             + p.l2 * p.W[l + 1][j][i] for i in range(len(own_term[0]))] for j in range(len(own_term))]
+    W_new = [[w - p.eta * g for w, g in zip(wr, gr, strict=True)] for wr, gr in zip(p.W[l + 1], grad, strict=True)]
+    back = _tmatvec(W_new, v[(Q.DELTA, l + 1)])
+    return [e * f for e, f in zip(v[(Q.A_PRIME, l)], back, strict=True)]
+
+
 def _delta_sign(p, key, v, right, rng):
     return [-d for d in right]
 
@@ -252,6 +266,7 @@ SLIPS: dict[str, tuple[Callable[[Problem, Key], bool], Slip]] = {
     "w-not-transposed": (lambda p, k: k[0] is Q.DELTA and k[1] < p.L and len(p.W[k[1] + 1]) == len(p.W[k[1] + 1][0]),
                          _w_not_transposed),
     "delta-sign": (lambda p, k: k[0] is Q.DELTA and k[1] == p.L, _delta_sign),
+    "updated-w-used": (lambda p, k: k[0] is Q.DELTA and k[1] < p.L, _updated_w_used),
     "update-sign": (lambda p, k: k[0] in (Q.W_NEW, Q.B_NEW), _update_sign),
     "eta-left-out": (lambda p, k: k[0] in (Q.W_NEW, Q.B_NEW), _eta_left_out),
     "gradient-summed": (lambda p, k: k[0] in (Q.GRAD_W, Q.GRAD_B) and len(p.xs) > 1, _summed),
@@ -324,7 +339,7 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
     rounded to ``digits``, when ``use_rounded``), one ``slip`` at ``slip_key``, ``blank`` left out."""
     true = truth(p)
     mine, others = true[sample], true[:sample] + true[sample + 1:]
-    v: Values = {"x": p.xs[sample]}
+    v: Values = {"x": p.xs[sample], "others": others}
     sheet, mistaken, unsure = Sheet(slip_key=slip_key), set(), set()
     for key in order(p):
         value = unslipped = step(p, key, v, p.xs[sample], p.ys[sample], others, prime_from_a=rng.random() < 0.5)
@@ -354,6 +369,8 @@ def simulate(p: Problem, sample: int, slip: str | None, slip_key: Key | None, bl
                 verdict = "right"
             elif key == slip_key and not _right(_at(value, idx), _at(unslipped, idx), max(scale, own_scale)):
                 verdict = "root"  # the slip changed this number
+            elif key == slip_key and _at(value, idx) != _at(unslipped, idx):
+                verdict = "?"  # the slip moved it by less than 1 %, the rounding did the rest: either is fair
             elif open_before and not upstream:
                 verdict = "?"  # follows from a value whose own verdict was open
             else:

@@ -267,3 +267,34 @@ def test_float32_arrays_are_compared_within_float32_rounding(tmp_path: Path) -> 
     result = compare_step(load_function(f"{path}:step"), problem())
     assert result.passed, [(r.label, r.verdict, r.error) for r in result.rows]
     assert "float32: compared within float32's rounding" in result.rows[0].note
+
+
+def test_sys_exit_and_a_signature_that_does_not_fit_are_reports(tmp_path: Path) -> None:
+    path = tmp_path / "odd.py"
+    path.write_text("import sys\n\ndef four(W, b, x, y):\n    return {}\n\ndef quits(W, b, x, y, eta):\n"
+                    "    sys.exit(3)\n", encoding="utf-8")
+    four = compare_step(load_function(f"{path}:four"), problem())
+    assert four.failed is not None and "takes 4 positional arguments" in four.failed and "my_step(W, b, x, y, eta)" \
+        in four.failed
+    quits = compare_step(load_function(f"{path}:quits"), problem())
+    assert quits.failed is not None and "sys.exit(3) was called" in quits.failed and "odd.py" in quits.failed
+
+
+def test_cli_eta_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", f"{planted(tmp_path)}:step", "--data", "fashion-mnist", "--eta", "-1"]) == 2
+    assert "η must be a number > 0" in capsys.readouterr().err
+
+
+def test_keys_not_compared_are_named_not_refused(tmp_path: Path) -> None:
+    path = planted(tmp_path, ('"b": b_new}', '"b": b_new, "loss": 0.5, "grad_w": grad_W}'))
+    result = compare_step(load_function(f"{path}:step"), problem())
+    assert result.passed and result.ignored == ["loss", "grad_w"]
+    assert "not compared: the key(s) 'loss', 'grad_w'" in str(result)
+
+
+def test_samples_as_columns_when_a_layer_has_b_units() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "my_mlp.py"
+    p = random_problem([6, 5, 4, 3], "relu", batch=3, seed=2)  # a(3) is 3 × 3: rows or columns cannot be told
+    result = compare_step(load_function(f"{example}:my_step"), p)
+    verdicts = {r.label: r.verdict for r in result.rows}
+    assert verdicts["a(3)"] == RIGHT and verdicts["δ(3)"] == RIGHT and "samples as columns" in result.rows[5].note
