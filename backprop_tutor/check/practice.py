@@ -3,7 +3,8 @@
 The quantities are asked in the order a student computes them (`Reference.slots`, the order of the
 trace's steps), and each answer is marked by the same `Marker` as `tutor check` marks a file, so a
 value that follows from an earlier slip is *carried*, not a root mistake. Revealing a value instead
-of typing it marks it missing; the true value is then used for what follows. UI-free: the practice
+of typing it marks it *revealed* (`Marker.reveal`, counted apart from a cell left blank in a typed value); the
+true value is then used for what follows. UI-free: the practice
 screen (`backprop_tutor.tui.practice`) only reads this.
 """
 
@@ -19,6 +20,13 @@ from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
 Key = tuple[Quantity, int]
+#: the note `Marker.reveal` gives each cell of a quantity the student asked to see
+REVEALED = "revealed"
+
+
+def is_revealed(m: Marked) -> bool:
+    """A cell shown with ctrl+r: not a blank the student left, not a mistake."""
+    return m.verdict is Verdict.MISSING and m.note == REVEALED
 
 
 class PracticeSession:
@@ -59,7 +67,7 @@ class PracticeSession:
         return self._record(slot, self._marker.mark(slot, written_from_text(text, slot)))
 
     def reveal(self) -> list[Marked]:
-        """Give up on the current quantity: it is marked missing and its true value shown."""
+        """Give up on the current quantity: it is marked revealed and its true value shown."""
         slot = self.current
         if slot is None:
             raise ValueError("every quantity is answered")
@@ -82,11 +90,18 @@ class PracticeSession:
         """How many values the worksheet has."""
         return sum(int(self.ref.expected[(s.quantity, s.layer)].size) for s in self.ref.slots)
 
+    @property
+    def revealed(self) -> int:
+        """How many values were shown with ctrl+r (the rest of ``counts()[MISSING]`` were left blank)."""
+        return sum(is_revealed(m) for marks in self.marks.values() for m in marks)
+
     def summary(self) -> str:
         """12 right, 1 root mistake(s), 3 carried, 2 revealed (of 72 values)."""
-        counts, total = self.counts(), self.total
+        counts, total, revealed = self.counts(), self.total, self.revealed
         parts = [f"{counts[Verdict.RIGHT]} right", f"{counts[Verdict.ROOT]} root mistake(s)",
-                 f"{counts[Verdict.CARRIED]} carried", f"{counts[Verdict.MISSING]} revealed"]
+                 f"{counts[Verdict.CARRIED]} carried", f"{revealed} revealed"]
+        if counts[Verdict.MISSING] > revealed:
+            parts.append(f"{counts[Verdict.MISSING] - revealed} left blank")
         if counts[Verdict.SHAPE]:
             parts.append(f"{counts[Verdict.SHAPE]} in the wrong shape")
         return ", ".join(parts) + f" (of {total} values)"

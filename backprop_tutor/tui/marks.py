@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from backprop_tutor.check.answers import column_quantity
 from backprop_tutor.check.marking import Marked, Verdict
+from backprop_tutor.check.practice import is_revealed
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 from backprop_tutor.worksheet.tables import Table, TextCell
@@ -45,9 +46,14 @@ class MarksPanel(Static):
                 continue
             for k, m in enumerate(c for c in cells if c.verdict is not Verdict.RIGHT):
                 text.append("\n  " if k else "")
-                text.append(m.verdict.mark, self.style(m.verdict))
+                text.append(mark_of(m), self.style(m.verdict))
                 text.append(" " + cell_line(m))
         return text
+
+
+def mark_of(m: Marked) -> str:
+    """✓, ✗ root, ✗ carried, missing, ✗ shape; "revealed" for a value practice showed on ctrl+r."""
+    return "revealed" if is_revealed(m) else m.verdict.mark
 
 
 def cell_line(m: Marked) -> str:
@@ -55,7 +61,7 @@ def cell_line(m: Marked) -> str:
     expected = fmt(m.expected, DIGITS) if m.index != () or m.name == "C" else ""
     said = f"{m.name}: you wrote {m.written}" + (f", it is {expected}" if expected else "") if m.written \
         else f"{m.name} = {expected}"
-    parts = [said, m.note, m.yours and f"from your values: {m.yours}", m.equation]
+    parts = [said, "" if is_revealed(m) else m.note, m.yours and f"from your values: {m.yours}", m.equation]
     return " · ".join(p for p in parts if p)
 
 
@@ -77,9 +83,10 @@ def _marked(table: Table, marks: dict[tuple[Quantity, int], list[Marked]]) -> Ta
 def _with_mark(cell: TextCell, cells: list[Marked] | None, inline: bool = False) -> TextCell:
     if not cells:
         return cell
-    counts = {v: sum(m.verdict is v for m in cells) for v in Verdict}
-    mark = Verdict.RIGHT.mark if counts[Verdict.RIGHT] == len(cells) else " ".join(
-        f"{v.mark}×{n}" for v, n in counts.items() if n)
+    labels = [mark_of(m) for m in cells]
+    order = [v.mark for v in Verdict] + ["revealed"]
+    mark = Verdict.RIGHT.mark if labels.count(Verdict.RIGHT.mark) == len(cells) else " ".join(
+        f"{label}×{labels.count(label)}" for label in order if label in labels)
     if inline:
         return TextCell((f"{cell.text} {mark}",), cell.new)
     return TextCell((*cell.lines, mark), cell.new)

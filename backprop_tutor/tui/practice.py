@@ -161,7 +161,9 @@ def tally(session: PracticeSession) -> str:
     counts = session.counts()
     done = sum(counts.values())
     marks = " ".join(f"{counts[v]} {v.mark}" for v in (Verdict.RIGHT, Verdict.ROOT, Verdict.CARRIED) if counts[v])
-    revealed = f" {counts[Verdict.MISSING]} revealed" if counts[Verdict.MISSING] else ""
+    revealed = f" {session.revealed} revealed" if session.revealed else ""
+    blank = counts[Verdict.MISSING] - session.revealed
+    revealed += f" {blank} left blank" if blank else ""
     return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {session.total} values"
 
 

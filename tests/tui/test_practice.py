@@ -63,7 +63,7 @@ async def test_practice_hides_each_value_until_typed_and_marks_right_wrong_and_c
 
 
 @pilot_test
-async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it_missing(hand_ref):
+async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it_revealed(hand_ref):
     app = PracticeApp(PracticeSession(hand_ref))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("right")
@@ -80,7 +80,26 @@ async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it
         assert len(app.screen_stack) == 1
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert "s(1): missing s(1)[1] = 5" in marks(app) and "= [5, -5]" in screen_text(app)
+        assert "s(1): revealed s(1)[1] = 5 revealed s(1)[2] = -5" in marks(app) and "= [5, -5]" in screen_text(app)
+        assert "missing" not in marks(app) and "practice · nothing typed yet 2 revealed · 2 of 72" in screen_text(app)
+
+
+@pilot_test
+async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
+    session = PracticeSession(hand_ref)
+    for _ in range(len(hand_ref.slots) - 2):
+        session.reveal()
+    app = PracticeApp(session)
+    async with app.run_test(size=(100, 50)) as pilot:
+        app.step = session.current_step
+        await pilot.pause()
+        await type_answer(pilot, "[[-0.5, -0.5, -0.5], [3, 4, -2]]")  # W(1) new typed, b(1) new revealed
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        text, screen = marks(app), screen_text(app)
+        assert text == "W(1): ✓ b(1): revealed b(1)[1] = -0.5 revealed b(1)[2] = -2"
+        assert "missing" not in screen and "revealed×2" in screen  # the worksheet cell's mark too
+        assert "6 right, 0 root mistake(s), 0 carried, 66 revealed (of 72 values)" in screen
 
 
 @pilot_test
