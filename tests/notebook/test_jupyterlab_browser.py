@@ -127,6 +127,8 @@ def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(chromi
         return "on step 2" in second_cell()
 
     wait("the kernel to see step 3 (index 2)", kernel_sees_step_3, 60, second_cell)
+    if shot := os.environ.get("BACKPROP_TUTOR_SCREENSHOT"):  # the docs' picture of the live widget
+        Path(shot).write_bytes(chromium.find_element(By.CSS_SELECTOR, "[data-bt-widget]").screenshot_as_png)
 
 
 def test_the_html_stepper_steps_without_a_kernel(tmp_path: Path, chromium):
