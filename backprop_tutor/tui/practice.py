@@ -34,20 +34,41 @@ from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_tables
 
 HIDDEN = "?"
+#: what the app's printable and arrow keys do, hidden from the footer while the answer box has focus (there they
+#: type or move the text cursor); its own bindings say how to leave, get help and quit instead
+TYPED_OVER = frozenset({"help", "quit_key", "export", "step", "layer", "go", "play", "sample", "digits", "full_view",
+                        "gradcheck", "speed", "unit", "open_unit", "pan", "chain", "neuron_sum", "jump",
+                        "misclassified", "weight_images"})
+
+
+class AnswerBox(Input):
+    """The answer box: while typing, esc leaves it (then ← looks back), F1 helps (ctrl+q quits: `PracticeApp`)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "leave", "Leave box, then ← back", key_display="esc"),
+        Binding("f1", "app.help_typing", "Help", key_display="F1"),
+    ]
+
+    def action_leave(self) -> None:
+        self.app.set_focus(None)
 
 
 class PracticeApp(TutorApp):
     """The step-through UI on the session's (exact) trace, asking each value before showing it."""
 
     CSS_PATH: ClassVar = ["app.tcss", "marks.tcss"]
-    BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+r", "reveal", "Reveal")]
+    BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+r", "reveal", "Reveal"),
+                                         # q is a letter in the answer box: the footer shows ctrl+q, which quits
+                                         # everywhere (q still quits outside the box)
+                                         Binding("ctrl+q", "quit_typing", "Quit", key_display="^q", priority=True),
+                                         Binding("q", "quit_key", "Quit", show=False)]
 
     def __init__(self, session: PracticeSession, *, digits: int | None = 3) -> None:
         super().__init__(session.ref.trace, digits=digits, sample=session.ref.sample)
         self.session = session
 
     def compose(self) -> ComposeResult:
-        answer = Input(id="answer")
+        answer = AnswerBox(id="answer")
         yield from with_panel(super().compose(), [marks_box("practice"), answer])
 
     # what is shown ---------------------------------------------------------------------------------
@@ -101,7 +122,7 @@ class PracticeApp(TutorApp):
 
     def _waiting(self, asked: Slot | None) -> str:
         if asked is None:
-            return "done: " + self.session.summary()
+            return "every value is answered: ← looks back, q quits"
         return f"→ on to the step that asks {asked.name}"
 
     # going on --------------------------------------------------------------------------------------
@@ -113,7 +134,27 @@ class PracticeApp(TutorApp):
             return False  # the session is one sample's worksheet
         if action in self.GIVES_AWAY and self.hidden(self.step):
             return False
+        if action in TYPED_OVER and self.typing:
+            return False
         return super().check_action(action, parameters)
+
+    @property
+    def typing(self) -> bool:
+        return self.focused is not None and self.focused.id == "answer"
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # the footer: the answer box's keys, or the app's
+
+    def on_descendant_blur(self) -> None:
+        self.refresh_bindings()
+
+    def action_quit_key(self) -> None:
+        self.exit()
+
+    action_quit_typing = action_quit_key
+
+    def action_help_typing(self) -> None:
+        self.action_help()
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         if self.hidden(self.step):
@@ -151,7 +192,7 @@ class PracticeApp(TutorApp):
     def _after_answer(self) -> None:
         self.refresh_view()
         if self.session.finished:
-            self.notify(self.session.summary(), title="practice done", timeout=10)
+            self.notify("your totals are above this box", title="practice done", timeout=10)
         elif not self.hidden(self.step):
             self.set_focus(None)  # the step is done: the arrow keys go on
 

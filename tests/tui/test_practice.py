@@ -86,12 +86,9 @@ async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it
 
 @pilot_test
 async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
-    session = PracticeSession(hand_ref)
-    for _ in range(len(hand_ref.slots) - 2):
-        session.reveal()
-    app = PracticeApp(session)
+    app = near_the_end(hand_ref, 2)
     async with app.run_test(size=(100, 50)) as pilot:
-        app.step = session.current_step
+        app.step = app.session.current_step
         await pilot.pause()
         await type_answer(pilot, "[[-0.5, -0.5, -0.5], [3, 4, -2]]")  # W(1) new typed, b(1) new revealed
         await pilot.press("ctrl+r")
@@ -102,19 +99,51 @@ async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
         assert "6 right, 0 root mistake(s), 0 carried, 66 revealed (of 72 values)" in screen
 
 
-@pilot_test
-async def test_practice_ends_with_a_summary(hand_ref):
-    session = PracticeSession(hand_ref)
-    for _ in range(len(hand_ref.slots) - 1):
+def near_the_end(ref, left: int) -> PracticeApp:
+    """Practice with every value but the last ``left`` revealed."""
+    session = PracticeSession(ref)
+    for _ in range(len(ref.slots) - left):
         session.reveal()
-    app = PracticeApp(session)
+    return PracticeApp(session)
+
+
+@pilot_test
+async def test_practice_ends_with_a_summary_said_once(hand_ref):
+    app = near_the_end(hand_ref, 1)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.step = session.current_step
+        app.step = app.session.current_step
         await pilot.pause()
         await type_answer(pilot, "[-0.5, -2]")  # b(1) after the update, the last value
-        assert session.finished
-        assert "0 right" not in screen_text(app) and "2 right, 0 root mistake(s), 0 carried, 70 revealed" in \
-            screen_text(app)
+        assert app.session.finished
+        screen = screen_text(app)
+        assert "0 right" not in screen and screen.count("2 right, 0 root mistake(s), 0 carried, 70 revealed") == 1
+        assert [n.title for n in app._notifications] == ["practice done"]  # one notice, not two
+        await pilot.press("left", "right", "ctrl+r")
+        await pilot.pause()
+        assert [n.title for n in app._notifications] == ["practice done"]
+
+
+@pilot_test
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_while_typing_the_footer_says_how_to_look_back_get_help_and_quit(hand_ref, size):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert app.focused.id == "answer"
+        assert "esc Leave box, then ← back" in footer and "F1 Help" in footer and "^q Quit" in footer
+        assert "q Quit" not in footer.replace("^q Quit", "") and "? Help" not in footer  # q and ? are typed here
+        await pilot.press("q", "f1")
+        await pilot.pause()
+        assert app.query_one("#answer", Input).value == "q" and len(app.screen_stack) == 2  # F1: the help
+        await pilot.press("escape", "escape", "left")  # close the help, leave the box, look back
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert app.step == 0 and "? Help" in footer and "^q Quit" in footer  # the same key quits everywhere
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
 
 
 @pilot_test
