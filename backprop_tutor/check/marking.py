@@ -268,27 +268,16 @@ class _Cells:
         return transposed, values
 
     def _cell(self, idx: tuple[int, ...], w: Any, text: str, t: Any) -> Marked:
+        """One written number: right against the truth; else carried if it follows from the student's own
+        values (by a route, within their rounding, or by another reading of them); else a root mistake."""
         q, l, tol = self.slot.quantity, self.slot.layer, self.marker.tol
         right = judge(w, t, self.scale, tol)
         if right.right:
             note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
-        route, rounded = self._follows(idx, w, self.found), False
-        # a known wrong rule beats rounding as an excuse, unless the student's rounding leaves even the sign of
-        # this cell open (a difference of rounded numbers that cancel: then no rule can be told from noise)
-        if route is None and (not self._slip_gives(idx, w) or self._noise(idx)):
-            route, rounded = self._follows(idx, w, self.banded()), True
-        for values, key, how in self.readings() if route is None else ():
-            if (other := self._follows(idx, w, self._other_routes(values))) is not None:
-                inputs = [k for k in other.inputs if k in self.marker.differs or k == key]
-                m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs) + how)
-                return replace(m, yours=working(m, self.marker.ref, values, other.value[idx], other.via))
+        route, rounded = self._route(idx, w)
         if route is None:
-            mine = self.found[0].value[idx]
-            differs = [k for k in self.found[0].inputs if k in self.marker.differs]
-            note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right \
-                else ""
-            return Marked(q, l, idx, text, t, Verdict.ROOT, note)
+            return self._other_reading(idx, w, text, t) or self._root(idx, text, t)
         differs = self.marker.differs
         # a route may go round a mistake that is within the tolerance (a'(l) from a right a(l) whose wrong s(l)
         # moved it): the mistakes of every route's inputs count
@@ -301,6 +290,32 @@ class _Cells:
                           f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
         m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs))
         return replace(m, yours=working(m, self.marker.ref, self.marker.own, route.value[idx], route.via))
+
+    def _route(self, idx: tuple[int, ...], w: Any) -> tuple[Route | None, bool]:
+        """The route ``w`` follows from the student's values as written, else within their rounding (then
+        True); a known wrong rule beats rounding as an excuse, unless the rounding leaves even the sign of this
+        cell open (a difference of rounded numbers that cancel: then no rule can be told from noise)."""
+        route = self._follows(idx, w, self.found)
+        if route is None and (not self._slip_gives(idx, w) or self._noise(idx)):
+            return self._follows(idx, w, self.banded()), True
+        return route, False
+
+    def _other_reading(self, idx: tuple[int, ...], w: Any, text: str, t: Any) -> Marked | None:
+        """Carried, if ``w`` follows from another reading of the student's values (`readings`)."""
+        for values, key, how in self.readings():
+            if (other := self._follows(idx, w, self._other_routes(values))) is not None:
+                inputs = [k for k in other.inputs if k in self.marker.differs or k == key]
+                m = Marked(self.slot.quantity, self.slot.layer, idx, text, t, Verdict.CARRIED,
+                           self.marker.follows_note(inputs) + how)
+                return replace(m, yours=working(m, self.marker.ref, values, other.value[idx], other.via))
+        return None
+
+    def _root(self, idx: tuple[int, ...], text: str, t: Any) -> Marked:
+        """A root mistake, with what the student's own values give when their inputs were wrong."""
+        mine, tol = self.found[0].value[idx], self.marker.tol
+        differs = [k for k in self.found[0].inputs if k in self.marker.differs]
+        note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right else ""
+        return Marked(self.slot.quantity, self.slot.layer, idx, text, t, Verdict.ROOT, note)
 
     def _follows(self, idx: tuple[int, ...], w: Any, found: list[Route]) -> Route | None:
         """The first route whose value from the student's own values is ``w`` (within the tolerance)."""
