@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from backprop_tutor.check.answers import written_from_text
+from backprop_tutor.check.answers import AnswerError, read_answers, written_from_text
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import Slot, ascii_key
 from backprop_tutor.check.marking import Marked, Marker, Verdict
@@ -118,6 +118,25 @@ class PracticeSession:
         if counts[Verdict.SHAPE]:
             parts.append(f"{counts[Verdict.SHAPE]} in the wrong shape")
         return ", ".join(parts) + f" (of {total} values)"
+
+    def resume(self, path: Path) -> int:
+        """Go on from a saved answer file: its values are typed again in order, a blank before a written one is
+        revealed (as it was); returns how many quantities it held. AnswerError names a value that does not read."""
+        answers = read_answers(path)
+        if answers.sample != self.ref.sample:
+            raise AnswerError(f"{path}: its values are of sample {answers.sample}, this practice is of sample "
+                              f"{self.ref.sample}: give --sample {answers.sample}")
+        L = len(self.ref.given.activations)
+        written = {(e.quantity, L if e.layer is None else e.layer): e.value for e in answers.entries
+                   if e.value not in (None, "")}
+        last = max((i for i, s in enumerate(self.ref.slots) if (s.quantity, s.layer) in written), default=-1)
+        for slot in self.ref.slots[:last + 1]:
+            value = written.get((slot.quantity, slot.layer))
+            if value is None:
+                self.reveal()
+            else:
+                self.answer(value if isinstance(value, str) else json.dumps(value))
+        return len(written)
 
     # saving: the typed values as an answer file `tutor check` reads ---------------------------------------
     @property

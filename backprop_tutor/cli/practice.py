@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from pathlib import Path
 
 from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import UsageError
@@ -15,7 +16,7 @@ how it goes:
   `tutor check` judges a file: ✓, ✗ root, or ✗ carried when it follows from one of your earlier
   values. ctrl+r reveals a value instead; → goes on once the step is done. A summary ends it.
   ctrl+s saves the values typed so far as NAME-practice.json (a new name if that file is there), which
-  `tutor check` reads; quitting saves them too.
+  `tutor check` reads; quitting saves them too. --resume FILE goes on from such a file.
 
 examples:
   tutor practice hand-backprop                 the course's 3-2-2-3 hand example
@@ -23,6 +24,7 @@ examples:
   tutor practice --random --seed 17            a new hand-computable problem (the same seed, the same one)
   tutor practice --random --sizes 2-3-2 --output sigmoid
   tutor practice hand-backprop --sigfigs 3     judge by significant figures
+  tutor practice hand-backprop --resume hand-backprop-practice.json   go on where you stopped
 """
 
 
@@ -41,6 +43,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", type=int, default=0, metavar="K", help="which sample of a minibatch (from 0)")
     p.add_argument("--rtol", type=float, metavar="R", help="relative tolerance (default 0.01)")
     p.add_argument("--sigfigs", type=int, metavar="N", help="judge by N significant figures instead of --rtol")
+    p.add_argument("--resume", type=Path, metavar="FILE",
+                   help="go on from the answers a practice session saved (ctrl+s): NAME-practice.json")
     p.set_defaults(func=run)
 
 
@@ -58,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
     session = PracticeSession(reference_for(spec, args.sample),
                               Tolerance(rtol=0.01 if args.rtol is None else args.rtol, sigfigs=args.sigfigs),
                               spec=name, spec_text=text)
+    if args.resume is not None:
+        if not args.resume.is_file():
+            raise UsageError(f"--resume {args.resume}: no such file (ctrl+s in practice saves NAME-practice.json)")
+        session.resume(args.resume)
     if not is_terminal():
         raise UsageError("practice is interactive: run it in a terminal (for a worksheet on paper: "
                          "`tutor worksheet NAME > sheet.md`)")

@@ -277,3 +277,17 @@ def test_a_random_problems_answers_are_saved_with_its_spec_beside_them(tmp_path)
     assert (tmp_path / "practice-problem-3-spec-2.toml").read_text() == spec_toml(problem)
     cells = check_answers(path).cells
     assert {m.verdict.value for m in cells if (m.quantity, m.layer) == (slot.quantity, slot.layer)} == {"right"}
+
+
+def test_a_saved_session_resumes_where_it_stopped_with_the_same_marks(hand_ref, tmp_path, capsys):
+    session = PracticeSession(hand_ref, spec="hand-backprop")
+    session.answer("[5, -4]")  # s(1): a root mistake
+    session.reveal()  # a(1)
+    session.answer("[1, 0]")  # a'(1)
+    path = session.save(tmp_path)
+    again = PracticeSession(hand_ref, spec="hand-backprop")
+    assert again.resume(path) == 2
+    assert again.marks == session.marks and again.current.name == "s(2)" and again.revealed == 2
+    assert again.summary() == session.summary()
+    assert main(["practice", "hand-backprop", "--resume", str(tmp_path / "nothing.json")]) == 2
+    assert "--resume" in capsys.readouterr().err
