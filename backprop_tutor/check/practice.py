@@ -10,13 +10,16 @@ screen (`backprop_tutor.tui.practice`) only reads this.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from pathlib import Path
 
 from backprop_tutor.check.answers import written_from_text
 from backprop_tutor.check.expected import Reference
-from backprop_tutor.check.layout import Slot
+from backprop_tutor.check.layout import Slot, ascii_key
 from backprop_tutor.check.marking import Marked, Marker, Verdict
 from backprop_tutor.check.numbers import Tolerance
+from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
 Key = tuple[Quantity, int]
@@ -32,8 +35,16 @@ def is_revealed(m: Marked) -> bool:
 class PracticeSession:
     """Which quantity is asked next, the step of the trace that writes it, and the marks so far."""
 
-    def __init__(self, ref: Reference, tol: Tolerance | None = None) -> None:
+    def __init__(self, ref: Reference, tol: Tolerance | None = None, *, spec: str = "practice",
+                 spec_text: str | None = None) -> None:
         self.ref = ref
+        #: how a saved answer file names its spec (a built-in example or a spec file's path), and the spec
+        #: file's text when it is not on disk (a --random problem): saved beside the answers
+        self.spec, self.spec_text = spec, spec_text
+        #: what the student typed, per quantity (a revealed one is not here: left blank in a saved file)
+        self.typed: dict[Key, str] = {}
+        self.saved_to: Path | None = None
+        self._saved = 0  # how many typed quantities the saved file holds
         self.tolerance = tol or Tolerance()
         self._marker = Marker(ref, self.tolerance)
         entries = build_worksheet(ref.trace, ref.sample).entries
@@ -64,7 +75,9 @@ class PracticeSession:
         slot = self.current
         if slot is None:
             raise ValueError("every quantity is answered")
-        return self._record(slot, self._marker.mark(slot, written_from_text(text, slot)))
+        marks = self._record(slot, self._marker.mark(slot, written_from_text(text, slot)))
+        self.typed[(slot.quantity, slot.layer)] = text.strip()
+        return marks
 
     def reveal(self) -> list[Marked]:
         """Give up on the current quantity: it is marked revealed and its true value shown."""
@@ -105,3 +118,46 @@ class PracticeSession:
         if counts[Verdict.SHAPE]:
             parts.append(f"{counts[Verdict.SHAPE]} in the wrong shape")
         return ", ".join(parts) + f" (of {total} values)"
+
+    # saving: the typed values as an answer file `tutor check` reads ---------------------------------------
+    @property
+    def unsaved(self) -> bool:
+        """Typed values that no saved file holds yet."""
+        return len(self.typed) > self._saved
+
+    def answers_text(self, spec: str) -> str:
+        """The typed values as a JSON answer file (docs/reference/answers.md) of ``spec``; revealed ones blank."""
+        doc: dict = {"spec": spec, "sample": self.ref.sample}
+        for slot in self.ref.slots:
+            text = self.typed.get((slot.quantity, slot.layer))
+            if text is None:
+                continue
+            if slot.quantity is Quantity.COST:
+                doc["C"] = text
+            else:
+                doc.setdefault("layer", {}).setdefault(str(slot.layer), {})[ascii_key(slot.quantity)] = text
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def save(self, folder: Path) -> Path:
+        """Write the typed values to ``folder``/<spec>-practice.json (-2, -3, … when a file of that name is
+        there: no file is replaced but this session's own), with a --random problem's spec beside it."""
+        stem = Path(self.spec).stem
+        spec = self.spec
+        if self.spec_text is not None:
+            spec_path = free_path(folder, stem + "-spec", ".toml", self.spec_text)
+            write_text_atomic(spec_path, self.spec_text)
+            spec = spec_path.name
+        text = self.answers_text(spec)
+        path = self.saved_to or free_path(folder, f"{stem}-practice", ".json", text)
+        write_text_atomic(path, text)
+        self.saved_to, self._saved = path, len(self.typed)
+        return path
+
+
+def free_path(folder: Path, stem: str, suffix: str, text: str) -> Path:
+    """folder/stem.suffix, or stem-2.suffix, stem-3…: the first name that is free (or already holds ``text``)."""
+    for n in range(1, 10_000):
+        path = folder / f"{stem}{'' if n == 1 else f'-{n}'}{suffix}"
+        if not path.exists() or (path.is_file() and path.read_text(encoding="utf-8", errors="replace") == text):
+            return path
+    raise FileExistsError(f"{folder / stem}{suffix}: 10,000 files of that name are there already")

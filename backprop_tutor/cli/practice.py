@@ -14,6 +14,8 @@ how it goes:
   value (5, [5, -5], or a matrix [[1, -2], [0.5, 4]]) and press Enter. It is judged at once as
   `tutor check` judges a file: ✓, ✗ root, or ✗ carried when it follows from one of your earlier
   values. ctrl+r reveals a value instead; → goes on once the step is done. A summary ends it.
+  ctrl+s saves the values typed so far as NAME-practice.json (a new name if that file is there), which
+  `tutor check` reads; quitting saves them too.
 
 examples:
   tutor practice hand-backprop                 the course's 3-2-2-3 hand example
@@ -52,9 +54,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--sigfigs and --rtol are two ways to say how close is right; give one of them")
     if (args.sigfigs is not None and args.sigfigs < 1) or (args.rtol is not None and not args.rtol >= 0):
         raise UsageError("--sigfigs needs at least 1 figure and --rtol a number ≥ 0, e.g. --sigfigs 3 or --rtol 0.01")
-    spec = _spec(args)
+    spec, name, text = _spec(args)
     session = PracticeSession(reference_for(spec, args.sample),
-                              Tolerance(rtol=0.01 if args.rtol is None else args.rtol, sigfigs=args.sigfigs))
+                              Tolerance(rtol=0.01 if args.rtol is None else args.rtol, sigfigs=args.sigfigs),
+                              spec=name, spec_text=text)
     if not is_terminal():
         raise UsageError("practice is interactive: run it in a terminal (for a worksheet on paper: "
                          "`tutor worksheet NAME > sheet.md`)")
@@ -63,16 +66,18 @@ def run(args: argparse.Namespace) -> int:
     return run_practice(session)
 
 
-def _spec(args: argparse.Namespace):  # -> NetworkSpec
-    from backprop_tutor.check.problems import ProblemSettings, parse_sizes, problem_spec, random_problem
+def _spec(args: argparse.Namespace):  # -> (NetworkSpec, how an answer file names it, its text if not on disk)
+    from backprop_tutor.check.problems import ProblemSettings, parse_sizes, problem_spec, random_problem, spec_toml
     from backprop_tutor.spec import load_spec, resolve_example
 
     if not args.random:
         if args.seed is not None:
             raise UsageError("--seed chooses a random problem: add --random")
-        return load_spec(resolve_example(args.example or "hand-backprop"))
+        name = args.example or "hand-backprop"
+        return load_spec(resolve_example(name)), name, None
     if args.example:
         raise UsageError(f"--random makes a new problem; leave out {args.example!r}")
     seed = args.seed if args.seed is not None else random.randrange(10**6)
     settings = ProblemSettings(parse_sizes(args.sizes), args.hidden, args.output)
-    return problem_spec(random_problem(seed, settings), f"<practice problem {seed}>")
+    problem = random_problem(seed, settings)
+    return problem_spec(problem, f"<practice problem {seed}>"), f"practice-problem-{seed}", spec_toml(problem)

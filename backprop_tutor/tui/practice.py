@@ -6,12 +6,15 @@ the network diagram show what was known before the step. The student types the v
 matrix as [[1, -2], [0.5, 4]]) and presses Enter: it is judged at once by `PracticeSession` (the
 rules of `tutor check`: a value that follows from an earlier slip is ✗ carried, not ✗ root), then
 the true value is shown. ctrl+r reveals a value instead. Going on past an unanswered value is not
-possible; at the end a summary gives the totals.
+possible; at the end a summary gives the totals. ctrl+s (and quitting) saves the typed values as an answer
+file that `tutor check` reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -61,11 +64,13 @@ class PracticeApp(TutorApp):
                                          # q is a letter in the answer box: the footer shows ctrl+q, which quits
                                          # everywhere (q still quits outside the box)
                                          Binding("ctrl+q", "quit_typing", "Quit", key_display="^q", priority=True),
-                                         Binding("q", "quit_key", "Quit", show=False)]
+                                         Binding("q", "quit_key", "Quit", show=False),
+                                         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True)]
 
-    def __init__(self, session: PracticeSession, *, digits: int | None = 3) -> None:
+    def __init__(self, session: PracticeSession, *, digits: int | None = 3, save_dir: Path | None = None) -> None:
         super().__init__(session.ref.trace, digits=digits, sample=session.ref.sample)
         self.session = session
+        self.save_dir = save_dir
 
     def compose(self) -> ComposeResult:
         answer = AnswerBox(id="answer")
@@ -122,7 +127,7 @@ class PracticeApp(TutorApp):
 
     def _waiting(self, asked: Slot | None) -> str:
         if asked is None:
-            return "every value is answered: ← looks back, q quits"
+            return "every value is answered: ← looks back, ctrl+s saves, q quits"
         return f"→ on to the step that asks {asked.name}"
 
     # going on --------------------------------------------------------------------------------------
@@ -189,10 +194,23 @@ class PracticeApp(TutorApp):
         self.session.reveal()
         self._after_answer()
 
+    def action_save(self) -> None:
+        """ctrl+s: the values typed so far as an answer file `tutor check` reads."""
+        if not self.session.typed:
+            self.notify("nothing typed yet: nothing to save (revealed values are left blank)", timeout=3)
+            return
+        try:
+            path = self.session.save(self.save_dir or Path.cwd())
+        except OSError as err:
+            self.notify(f"could not save your answers: {err}", severity="error")
+            return
+        self.notify(f"wrote {path.name}: check it with `tutor check {path.name}`", title="answers saved")
+
     def _after_answer(self) -> None:
         self.refresh_view()
         if self.session.finished:
-            self.notify("your totals are above this box", title="practice done", timeout=10)
+            self.notify("your totals are above this box; ctrl+s saves your answers for `tutor check`",
+                        title="practice done", timeout=10)
         elif not self.hidden(self.step):
             self.set_focus(None)  # the step is done: the arrow keys go on
 
@@ -219,6 +237,15 @@ def prompt(slot: Slot) -> str:
 
 
 def run_practice(session: PracticeSession, *, digits: int | None = 3) -> int:
+    """Practice until the student quits; values typed and not saved yet are then saved (ctrl+s's file)."""
     app = PracticeApp(session, digits=digits)
-    app.run()
+    try:
+        app.run()
+    finally:
+        if session.unsaved:
+            try:
+                path = session.save(Path.cwd())
+                print(f"your answers so far: {path} (check them with `tutor check {path.name}`)")
+            except OSError as err:
+                print(f"could not save your answers in {Path.cwd()}: {err}", file=sys.stderr)
     return app.return_code or 0

@@ -209,7 +209,7 @@ def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_ste
 WALK_KEYS = ["left", "right", "up", "down", "home", "end", "space", "d", "f", "g", "w", "s", "n", "p", "enter",
              "escape", "colon", "number_sign", "question_mark", "e", *["ctrl+r", "right"] * 4,
              "left_square_bracket", "right_square_bracket", "comma", "minus", "0", "1", "3", "5", "backspace",
-             "tab", "greater_than_sign", "less_than_sign", "m", "i", "plus"]
+             "tab", "greater_than_sign", "less_than_sign", "m", "i", "plus", "ctrl+s"]
 
 
 async def walk(pilot, rng, keys: int) -> None:
@@ -228,7 +228,7 @@ async def test_a_random_walk_of_keys_through_a_whole_session_never_ends_practice
     monkeypatch.chdir(tmp_path)  # e exports the worksheet into the current folder
     rng = random.Random(1)
     session = PracticeSession(hand_ref)
-    app = PracticeApp(session)
+    app = PracticeApp(session, save_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await walk(pilot, rng, 100)
         while not session.finished:  # on to the end: reveal what the walk left
@@ -237,3 +237,43 @@ async def test_a_random_walk_of_keys_through_a_whole_session_never_ends_practice
         await walk(pilot, rng, 60)
         await pilot.pause()
         assert app.is_running and f"step {app.step + 1} of 14" in screen_text(app)
+
+
+@pilot_test
+async def test_ctrl_s_saves_the_typed_values_as_an_answer_file_that_check_reads(hand_ref, tmp_path):
+    for session, s1 in ((1, "[5, -5]"), (2, "[5, -4]")):  # a second session never replaces the first one's file
+        app = PracticeApp(PracticeSession(hand_ref, spec="hand-backprop"), save_dir=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("right")
+            await type_answer(pilot, s1)  # s(1): the second time one right, one root mistake
+            await type_answer(pilot, "[5, 0]")  # a(1)
+            await pilot.press("ctrl+r", "ctrl+s")  # a'(1) revealed, then saved
+            await pilot.pause()
+            assert [n.title for n in app._notifications][-1] == "answers saved"
+        saved = tmp_path / ("hand-backprop-practice.json" if session == 1 else "hand-backprop-practice-2.json")
+        assert app.session.saved_to == saved and not app.session.unsaved
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hand-backprop-practice-2.json",
+                                                          "hand-backprop-practice.json"]
+    marking = check_answers(saved)
+    verdicts = {m.name: m.verdict.value for m in marking.cells if m.layer == 1 and m.quantity.value in "s a a'"}
+    assert verdicts == {"s(1)[1]": "right", "s(1)[2]": "root", "a(1)[1]": "right", "a(1)[2]": "right",
+                        "a'(1)[1]": "missing", "a'(1)[2]": "missing"}
+
+
+def test_a_random_problems_answers_are_saved_with_its_spec_beside_them(tmp_path):
+    from backprop_tutor.check.problems import problem_spec, random_problem, spec_toml
+
+    problem = random_problem(3)
+    session = PracticeSession(reference_for(problem_spec(problem, "<practice problem 3>")),
+                              spec="practice-problem-3", spec_text=spec_toml(problem))
+    slot = session.current
+    from backprop_tutor.numbers.format import fmt_array
+
+    session.answer(fmt_array(session.ref.expected[(slot.quantity, slot.layer)], 8))
+    (tmp_path / "practice-problem-3-spec.toml").write_text("# the student's own file\n")
+    path = session.save(tmp_path)
+    assert path.name == "practice-problem-3-practice.json"
+    assert (tmp_path / "practice-problem-3-spec.toml").read_text() == "# the student's own file\n"  # not replaced
+    assert (tmp_path / "practice-problem-3-spec-2.toml").read_text() == spec_toml(problem)
+    cells = check_answers(path).cells
+    assert {m.verdict.value for m in cells if (m.quantity, m.layer) == (slot.quantity, slot.layer)} == {"right"}
