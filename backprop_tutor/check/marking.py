@@ -400,14 +400,13 @@ def _named(marker: Marker, slot: Slot, written: Written, out: list[Marked],
         named = {i: c or _names([m for m in roots if m.index == i], written, marker, banded)[i]
                  for i, c in named.items()}
     slips = {c.misconception.slip for c in named.values() if c is not None}
-    if len(roots) >= 2 and len(slips) == 1 and None not in named.values() and slips <= WHOLE_QUANTITY:
+    others_right = all(m.verdict in (Verdict.ROOT, Verdict.RIGHT) for m in out)
+    if len(roots) >= 2 and len(slips) == 1 and None not in named.values() and slips <= WHOLE_QUANTITY and others_right:
         c = next(iter(named.values()))
-        assert c is not None
-        whole = Marked(slot.quantity, slot.layer, (), _shape_text(written), ref.expected[(slot.quantity, slot.layer)],
-                       Verdict.ROOT, c.says(slot.layer, ref.given), misconception=c.misconception.slip.value)
-        first = out.index(roots[0])
-        return [m for m in out[:first] if m.verdict is not Verdict.ROOT] + [whole] + \
-            [m for m in out[first:] if m.verdict is not Verdict.ROOT]
+        assert c is not None  # one verdict for the whole quantity, as for a wrong shape: its entries that the slip
+        # left unchanged (a zero gradient) are not counted apart
+        return [Marked(slot.quantity, slot.layer, (), _shape_text(written), ref.expected[(slot.quantity, slot.layer)],
+                       Verdict.ROOT, c.says(slot.layer, ref.given), misconception=c.misconception.slip.value)]
     return [m if m.verdict is not Verdict.ROOT else _with_name(m, named[m.index], ref) for m in out]
 
 

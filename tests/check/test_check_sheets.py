@@ -79,11 +79,12 @@ def _verdicts(marking: Marking) -> dict:
 def _expected(sheet, slip: str) -> dict:
     """The simulation's verdicts; a slip made once for a whole quantity is one root verdict for it."""
     want = dict(sheet.verdicts)
-    roots = [c for c, v in want.items() if v in ("root", "?") and c[0] == sheet.slip_key]
-    if slip in {s.value for s in WHOLE_QUANTITY} and len(roots) >= 2:
-        for c in roots:
+    cells = {c: v for c, v in want.items() if c[0] == sheet.slip_key}
+    roots = [c for c, v in cells.items() if v in ("root", "?")]
+    if slip in {s.value for s in WHOLE_QUANTITY} and len(roots) >= 2 and set(cells.values()) <= {"root", "right", "?"}:
+        for c in cells:  # one verdict for the quantity; the entries the slip left unchanged go with it
             del want[c]
-        want[(sheet.slip_key, ())] = "?" if "?" in sheet.verdicts.values() else "root"
+        want[(sheet.slip_key, ())] = "?" if "?" in cells.values() else "root"
     return want
 
 
