@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     spec = load_spec(spec_path)
     refuse_replacing_inputs(outputs, {"the spec file": spec_path, "its [init] file": spec.init_file,
                                       "the answer file": args.answers})
-    trace = run_spec(spec, "exact" if args.exact else args.dtype)
+    # --answers: the numbers `tutor check` judges by (exact), unless --dtype says otherwise
+    trace = run_spec(spec, "exact" if args.exact or (args.answers and not args.dtype) else args.dtype)
     check_sample(args.sample, trace.header.batch_size, "this example")
     shown = None if args.full else args.digits
     options = {"sample": args.sample, "digits": shown, "full": args.full}

@@ -291,3 +291,16 @@ def test_a_saved_session_resumes_where_it_stopped_with_the_same_marks(hand_ref, 
     assert again.summary() == session.summary()
     assert main(["practice", "hand-backprop", "--resume", str(tmp_path / "nothing.json")]) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+def test_example_answers_shows_the_exact_numbers_check_judges_by(hand_ref, tmp_path, monkeypatch):
+    import backprop_tutor.cli.example as example_cli
+    import backprop_tutor.tui.answers_overlay as overlay
+
+    sheet = tmp_path / "key.md"
+    sheet.write_text(render(hand_ref, "hand-backprop", "md", key=True))
+    opened = {}
+    monkeypatch.setattr(example_cli, "is_terminal", lambda: True)
+    monkeypatch.setattr(overlay, "run_answers_app", lambda trace, marking, **kw: opened.update(trace=trace) or 0)
+    assert main(["example", "hand-backprop", "--answers", str(sheet)]) == 0
+    assert opened["trace"].header.precision == "exact"  # δ(2)[1] is 0, not -2.22e-16 beside the student's "0 ✓"
