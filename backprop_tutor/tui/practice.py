@@ -25,7 +25,7 @@ from textual.widgets import Input
 from backprop_tutor.check.answers import AnswerError
 from backprop_tutor.check.layout import Slot
 from backprop_tutor.check.marking import Verdict
-from backprop_tutor.check.practice import PracticeSession
+from backprop_tutor.check.practice import PracticeSession, is_revealed
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import marks_box, with_panel
 from backprop_tutor.tui.app import TutorApp
@@ -37,6 +37,8 @@ from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_tables
 
 HIDDEN = "?"
+#: after a wrong value: what the next prompts substitute, and how a value from the student's own is judged
+SUBSTITUTES = "next steps use the true values shown; a value from yours is ✗ carried"
 #: what the app's printable and arrow keys do, hidden from the footer while the answer box has focus (there they
 #: type or move the text cursor); its own bindings say how to leave, get help and quit instead
 TYPED_OVER = frozenset({"help", "quit_key", "export", "step", "layer", "go", "play", "sample", "digits", "full_view",
@@ -120,6 +122,8 @@ class PracticeApp(TutorApp):
         panel = self.query_one(MarksPanel)
         marks = [m for s in self.session.asked_at(self.step) for m in self.session.marks.get((s.quantity, s.layer), [])]
         panel.show(marks, empty="")
+        wrong = any(m.verdict is not Verdict.RIGHT and not is_revealed(m) for m in marks)
+        answer.border_title = SUBSTITUTES if wrong else ""
         self.query_one("#marks-box").border_title = self.session.summary() if self.session.finished else \
             tally(self.session)
         if here:

@@ -51,6 +51,7 @@ async def test_practice_hides_each_value_until_typed_and_marks_right_wrong_and_c
         assert "= [5, -5]" in screen_text(app) and "relu([5, -5])" in screen_text(app)
         await type_answer(pilot, "[6, 0]")  # wrong: relu(5) = 5
         assert "a(1): ✗ root a(1)[1]: you wrote 6, it is 5" in marks(app)
+        assert "next steps use the true values shown; a value from yours is ✗ carried" in screen_text(app)
         await type_answer(pilot, "1, 0")
         await pilot.press("right")  # the step is done: → goes on
         await pilot.pause()
