@@ -102,13 +102,20 @@ class PracticeApp(TutorApp):
         return self.step - 1 if self.hidden(self.step) else self.step
 
     def _equations(self, view: StepView, hidden: set[tuple]) -> tuple[TextEquation, ...]:
-        """The step's equations up to the first hidden value, whose result is a question mark."""
+        """The step's equations up to the first hidden value, whose result is a question mark. A part worked
+        out before it (W(l+1)ᵀ δ(l+1) of δ(l)) is the hard part of the value: its result is hidden too, and the
+        value's line names it instead of giving its numbers."""
         layer = self.source.info(self.step).layer
         shown: list[TextEquation] = []
+        parts: list[TextEquation] = []
         for eq, text in zip(equations_for(self.source, self.step, self.sample), view.equations, strict=True):
             if (eq.writes, layer) in hidden:
-                shown.append(dataclasses.replace(text, result=HIDDEN, note="type it below"))
+                shown.append(dataclasses.replace(text, substituted=_named(text.substituted, parts), result=HIDDEN,
+                                                 note="type it below"))
                 break
+            if eq.writes is None and text.result is not None:
+                parts.append(text)
+                text = dataclasses.replace(text, result=HIDDEN, note="part of the value asked below")
             shown.append(text)
         return tuple(shown)
 
@@ -217,6 +224,16 @@ class PracticeApp(TutorApp):
                         title="practice done", timeout=10)
         elif not self.hidden(self.step):
             self.set_focus(None)  # the step is done: the arrow keys go on
+
+
+def _named(substituted: str | None, parts: list[TextEquation]) -> str | None:
+    """``substituted`` with each worked-out part's numbers (its last occurrence) replaced by its name."""
+    for part in parts:
+        if substituted and part.result and part.result in substituted:
+            head, _, tail = substituted.rpartition(part.result)
+            substituted = f"{head}({part.symbolic}){tail}" if not head.endswith("(") else \
+                f"{head}{part.symbolic}{tail}"
+    return substituted
 
 
 def tally(session: PracticeSession) -> str:

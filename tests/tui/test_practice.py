@@ -305,3 +305,19 @@ def test_example_answers_shows_the_exact_numbers_check_judges_by(hand_ref, tmp_p
     monkeypatch.setattr(overlay, "run_answers_app", lambda trace, marking, **kw: opened.update(trace=trace) or 0)
     assert main(["example", "hand-backprop", "--answers", str(sheet)]) == 0
     assert opened["trace"].header.precision == "exact"  # δ(2)[1] is 0, not -2.22e-16 beside the student's "0 ✓"
+
+
+@pilot_test
+async def test_the_delta_prompt_does_not_give_away_w_transposed_delta(hand_ref):
+    session = PracticeSession(hand_ref)
+    while session.current.name != "δ(2)":
+        session.reveal()
+    app = PracticeApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.step = session.current_step
+        await pilot.pause()
+        rows = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        assert "= ? (part of the value asked below)" in rows and "= [1, 1] ⊙ (W(3)ᵀ δ(3))" in rows
+        assert not any("[1.98e-32, 1.0]" in row for row in rows)  # W(3)ᵀ δ(3) worked out: the hard part
+        await type_answer(pilot, "[0, 1]")
+        assert "= [1, 1] ⊙ [1.98e-32, 1.0]" in [" ".join(line.split()) for line in screen_text(app).splitlines()]
