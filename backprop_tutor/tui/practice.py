@@ -20,6 +20,7 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import Input
 
 from backprop_tutor.check.answers import AnswerError
@@ -219,6 +220,8 @@ class PracticeApp(TutorApp):
 
     def _after_answer(self) -> None:
         self.refresh_view()
+        box = self.query_one("#marks-box", VerticalScroll)
+        self.call_after_refresh(box.scroll_end, animate=False, immediate=True)  # the newest verdict in view
         if self.session.finished:
             self.notify("your totals are above this box; ctrl+s saves your answers for `tutor check`",
                         title="practice done", timeout=10)

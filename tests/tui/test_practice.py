@@ -321,3 +321,14 @@ async def test_the_delta_prompt_does_not_give_away_w_transposed_delta(hand_ref):
         assert not any("[1.98e-32, 1.0]" in row for row in rows)  # W(3)ᵀ δ(3) worked out: the hard part
         await type_answer(pilot, "[0, 1]")
         assert "= [1, 1] ⊙ [1.98e-32, 1.0]" in [" ".join(line.split()) for line in screen_text(app).splitlines()]
+
+
+@pilot_test
+async def test_the_newest_verdict_stays_in_view_at_100x30(hand_ref):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("right")
+        for wrong in ("[4, -4]", "[6, 1]", "[0, 1]"):  # three quantities, each with long working
+            await type_answer(pilot, wrong)
+        await pilot.pause()
+        assert "a'(1): ✗ root a'(1)[1]: you wrote 0, it is 1" in screen_text(app)
