@@ -14,7 +14,8 @@ how it goes:
   At each step the equation is shown with its inputs substituted and the result hidden: type the
   value (5, [5, -5], or a matrix [[1, -2], [0.5, 4]]) and press Enter. It is judged at once as
   `tutor check` judges a file: ✓, ✗ root, or ✗ carried when it follows from one of your earlier
-  values. ctrl+r reveals a value instead; → goes on once the step is done. A summary ends it.
+  values. ctrl+r reveals a value instead; F2 shows the working of each wrong value; → goes on once
+  the step is done. A summary ends it.
   ctrl+s saves the values typed so far as NAME-practice.json (a new name if that file is there), which
   `tutor check` reads; quitting saves them too. --resume FILE goes on from such a file.
 

@@ -24,8 +24,22 @@ class MarksPanel(Static):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"marks-panel--right", "marks-panel--root", "marks-panel--carried",
                                              "marks-panel--missing"}
 
-    def show(self, marks: list[Marked], empty: str = "") -> None:
-        self.update(self.render_marks(marks) if marks else Text(empty))
+    def show(self, marks: list[Marked], empty: str = "", short: bool = False) -> None:
+        """``short``: one line per quantity, its first wrong value without the working (practice, until F2)."""
+        self.update((self.render_short(marks) if short else self.render_marks(marks)) if marks else Text(empty))
+
+    def render_short(self, marks: list[Marked]) -> Text:
+        text = Text()
+        for name, cells in by_quantity(marks):
+            text.append(("\n" if text else "") + f"{name}: ")
+            wrong = [m for m in cells if m.verdict is not Verdict.RIGHT]
+            if not wrong:
+                text.append(Verdict.RIGHT.mark, self.style(Verdict.RIGHT))
+                continue
+            text.append(mark_of(wrong[0]), self.style(wrong[0].verdict))
+            more = f" (+{len(wrong) - 1} more)" if len(wrong) > 1 else ""
+            text.append(" " + cell_line(wrong[0]).split(" · ")[0] + more)
+        return text
 
     def style(self, verdict: Verdict) -> str:
         name = {Verdict.RIGHT: "right", Verdict.CARRIED: "carried", Verdict.MISSING: "missing"}.get(verdict, "root")
@@ -33,14 +47,8 @@ class MarksPanel(Static):
 
     def render_marks(self, marks: list[Marked]) -> Text:
         text = Text()
-        by_quantity: dict[tuple, list[Marked]] = {}
-        for m in marks:
-            by_quantity.setdefault((m.quantity, m.layer), []).append(m)
-        for cells in by_quantity.values():
-            if text:
-                text.append("\n")
-            name = "C" if cells[0].name == "C" else f"{cells[0].quantity}({cells[0].layer})"
-            text.append(f"{name}: ")
+        for name, cells in by_quantity(marks):
+            text.append(("\n" if text else "") + f"{name}: ")
             if all(m.verdict is Verdict.RIGHT for m in cells):
                 text.append(Verdict.RIGHT.mark, self.style(Verdict.RIGHT))
                 continue
@@ -49,6 +57,15 @@ class MarksPanel(Static):
                 text.append(mark_of(m), self.style(m.verdict))
                 text.append(" " + cell_line(m))
         return text
+
+
+def by_quantity(marks: list[Marked]) -> list[tuple[str, list[Marked]]]:
+    """The marks grouped by quantity, in order, each with its name: s(1), C."""
+    groups: dict[tuple, list[Marked]] = {}
+    for m in marks:
+        groups.setdefault((m.quantity, m.layer), []).append(m)
+    return [("C" if cells[0].name == "C" else f"{cells[0].quantity}({cells[0].layer})", cells)
+            for cells in groups.values()]
 
 
 def mark_of(m: Marked) -> str:

@@ -68,12 +68,14 @@ class PracticeApp(TutorApp):
                                          # everywhere (q still quits outside the box)
                                          Binding("ctrl+q", "quit_typing", "Quit", key_display="^q", priority=True),
                                          Binding("q", "quit_key", "Quit", show=False),
-                                         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True)]
+                                         Binding("ctrl+s", "save", "Save", key_display="^s", priority=True),
+                                         Binding("f2", "details", "Details", key_display="F2", priority=True)]
 
     def __init__(self, session: PracticeSession, *, digits: int | None = 3, save_dir: Path | None = None) -> None:
         super().__init__(session.ref.trace, digits=digits, sample=session.ref.sample)
         self.session = session
         self.save_dir = save_dir
+        self.details = False  # F2: each wrong value with its working, not one short line per quantity
 
     def compose(self) -> ComposeResult:
         answer = AnswerBox(id="answer")
@@ -129,7 +131,7 @@ class PracticeApp(TutorApp):
         answer.placeholder = prompt(asked) if here else self._waiting(asked)
         panel = self.query_one(MarksPanel)
         marks = [m for s in self.session.asked_at(self.step) for m in self.session.marks.get((s.quantity, s.layer), [])]
-        panel.show(marks, empty="")
+        panel.show(marks, empty="", short=not self.details)
         wrong = any(m.verdict is not Verdict.RIGHT and not is_revealed(m) for m in marks)
         answer.border_title = SUBSTITUTES if wrong else ""
         self.query_one("#marks-box").border_title = self.session.summary() if self.session.finished else \
@@ -205,6 +207,10 @@ class PracticeApp(TutorApp):
             return
         self.session.reveal()
         self._after_answer()
+
+    def action_details(self) -> None:
+        self.details = not self.details
+        self.refresh_view()
 
     def action_save(self) -> None:
         """ctrl+s: the values typed so far as an answer file `tutor check` reads."""

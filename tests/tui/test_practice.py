@@ -56,6 +56,9 @@ async def test_practice_hides_each_value_until_typed_and_marks_right_wrong_and_c
         await pilot.press("right")  # the step is done: → goes on
         await pilot.pause()
         await type_answer(pilot, "[7, 18]")  # s(2) from their a(1) = [6, 0]: W(2)·[6, 0] + b(2)
+        assert marks(app) == "s(2): ✗ carried s(2)[1]: you wrote 7, it is 6 (+1 more)"  # one short line
+        await pilot.press("f2")  # the details: each value, why, the working
+        await pilot.pause()
         text = marks(app)
         assert "s(2): ✗ carried s(2)[1]: you wrote 7, it is 6 · follows from your a(1)" in text
         assert "from your values: s(2)[1] = W(2)[1,·] a(1) + b(2)[1] = 1·6 + (-2)·0 + 1 = 7" in text
@@ -81,7 +84,10 @@ async def test_practice_does_not_go_past_an_unanswered_value_and_reveal_marks_it
         assert len(app.screen_stack) == 1
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert "s(1): revealed s(1)[1] = 5 revealed s(1)[2] = -5" in marks(app) and "= [5, -5]" in screen_text(app)
+        assert "s(1): revealed s(1)[1] = 5 (+1 more)" in marks(app) and "= [5, -5]" in screen_text(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "s(1): revealed s(1)[1] = 5 revealed s(1)[2] = -5" in marks(app)
         assert "missing" not in marks(app) and "practice · nothing typed yet 2 revealed · 2 of 72" in screen_text(app)
 
 
@@ -93,6 +99,8 @@ async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
         await pilot.pause()
         await type_answer(pilot, "[[-0.5, -0.5, -0.5], [3, 4, -2]]")  # W(1) new typed, b(1) new revealed
         await pilot.press("ctrl+r")
+        await pilot.pause()
+        await pilot.press("f2")
         await pilot.pause()
         text, screen = marks(app), screen_text(app)
         assert text == "W(1): ✓ b(1): revealed b(1)[1] = -0.5 revealed b(1)[2] = -2"
