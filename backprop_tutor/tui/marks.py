@@ -104,6 +104,17 @@ def _with_mark(cell: TextCell, cells: list[Marked] | None, inline: bool = False)
     order = [v.mark for v in Verdict] + ["revealed"]
     mark = Verdict.RIGHT.mark if labels.count(Verdict.RIGHT.mark) == len(cells) else " ".join(
         f"{label}×{labels.count(label)}" for label in order if label in labels)
+    yours = _yours(cells) if mark != Verdict.RIGHT.mark else ""
     if inline:
-        return TextCell((f"{cell.text} {mark}",), cell.new)
-    return TextCell((*cell.lines, mark), cell.new)
+        return TextCell((f"{cell.text} {mark}" + (f" (you: {yours})" if yours else ""),), cell.new)
+    return TextCell((*cell.lines, mark, *([f"you: {yours}"] if yours else [])), cell.new)
+
+
+def _yours(cells: list[Marked]) -> str:
+    """The student's own value of a wrong scalar or vector, beside the true one (· for a blank); "" for a
+    matrix (the panel lists its cells) or a value not typed at all."""
+    if not any(m.written for m in cells) or any(len(m.index) > 1 for m in cells):
+        return ""
+    if len(cells) == 1 and cells[0].index == ():
+        return cells[0].written or "·"
+    return "[" + ", ".join(m.written or "·" for m in cells) + "]"

@@ -176,6 +176,7 @@ async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, h
         await pilot.pause()
         rows = [" ".join(line.split()) for line in screen_text(app).splitlines()]
         assert "1 [5, -5] [5, 0] [1, 0]" in rows and "✓×1 ✗ root×1 ✓×1 ✗ carried×1 ✓" in rows
+        assert "you: [4, -5] you: [4, 0]" in rows  # the student's own value beside the true one
         assert "2 [6, 15] [6, 15] [1, 1]" in rows and "✓ ✓ ✓" in rows
 
 
