@@ -116,7 +116,6 @@ class Marker:
         self.worlds: list[tuple[Values, Key]] = []
         #: each blank quantity as the student's rounded values give it (intervals)
         self.wide: Values = {}
-        self._equations: dict[Key, str] = {}
 
     def mark(self, slot: Slot, written: Written | None) -> list[Marked]:
         """The verdicts of ``slot`` (None or blank: missing, and what their own values give is used after it)."""
@@ -211,9 +210,7 @@ class Marker:
         if m.verdict not in (Verdict.ROOT, Verdict.CARRIED):
             return m
         key = (m.quantity, m.layer)
-        if key not in self._equations:
-            self._equations[key] = quantity_equation(self.ref, *key)
-        m = replace(m, equation=self._equations[key])
+        m = replace(m, equation=quantity_equation(self.ref, *key))  # written once per problem (Reference.equations)
         if m.verdict is Verdict.ROOT and (m.index or m.quantity is Quantity.COST):
             m = replace(m, working=working(m, self.ref))
         return m
