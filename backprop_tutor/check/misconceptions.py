@@ -27,6 +27,7 @@ The rules read the same values as `recompute` (exact intervals) and are shared b
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,8 +36,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.expected import Given
-from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, Via, exact_given, h_of, h_prime_of
-from backprop_tutor.check.recompute import _cost as routes_of_cost
+from backprop_tutor.check.recompute import OPS, Band, Intervals, Key, Via, exact_given, h_of, h_prime_of, rule_value
 from backprop_tutor.numbers.certain import certain_array, working_precision
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
@@ -134,8 +134,7 @@ def _log10(l: int, own: View, true: View, g: Given) -> list[Any] | None:
         return None
     a, y = own[(Quantity.A, l)], g.y
     ln10 = OPS.log(np.asarray([OPS.scalar(10)]))[0]
-    s_route = next(r for r in routes_of_cost(l, own, true, g) if r[2] is Via.FROM_S)[0]
-    out = [s_route / ln10]
+    out = [rule_value(Quantity.COST, l, own, true, g, Via.FROM_S) / ln10]
     if all(a[k] > 0 for k in range(len(y)) if y[k] != 0):
         terms = [y[k] * OPS.log(np.asarray([a[k]]))[0] / ln10 for k in range(len(y)) if y[k] != 0]
         out.append(-sum(terms[1:], terms[0]))
@@ -168,10 +167,9 @@ def _w_not_transposed(l: int, own: View, true: View, g: Given) -> Any:
 def _updated_w_used(l: int, own: View, true: View, g: Given) -> Any:
     if _is_output(l, g):
         return None
-    # W(l+1) after the update, from the student's own δ(l+1) and a(l): W − η (their term of the mean)
-    step = np.outer(own[(Quantity.DELTA, l + 1)], own[(Quantity.A, l)]) / OPS.scalar(g.batch_size)
-    W_new = true[(Quantity.W_NEW, l + 1)] - g.eta * (step - np.outer(true[(Quantity.DELTA, l + 1)],
-                                                                      true[(Quantity.A, l)]) / OPS.scalar(g.batch_size))
+    # W(l+1) after the update, from the student's own δ(l+1) and a(l): the update rule on their ∇W(l+1)
+    gradient = {(Quantity.GRAD_W, l + 1): rule_value(Quantity.GRAD_W, l + 1, own, true, g)}
+    W_new = rule_value(Quantity.W_NEW, l + 1, ChainMap(gradient, own), true, g)
     return own[(Quantity.A_PRIME, l)] * OPS.matmul(own[(Quantity.DELTA, l + 1)][None], W_new)[0]
 
 
@@ -181,10 +179,7 @@ def _gradient(grad: Quantity) -> tuple[Rule, Rule]:
         return np.outer(delta, _a(own, l - 1, g)) if grad is Quantity.GRAD_W else delta
 
     def summed(l: int, own: View, true: View, g: Given) -> Any:
-        if g.batch_size == 1:
-            return None
-        mine = true[(grad, l)] + (term(l, own, g) - term(l, true, g)) / OPS.scalar(g.batch_size)
-        return mine * OPS.scalar(g.batch_size)
+        return rule_value(grad, l, own, true, g) * OPS.scalar(g.batch_size) if g.batch_size > 1 else None  # B × mean
 
     def one_sample(l: int, own: View, true: View, g: Given) -> Any:
         return term(l, own, g) if g.batch_size > 1 else None
@@ -192,10 +187,9 @@ def _gradient(grad: Quantity) -> tuple[Rule, Rule]:
     return summed, one_sample
 
 
-def _update(grad: Quantity, new: Quantity) -> tuple[Rule, Rule]:
+def _update(new: Quantity) -> tuple[Rule, Rule]:
     def right(l: int, own: View, true: View, g: Given) -> tuple[Any, Any]:
-        before = g.W[l] if new is Quantity.W_NEW else g.b[l]
-        return before, true[(new, l)] - g.eta * (own[(grad, l)] - true[(grad, l)])
+        return g.W[l] if new is Quantity.W_NEW else g.b[l], rule_value(new, l, own, true, g)
 
     def sign(l: int, own: View, true: View, g: Given) -> Any:
         before, after = right(l, own, true, g)
@@ -210,8 +204,8 @@ def _update(grad: Quantity, new: Quantity) -> tuple[Rule, Rule]:
 
 _SUMMED_W, _ONE_W = _gradient(Quantity.GRAD_W)
 _SUMMED_B, _ONE_B = _gradient(Quantity.GRAD_B)
-_SIGN_W, _ETA_W = _update(Quantity.GRAD_W, Quantity.W_NEW)
-_SIGN_B, _ETA_B = _update(Quantity.GRAD_B, Quantity.B_NEW)
+_SIGN_W, _ETA_W = _update(Quantity.W_NEW)
+_SIGN_B, _ETA_B = _update(Quantity.B_NEW)
 
 MISCONCEPTIONS: tuple[Misconception, ...] = (
     Misconception(Slip.BIAS_LEFT_OUT, Quantity.S, _bias_left_out,

@@ -116,27 +116,11 @@ def _exact(given: Given) -> Given:
         b={l: OPS.asarray(b) for l, b in given.b.items()})
 
 
-def recompute(slot: Slot, own: Values, true: Values, given: Given) -> Array:
-    """``slot``'s value by its first route (the equation as the slides write it)."""
-    return routes(slot, own, true, given)[0].value
-
-
-def inputs_of(slot: Slot, L: int, elementwise_output: bool) -> list[Key]:
-    """The student's quantities that ``slot`` is computed from (a(0) = x is given, not written)."""
-    q, l = slot.quantity, slot.layer
-    prev = [(Quantity.A, l - 1)] if l > 1 else []
-    return {
-        Quantity.S: prev,
-        Quantity.A: [(Quantity.S, l)],
-        Quantity.A_PRIME: [(Quantity.S, l), (Quantity.A, l)],
-        Quantity.COST: [(Quantity.S, L), (Quantity.A, L)],
-        Quantity.DELTA: ([(Quantity.A, L)] + ([(Quantity.A_PRIME, L)] if elementwise_output else []) if l == L
-                         else [(Quantity.A_PRIME, l), (Quantity.DELTA, l + 1)]),
-        Quantity.GRAD_W: [(Quantity.DELTA, l), *prev],
-        Quantity.GRAD_B: [(Quantity.DELTA, l)],
-        Quantity.W_NEW: [(Quantity.GRAD_W, l)],
-        Quantity.B_NEW: [(Quantity.GRAD_B, l)],
-    }[q]
+def rule_value(quantity: Quantity, l: int, own: Mapping[Key, Array], true: Mapping[Key, Array], g: Given,
+               via: Via | None = None) -> Any:
+    """``quantity``'s value from ``own`` by its first route (or the route ``via``), on exact intervals (call
+    inside ``OPS.context()`` with `exact_given`): the wrong rules of `misconceptions` start from it."""
+    return next(v for v, _, w in _RULES[quantity](l, own, true, g) if via is None or w is via)
 
 
 # --- numbers as the rules read them ------------------------------------------------------------
