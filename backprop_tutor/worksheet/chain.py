@@ -23,9 +23,9 @@ from backprop_tutor.notation import cell_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Update
 from backprop_tutor.trace.reader import TraceReader, read
-from backprop_tutor.worksheet.equations import ASSIGN, EQ, MINUS, Equation, Sym, num, sym
+from backprop_tutor.worksheet.equations import ASSIGN, EQ, MINUS, SPACE, Equation, Sym, num, scalar_sym, sym
 from backprop_tutor.worksheet.model import check_sample, delta_field
-from backprop_tutor.worksheet.terms import TIMES_SCALAR, joined, partial, product, scalar_sym, sum_of_products
+from backprop_tutor.worksheet.terms import TIMES_SCALAR, joined, partial, product, sum_of_products
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def check_weight(trace: TraceReader, ref: WeightRef) -> None:
     if not 1 <= ref.layer <= L:
         raise UsageError(f"layer {ref.layer} does not exist: the layers with weights are 1 to {L}")
     if not (0 <= ref.unit < sizes[ref.layer] and 0 <= ref.input < sizes[ref.layer - 1]):
-        raise UsageError(f"W({ref.layer}) is {sizes[ref.layer]}×{sizes[ref.layer - 1]}: it has no weight "
+        raise UsageError(f"{cell_text('W', ref.layer)} is {sizes[ref.layer]}×{sizes[ref.layer - 1]}: it has no weight "
                          f"{ref.unit + 1},{ref.input + 1}")
 
 
@@ -153,10 +153,9 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
     W_next = np.asarray(read(v.trace, fields.W_BEFORE, l + 1))
     factors, values, terms = sum_of_products(W_next[:, i], v.delta(l + 1))
     k = int(np.argmax(np.abs(np.asarray([float(t) for t in terms]))))
-    notation = (Sym(f"Σ_k W({l + 1})[k,{i + 1}] δ({l + 1})[k]",
-                    rf"\sum_k W^{{({l + 1})}}_{{k,{i + 1}}} \delta^{{({l + 1})}}_k"),)
-    note = (f"C depends on {cell_text('a', l, i)} through every unit of layer {l + 1} (W({l + 1}) before its "
-            f"update); the largest term is k = {k + 1}: {cell_text('δ', l + 1, k)} next")
+    notation = (Sym("Σ_k ", r"\sum_k "), scalar_sym("W", l + 1, "k", i), SPACE, scalar_sym("δ", l + 1, "k"))
+    note = (f"C depends on {cell_text('a', l, i)} through every unit of layer {l + 1} ({cell_text('W', l + 1)} "
+            f"before its update); the largest term is k = {k + 1}: {cell_text('δ', l + 1, k)} next")
     eqs.append(Equation((dC,), notation, (*factors, EQ, *values), num(g), note=note))
     return eqs, k
 

@@ -82,7 +82,7 @@ def test_the_hand_solution_reads_like_the_handwritten_one(solution):
             r" \\" "\n"
             r"&= \begin{bmatrix} 6.0 & 15.0 \\ 1.19 \cdot 10^{-31} & 2.97 \cdot 10^{-31} \\ -6.0 & -15.0 \end{bmatrix}"
             ) in solution
-    assert r"C &= -\sum_k y_k \log a_{k}^{(3)} \\" "\n" r"&= -\log 4.14 \cdot 10^{-8} \\" "\n" r"&= 17.0" in solution
+    assert r"C &= -\sum_k y_{k} \log a_{k}^{(3)} \\" "\n" r"&= -\log 4.14 \cdot 10^{-8} \\" "\n" r"&= 17.0" in solution
 
 
 def test_github_sees_math_blocks_and_tables_only(solution):
