@@ -1,8 +1,11 @@
 """Numbers the way a student writes them: rounded to N significant digits, or in full.
 
-Shared by every view of a trace (terminal tables, Markdown, the UI), so a value reads the same
-everywhere. An exactly whole number is written without a decimal point ("5"); a value that only
-*rounds* to a whole number keeps one (0.99999996 → "1.0"), so a reader can tell the two apart.
+Shared by every view of a trace (terminal tables, Markdown, the UI, the worked solution, practice), so a
+value reads the same everywhere, whatever its number type. One rule, Python's %g: fixed point while the
+decimal exponent is at least -4 and below the digits shown (0.000408, 17.0), else d.dde±x (4.08e-5,
+1.23e3), with no "+" and no leading zeros in the exponent. An exactly whole number is written without a
+decimal point ("5"); a value that only *rounds* to a whole number keeps one (0.99999996 → "1.0"), so a
+reader can tell the two apart.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import mpmath
@@ -69,9 +73,21 @@ def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
         return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
-    if digits is None:
-        return repr(v) if not isinstance(value, np.float32) else str(value)
+    if digits is None:  # every digit the number type has: its shortest round-trip decimal
+        text = str(value) if isinstance(value, np.float32) else repr(v)
+        return _mark_rounding(_tidy(_digits_text(*_decimal_parts(text), FLOAT_FULL_DIGITS)))
     return _mark_rounding(_tidy(f"{v:.{digits}g}"))
+
+
+#: a float written in full is in fixed point up to this decimal exponent, as Python's repr writes it
+FLOAT_FULL_DIGITS = 17
+
+
+def _decimal_parts(text: str) -> tuple[str, str, int]:
+    """"-1.5e-05" → ("-", "15", -5): sign, significant digits, decimal exponent of the first digit."""
+    number = Decimal(text)
+    sign, digits, _ = number.as_tuple()
+    return ("-" if sign else ""), "".join(map(str, digits)).rstrip("0") or "0", number.adjusted()
 
 
 def fmt_exact(value: mpmath.mpf, digits: int | None = DEFAULT_DIGITS) -> str:
@@ -121,10 +137,10 @@ def _whole(x: mpmath.mpf, most_digits: int) -> bool:
 
 
 def _digits_text(sign: str, digits: str, exponent: int, n: int) -> str:
-    """d.ddd as mpmath.nstr writes it (fixed point when −4 < exponent < n, else d.ddde±x)."""
+    """d.ddd as %g writes it at ``n`` digits: fixed point when −4 ≤ exponent < n, else d.ddde±x."""
     if digits == "0":
         return "0"
-    if -4 < exponent < n:
+    if -4 <= exponent < n:
         if exponent < 0:
             return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
         whole = digits[:exponent + 1].ljust(exponent + 1, "0")

@@ -22,6 +22,7 @@ from backprop_tutor.engine.activations import ACTIVATIONS
 from backprop_tutor.notation import LATEX
 from backprop_tutor.numbers.arithmetic import vector_norm
 from backprop_tutor.numbers.certain import EXACT_DIGITS
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import (
     Delta,
@@ -307,11 +308,11 @@ def _update(t: _Step) -> list[Equation]:
                          num(dW)), num(vW), relation=ASSIGN, note=f"momentum μ = {mu:g}: v keeps a running sum of "
                                                                    "past steps"),
                 Equation((W,), (W, PLUS, v), (num(W0), PLUS, num(vW)), num(W1), relation=ASSIGN,
-                         note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+                         note=f"‖ΔW({l})‖ = {fmt(change)}", writes=Quantity.W_NEW),
                 Equation((b,), (b, PLUS, sym("v", unit="b")), (num(b0), PLUS, num(vb)), num(b1), relation=ASSIGN,
                          writes=Quantity.B_NEW)]
     return [Equation((W,), (W, MINUS, eta_s, SPACE, dWs), (num(W0), MINUS, num(eta), TIMES, num(dW)), num(W1),
-                     relation=ASSIGN, note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+                     relation=ASSIGN, note=f"‖ΔW({l})‖ = {fmt(change)}", writes=Quantity.W_NEW),
             Equation((b,), (b, MINUS, eta_s, SPACE, dbs), (num(b0), MINUS, num(eta), TIMES, num(db)), num(b1),
                      relation=ASSIGN, writes=Quantity.B_NEW), *_after(t)]
 
