@@ -270,7 +270,7 @@ class _Cells:
         q, l, tol = self.slot.quantity, self.slot.layer, self.marker.tol
         right = judge(w, t, self.scale, tol)
         if right.right:
-            note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
+            note = f"exact value {fmt(t)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
         route, rounded = self._route(idx, w)
         if route is None:
@@ -284,7 +284,7 @@ class _Cells:
             if rounded and not self._noise(idx) and self._slip_gives(idx, w, banded=True):  # never call a slip right
                 return Marked(q, l, idx, text, t, Verdict.ROOT)
             return Marked(q, l, idx, text, t, Verdict.RIGHT,
-                          f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
+                          f"exact value {fmt(t)}; {text} follows from your own rounded values")
         m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs))
         return replace(m, yours=working(m, self.marker.ref, self.marker.own, route.value[idx], route.via))
 
@@ -311,7 +311,7 @@ class _Cells:
         """A root mistake, with what the student's own values give when their inputs were wrong."""
         mine, tol = self.found[0].value[idx], self.marker.tol
         differs = [k for k in self.found[0].inputs if k in self.marker.differs]
-        note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right else ""
+        note = f"your own values give {fmt(mine)}" if differs and not judge(mine, t, self.scale, tol).right else ""
         return Marked(self.slot.quantity, self.slot.layer, idx, text, t, Verdict.ROOT, note)
 
     def _follows(self, idx: tuple[int, ...], w: Any, found: list[Route]) -> Route | None:

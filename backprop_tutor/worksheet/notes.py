@@ -53,7 +53,7 @@ def _rounding_note(eq: Equation, values: np.ndarray, eps: float, precision: str,
         return ""
     said.update(float(v[k]) for k in tiny)
     name = "".join(part.text for part in eq.lhs)
-    shown = ", ".join(f"{element_name(name, k)} = {v[k]:.3g}" for k in tiny[:2])
+    shown = ", ".join(f"{element_name(name, k)} = {fmt(v[k])}" for k in tiny[:2])
     more = f" and {len(tiny) - 2} more" if len(tiny) > 2 else ""
     return (f"{shown}{more} {'is' if len(tiny) == 1 else 'are'} at {precision}'s rounding level next to "
             f"{fmt(size.max())} (≈{eps:.1e} of it): rounding noise, perhaps, not the true size or sign; "

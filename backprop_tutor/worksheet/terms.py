@@ -15,7 +15,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.notation import cell_latex, cell_text
+from backprop_tutor.notation import Index, cell_latex, cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.worksheet.equations import CLOSE, OPEN, PLUS, Expr, Num, Sym, num
 
@@ -24,9 +24,9 @@ TIMES_SCALAR = Sym(" × ", r" \times ")
 MOST_TERMS = 6
 
 
-def scalar_sym(name: str, layer: int | None, *indices: int) -> Sym:
+def scalar_sym(name: str, layer: int | None, *indices: Index) -> Sym:
     """One number of a vector or matrix (0-based ``indices``), as the notation writes it: a(2)[1], W(2)[1,2],
-    y[1] in text; a_{1}^{(2)} in LaTeX."""
+    y[1] in text; a_{1}^{(2)} in LaTeX; a named index as it is: a(2)[k], W(2)[1,·]."""
     return Sym(cell_text(name, layer, *indices), cell_latex(name, layer, *indices))
 
 

@@ -184,3 +184,14 @@ def test_fresh_machine_commands_are_what_ci_runs() -> None:
     assert "pip install -e '.[test]' && pytest" in readme
     assert "pip install -e '.[test]'" in ci and re.search(r"^pytest\b", ci, re.M)
 
+
+
+def test_every_shell_command_can_be_pasted_as_printed() -> None:
+    """Also in blocks that are not run: no `[--flag]` of a usage line, no `…` standing for settings (issue 18)."""
+    for page in PAGES:
+        for block in blocks(page):
+            if block.lang == "sh":
+                for command in commands(block.text):
+                    words = shlex.split(command, comments=True)
+                    assert not [w for w in words if w.startswith("[") or w == "…"], (
+                        f"{block.where()}: `{command}` cannot be pasted: write the options as they are typed")
