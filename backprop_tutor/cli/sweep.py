@@ -33,8 +33,9 @@ examples:
               --batch-size 500 --epochs 50 --decay-at 20,40 --init he --workers 2 --out runs/hw5
   tutor sweep --resume runs/hw5                  after Ctrl-C or a crash: finished runs are not redone
   tutor sweep --resume runs/hw5 --retry-failed   … and run the failed configurations again
-  tutor sweep … --cluster tcp://scheduler:8786   the same sweep on a Dask cluster (pip install '.[cluster]')
-  tutor sweep … --cluster local --workers 2      … on a local Dask cluster
+  tutor sweep --resume runs/hw5 --cluster tcp://scheduler:8786   the same sweep on a Dask cluster (the cluster
+                                                                 extra: pip install 'backprop_tutor[cluster]')
+  tutor sweep --resume runs/hw5 --cluster local --workers 2      … on a local Dask cluster
   tutor sweep --data fashion-mnist --hidden 100,50,25 --hidden 200 --seeds 1,2 --subset 6000 \\
               --validation 1000 --epochs 5 --out runs/quick         two networks × two seeds, quickly
   tutor infer --params runs/hw5 --data mnist --json result.json      the retrained choice, on any data

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.notation import cell_name
 from backprop_tutor.notebook import html
 from backprop_tutor.notebook.views import NotebookStep, step_views
@@ -21,7 +21,7 @@ from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: how to get the widget when anywidget is missing
-INSTALL_HINT = "pip install 'backprop_tutor[notebook]'"
+INSTALL_HINT = install_hint("notebook")
 
 
 def rich_text(renderable: Any, width: int = 110) -> str:

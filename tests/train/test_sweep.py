@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from backprop_tutor.cli import main
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
@@ -227,8 +227,8 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def dask_scheduler() -> str:
-    distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install "
-                                                            "'.[cluster]')")
+    distributed = pytest.importorskip("distributed",
+                                      reason=f"Dask distributed is not installed ({install_hint('cluster')})")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
@@ -255,6 +255,17 @@ def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker()
                       for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
         threads = sum(executor._client.nthreads().values())  # type: ignore[attr-defined]
     assert (trim, blas, threads) == (None, "1", 1)
+
+
+def test_without_dask_the_hint_says_how_to_install_it_both_ways(tiny_npz: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed → ImportError
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--cluster", "local",
+                 "--out", tmp_path / "hw", "--quiet") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--cluster needs Dask distributed: pip install 'backprop_tutor[cluster]'" in err
+    assert "from a clone of the repository: pip install '.[cluster]'" in err
 
 
 def test_unreachable_cluster(tiny_npz: Path, tmp_path: Path, closed_port: int, capsys: pytest.CaptureFixture) -> None:
