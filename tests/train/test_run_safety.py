@@ -59,6 +59,36 @@ def test_a_claimed_run_folder_refuses_a_second_claim_until_released(tmp_path: Pa
     RunFolder(tmp_path / "run").claim().release()
 
 
+def test_a_run_folder_keeps_no_lock_file_once_its_run_has_ended(tiny_npz: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 18: finished runs kept an empty .lock
+    first = RunFolder(tmp_path / "run").claim()
+    assert (tmp_path / "run" / ".lock").is_file()
+    first.release()
+    assert not (tmp_path / "run").exists()  # made by the claim and nothing written: removed again
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--out", tmp_path / "done") == 0
+    assert ".lock" not in {p.name for p in (tmp_path / "done").iterdir()}
+    assert RunFolder(tmp_path / "done").status() == "complete"
+
+    from backprop_tutor.engine.network import Network
+
+    steps, original = [], Network.train_step
+
+    def ctrl_c_at_step_3(self, *args, **kwargs):
+        steps.append(1)
+        if len(steps) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "train_step", ctrl_c_at_step_3)
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--out", tmp_path / "stopped") == 130
+    assert ".lock" not in {p.name for p in (tmp_path / "stopped").iterdir()}
+    held = RunFolder(tmp_path / "stopped").claim(resume=True)  # and it can be claimed again, once at a time
+    with pytest.raises(RunFolderBusy):
+        RunFolder(tmp_path / "stopped").claim(resume=True)
+    held.release()
+
+
 def test_a_second_tutor_train_into_a_folder_in_use_is_refused(tiny_npz: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     cmd = TUTOR
