@@ -38,7 +38,7 @@ from backprop_tutor.trace.events import (
 )
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
 from backprop_tutor.worksheet.after import CostAfterError, cost_after_update, last_update
-from backprop_tutor.worksheet.classes import class_label, is_classifier, predicted_class, target_class
+from backprop_tutor.worksheet.classes import is_classifier, predicted_class, target_class, unit_label
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
@@ -165,7 +165,7 @@ def _input(t: _Step) -> list[Equation]:
     eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
     note = "the target"
     if is_classifier(t.header):
-        note += f": {class_label(t.header, target_class(y))}, counting classes from 0"
+        note += f": {unit_label(t.header, target_class(y))}"
     eqs.append(Equation((Sym("y", "y"),), result=num(y), note=note, writes=Quantity.Y))
     return eqs
 
@@ -197,7 +197,8 @@ def _loss(t: _Step) -> list[Equation]:
         note = ""
         if len(hot) == 1:
             k = int(hot[0])
-            subst, note = (Sym("−log ", r"-\log "), num(a[k])), f"y is one-hot: only the term k = {k + 1} is left"
+            subst = (Sym("−log", r"-\log"), OPEN, num(a[k]), CLOSE)
+            note = f"y is one-hot: only the term k = {k + 1} is left, {unit_label(t.header, k)}"
     else:
         notation = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), sym("a", L), MINUS, Sym("y", "y"), Sym("‖²", r"\right\|^2"))
         subst = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), num(a), MINUS, num(y), Sym("‖²", r"\right\|^2"))
@@ -214,12 +215,13 @@ def _loss(t: _Step) -> list[Equation]:
 
 
 def _prediction(header: TraceHeader, a: np.ndarray, y: np.ndarray) -> Equation:
-    """The predicted class, argmax a(L), and whether it is the target's."""
+    """The predicted unit, argmax a(L) (counted from 1, as k is everywhere), its class, and whether it is the
+    target's."""
     k, target = predicted_class(a), target_class(y)
-    verdict = "right" if k == target else f"wrong: the target is {class_label(header, target)}"
-    label = Sym("predicted class", r"\text{predicted class}")
+    verdict = "right" if k == target else f"wrong: the target is {unit_label(header, target)}"
+    label = Sym("predicted unit", r"\text{predicted unit}")
     return Equation((label,), (Sym(f"argmax_k a({header.L})[k]", rf"\arg\max_k a^{{({header.L})}}_k"),),
-                    result=num(k), note=f"{class_label(header, k)}, counting from 0: {verdict}")
+                    result=num(k + 1), note=f"{unit_label(header, k)}: {verdict}")
 
 
 def _output_delta(t: _Step) -> list[Equation]:

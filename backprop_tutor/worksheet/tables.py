@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
+from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.equations import elementwise
@@ -90,7 +90,7 @@ def update_rule(header: TraceHeader) -> str:
 def network_summary(header: TraceHeader) -> str:
     acts = ", ".join(header.activations)
     return (f"{'-'.join(map(str, header.sizes))} network ({acts}), {header.loss} loss, "
-            f"precision {precision_label(header)}")
+            f"{header.precision} arithmetic")
 
 
 def worksheet_heading(ws: Worksheet) -> tuple[str, str, tuple[str, ...]]:

@@ -200,7 +200,7 @@ async def test_numbering_legend_on_the_input_step(hand_float64):
     async with app.run_test(size=(100, 30)) as pilot:
         text = await scrolled_text(app, pilot, "#step-box")
         assert "units are numbered from 1 (a(2)[1] is unit 1 of layer 2); samples and classes from 0" in text
-        assert "(the target: class 2, counting classes from 0)" in text
+        assert "(the target: unit 3 (class 2))" in text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
@@ -212,13 +212,13 @@ async def test_mnist_class_prediction_and_informative_windows(mnist_trace_path, 
         app = TutorApp(trace)
         async with app.run_test(size=size) as pilot:
             text = await scrolled_text(app, pilot, "#step-box")
-            assert "(the target: class 7, counting classes from 0)" in text  # the first test image is a 7
+            assert "(the target: unit 8 (class 7))" in text  # the first test image is a 7
             await pilot.press("right")  # s(1) = W(1) a(0) + b(1): a(0) by its largest pixels, not 8 zeros
             text = await scrolled_text(app, pilot, "#step-box")
             assert "·[0, 0, 0" not in text and "774 more, each |v| ≤" in text
             await pilot.press(*["right"] * 4)  # the loss: predicted class and whether it is right
             text = await scrolled_text(app, pilot, "#step-box")
-            assert "predicted class = argmax_k a(4)[k] = 7 (class 7, counting from 0: right)" in text
+            assert "predicted unit = argmax_k a(4)[k] = 8 (unit 8 (class 7): right)" in text
 
 
 def fashion_trace(n: int = 20) -> Trace:
@@ -255,14 +255,14 @@ async def test_fashion_mnist_classes_by_name():
 
     trace = fashion_trace()
     k = int(np.argmax(trace.events[trace.find(Forward, 2)].a[0]))
-    verdict = "right" if k == 9 else "wrong: the target is class 9 (Ankle boot)"
+    verdict = "right" if k == 9 else "wrong: the target is unit 10 (class 9, Ankle boot)"
     app = TutorApp(trace)
     async with app.run_test(size=(100, 30)) as pilot:
         text = await scrolled_text(app, pilot, "#step-box")
-        assert "(the target: class 9 (Ankle boot), counting classes from 0)" in text  # test image 0
+        assert "(the target: unit 10 (class 9, Ankle boot))" in text  # test image 0
         await pilot.press(*["right"] * 3)  # x, s(1), s(2), then C
         text = await scrolled_text(app, pilot, "#step-box")
-        said = f"predicted class = argmax_k a(2)[k] = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
+        said = f"predicted unit = argmax_k a(2)[k] = {k + 1} (unit {k + 1} (class {k}, {FASHION_MNIST[k]}): {verdict})"
         assert said in text
 
 
