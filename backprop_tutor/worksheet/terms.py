@@ -82,6 +82,11 @@ def sum_of_products(left: np.ndarray, right: np.ndarray, most: int = MOST_TERMS)
     return factors, values, terms
 
 
+def times(*values: Any) -> Expr:
+    """A product of numbers as written by hand, each negative factor in parentheses: "0.5 × (−1.11e-15)"."""
+    return joined([signed(v) for v in values], TIMES_SCALAR)
+
+
 def signed(value: Any) -> Expr:
     """A number to write after + or ×: in parentheses when negative, "0.5 × (−0.038)"."""
     return (OPEN, num(value), CLOSE) if float(value) < 0 else (num(value),)
