@@ -190,6 +190,6 @@ def test_a_cells_working_is_the_equations_modules_cell_equation_in_text_and_late
     root = marking.first_root
     eq = cell_equation(root.quantity, root.layer, root.index, ref.given, ref.expected, root.expected)
     assert equation_latex(eq, 4).splitlines() == [
-        "\\begin{aligned}", "s_{1}^{(1)} &= W_{1,\\cdot}^{(1)}\\,a^{(0)} + b_{1}^{(1)} \\\\",
-        "&= 1 \\cdot 1 + \\left(-2\\right) \\cdot \\left(-1\\right) + 1 \\cdot 1 + 1 \\\\", "&= 5", "\\end{aligned}"]
+        "\\begin{aligned}", "s_{1}^{(1)} &= W_{1,\\cdot}^{(1)}\\thinspace a^{(0)} + b_{1}^{(1)} \\cr",
+        "&= 1 \\cdot 1 + \\left(-2\\right) \\cdot \\left(-1\\right) + 1 \\cdot 1 + 1 \\cr", "&= 5", "\\end{aligned}"]
     assert root.working == "s(1)[1] = W(1)[1,·] a(0) + b(1)[1] = 1·1 + (-2)·(-1) + 1·1 + 1 = 5"
