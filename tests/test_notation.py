@@ -147,3 +147,11 @@ def test_the_worksheet_columns_are_titled_once(tmp_path):
     assert [column_quantity(t) for t in titles] == [Quantity.S, Quantity.A, Quantity.A_PRIME, Quantity.DELTA,
                                                     Quantity.GRAD_W, Quantity.GRAD_B, Quantity.W_NEW, Quantity.B_NEW]
     assert column_quantity("W(l)") is Quantity.W_NEW and column_quantity("x(l)") is None
+
+
+def test_no_text_counts_units_with_subscripts():
+    # the help once said ∂C/∂W(l)ᵢⱼ and s(l)ⱼ where every screen writes W(l)[i,j] and s(l)[j]; the code's
+    # docstrings and the docs write the one style too
+    files = [*(ROOT / "backprop_tutor").rglob("*.py"), *(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]
+    assert [f.name for f in files if re.search("[ᵢⱼₖ]", f.read_text(encoding="utf-8"))] == []
+    assert "∂C/∂W(l)[i,j] = δ(l)[i] × a(l-1)[j]" in (ROOT / "docs" / "view.md").read_text(encoding="utf-8")

@@ -62,7 +62,6 @@ def squared_error_long_way(a: Array, y: Array, a_prime: Array | None, ops: Ops) 
 @dataclass(frozen=True)
 class Loss:
     name: str
-    formula: str
     #: C per sample, shape (B,)
     cost: Callable[[Array, Array, Array, Ops], Array]
     #: δ(L) into ``out``
@@ -74,10 +73,9 @@ class Loss:
 
 
 LOSSES: dict[str, Loss] = {
-    "cross-entropy": Loss("cross-entropy", "C = −Σ_k y_k log a_k", cross_entropy, cross_entropy_delta,
-                          cross_entropy_long_way, ("softmax",)),
-    "squared-error": Loss("squared-error", "C = ½ ‖a(L) − y‖²", squared_error, squared_error_delta,
-                          squared_error_long_way, ("sigmoid", "identity", "tanh", "relu")),
+    "cross-entropy": Loss("cross-entropy", cross_entropy, cross_entropy_delta, cross_entropy_long_way, ("softmax",)),
+    "squared-error": Loss("squared-error", squared_error, squared_error_delta, squared_error_long_way,
+                          ("sigmoid", "identity", "tanh", "relu")),
 }
 
 
