@@ -25,8 +25,8 @@ def cross_entropy(s: Array, a: Array, y: Array, ops: Ops) -> Array:
     """C per sample, shape (B,). Computed as Σ_k y_k (logΣ_j e^(s_j) − s_k), which is −Σ y log a
     without ever taking log 0 (a softmax output can underflow to 0 in float)."""
     m = ops.row_max(s)
-    log_sum_exp = m[:, 0] + ops.log(ops.exp(s - m).sum(axis=1))
-    return log_sum_exp * y.sum(axis=1) - (y * s).sum(axis=1)
+    log_sum_exp = m + ops.log(ops.row_sum(ops.exp(s - m)))
+    return (log_sum_exp * ops.row_sum(y) - ops.row_sum(y * s))[:, 0]
 
 
 def cross_entropy_delta(a: Array, y: Array, a_prime: Array | None, out: Array) -> Array:
