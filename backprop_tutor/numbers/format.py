@@ -123,6 +123,34 @@ def precision_label(header: Any) -> str:
     return f"exact · ≥{certain} certain digits" if certain else "exact · certain digits only"
 
 
+#: significant digits a float type keeps (numpy's finfo.precision) and its rounding unit, in words
+FLOAT_TYPES = {"float64": (15, "10⁻¹⁶"), "float32": (6, "10⁻⁷")}
+
+
+def precision_words(header: Any) -> str:
+    """The trace's number type in words a grader outside the course reads (a hand-in says it once)."""
+    if header.precision in FLOAT_TYPES:
+        kept, unit = FLOAT_TYPES[header.precision]
+        return (f"Computed in {header.precision}, the computer's floating-point numbers ({kept} significant digits "
+                f"or so): a value about {unit} times the size of the values beside it may be rounding error, "
+                "and the notes say where.")
+    if header.precision != "exact":
+        return f"Computed in {header.precision}."
+    certain = header.config.get("certain_digits") if isinstance(header.config, dict) else None
+    known = ("" if certain is None else f" Each value is known to {min(certain, EXACT_DIGITS)} significant digits"
+             " or more." if certain else " A value known only up to a bound is written 0±bound.")
+    return ("Computed exactly (with error bounds carried through every operation), so every digit written is a "
+            "digit of the true value, rounded." + known)
+
+
+def digits_words(digits: int | None, latex: bool = False) -> str:
+    """How the numbers are written, in words: the digits, 1 against 1.0, and (in text) what 1.98e-32 means."""
+    rounded = f"rounded to {digits} significant digits" if digits is not None else "written with every digit"
+    return (f"Numbers are {rounded}. A whole number written without a decimal point (1) is exactly that number; "
+            "one written with “.0” (1.0) is not whole and only rounds to it at these digits."
+            + ("" if latex else " 1.98e-32 means 1.98 × 10⁻³²."))
+
+
 def _bound_up(x: mpmath.mpf) -> tuple[str, int]:
     # x > 0 rounded up to one significant digit: (digit, exponent)
     _, digits, exponent = to_digits_exp(x._mpf_, 30)

@@ -177,3 +177,19 @@ def test_wrong_cells_show_the_steps_equation_and_what_the_students_own_values_gi
     root = cells["s(1)[1]"]
     assert root.equation.startswith("s(1) = W(1) a(0) + b(1) = ") and root.yours == ""
     assert cells["s(1)[2]"].verdict is Verdict.RIGHT and cells["s(1)[2]"].equation == ""
+
+
+def test_a_cells_working_is_the_equations_modules_cell_equation_in_text_and_latex(tmp_path):
+    # the working was once written with f-strings of its own in check/working.py: now it is an Equation of
+    # worksheet.cell_equations, which the Markdown can typeset as it does every other equation
+    from backprop_tutor.render.math import equation_latex
+    from backprop_tutor.worksheet.cell_equations import cell_equation
+
+    ref, theirs = slipped_sheet()
+    marking = check_answers(write_json(tmp_path / "a.json", answers_json(theirs, ref)))
+    root = marking.first_root
+    eq = cell_equation(root.quantity, root.layer, root.index, ref.given, ref.expected, root.expected)
+    assert equation_latex(eq, 4).splitlines() == [
+        "\\begin{aligned}", "s_{1}^{(1)} &= W_{1,\\cdot}^{(1)}\\thinspace a^{(0)} + b_{1}^{(1)} \\cr",
+        "&= 1 \\cdot 1 + \\left(-2\\right) \\cdot \\left(-1\\right) + 1 \\cdot 1 + 1 \\cr", "&= 5", "\\end{aligned}"]
+    assert root.working == "s(1)[1] = W(1)[1,·] a(0) + b(1)[1] = 1·1 + (-2)·(-1) + 1·1 + 1 = 5"
