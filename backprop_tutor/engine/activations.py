@@ -69,7 +69,7 @@ def softmax(s: Array, out: Array, ops: Ops) -> Array:
     # Subtracting max_k s_k changes nothing mathematically and keeps e^(·) from overflowing.
     np.subtract(s, ops.row_max(s), out=out)
     ops.exp(out, out=out)
-    return ops.within(np.divide(out, out.sum(axis=1, keepdims=True), out=out), 0, 1)  # exact: a_k ∈ [0, 1]
+    return ops.within(np.divide(out, ops.row_sum(out), out=out), 0, 1)  # exact: a_k ∈ [0, 1]
 
 
 def softmax_jacobian(a: Array) -> Array:

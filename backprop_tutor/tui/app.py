@@ -107,8 +107,8 @@ class TutorApp(App[None]):
         Binding("enter", "open_unit", "Neuron values", show=False),
         Binding("greater_than_sign", "pan(1)", "Columns right", key_display=">", show=False),
         Binding("less_than_sign", "pan(-1)", "Columns left", key_display="<", show=False),
-        Binding("w", "chain", "Chain"),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
-        Binding("s", "neuron_sum", "Sum"),  # issue 13: s(l)ⱼ term by term
+        Binding("w", "chain", "Chain"),  # issue 13: ∂C/∂W(l)[i,j] for one weight
+        Binding("s", "neuron_sum", "Sum"),  # issue 13: s(l)[j] term by term
         Binding("colon", "jump('step')", "Go to", key_display=":"),  # issue 13: jump keys
         Binding("number_sign", "jump('sample')", "Go to sample", show=False),
         Binding("m", "misclassified", "Next wrong", show=False),
