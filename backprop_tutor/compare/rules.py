@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.check.misconceptions import Slip, says_of
-from backprop_tutor.compare.problem import Problem
+from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.precision import ops_for
-from backprop_tutor.notation import Quantity, ascii_name
+from backprop_tutor.notation import Quantity
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -261,9 +261,6 @@ WRONG_RULES: tuple[WrongRule, ...] = (
     WrongRule(Slip.ETA_LEFT_OUT, "b", _update("b", -1.0, False), says_of(Slip.ETA_LEFT_OUT, Quantity.B_NEW)),
 )
 
-#: The notation of each array's key (a key is the notation in ASCII: delta is δ, grad_W is ∇W)
-QUANTITY = {ascii_name(q): str(q) for q in (Quantity.S, Quantity.A, Quantity.DELTA, Quantity.GRAD_W, Quantity.GRAD_B,
-                                            Quantity.W_NEW, Quantity.B_NEW)}
 
 
 def diagnose(name: str, l: int, p: Problem, get: Get, mine: Array,
