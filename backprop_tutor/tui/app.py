@@ -145,7 +145,7 @@ class TutorApp(App[None]):
         with Container(id="diagram-box") as box:
             box.border_title = self.trace_title
             box.can_focus = False
-            yield NetworkDiagram(self.source.sizes, diagram_rows(self.size.height), id="diagram")
+            yield NetworkDiagram(self.source.sizes, self.diagram_rows(self.size.height), id="diagram")
         with VerticalScroll(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
@@ -163,12 +163,16 @@ class TutorApp(App[None]):
         self._fit_diagram(*self.size)
         self.refresh_view()
 
+    def diagram_rows(self, height: int) -> int:
+        """The network pane's rows on a terminal ``height`` rows tall (fewer where a mode adds panels of its own)."""
+        return diagram_rows(height)
+
     def _fit_diagram(self, width: int, height: int) -> None:
         """Give the network diagram its share of the rows, and tell it (and the model) what fits there."""
         box = self.query_one("#diagram-box", Container)
-        box.styles.max_height = diagram_rows(height) + box.styles.border.spacing.height
+        box.styles.max_height = self.diagram_rows(height) + box.styles.border.spacing.height
         diagram = self.query_one(NetworkDiagram)
-        diagram.rows = diagram_rows(height)
+        diagram.rows = self.diagram_rows(height)
         diagram.width_cells = width - box.styles.padding.width
         self.model.resize(min(diagram.rows - 3, NEURON_WIDGETS - 2))  # a title and "↑ …", "↓ …" rows
 
