@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tui_helpers import contrast_ratio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -144,6 +145,15 @@ def hint(driver) -> str:
     return bars[0].text if bars and bars[0].is_displayed() else ""
 
 
+def hint_contrast(driver) -> float:
+    """The contrast ratio (WCAG 2) of the bar's text on its background, as the browser computed them."""
+    colours = driver.execute_script(
+        "const style = getComputedStyle(document.getElementById('click-hint'));"
+        "return [style.color, style.backgroundColor];")
+    text, background = (tuple(int(n) for n in re.findall(r"\d+", colour)[:3]) for colour in colours)
+    return contrast_ratio(text, background)
+
+
 def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -155,6 +165,7 @@ def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     assert "-first-byte" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")  # the terminal is shown
     assert "Help" not in drawn(browser)  # the app's key bar stays empty until the page has the keyboard ...
     assert "Click to start" in hint(browser)  # ... so the page says what to do
+    assert hint_contrast(browser) >= 4.5  # WCAG AA for text
     # what a click on the page does: focus the terminal's input, then type →
     browser.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
     assert hint(browser) == ""
