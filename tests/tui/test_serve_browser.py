@@ -175,7 +175,9 @@ def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     browser.execute_script("document.activeElement.blur()")  # the keyboard elsewhere: say how to come back
     assert "Click to go on" in hint(browser)
     urls = requests(browser)
-    assert any("/static/fonts/" in url for url in urls)  # the page's font comes from the server itself
+    assert any("/static/fonts/" in url for url in urls)  # the page's font comes from the server itself ...
+    assert browser.execute_script(  # ... and loaded
+        "return [...document.fonts].some(f => f.family.includes('Roboto Mono') && f.status === 'loaded')")
     assert off_the_machine(urls) == [], "the page asked another machine for something"
 
 
