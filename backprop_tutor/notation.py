@@ -123,6 +123,21 @@ def cell_latex(name: str, layer: int | None, *indices: Index) -> str:
             + (f"^{{({layer})}}" if layer is not None else ""))
 
 
+def symbol(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> tuple[str, str]:
+    """A whole vector or matrix, in text and in LaTeX: ("W(3)ᵀ", "W^{(3)\\top}"); ``unit`` a subscript that names,
+    not counts (v_b)."""
+    text, latex = name + (f"_{unit}" if unit else ""), LATEX.get(name, name) + (f"_{{{unit}}}" if unit else "")
+    top = r"\top" if T else ""
+    if layer is not None:
+        return f"{text}({layer})" + ("ᵀ" if T else ""), latex + f"^{{({layer}){top}}}"
+    return text + ("ᵀ" if T else ""), latex + (f"^{{{top}}}" if T else "")
+
+
+def column_title(quantity: Quantity) -> str:
+    """A worksheet table's column of ``quantity``, one row per layer l: s(l), δ(l); the updated W(l) new."""
+    return f"{quantity}(l)" + (" new" if quantity in (Quantity.W_NEW, Quantity.B_NEW) else "")
+
+
 def cell_name(quantity: Quantity, layer: int, index: tuple[int, ...]) -> str:
     """A worksheet cell (0-based ``index``) in the notation: s(2)[1], W(1)[2,3]; the cost is C."""
     return "C" if quantity is Quantity.COST else cell_text(str(quantity), layer, *index)

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
@@ -205,7 +206,7 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     config = run.read_config()
     network = run.network(precision)  # its parameters (checked against its sizes) with its activations
     for l, layer in enumerate(network.layers, start=1):
-        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, precision, f"{folder}: parameters:")
+        check_fits({cell_text("W", l): layer.W, cell_text("b", l): layer.b}, precision, f"{folder}: parameters:")
     data = load_dataset(config.data)
     if batch > data.x_train.shape[0]:
         raise UsageError(f"--batch {batch}: {config.data} holds {data.x_train.shape[0]} training images")

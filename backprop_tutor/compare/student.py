@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.compare.problem import Problem
+from backprop_tutor.compare.problem import KEYS, QUANTITY, Problem
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import cell_text
 
 Array = np.ndarray
 Key = tuple[str, int]
 
-KEYS = ("s", "a", "delta", "grad_W", "grad_b", "W", "b")
 PER_SAMPLE = frozenset({"s", "a", "delta"})
 COLUMNS = "samples as columns (n × B), read transposed"
 CONTRACT = ('my_step(W, b, x, y, eta) gets W = [W(1), …, W(L)] (each (units out, units in)), b = [b(1), …], '
@@ -188,7 +188,7 @@ def _layers(name: str, value: Any, p: Problem) -> list[Any]:
 
 def _read_array(got: Returned, key: Key, value: Any, shape: tuple[int, ...], B: int) -> None:
     name, l = key
-    label = f"{name}({l})"
+    label = cell_text(QUANTITY[name], l)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

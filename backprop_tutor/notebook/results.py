@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.errors import UsageError, install_hint
+from backprop_tutor.notation import cell_name
 from backprop_tutor.notebook import html
 from backprop_tutor.notebook.views import NotebookStep, step_views
 from backprop_tutor.trace.reader import TraceReader
@@ -65,7 +66,7 @@ class _Sheet:
             raise UsageError(f"value({quantity!r}, {layer}): unknown quantity; the quantities are {names}") from None
         found = self.worksheet.value(q, layer)
         if found is None:
-            raise UsageError(f"value({quantity!r}, {layer}): {q}({layer}) is not on this worksheet "
+            raise UsageError(f"value({quantity!r}, {layer}): {cell_name(q, layer, ())} is not on this worksheet "
                              f"(layers 1 to {self.worksheet.L}; x and y at layer 0, C at layer {self.worksheet.L})")
         return found
 

@@ -28,9 +28,10 @@ from backprop_tutor.worksheet.equations import (
     Sym,
     fn,
     num,
+    scalar_sym,
     sym,
 )
-from backprop_tutor.worksheet.terms import joined, scalar_sym, signed
+from backprop_tutor.worksheet.terms import joined, power, signed, softmax_unit
 
 #: The routes a cell's value may follow (`check.recompute.Via` names the same): C from s(L), a'(l) as h'(s(l));
 #: C from a(L), a'(l) from a(l).
@@ -106,11 +107,9 @@ def _s(c: _Cell) -> Equation:
 def _a(c: _Cell) -> Equation:
     l, j, s = c.l, c.j, c.value(Quantity.S, c.l)
     if c.h() == "softmax":
-        power = Sym("e^", "e^{"), Sym("", "}")
-        each = joined([(power[0], *signed(v), power[1]) for v in s], PLUS)
-        return c.equation((power[0], scalar_sym("s", l, j), power[1], Sym(" / Σ_k ", r" / \sum_k "), power[0],
-                           scalar_sym("s", l, "k"), power[1]),
-                          (power[0], *signed(s[j]), power[1], Sym(" / ", " / "), OPEN, *each, CLOSE))
+        each = joined([power(*signed(v)) for v in s], PLUS)
+        return c.equation(softmax_unit(l, j),
+                          (*power(*signed(s[j])), Sym(" / ", " / "), OPEN, *each, CLOSE))
     return c.equation((fn(c.h()), OPEN, scalar_sym("s", l, j), CLOSE), (fn(c.h()), OPEN, num(s[j]), CLOSE))
 
 
@@ -151,12 +150,10 @@ def _cost_from_s(c: _Cell) -> Equation:
     """C from s(L) alone, without a(L): log Σ e^s − Σ y s for softmax + cross-entropy."""
     l, g, s = c.l, c.given, c.value(Quantity.S, c.l)
     y, yk, sk = g.y, scalar_sym("y", None, "k"), scalar_sym("s", l, "k")
-    power = Sym("e^", "e^{"), Sym("", "}")
     if g.loss == "cross-entropy":
-        exps = joined([(power[0], *signed(v), power[1]) for v in s], PLUS)
+        exps = joined([power(*signed(v)) for v in s], PLUS)
         ys = joined([(*signed(t), TIMES, *signed(v)) for t, v in zip(y, s, strict=True) if t != 0], PLUS)
-        return c.equation((Sym("log Σ_k ", r"\log \sum_k "), power[0], sk, power[1], Sym(" − Σ_k ", r" - \sum_k "), yk,
-                           SPACE, sk),
+        return c.equation((Sym("log Σ_k ", r"\log \sum_k "), *power(sk), Sym(" − Σ_k ", r" - \sum_k "), yk, SPACE, sk),
                           (Sym("log", r"\log"), OPEN, *exps, CLOSE, MINUS, OPEN, *ys, CLOSE))
     h = fn(c.h())
     squares = joined([(OPEN, h, OPEN, num(v), CLOSE, MINUS, *signed(t), CLOSE, Sym("²", "^2"))

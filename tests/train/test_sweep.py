@@ -156,6 +156,8 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 60
     report = report_of(out)
     assert report["status"] == "complete" and len(report["command_lines"]) == 2
+    killed = json.loads((out / "sweep.json").read_text())["sessions"][0]
+    assert killed["status"] == "killed" and killed["seconds"] > 0  # up to the last file it wrote
     assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
 
 
@@ -180,8 +182,15 @@ def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz:
     assert process.returncode == 130 and "Continue with: tutor sweep --resume" in output
     states = [run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
     assert states[:2] == ["interrupted", "interrupted"] and states[2] != "complete"
+    stopped = json.loads((out / "sweep.json").read_text())["sessions"]
+    assert stopped[0]["status"] == "interrupted" and stopped[0]["seconds"] > 0  # issue 18: it had no wall time
     assert tutor("sweep", "--resume", out, "--workers", "2", "--quiet") == 0
-    assert report_of(out)["status"] == "complete"
+    report = report_of(out)
+    assert report["status"] == "complete"
+    # issue 18: the resumed session's command line left its --workers out
+    assert [line.count("--workers 2") for line in report["command_lines"]] == [1, 1]
+    assert report["wall_seconds"]["all_sessions"] > report["wall_seconds"]["this_session"]
+    assert not list(out.rglob(".lock"))  # issue 18: no empty lock file left, in the sweep folder or its runs
 
 
 def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_path: Path,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tui_helpers import pilot_test, screen_text
 
@@ -64,6 +66,27 @@ async def test_chain_rule_at_8_digits_and_another_weight(mazur):
         await pilot.press("end")
         await pilot.pause()
         assert "= 0.14978072" in screen_text(app)  # Mazur's w1⁺ = 0.149780716
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pilot_test
+async def test_chain_rule_flags_rounding_noise_and_brackets_negative_factors(hand_float64, size):
+    """The chain for W(2)[1,1] goes through ∂C/∂a(2)[1] = 2.0 + 5.94e-32 + (-2.0) = -2.22e-16: flagged where the
+    sum cancels, as the step panel flags δ(2)[1]; what is computed from it says so; no "× -1.11e-15"."""
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * 6, "w")  # step 7, δ(2): W(2) row 1, column 1
+        await pilot.pause()
+        text = await scrolled_text(app, pilot, "#equations-body")
+        assert "= 2.0 + 5.94e-32 + (-2.0) = -2.22e-16" in text
+        assert ("∂C/∂a(2)[1] = -2.22e-16 is at float64's rounding level next to 2.0 (≈2.2e-16 of it): rounding "
+                "noise, perhaps, not the true size or sign; --exact computes it exactly") in text
+        assert "= (-2.22e-16) × 1 × 5" in text and "= 1 − 0.5 × (-1.11e-15)" in text
+        assert text.count("carries the rounding noise of ∂C/∂a(2)[1]") == 4  # ∂C/∂W twice, δ(2)[1], the update
+        assert not re.search(r"[×−+] -\d", text)  # a negative factor or term is always bracketed
+        await pilot.press("down")  # W(2)[2,1]: through δ(2)[2] = 1.0, no noise on its way
+        await pilot.pause()
+        assert "rounding noise" not in await scrolled_text(app, pilot, "#equations-body")
 
 
 @pilot_test

@@ -90,7 +90,7 @@ def test_the_hand_solution_reads_like_the_handwritten_one(solution):
             r"&= \begin{bmatrix} 6.0 & 15.0 \cr 1.19 \cdot 10^{-31} & 2.97 \cdot 10^{-31} \cr "
             r"-6.0 & -15.0 \end{bmatrix}") in solution
     # −log of the whole number, not (−log 4.14)·10⁻⁸
-    assert (r"C &= -\sum_k y_k \log a_{k}^{(3)} \cr" "\n" r"&= -\log\left(4.14 \cdot 10^{-8}\right) \cr" "\n"
+    assert (r"C &= -\sum_k y_{k} \log a_{k}^{(3)} \cr" "\n" r"&= -\log\left(4.14 \cdot 10^{-8}\right) \cr" "\n"
             r"&= 17.0") in solution
 
 
