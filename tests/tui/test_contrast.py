@@ -16,7 +16,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.geometry import Region
 from textual.screen import ModalScreen
-from tui_helpers import pilot_test
+from tui_helpers import contrast_ratio, pilot_test
 
 from backprop_tutor.check.checker import check_answers
 from backprop_tutor.check.expected import reference_for
@@ -31,20 +31,6 @@ from backprop_tutor.tui.practice import PracticeApp
 AA = 4.5  # WCAG 2.x success criterion 1.4.3, normal-size text (a terminal's bold cell is not "large")
 SIZE = (100, 30)
 DIM = 0.5  # how strong xterm.js draws dim text (SGR 2); most terminals draw it between 0.5 and 0.66
-
-
-def relative_luminance(color: Color) -> float:
-    """WCAG 2's relative luminance of an sRGB colour."""
-    def linear(channel: int) -> float:
-        c = channel / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(color.r) + 0.7152 * linear(color.g) + 0.0722 * linear(color.b)
-
-
-def contrast_ratio(a: Color, b: Color) -> float:
-    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
 
 
 def test_the_contrast_ratio_is_wcags():

@@ -48,7 +48,8 @@ async def test_practice_hides_each_value_until_typed_and_marks_right_wrong_and_c
         assert app.query_one("#answer", Input).placeholder.startswith("s(1) = ?")
         await type_answer(pilot, "[5, -5]")  # right
         assert marks(app) == "s(1): ✓"
-        assert "= [5, -5]" in screen_text(app) and "relu([5, -5])" in screen_text(app)
+        # shown now: in the worksheet, and substituted in a(1)'s equation (the step panel keeps a(1)'s ? in view)
+        assert "1  [5, -5]" in screen_text(app) and "relu([5, -5])" in screen_text(app)
         await type_answer(pilot, "[6, 0]")  # wrong: relu(5) = 5
         assert "a(1): ✗ root a(1)[1]: you wrote 6, it is 5" in marks(app)
         assert "next steps use the true values shown; a value from yours is ✗ carried" in screen_text(app)
@@ -215,40 +216,6 @@ def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_ste
                                 f"(of {session.total} values)"
 
 
-#: every key practice binds, the digits and signs of a typed value, and the dialogs' own keys (q, ctrl+q quit)
-WALK_KEYS = ["left", "right", "up", "down", "home", "end", "space", "d", "f", "g", "w", "s", "n", "p", "enter",
-             "escape", "colon", "number_sign", "question_mark", "e", *["ctrl+r", "right"] * 4,
-             "left_square_bracket", "right_square_bracket", "comma", "minus", "0", "1", "3", "5", "backspace",
-             "tab", "greater_than_sign", "less_than_sign", "m", "i", "plus", "ctrl+s"]
-
-
-async def walk(pilot, rng, keys: int) -> None:
-    for _ in range(keys):
-        await pilot.press(rng.choice(WALK_KEYS))
-        if len(pilot.app.screen_stack) > 1 and rng.random() < 0.3:
-            await pilot.press("escape")
-    while len(pilot.app.screen_stack) > 1:
-        await pilot.press("escape")
-
-
-@pilot_test
-async def test_a_random_walk_of_keys_through_a_whole_session_never_ends_practice(hand_ref, tmp_path, monkeypatch):
-    import random
-
-    monkeypatch.chdir(tmp_path)  # e exports the worksheet into the current folder
-    rng = random.Random(1)
-    session = PracticeSession(hand_ref)
-    app = PracticeApp(session, save_dir=tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await walk(pilot, rng, 100)
-        while not session.finished:  # on to the end: reveal what the walk left
-            await pilot.press("escape", "end", "ctrl+r")
-        await pilot.press("left", "colon", "3", "enter")  # the crash of issue 18
-        await walk(pilot, rng, 60)
-        await pilot.pause()
-        assert app.is_running and f"step {app.step + 1} of 14" in screen_text(app)
-
-
 @pilot_test
 async def test_ctrl_s_saves_the_typed_values_as_an_answer_file_that_check_reads(hand_ref, tmp_path):
     for session, s1 in ((1, "[5, -5]"), (2, "[5, -4]")):  # a second session never replaces the first one's file
@@ -341,3 +308,30 @@ async def test_the_newest_verdict_stays_in_view_at_100x30(hand_ref):
             await type_answer(pilot, wrong)
         await pilot.pause()
         assert "a'(1): ✗ root a'(1)[1]: you wrote 0, it is 1" in screen_text(app)
+
+
+def below(rows: list[str], rule: str) -> list[str]:
+    """The lines drawn under the pane whose title rule starts with ``rule``, down to the footer."""
+    start = next(i for i, row in enumerate(rows) if row.startswith(rule))
+    return rows[start + 1:-1]
+
+
+@pilot_test
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
+async def test_many_wrong_values_never_squeeze_the_worksheet_below_a_few_rows(hand_ref, size):
+    from backprop_tutor.tui.answers_overlay import WORKSHEET_ROWS
+
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("right")
+        for wrong in ("[4, -4]", "[6, 1]", "[0, 1]"):  # every value of step 2 wrong, each with its working
+            await type_answer(pilot, wrong)
+        await pilot.press("f2", "right")  # every wrong value in full, on to step 3
+        await type_answer(pilot, "[1, 2]")  # s(2) wrong too: a(2) is asked
+        rows = screen_text(app).splitlines()
+        sheet = below(rows, "─worksheet")
+        assert len(sheet) >= WORKSHEET_ROWS - 1 and sheet[0].split() == ["feed-forward"]
+        assert sheet[1].split()[:4] == ["l", "s(l)", "a(l)", "a'(l)"] and sheet[2].split()[0] == "0"
+        assert any(row.split()[:2] == ["s(2):", "✗"] for row in rows)  # the newest verdict
+        assert any(row.split() == ["=", "?", "(type", "it", "below)"] for row in below(rows, "─step 3"))
+        assert "a(2) = ?" in app.query_one("#answer", Input).placeholder
