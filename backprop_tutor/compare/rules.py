@@ -23,6 +23,7 @@ from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.precision import ops_for
 from backprop_tutor.notation import Quantity
+from backprop_tutor.numbers.format import fmt
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -142,7 +143,7 @@ def _softmax_overflow(l: int, p: Problem, get: Get) -> Array | None:
 def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
     s = get("s", l)
     i, k = np.unravel_index(int(np.argmax(s)), s.shape)
-    return {"i": int(i), "k": int(k), "s": f"{s[i, k]:.6g}"}
+    return {"i": int(i), "k": int(k), "s": fmt(float(s[i, k]), 6)}
 
 
 def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:

@@ -10,12 +10,14 @@ import numpy as np
 from backprop_tutor.compare import rules
 from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.notation import cell_text as c
+from backprop_tutor.numbers.format import fmt
 
 Index = tuple[int, ...]
 
 
 def n(value: float) -> str:
-    return f"{float(value):.6g}"
+    """A number of the working, at 6 digits, written as every view writes numbers."""
+    return fmt(float(value), 6)
 
 
 def _s(l: int, index: Index, p: Problem, own: rules.Own) -> str:

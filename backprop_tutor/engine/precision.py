@@ -51,8 +51,8 @@ class Ops:
     matmul: Callable[..., np.ndarray]
     #: max(s, 0), with numpy's ``out=`` (ReLU)
     maximum: Callable[..., np.ndarray]
-    #: step(s, at_zero): 1 for s > 0, 0 for s < 0, at_zero at 0 (ReLU's h')
-    step: Callable[[np.ndarray, Any, Any], np.ndarray]
+    #: step(s, one, at_zero, out=None): 1 for s > 0, 0 for s < 0, at_zero at 0 (ReLU's h')
+    step: Callable[..., np.ndarray]
     #: max_k s_k per row, (B, 1): any constant per row serves softmax, which is shift-invariant
     row_max: Callable[[np.ndarray], np.ndarray]
     #: Σ over the rows (samples) of a (B, n) array, into ``out`` (n,): Σ_samples δ(l) for ∇b(l)
@@ -149,7 +149,7 @@ def _exact_maximum(s: np.ndarray, zero: Any, out: np.ndarray | None = None) -> n
     return _elementwise(_relu)(s, out=out)
 
 
-def _exact_step(s: np.ndarray, one: Any, at_zero: Any) -> np.ndarray:
+def _exact_step(s: np.ndarray, one: Any, at_zero: Any, out: np.ndarray | None = None) -> np.ndarray:
     """ReLU's h'(s): 1, 0, or at_zero for s exactly 0; an interval s that holds 0 without being 0
     (its sign is not known) gets the hull of the values h' can take there, so nothing is claimed."""
 
@@ -164,7 +164,7 @@ def _exact_step(s: np.ndarray, one: Any, at_zero: Any) -> np.ndarray:
         z = bounds(interval(at_zero))[0]
         return iv.mpf((min(0, z), max(1, z)))
 
-    return _elementwise(step)(s)
+    return _elementwise(step)(s, out=out)
 
 
 def _exact_row_max(s: np.ndarray) -> np.ndarray:
@@ -177,8 +177,9 @@ def _exact_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -
         return np.matmul(a, b, out=out)
 
 
-def _float_step(s: np.ndarray, one: Any, at_zero: Any) -> np.ndarray:
-    out = np.where(s > 0, one, 0 * one)
+def _float_step(s: np.ndarray, one: Any, at_zero: Any, out: np.ndarray | None = None) -> np.ndarray:
+    out = np.empty(s.shape, np.result_type(s, one)) if out is None else out
+    np.greater(s, 0, out=out, casting="unsafe")  # True/False cast to exactly 1/0, written in place
     if at_zero:
         out[s == 0] = at_zero
     return out
