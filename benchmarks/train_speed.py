@@ -72,10 +72,9 @@ def bare_step_factory(net, x: np.ndarray, y: np.ndarray, eta: float):
     a = [x] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
     ap = [None] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
     d = [None] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
-    dW = [None] + [np.empty(w.shape, np.float32) for w in Ws]
-    db = [None] + [np.empty(b.shape, np.float32) for b in bs]
-    inv_B, eta32 = np.float32(1 / B), np.float32(eta)
-    ones_B, ones_out = np.ones(B, np.float32), np.ones((SIZES[-1], 1), np.float32)  # sums as the engine does them
+    dW, db = [None] + [np.empty(w.shape, np.float32) for w in Ws], [None] + [np.empty(b.shape, np.float32) for b in bs]
+    inv_B, eta32, ones_B, ones_out = np.float32(1 / B), np.float32(eta), np.ones(B, np.float32), np.ones((10, 1),
+                                                                                                         np.float32)
 
     def run() -> None:
         for l in range(1, L + 1):
