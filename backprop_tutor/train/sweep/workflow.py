@@ -134,9 +134,12 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
             record = start_sweep(folder, grid, options, command_line)
             try:
                 with contextlib.ExitStack() as stack:  # its end stops the workers, before the session is closed
+                    runner = Runner(options, progress, stack, folder / STOP_FILE)
+                    if options.force or any(run_state(folder / RUNS_DIR / c.name) not in ("complete", "failed")
+                                            for c in grid.configurations()):
+                        runner.warm_up(grid.base.data)  # the workers start while the sizes are checked
                     check_sizes(grid)
-                    return _workflow(folder, grid, options, record,
-                                     Runner(options, progress, stack, folder / STOP_FILE), started)
+                    return _workflow(folder, grid, options, record, runner, started)
             except BaseException as err:  # Ctrl-C, or an error: the session still gets its wall time
                 close_session(folder, record, started, "interrupted" if isinstance(err, KeyboardInterrupt) else
                               "failed")
@@ -177,6 +180,7 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
     test_set = SealedTestSet(grid.base.data)
     configurations = grid.configurations()
     outcomes = _run_grid(folder, configurations, runner)
+    runner.close_pool()  # the retraining runs alone, in this process
     summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
     if options.fail_fast and any(o.status == "failed" for o in outcomes):
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
