@@ -9,6 +9,7 @@ import numpy as np
 
 from backprop_tutor.compare import rules
 from backprop_tutor.compare.problem import Problem
+from backprop_tutor.plural import count
 
 Index = tuple[int, ...]
 
@@ -53,7 +54,8 @@ def _gradient(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
             term, total = f"δ({l})[{index[0]}] a({l - 1})[{index[1]}]", float(delta @ a)
         else:
             term, total = f"δ({l})[{index[0]}]", float(delta.sum())
-        return f"∇{name[-1]}({l}){list(index)} = (1/B) Σ over the B = {p.B} samples of {term} = {n(total)} / {p.B}"
+        return (f"∇{name[-1]}({l}){list(index)} = (1/B) Σ over the B = {count(p.B, 'sample')} of {term} = "
+                f"{n(total)} / {p.B}")
 
     return working
 
