@@ -133,3 +133,25 @@ def test_the_scan_finds_a_name_written_by_hand():
     fine = ['f"layer {l} of {L}"', 'f"{head}({part.symbolic}){tail}"', 'f"[{items}]"', 'f"{cell_text(\'s\', l)}"',
             'f"h\'({cell_text(\'s\', l, j)})"']
     assert [bool(_writes_notation(ast.parse(text).body[0].value)) for text in fine] == [False] * 5
+
+
+def test_the_worksheet_columns_are_titled_once(tmp_path):
+    # the tables' headers and the checker's list of columns were two copies of one list
+    from backprop_tutor.check.answers import COLUMNS, column_quantity
+    from backprop_tutor.worksheet.model import build_worksheet
+    from backprop_tutor.worksheet.tables import worksheet_tables
+
+    tables = worksheet_tables(build_worksheet(run_spec(load_spec(HAND), "float64"), 0), 3)
+    titles = [title for table in tables for title in table.columns[1:]]
+    assert ", ".join(titles) == COLUMNS == "s(l), a(l), a'(l), δ(l), ∇W(l), ∇b(l), W(l) new, b(l) new"
+    assert [column_quantity(t) for t in titles] == [Quantity.S, Quantity.A, Quantity.A_PRIME, Quantity.DELTA,
+                                                    Quantity.GRAD_W, Quantity.GRAD_B, Quantity.W_NEW, Quantity.B_NEW]
+    assert column_quantity("W(l)") is Quantity.W_NEW and column_quantity("x(l)") is None
+
+
+def test_no_text_counts_units_with_subscripts():
+    # the help once said ∂C/∂W(l)ᵢⱼ and s(l)ⱼ where every screen writes W(l)[i,j] and s(l)[j]; the code's
+    # docstrings and the docs write the one style too
+    files = [*(ROOT / "backprop_tutor").rglob("*.py"), *(ROOT / "docs").rglob("*.md"), ROOT / "README.md"]
+    assert [f.name for f in files if re.search("[ᵢⱼₖ]", f.read_text(encoding="utf-8"))] == []
+    assert "∂C/∂W(l)[i,j] = δ(l)[i] × a(l-1)[j]" in (ROOT / "docs" / "view.md").read_text(encoding="utf-8")

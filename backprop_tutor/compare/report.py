@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from backprop_tutor.compare.rules import QUANTITY
-from backprop_tutor.compare.student import KEYS
+from backprop_tutor.compare.problem import KEYS, QUANTITY
 from backprop_tutor.compare.working import n as number
 from backprop_tutor.notation import cell_text
 from backprop_tutor.plural import plural

@@ -8,15 +8,17 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_tutor.compare import rules
-from backprop_tutor.compare.problem import Problem
+from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.notation import cell_text as c
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.plural import count
 
 Index = tuple[int, ...]
 
 
 def n(value: float) -> str:
-    return f"{float(value):.6g}"
+    """A number of the working, at 6 digits, written as every view writes numbers."""
+    return fmt(float(value), 6)
 
 
 def _s(l: int, index: Index, p: Problem, own: rules.Own) -> str:
@@ -57,7 +59,7 @@ def _gradient(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
             term, total = f"{c('δ', l, index[0])} {c('a', l - 1, index[1])}", float(delta @ a)
         else:
             term, total = c("δ", l, index[0]), float(delta.sum())
-        return (f"{c(rules.QUANTITY[name], l, *index)} = (1/B) Σ over the B = {count(p.B, 'sample')} of {term} = "
+        return (f"{c(QUANTITY[name], l, *index)} = (1/B) Σ over the B = {count(p.B, 'sample')} of {term} = "
                 f"{n(total)} / {p.B}")
 
     return working
@@ -67,7 +69,7 @@ def _update(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
     def working(l: int, index: Index, p: Problem, own: rules.Own) -> str:
         before = (p.W if name == "W" else p.b)[l - 1][index]
         grad = own(f"grad_{name}", l)[index]
-        return (f"{c(name, l, *index)} ← {c(name, l)} − η {c(rules.QUANTITY['grad_' + name], l)} = {n(before)} − "
+        return (f"{c(name, l, *index)} ← {c(name, l)} − η {c(QUANTITY['grad_' + name], l)} = {n(before)} − "
                 f"{p.eta:g} × {n(grad)}")
 
     return working
