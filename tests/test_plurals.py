@@ -33,9 +33,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 
 def _not_a_count(node: ast.expr) -> bool:
-    """MAX_WEIGHTS, limits.MAX_UNITS (a module constant, never 1), or a word such as a dtype or a split's name."""
-    name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
-    return bool(name) and (name.isupper() or name in NOT_COUNTS)
+    """MAX_WEIGHTS, 2 * LIMITS.MAX_UNITS (module constants, never 1), or a word such as a dtype or a split's name."""
+    names = [n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(node)
+             if isinstance(n, ast.Attribute | ast.Name)]
+    last = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+    return (bool(names) and all(n.isupper() for n in names)) or last in NOT_COUNTS
 
 
 def offences(path: Path) -> list[str]:
