@@ -4,7 +4,7 @@ reveals, saves, help, details, jumps, dialogs and terminal resizes.
 
 The keys are posted one by one and each is handled before the next, without waiting for the screen to go
 idle; the screen is laid out and drawn after every few keys, and at the end. A key still costs Textual
-about 15 ms of CPU (layout, footer), so the suite walks 150 keys per trace;
+about 15 ms of CPU (layout, footer), so the suite walks 100 keys per trace;
 `BACKPROP_TUTOR_WALK_KEYS=2000 pytest tests/tui/test_practice_walk.py` walks issue 18's 2,000."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ KEYS = ["left", "right", "right", "right", "up", "down", "home", "end", "space",
 CHARS = {"space": " ", "left_square_bracket": "[", "right_square_bracket": "]", "comma": ",", "minus": "-",
          "full_stop": ".", "colon": ":", "number_sign": "#", "question_mark": "?", "greater_than_sign": ">",
          "less_than_sign": "<", "plus": "+"}
-#: keys per walk: 150 in the suite (about 3 s of CPU each on the hand example), more on request
-WALK_KEYS = int(os.environ.get("BACKPROP_TUTOR_WALK_KEYS", "150"))
+#: keys per walk: 100 in the suite (about 2 s of CPU each), more on request
+WALK_KEYS = int(os.environ.get("BACKPROP_TUTOR_WALK_KEYS", "100"))
 SIZES = [(80, 24), (100, 30), (160, 48), (60, 18), (40, 12)]  # 40×12: the "too small" message
 
 
@@ -115,10 +115,10 @@ async def whole_session(pilot, rng: random.Random) -> None:
     """Walk, answer or reveal what is left, press the keys of issue 18's crash, walk on, close every dialog."""
     app: PracticeApp = pilot.app
     await walk(pilot, rng, WALK_KEYS * 3 // 4)
-    while not app.session.finished:
-        app.step = app.session.current_step
-        await press(pilot, "escape")
-        await (answer(pilot, rng) if rng.random() < 0.5 else press(pilot, "ctrl+r"))
+    with app.batch_update():  # drawn once at the end
+        while not app.session.finished:
+            app.step = app.session.current_step
+            await (answer(pilot, rng) if rng.random() < 0.5 else press(pilot, "ctrl+r"))
     await pilot.resize_terminal(100, 30)
     for key in ("escape", "escape", "left", "colon", "3", "enter"):  # the crash of issue 18
         await press(pilot, key)
