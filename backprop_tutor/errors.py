@@ -47,3 +47,8 @@ class WorkLimitError(TutorError):
 
 class GradCheckFailed(TutorError):
     """Backprop's gradient and finite differences disagree (`tutor train --gradcheck` stops on it)."""
+
+
+def install_hint(extra: str) -> str:
+    """How to add an optional extra, both ways a user may have installed backprop_tutor."""
+    return f"pip install 'backprop_tutor[{extra}]' (from a clone of the repository: pip install '.[{extra}]')"

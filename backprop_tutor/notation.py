@@ -76,7 +76,7 @@ EVENT_LABELS: dict[str, str] = {
 
 #: Symbols that LaTeX writes with a command.
 LATEX: dict[str, str] = {"δ": r"\delta", "∇W": r"\nabla W", "∇b": r"\nabla b", "η": r"\eta", "μ": r"\mu",
-                         "λ": r"\lambda"}
+                         "λ": r"\lambda", "·": r"\cdot"}
 
 
 def field_name(name: str, layer: int) -> str:
@@ -101,20 +101,36 @@ def ascii_name(quantity: Quantity) -> str:
     return "".join(c if c.isascii() else unicodedata.name(c).split()[-1].lower() for c in text)
 
 
-def unit_index(*indices: int) -> str:
-    """0-based positions as the notation counts them, from 1: (0,) → "1", (1, 2) → "2,3"."""
-    return ",".join(str(i + 1) for i in indices)
+#: An index that is not a number: a sum's running index (k), a whole row or column (·).
+Index = int | str
 
 
-def cell_text(name: str, layer: int | None, *indices: int) -> str:
+def unit_index(*indices: Index) -> str:
+    """0-based positions as the notation counts them, from 1: (0,) → "1", (1, 2) → "2,3"; a named index as it
+    is: ("k",) → "k", (0, "·") → "1,·" (row 1 of a matrix)."""
+    return ",".join(i if isinstance(i, str) else str(i + 1) for i in indices)
+
+
+def cell_text(name: str, layer: int | None, *indices: Index) -> str:
     """One number of a vector or matrix in text, units from 1: s(2)[1], W(1)[2,3], y[1]; s(2) without indices."""
     return name + (f"({layer})" if layer is not None else "") + (f"[{unit_index(*indices)}]" if indices else "")
 
 
-def cell_latex(name: str, layer: int | None, *indices: int) -> str:
-    """The same cell typeset: s_{1}^{(2)}, W_{2,3}^{(1)}, \\delta_{1}^{(2)}."""
-    return (LATEX.get(name, name) + (f"_{{{unit_index(*indices)}}}" if indices else "")
+def cell_latex(name: str, layer: int | None, *indices: Index) -> str:
+    """The same cell typeset: s_{1}^{(2)}, W_{2,3}^{(1)}, \\delta_{1}^{(2)}, W_{1,\\cdot}^{(2)}."""
+    index = ",".join(LATEX.get(i, i) if isinstance(i, str) else str(i + 1) for i in indices)
+    return (LATEX.get(name, name) + (f"_{{{index}}}" if indices else "")
             + (f"^{{({layer})}}" if layer is not None else ""))
+
+
+def symbol(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> tuple[str, str]:
+    """A whole vector or matrix, in text and in LaTeX: ("W(3)ᵀ", "W^{(3)\\top}"); ``unit`` a subscript that names,
+    not counts (v_b)."""
+    text, latex = name + (f"_{unit}" if unit else ""), LATEX.get(name, name) + (f"_{{{unit}}}" if unit else "")
+    top = r"\top" if T else ""
+    if layer is not None:
+        return f"{text}({layer})" + ("ᵀ" if T else ""), latex + f"^{{({layer}){top}}}"
+    return text + ("ᵀ" if T else ""), latex + (f"^{{{top}}}" if T else "")
 
 
 def cell_name(quantity: Quantity, layer: int, index: tuple[int, ...]) -> str:

@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.errors import NumericError
-from backprop_tutor.notation import field_name
+from backprop_tutor.notation import cell_text, field_name
 from backprop_tutor.numbers.certain import bounds
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Trace
@@ -68,8 +68,8 @@ def check_trace_finite(trace: Trace, where: str) -> None:
 
 def _cause(name: str, layer: int, precision: str) -> str:
     if name in SATURATED:
-        return (f"a({layer}) has rounded to 0 for a target class (the output saturated), so log a and ∇a C = −y/a "
-                f"are infinite (δ({layer}) = a − y itself is fine)")
+        return (f"{cell_text('a', layer)} has rounded to 0 for a target class (the output saturated), so log a and "
+                f"∇a C = −y/a are infinite ({cell_text('δ', layer)} = a − y itself is fine)")
     if precision in LARGEST:
         return f"the numbers grew beyond the largest {precision} number (±{LARGEST[precision]})"
     return "the computation left the finite numbers"

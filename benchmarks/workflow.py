@@ -1,22 +1,28 @@
 """The whole homework workflow, timed: `tutor sweep` with 6 configurations × 50 epochs on 50,000 Fashion-MNIST
 images, the choice retrained on 60,000, the test set evaluated once, the plots and the report.
 
-Run:  PYTHONPATH=. python benchmarks/workflow.py                       (three modes, ~6 minutes)
+Run:  PYTHONPATH=. python benchmarks/workflow.py --modes 2 --repeat 3      (the figure of issue 23, ~3 minutes)
+      PYTHONPATH=. python benchmarks/workflow.py                          (three modes, ~6 minutes)
       PYTHONPATH=. python benchmarks/workflow.py --epochs 5 --modes 1,2   (a quick look)
 
-Modes: `--workers 1` (configurations one after another in one process, BLAS on every core), `--workers 2`
-(a process pool of two, one BLAS thread each), `--cluster local --workers 2` (a local Dask cluster of two
-single-threaded workers). Each mode is the CLI in a subprocess, in a fresh folder, timed from start to exit
-(start-up, data loading, the runs, the retraining, the test, plots and report included). Printed: wall time
-per mode (median of --repeat), the ratio to --workers 1, the choice and its test accuracy (the same in every
-mode: the runs are seeded). The machine may be shared: read the load average printed beside the figures.
+Modes: `--workers 1` (configurations one after another in one process), `--workers 2` (a process pool of two,
+one BLAS thread each), `--cluster local --workers 2` (a local Dask cluster of two single-threaded workers).
+Each mode is the CLI in a subprocess, in a fresh folder, timed from start to exit (start-up, data loading, the
+runs, the retraining, the test, plots and report included), in each BLAS environment of `--blas-env`
+(benchmarks/machine.py: as the shell has it, and "native", without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE).
+
+The machine's limit: the workflow's arithmetic (the FLOP of every matrix product it does, counted from the
+run folders' own settings and image counts by `engine.flops`) divided by the rate of a square 2048² float32
+product on every core, measured in the same environment right before each workflow run. The ratio wall time /
+that bound says how close the workflow comes to what the machine's matrix units allow (1.0 = no overhead at
+all). Printed: per environment and mode the median wall time, the bound, the ratio, the choice and its test
+accuracy (the same everywhere: the runs are seeded), the BLAS kernel and the load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -24,25 +30,80 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import blas_kernel, env_label, environment, envs_to_measure, load, square_rate
+
+from backprop_tutor.engine.flops import epoch_flops, forward_flops
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GRID = ["--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001", "--hidden", "100,50,25", "--batch-size", "500",
         "--decay-at", "20,40", "--init", "he", "--seed", "1"]
 MODES = {"1": ["--workers", "1"], "2": ["--workers", "2"], "dask": ["--cluster", "local", "--workers", "2"]}
-TARGET_SECONDS = 90.0
+TARGET_RATIO = 1.5  # issue 23: within 1.5× of the machine's limit, native kernel, quiet machine
 
 
-def run_mode(mode: str, epochs: int, data: Path, keep: Path | None) -> tuple[float, dict]:
-    """Wall seconds of one `tutor sweep` in a fresh folder, and its report.json."""
+def run_mode(mode: str, epochs: int, data: Path, keep: Path | None, env: dict[str, str]) -> tuple[float, dict, int]:
+    """Wall seconds of one `tutor sweep` in a fresh folder, its report.json, and the FLOP it did."""
     with tempfile.TemporaryDirectory(prefix="workflow-") as tmp:
         out = (keep / f"mode-{mode}") if keep else Path(tmp) / "hw"
         command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(data), *GRID,
                    "--epochs", str(epochs), *MODES[mode], "--out", str(out), "--force", "--quiet"]
         started = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"mode {mode} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return seconds, json.loads((out / "report.json").read_text())
+        return seconds, json.loads((out / "report.json").read_text()), workflow_flops(out)
+
+
+def run_flops(folder: Path) -> int:
+    """The FLOP of one run folder's matrix products: every epoch's steps and measuring passes."""
+    info = json.loads((folder / "config.json").read_text())
+    config, n_train = info["config"], info["n_train"]
+    per_epoch = epoch_flops(info["sizes"], config["batch_size"], n_train, n_train + info["n_validation"])
+    return config["epochs"] * per_epoch
+
+
+def workflow_flops(out: Path) -> int:
+    """Every configuration's run, the retraining of the choice, and the one pass over the test images."""
+    runs = sorted((out / "runs").iterdir())
+    test = json.loads((out / "final" / "test.json").read_text())
+    sizes = json.loads((out / "final" / "config.json").read_text())["sizes"]
+    return sum(run_flops(r) for r in runs) + run_flops(out / "final") + forward_flops(sizes, test["n_test"])
+
+
+def measure(args: argparse.Namespace, envs: list[str], modes: list[str]) -> dict[tuple[str, str], list[dict]]:
+    """Each (environment, mode) --repeat times, interleaved so the machine's load hits all alike; each run with
+    the square-matmul rate measured in its environment just before it."""
+    results: dict[tuple[str, str], list[dict]] = {(e, m): [] for e in envs for m in modes}
+    for _ in range(args.repeat):
+        for env_name in envs:
+            env = environment(env_name)
+            for mode in modes:
+                rate = square_rate(env)
+                seconds, report, flop = run_mode(mode, args.epochs, args.data, args.keep, env)
+                bound = flop / (rate * 1e9)
+                results[env_name, mode].append({"seconds": seconds, "report": report, "flop": flop, "rate": rate,
+                                                "bound": bound, "ratio": seconds / bound})
+                print(f"  {env_name:<7} {' '.join(MODES[mode]):<28} {seconds:6.1f} s  bound {bound:5.1f} s "
+                      f"({flop / 1e12:.2f} TFLOP at {rate:.0f} GFLOP/s)  ratio {seconds / bound:4.2f}  ({load()})",
+                      flush=True)
+    return results
+
+
+def report(results: dict[tuple[str, str], list[dict]], envs: list[str]) -> None:
+    print(f"\n{'BLAS environment':<9} {'mode':<28} {'wall':>7} {'bound':>7} {'ratio':>6}  chosen        test     "
+          "sum of run seconds")
+    for (env_name, mode), runs in results.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in ("seconds", "bound", "ratio")}
+        rep = runs[-1]["report"]
+        run_seconds = sum(r["seconds"] for r in rep["runs"]) + rep["final"]["seconds"]
+        print(f"{env_name:<9} {' '.join(MODES[mode]):<28} {med['seconds']:5.1f} s {med['bound']:5.1f} s "
+              f"{med['ratio']:5.2f}×  {rep['selection']['chosen']:<13} {100 * rep['test']['accuracy']:.2f} %  "
+              f"{run_seconds:.1f} s")
+    print(f"(medians of {len(runs)}; bound = the workflow's FLOP / the square 2048² float32 matmul rate on every "
+          f"core; target ratio ≤ {TARGET_RATIO} with the native kernel on a quiet machine)")
+    for env_name in envs:
+        print(f"{env_label(env_name)}: {blas_kernel(environment(env_name))}")
 
 
 def main() -> None:
@@ -50,30 +111,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--modes", default="1,2,dask", help="comma-separated: 1, 2, dask")
     parser.add_argument("--repeat", type=int, default=1, help="runs per mode (median reported)")
+    parser.add_argument("--blas-env", default="both", choices=["both", "as-is", "native"],
+                        help="BLAS environment(s): this shell's, native (no OPENBLAS_CORETYPE/L2_SIZE), or both")
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "fashion-mnist")
     parser.add_argument("--keep", type=Path, help="keep each mode's sweep folder here")
     args = parser.parse_args()
-    modes = args.modes.split(",")
-    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at start; {args.epochs} epochs; "
-          f"data {args.data}")
-    times: dict[str, list[float]] = {m: [] for m in modes}
-    reports: dict[str, dict] = {}
-    for _ in range(args.repeat):
-        for mode in modes:  # interleaved, so the machine's load hits every mode alike
-            seconds, reports[mode] = run_mode(mode, args.epochs, args.data, args.keep)
-            times[mode].append(seconds)
-            print(f"  {' '.join(MODES[mode]):<28} {seconds:6.1f} s  (load {os.getloadavg()[0]:.2f})", flush=True)
-    base = statistics.median(times[modes[0]])
-    print(f"\n{'mode':<28} {'wall (median)':>13} {'vs ' + modes[0]:>8}  chosen        test accuracy  "
-          f"sum of run seconds")
-    for mode in modes:
-        report, median = reports[mode], statistics.median(times[mode])
-        run_seconds = sum(r["seconds"] for r in report["runs"]) + report["final"]["seconds"]
-        print(f"{' '.join(MODES[mode]):<28} {median:11.1f} s {median / base:7.2f}×  "
-              f"{report['selection']['chosen']:<13} {100 * report['test']['accuracy']:.2f} %        "
-              f"{run_seconds:.1f} s")
-    best = min(statistics.median(t) for t in times.values())
-    print(f"\nfastest: {best:.1f} s; target for 50 epochs: under {TARGET_SECONDS:.0f} s")
+    envs = envs_to_measure(args.blas_env)
+    print(f"{load()} at start; {args.epochs} epochs; data {args.data}")
+    report(measure(args, envs, args.modes.split(",")), envs)
 
 
 if __name__ == "__main__":

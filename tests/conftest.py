@@ -20,7 +20,8 @@ NO_CHROMIUM_REASON = ("needs Debian's chromium and chromium-driver (apt-get inst
 
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[Any]:
-    """A headless Chromium driven by Selenium that reaches nothing but 127.0.0.1; quit at the end."""
+    """A headless Chromium driven by Selenium that reaches nothing but 127.0.0.1, logging what it asks for; quit
+    at the end."""
     if NO_CHROMIUM:
         pytest.skip(NO_CHROMIUM_REASON)
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[test]')")
@@ -34,6 +35,8 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
                  # a page that asks another host (fonts.googleapis.com) hears "no such host" at once, offline
                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
         options.add_argument(flag)
+    # every request the page makes, for `driver.get_log("performance")` (Network.* events of the DevTools protocol)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
         yield driver

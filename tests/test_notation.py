@@ -3,6 +3,9 @@ screen and in every message, and a single number of a vector or matrix is writte
 
 from __future__ import annotations
 
+import ast
+import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +84,52 @@ def test_a_quantity_means_what_the_notation_says():
 def test_every_recorded_value_has_a_name():
     recorded = {f.name for f in vars(fields).values() if isinstance(f, Field)}
     assert recorded == set(FIELD_NAMES)
+
+
+# --- no view writes a quantity's name with its layer or index itself --------------------------------------------
+#: text that names a quantity just before its layer or index is filled in: f"δ({l})", f")[{j + 1}]", f"y[{j}]",
+#: and LaTeX's f"^{{({l})}}", f"_{{{j}}}"
+_NAME_THEN_LAYER = re.compile(r"(?:^|[^A-Za-z_])(?:δ|∇W|∇b|∇a|a'|h'|s|a|W|b|y|x|v|C)\($")
+_INDEX = re.compile(r"(?:\)|(?:^|[^A-Za-z_])[xy])\[$")
+_LATEX_INDEX = re.compile(r"(?:\^\{\(|_\{)$")
+_LAYER = re.compile(r"(?:l|L|layer|\w+\.layer|\w+\.L|l [+-] 1|layer [+-] 1)")
+#: modules that still write the notation themselves (each is a known gap, named in the lead's report)
+NOT_YET: set[str] = {"compare/working.py", "spec.py"}
+
+
+def _writes_notation(node: ast.JoinedStr) -> list[str]:
+    """The places in an f-string where a quantity's layer or index is written into its name by hand."""
+    parts, found = node.values, []
+    for k, (a, b) in enumerate(itertools.pairwise(parts)):
+        if isinstance(a, ast.Constant) and isinstance(b, ast.FormattedValue) and (
+                _NAME_THEN_LAYER.search(a.value) or _INDEX.search(a.value) or _LATEX_INDEX.search(a.value)):
+            found.append(f"{a.value[-20:]!r}{{{ast.unparse(b.value)}}}")
+        layer = parts[k + 2] if k + 2 < len(parts) else None
+        if (isinstance(a, ast.FormattedValue) and isinstance(b, ast.Constant) and b.value == "("
+                and not ast.unparse(a.value).endswith("__name__")  # a class: Forward(2)
+                and isinstance(layer, ast.FormattedValue) and _LAYER.fullmatch(ast.unparse(layer.value))):
+            found.append(f"{{{ast.unparse(a.value)}}}({{{ast.unparse(layer.value)}}}")
+    return found
+
+
+def test_no_view_writes_a_quantitys_name_with_its_layer_itself():
+    """s(2), W(1)[2,3], δ_{1}^{(2)} are written by `backprop_tutor.notation` (cell_text, cell_latex, cell_name,
+    field_name…), so every view writes a name and an index one way; prose such as "W(l)" is not code."""
+    package = ROOT / "backprop_tutor"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where == "notation.py" or where in NOT_YET:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                found += [f"{where}:{node.lineno} {text}" for text in _writes_notation(node)]
+    assert found == []
+
+
+def test_the_scan_finds_a_name_written_by_hand():
+    written = ['f"δ({l}) = a − y"', 'f"W(2)[{j + 1},{i + 1}]"', 'f"{quantity}({layer})"', 'rf"a^{{({l})}}"',
+               'f"y[{k}]"']
+    assert [bool(_writes_notation(ast.parse(text).body[0].value)) for text in written] == [True] * 5
+    fine = ['f"layer {l} of {L}"', 'f"{head}({part.symbolic}){tail}"', 'f"[{items}]"', 'f"{cell_text(\'s\', l)}"']
+    assert [bool(_writes_notation(ast.parse(text).body[0].value)) for text in fine] == [False] * 4

@@ -43,6 +43,7 @@ from backprop_tutor.check.numbers import (
     to_mpf,
 )
 from backprop_tutor.errors import TutorError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -342,8 +343,9 @@ def written_from_text(text: str, slot: Slot, where: str = "your answer") -> Writ
 
 def _no_such(quantity: Quantity, layer: int | None, L: int) -> str:
     if quantity is Quantity.A_PRIME and layer == L:
-        return f"a'({L}) is not on this worksheet: a softmax output's derivative is the matrix A, not a vector"
-    return f"{quantity}({layer}) does not exist: this network has layers 1 to {L}"
+        return (cell_text("a'", L) + " is not on this worksheet: a softmax output's derivative is the matrix A, "
+                "not a vector")
+    return f"{cell_text(quantity, layer)} does not exist: this network has layers 1 to {L}"
 
 
 def _from_value(entry: Entry, slot: Slot) -> Written:

@@ -40,7 +40,7 @@ class Slot:
     @property
     def name(self) -> str:
         """s(2), ∇W(1), C."""
-        return "C" if self.quantity is Quantity.COST else f"{self.quantity}({self.layer})"
+        return cell_name(self.quantity, self.layer, ())
 
     def meaning(self) -> str:
         return meaning(self.quantity, self.layer)

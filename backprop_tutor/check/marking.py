@@ -28,6 +28,7 @@ from backprop_tutor.check.misconceptions import WHOLE_QUANTITY, Candidate, candi
 from backprop_tutor.check.numbers import Tolerance, Typed, judge, to_mpf
 from backprop_tutor.check.recompute import Band, Route, Values, routes
 from backprop_tutor.check.working import quantity_equation, working
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
@@ -70,8 +71,7 @@ class Marked:
 
     @property
     def name(self) -> str:
-        return cell_name(self.quantity, self.layer, self.index) if self.index or self.quantity is Quantity.COST \
-            else f"{self.quantity}({self.layer})"
+        return cell_name(self.quantity, self.layer, self.index)
 
 
 @dataclass
@@ -270,7 +270,7 @@ class _Cells:
         q, l, tol = self.slot.quantity, self.slot.layer, self.marker.tol
         right = judge(w, t, self.scale, tol)
         if right.right:
-            note = f"exact value {fmt(t, 4)}; {text} is within the tolerance" if right.by_atol else ""
+            note = f"exact value {fmt(t)}; {text} is within the tolerance" if right.by_atol else ""
             return Marked(q, l, idx, text, t, Verdict.RIGHT, note)
         route, rounded = self._route(idx, w)
         if route is None:
@@ -284,7 +284,7 @@ class _Cells:
             if rounded and not self._noise(idx) and self._slip_gives(idx, w, banded=True):  # never call a slip right
                 return Marked(q, l, idx, text, t, Verdict.ROOT)
             return Marked(q, l, idx, text, t, Verdict.RIGHT,
-                          f"exact value {fmt(t, 4)}; {text} follows from your own rounded values")
+                          f"exact value {fmt(t)}; {text} follows from your own rounded values")
         m = Marked(q, l, idx, text, t, Verdict.CARRIED, self.marker.follows_note(inputs))
         return replace(m, yours=working(m, self.marker.ref, self.marker.own, route.value[idx], route.via))
 
@@ -311,7 +311,7 @@ class _Cells:
         """A root mistake, with what the student's own values give when their inputs were wrong."""
         mine, tol = self.found[0].value[idx], self.marker.tol
         differs = [k for k in self.found[0].inputs if k in self.marker.differs]
-        note = f"your own values give {fmt(mine, 4)}" if differs and not judge(mine, t, self.scale, tol).right else ""
+        note = f"your own values give {fmt(mine)}" if differs and not judge(mine, t, self.scale, tol).right else ""
         return Marked(self.slot.quantity, self.slot.layer, idx, text, t, Verdict.ROOT, note)
 
     def _follows(self, idx: tuple[int, ...], w: Any, found: list[Route]) -> Route | None:
@@ -435,7 +435,7 @@ _MISTAKES = frozenset({Verdict.ROOT, Verdict.CARRIED, Verdict.SHAPE})
 
 def _name(key: Key) -> str:
     q, l = key
-    return "C" if q is Quantity.COST else f"{q}({l})"
+    return cell_name(q, l, ())
 
 
 def _transposed(slot: Slot, written: Written, true: np.ndarray, mine: np.ndarray, tol: Tolerance,
@@ -488,7 +488,8 @@ def _missing_note(slot: Slot, own: Values, blank: set[Key]) -> str:
     """A blank b(l) new beside a written W(l) new: the bias update was forgotten."""
     W_new = (Quantity.W_NEW, slot.layer)
     if slot.quantity is Quantity.B_NEW and W_new in own and W_new not in blank:
-        return f"missing bias: the update changes b({slot.layer}) too, b({slot.layer}) ← b({slot.layer}) − η ∇b"
+        b = cell_text("b", slot.layer)
+        return f"missing bias: the update changes {b} too, {b} ← {b} − η ∇b"
     return ""
 
 

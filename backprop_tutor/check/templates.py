@@ -13,6 +13,7 @@ import numpy as np
 
 from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import Slot, ascii_key
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import FULL, fmt, fmt_matrix, fmt_vector
 from backprop_tutor.render.markdown import tables_to_markdown
 from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
@@ -48,14 +49,16 @@ def _markdown(ref: Reference, spec: str, key: bool, sample: int) -> str:
     intro = ("Fill in every blank cell, then run `tutor check THIS_FILE`. Write a vector as [5, -5], a matrix "
              "as [[1, -2], [0.5, 4]] (one row per unit of layer l) and C on its line, C = 17; "
              f"{NUMBERS_HELP}." + _softmax_note(g.activations), "", "### Given", "",
-             *(f"- W({l}) = {fmt_matrix(g.W[l], None)}, b({l}) = {fmt_vector(g.b[l], None)}"
+             *(f"- {cell_text('W', l)} = {fmt_matrix(g.W[l], None)}, {cell_text('b', l)} = {fmt_vector(g.b[l], None)}"
                for l in range(1, len(g.activations) + 1)))
     return tables_to_markdown(heading, worksheet_tables(ws, KEY_DIGITS, FULL), intro)
 
 
 def _softmax_note(activations: list[str]) -> str:
     L = len(activations)
-    return f" a'({L}) stays blank: a softmax's derivative is the matrix A." if activations[-1] == "softmax" else ""
+    if activations[-1] != "softmax":
+        return ""
+    return f" {cell_text(str(Quantity.A_PRIME), L)} stays blank: a softmax's derivative is the matrix A."
 
 
 def blank(ws: Worksheet) -> Worksheet:

@@ -27,6 +27,25 @@ class TutorParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n(see `{self.prog} --help` for examples)\n")
 
+    def parse_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:  # type: ignore[override]
+        """argparse's, but words no option takes are reported by the subcommand that was given them (its
+        usage, its --help), not by `tutor` itself; ``[--flag]`` pasted from a usage line is explained."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            hint = (" (in a usage line, [--flag] marks an option you may leave out: type it without the brackets)"
+                    if any(word.startswith("[") or word.endswith("]") for word in extras) else "")
+            self._chosen(parsed).error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+        return parsed
+
+    def _chosen(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The innermost subcommand's parser that ``parsed`` went through (`tutor data download` → its own)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest, None) or "")
+                if chosen is not None:
+                    return chosen._chosen(parsed) if isinstance(chosen, TutorParser) else chosen
+        return self
+
 
 def whole_number(flag: str, least: int) -> Callable[[str], int]:
     """An argparse type: a whole number ≥ ``least`` (a seed ≥ 0, a size ≥ 1), or argparse's one-line error

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from backprop_tutor.cli._args import whole_number
 from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.numbers.format import parse_digits
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
@@ -40,6 +41,9 @@ disagrees, 1 when some do, 2 for bad input.
 
 #: Parameters checked in a run folder when --sample-params is not given (a trained net has ~10⁵).
 RUN_SAMPLE = 50
+#: --digits not given: 10 in float64, every certain digit in exact mode (`--digits full` is None)
+DEFAULT_DIGITS = object()
+
 #: Networks with at most this many parameters are checked in full by default.
 CHECK_ALL_UP_TO = 500
 #: Images of a run's training set used when --batch is not given.
@@ -68,8 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--h", metavar="H", help="the step h > 0 (default 1e-6; 1e-25 with --exact)")
     p.add_argument("--exact", action="store_true", help="exact arithmetic (intervals at 100 digits)")
     p.add_argument("--seed", type=whole_number("--seed", 0), default=0, help="seed for --sample-params (default 0)")
-    p.add_argument("--digits", type=parse_digits, metavar="N",
-                   help="significant digits shown (default 10; exact: full)")
+    p.add_argument("--digits", type=parse_digits, metavar="N|full", default=DEFAULT_DIGITS,
+                   help="significant digits shown, or full: every digit the number has (float64's shortest "
+                        "round-trip decimal, up to 17; default 10 in float64, full in exact mode)")
     p.set_defaults(func=run)
 
 
@@ -117,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     with np.errstate(all="ignore"), _progress(problem, len(params), precision) as each:
         check = check_gradients(problem.network, problem.x, problem.y, params, h, problem.l2, each=each)
     _check_finite(check, problem.title)
-    shown = args.digits if args.digits is not None or args.exact else 10
+    shown = args.digits if args.digits is not DEFAULT_DIGITS else None if args.exact else 10
     console = Console(highlight=False, soft_wrap=True)
     console.print(Text(f"{problem.title}: {check.batch_size} sample(s), {precision}"))
     console.print(Text(f"difference = (C(θ+h) − C(θ−h)) / 2h with h = {h_text(check.h)}"))
@@ -201,7 +206,7 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     config = run.read_config()
     network = run.network(precision)  # its parameters (checked against its sizes) with its activations
     for l, layer in enumerate(network.layers, start=1):
-        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, precision, f"{folder}: parameters:")
+        check_fits({cell_text("W", l): layer.W, cell_text("b", l): layer.b}, precision, f"{folder}: parameters:")
     data = load_dataset(config.data)
     if batch > data.x_train.shape[0]:
         raise UsageError(f"--batch {batch}: {config.data} holds {data.x_train.shape[0]} training images")

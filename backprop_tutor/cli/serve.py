@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     check_free(args.host, args.port)
     command = shlex.join([sys.executable, "-m", "backprop_tutor.tui.launch",
                           *session_args(target, args.group, args.exact, args.digits, args.sample)])
-    from textual_serve.server import Server
+    from backprop_tutor.tui.web import serve
 
-    Server(command, host=args.host, port=args.port, title=title, public_url=args.public_url).serve()
+    serve(command, host=args.host, port=args.port, title=title, public_url=args.public_url)
     return 0

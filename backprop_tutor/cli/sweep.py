@@ -33,8 +33,9 @@ examples:
               --batch-size 500 --epochs 50 --decay-at 20,40 --init he --workers 2 --out runs/hw5
   tutor sweep --resume runs/hw5                  after Ctrl-C or a crash: finished runs are not redone
   tutor sweep --resume runs/hw5 --retry-failed   … and run the failed configurations again
-  tutor sweep … --cluster tcp://scheduler:8786   the same sweep on a Dask cluster (pip install '.[cluster]')
-  tutor sweep … --cluster local --workers 2      … on a local Dask cluster
+  tutor sweep --resume runs/hw5 --cluster tcp://scheduler:8786   the same sweep on a Dask cluster (the cluster
+                                                                 extra: pip install 'backprop_tutor[cluster]')
+  tutor sweep --resume runs/hw5 --cluster local --workers 2      … on a local Dask cluster
   tutor sweep --data fashion-mnist --hidden 100,50,25 --hidden 200 --seeds 1,2 --subset 6000 \\
               --validation 1000 --epochs 5 --out runs/quick         two networks × two seeds, quickly
   tutor infer --params runs/hw5 --data mnist --json result.json      the retrained choice, on any data
@@ -96,8 +97,9 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     return SweepGrid(TrainConfig(**base), axes)
 
 
-def command_line(grid: SweepGrid, folder: Path, select: str) -> list[str]:
-    """A command that runs this sweep again: the settings that differ from `tutor train`'s defaults."""
+def command_line(grid: SweepGrid, folder: Path, options: SweepOptions) -> list[str]:
+    """A command that runs this sweep again as this session ran it: the settings that differ from `tutor
+    train`'s defaults, the selection rule, and where the configurations ran (--workers, --cluster)."""
     words = ["tutor", "sweep", "--data", grid.base.data]
     for s in GRID:
         values = grid.axes.get(s.name, [getattr(grid.base, s.name)])
@@ -110,7 +112,8 @@ def command_line(grid: SweepGrid, folder: Path, select: str) -> list[str]:
             words += [(s.plural or s.flag) if len(values) > 1 else s.flag,
                       ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in values)]
     for flag, value, default in (("--validation", grid.base.n_validation, SETTINGS["n_validation"].default),
-                                 ("--subset", grid.base.subset, None), ("--select", select, "final")):
+                                 ("--subset", grid.base.subset, None), ("--select", options.select, "final"),
+                                 ("--workers", options.workers, 1), ("--cluster", options.cluster, None)):
         if value != default:
             words += [flag, str(value)]
     return [*words, "--out", str(folder)]
@@ -194,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
     console.print(f"{len(configurations)} configuration(s) of {grid.base.data} → {folder}  ({where})")
     progress = None if args.quiet else RichSweepProgress(console)
     try:
-        result = run_sweep(folder, grid, options, command_line(grid, folder, options.select), progress)
+        result = run_sweep(folder, grid, options, command_line(grid, folder, options), progress)
     except KeyboardInterrupt:
         console.print(f"stopped; the runs under way saved checkpoints. Continue with: tutor sweep --resume {folder}")
         return 130

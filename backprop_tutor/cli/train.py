@@ -168,10 +168,15 @@ def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
 
 
 # --- the live view ------------------------------------------------------------------------------
-def epoch_line(m: EpochMetrics, epochs: int) -> str:
-    return (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
+def epoch_line(m: EpochMetrics, epochs: int, samples: int = 0, flop: int = 0) -> str:
+    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`), also
+    its throughput over the epoch's whole wall time (the steps and the measuring passes)."""
+    line = (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
             f"train {100 * m.train_accuracy:6.2f}% (C {m.train_loss:.4f})  "
             f"validation {100 * m.val_accuracy:6.2f}% (C {m.val_loss:.4f})  {m.seconds:5.1f} s")
+    if samples and m.seconds > 0:
+        line += f"  {samples / m.seconds:8,.0f} samples/s  {flop / m.seconds / 1e9:5.1f} GFLOP/s"
+    return line
 
 
 class RichProgress:
@@ -192,10 +197,15 @@ class RichProgress:
         )
         self.task: TaskID | None = None
         self.epochs = 0
+        self.samples = self.flop = 0  # per epoch, for the throughput in the epoch line
         self.figures = "—"
 
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None:
+        from backprop_tutor.engine.flops import epoch_flops
+
         self.epochs = config.epochs
+        self.samples = batches_per_epoch * config.batch_size
+        self.flop = epoch_flops(config.sizes, config.batch_size, self.samples, self.samples + config.n_validation)
         self.task = self.progress.add_task("train", total=batches_per_epoch, epoch=first_epoch, epochs=config.epochs,
                                            eta="", figures=self.figures)
         self.progress.start()
@@ -213,7 +223,7 @@ class RichProgress:
         self.figures = (f"train {100 * metrics.train_accuracy:.2f}%  validation {100 * metrics.val_accuracy:.2f}%  "
                         f"C {metrics.train_loss:.4f}")
         self.progress.update(self.task, figures=self.figures)
-        self.progress.console.print(epoch_line(metrics, self.epochs), highlight=False)
+        self.progress.console.print(epoch_line(metrics, self.epochs, self.samples, self.flop), highlight=False)
 
     def warn(self, message: str) -> None:
         self.progress.console.print(Text.assemble(("warning: ", "bold"), message))

@@ -10,6 +10,7 @@ from typing import Any
 from backprop_tutor.compare.rules import QUANTITY
 from backprop_tutor.compare.student import KEYS
 from backprop_tutor.compare.working import n as number
+from backprop_tutor.notation import cell_text
 
 Key = tuple[str, int]
 
@@ -27,7 +28,7 @@ RIGHT, ROOT, CARRIED, SHAPE, MISSING = "right", "root", "carried", "shape", "mis
 
 def label(key: Key) -> str:
     name, l = key
-    return f"{QUANTITY[name]}({l})" + (", updated" if name in ("W", "b") else "")
+    return cell_text(QUANTITY[name], l) + (", updated" if name in ("W", "b") else "")
 
 
 def where(key: Key, index: tuple[int, ...]) -> str:

@@ -22,6 +22,7 @@ from backprop_tutor.check.misconceptions import Slip
 from backprop_tutor.compare.problem import Problem
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.precision import ops_for
+from backprop_tutor.notation import Quantity, ascii_name
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -266,7 +267,9 @@ WRONG_RULES: tuple[WrongRule, ...] = (
               "this is b({l}) − ∇b({l}): the learning rate is left out, b({l}) ← b({l}) − η ∇b({l}), η = {eta}"),
 )
 
-QUANTITY = {"s": "s", "a": "a", "delta": "δ", "grad_W": "∇W", "grad_b": "∇b", "W": "W", "b": "b"}
+#: The notation of each array's key (a key is the notation in ASCII: delta is δ, grad_W is ∇W)
+QUANTITY = {ascii_name(q): str(q) for q in (Quantity.S, Quantity.A, Quantity.DELTA, Quantity.GRAD_W, Quantity.GRAD_B,
+                                            Quantity.W_NEW, Quantity.B_NEW)}
 
 
 def diagnose(name: str, l: int, p: Problem, get: Get, mine: Array,

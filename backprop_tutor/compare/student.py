@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.compare.problem import Problem
+from backprop_tutor.compare.rules import QUANTITY
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import cell_text
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -188,7 +190,7 @@ def _layers(name: str, value: Any, p: Problem) -> list[Any]:
 
 def _read_array(got: Returned, key: Key, value: Any, shape: tuple[int, ...], B: int) -> None:
     name, l = key
-    label = f"{name}({l})"
+    label = cell_text(QUANTITY[name], l)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

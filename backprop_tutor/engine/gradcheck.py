@@ -211,7 +211,7 @@ def step_from_trace(trace: Any) -> RecordedStep:
     ops = ops_for("exact" if header.precision == "exact" else "float64")
     updates = {l: trace.find(Update, l) for l in range(1, header.L + 1)}
     inputs = trace.find(Input, 0)
-    missing = [f"W({l}), b({l})" for l, i in updates.items() if i is None]
+    missing = [f"{cell_text('W', l)}, {cell_text('b', l)}" for l, i in updates.items() if i is None]
     if inputs is None or missing:
         raise ValueError(f"the trace lacks {', '.join(missing) or 'the input x, y'}: it cannot be checked again")
     layers = [Layer(ops.asarray(trace.array(updates[l], fields.W_BEFORE)),

@@ -16,6 +16,7 @@ from backprop_tutor.check.layout import cell_name
 from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.grading.pl_question import input_name
 from backprop_tutor.grading.roster import ClassSet, Problem
+from backprop_tutor.notation import cell_text
 from backprop_tutor.spec import load_spec
 from backprop_tutor.worksheet.model import Quantity
 
@@ -60,7 +61,8 @@ def margin_for(true: float, largest: float, tol: Tolerance) -> float:
 
 def given_html(ref: Reference, problem: Problem) -> str:
     g = ref.given
-    layers = "".join(f"<li>W({l}) = {_vec(g.W[l])}, b({l}) = {_vec(g.b[l])}, h = {escape(g.activations[l - 1])}</li>"
+    layers = "".join(f"<li>{cell_text('W', l)} = {_vec(g.W[l])}, {cell_text('b', l)} = {_vec(g.b[l])}, "
+                     f"h = {escape(g.activations[l - 1])}</li>"
                      for l in range(1, len(g.activations) + 1))
     return (f"<p>Problem {problem.seed}: one SGD step of a {escape(problem.sizes)} network ({escape(g.loss)}), "
             f"x = {_vec(g.x)}, y = {_vec(g.y)}, η = {float(g.eta):g}.</p><ul>{layers}</ul>")

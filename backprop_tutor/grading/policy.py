@@ -16,6 +16,7 @@ import numpy as np
 from backprop_tutor.check.layout import KEYS, Slot, slots
 from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.worksheet.model import Quantity
 
 #: Defaults: a mistake is charged once, where it was made; what follows from it correctly keeps its credit.
@@ -73,7 +74,7 @@ def group_name(quantity: Quantity, layer: int) -> str:
     if quantity in FORWARD:
         return "feed-forward: s(l), a(l), a'(l) and C"
     if quantity is Quantity.DELTA:
-        return f"δ({layer})"
+        return cell_text("δ", layer)
     return "gradients: ∇W(l), ∇b(l)" if quantity in GRADIENTS else "updates: W(l), b(l) after the step"
 
 

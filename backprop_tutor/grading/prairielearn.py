@@ -19,7 +19,7 @@ from backprop_tutor.grading.bundle import package_files, settings_doc
 from backprop_tutor.grading.pl_question import input_name
 from backprop_tutor.grading.policy import CreditPolicy
 from backprop_tutor.grading.roster import ClassSet
-from backprop_tutor.worksheet.model import Quantity
+from backprop_tutor.notation import cell_name
 
 MARK = "backprop_tutor.grading.pl_question"
 
@@ -104,8 +104,7 @@ def question_html(layout: list, tolerance: Tolerance) -> str:
     for slot in layout:
         lines.append(f"<p><strong>{escape(slot.meaning())}</strong></p>")
         for idx in _indices(slot.shape):
-            label = "C" if slot.quantity is Quantity.COST else \
-                f"{slot.quantity}({slot.layer})[{','.join(str(i + 1) for i in idx)}]"
+            label = cell_name(slot.quantity, slot.layer, idx)
             lines.append(f'<pl-number-input answers-name="{input_name(slot.quantity, slot.layer, idx)}" '
                          f'label="{escape(label)} =" {compare}></pl-number-input>')
     lines += ["<pl-submission-panel>{{feedback.summary}}</pl-submission-panel>"]

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import UsageError, install_hint
+from backprop_tutor.notation import cell_name
 from backprop_tutor.notebook import html
 from backprop_tutor.notebook.views import NotebookStep, step_views
 from backprop_tutor.trace.reader import TraceReader
@@ -20,7 +21,7 @@ from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
 
 #: how to get the widget when anywidget is missing
-INSTALL_HINT = "pip install 'backprop_tutor[notebook]'"
+INSTALL_HINT = install_hint("notebook")
 
 
 def rich_text(renderable: Any, width: int = 110) -> str:
@@ -65,7 +66,7 @@ class _Sheet:
             raise UsageError(f"value({quantity!r}, {layer}): unknown quantity; the quantities are {names}") from None
         found = self.worksheet.value(q, layer)
         if found is None:
-            raise UsageError(f"value({quantity!r}, {layer}): {q}({layer}) is not on this worksheet "
+            raise UsageError(f"value({quantity!r}, {layer}): {cell_name(q, layer, ())} is not on this worksheet "
                              f"(layers 1 to {self.worksheet.L}; x and y at layer 0, C at layer {self.worksheet.L})")
         return found
 

@@ -1,8 +1,11 @@
 """Numbers the way a student writes them: rounded to N significant digits, or in full.
 
-Shared by every view of a trace (terminal tables, Markdown, the UI), so a value reads the same
-everywhere. An exactly whole number is written without a decimal point ("5"); a value that only
-*rounds* to a whole number keeps one (0.99999996 → "1.0"), so a reader can tell the two apart.
+Shared by every view of a trace (terminal tables, Markdown, the UI, the worked solution, practice), so a
+value reads the same everywhere, whatever its number type. One rule, Python's %g: fixed point while the
+decimal exponent is at least -4 and below the digits shown (0.000408, 17.0), else d.dde±x (4.08e-5,
+1.23e3), with no "+" and no leading zeros in the exponent. An exactly whole number is written without a
+decimal point ("5"); a value that only *rounds* to a whole number keeps one (0.99999996 → "1.0"), so a
+reader can tell the two apart.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import mpmath
@@ -69,9 +73,21 @@ def fmt(value: Any, digits: int | None = DEFAULT_DIGITS) -> str:
         return str(v)
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
-    if digits is None:
-        return repr(v) if not isinstance(value, np.float32) else str(value)
+    if digits is None:  # every digit the number type has: its shortest round-trip decimal
+        text = str(value) if isinstance(value, np.float32) else repr(v)
+        return _mark_rounding(_tidy(_digits_text(*_decimal_parts(text), FLOAT_FULL_DIGITS)))
     return _mark_rounding(_tidy(f"{v:.{digits}g}"))
+
+
+#: a float written in full is in fixed point up to this decimal exponent, as Python's repr writes it
+FLOAT_FULL_DIGITS = 17
+
+
+def _decimal_parts(text: str) -> tuple[str, str, int]:
+    """"-1.5e-05" → ("-", "15", -5): sign, significant digits, decimal exponent of the first digit."""
+    number = Decimal(text)
+    sign, digits, _ = number.as_tuple()
+    return ("-" if sign else ""), "".join(map(str, digits)).rstrip("0") or "0", number.adjusted()
 
 
 def fmt_exact(value: mpmath.mpf, digits: int | None = DEFAULT_DIGITS) -> str:
@@ -107,6 +123,34 @@ def precision_label(header: Any) -> str:
     return f"exact · ≥{certain} certain digits" if certain else "exact · certain digits only"
 
 
+#: significant digits a float type keeps (numpy's finfo.precision) and its rounding unit, in words
+FLOAT_TYPES = {"float64": (15, "10⁻¹⁶"), "float32": (6, "10⁻⁷")}
+
+
+def precision_words(header: Any) -> str:
+    """The trace's number type in words a grader outside the course reads (a hand-in says it once)."""
+    if header.precision in FLOAT_TYPES:
+        kept, unit = FLOAT_TYPES[header.precision]
+        return (f"Computed in {header.precision}, the computer's floating-point numbers ({kept} significant digits "
+                f"or so): a value about {unit} times the size of the values beside it may be rounding error, "
+                "and the notes say where.")
+    if header.precision != "exact":
+        return f"Computed in {header.precision}."
+    certain = header.config.get("certain_digits") if isinstance(header.config, dict) else None
+    known = ("" if certain is None else f" Each value is known to {min(certain, EXACT_DIGITS)} significant digits"
+             " or more." if certain else " A value known only up to a bound is written 0±bound.")
+    return ("Computed exactly (with error bounds carried through every operation), so every digit written is a "
+            "digit of the true value, rounded." + known)
+
+
+def digits_words(digits: int | None, latex: bool = False) -> str:
+    """How the numbers are written, in words: the digits, 1 against 1.0, and (in text) what 1.98e-32 means."""
+    rounded = f"rounded to {digits} significant digits" if digits is not None else "written with every digit"
+    return (f"Numbers are {rounded}. A whole number written without a decimal point (1) is exactly that number; "
+            "one written with “.0” (1.0) is not whole and only rounds to it at these digits."
+            + ("" if latex else " 1.98e-32 means 1.98 × 10⁻³²."))
+
+
 def _bound_up(x: mpmath.mpf) -> tuple[str, int]:
     # x > 0 rounded up to one significant digit: (digit, exponent)
     _, digits, exponent = to_digits_exp(x._mpf_, 30)
@@ -121,10 +165,10 @@ def _whole(x: mpmath.mpf, most_digits: int) -> bool:
 
 
 def _digits_text(sign: str, digits: str, exponent: int, n: int) -> str:
-    """d.ddd as mpmath.nstr writes it (fixed point when −4 < exponent < n, else d.ddde±x)."""
+    """d.ddd as %g writes it at ``n`` digits: fixed point when −4 ≤ exponent < n, else d.ddde±x."""
     if digits == "0":
         return "0"
-    if -4 < exponent < n:
+    if -4 <= exponent < n:
         if exponent < 0:
             return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
         whole = digits[:exponent + 1].ljust(exponent + 1, "0")

@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from backprop_tutor.numbers.format import FULL, SUMMARY
+from backprop_tutor.numbers.format import FULL, SUMMARY, precision_words
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
@@ -29,7 +29,7 @@ def worksheet_renderable(trace: TraceReader, *, sample: int = 0, digits: int | N
                          full: bool = False) -> Group:
     sheet = build_worksheet(trace, sample)
     title, summary, _ = worksheet_heading(sheet)
-    parts: list = [Text(title, style="bold underline"), Text(summary), Text()]
+    parts: list = [Text(title, style="bold underline"), Text(summary), Text(precision_words(trace.header)), Text()]
     for table in worksheet_tables(sheet, digits, FULL if full else SUMMARY, layer):
         parts += [rich_table(table), Text()]
     return Group(*parts)

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_tutor.engine.gradcheck import ROUNDING, GradCheck
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import fmt
 
 
@@ -35,7 +36,7 @@ def summary_lines(check: GradCheck, seed: int, layer: int | None = None) -> list
     parameters were drawn from that layer's W(l), b(l) only."""
     n = len(check.comparisons)
     population = check.layer_size(layer) if layer is not None else check.parameter_count
-    where = f"W({layer}), b({layer})" if layer is not None else "the network"
+    where = f"{cell_text('W', layer)}, {cell_text('b', layer)}" if layer is not None else "the network"
     sampled = (f" (a random sample of {n} of the {population:,} of {where}, seed {seed})" if n < population
                else f" (every entry of {where})" if layer is not None else "")
     unresolved = len(check.unresolved)

@@ -1,6 +1,12 @@
-"""Equations (`backprop_tutor.worksheet.equations`) written out: as text for the UI's step panel and
-plain Markdown, or as LaTeX for GitHub-rendered math. Numbers go through `format`, within the same
-`Limits` as the worksheet."""
+r"""Equations (`backprop_tutor.worksheet.equations`) written out: as text for the UI's step panel and
+plain Markdown, or as LaTeX for rendered math. Numbers go through `format`, within the same `Limits` as
+the worksheet.
+
+The LaTeX must survive two kinds of Markdown viewer: those that know math (GitHub) and pass it to MathJax
+as written, and those that parse it as CommonMark first and typeset what is left (Jupyter's and VS Code's
+previews, CommonMark + MathJax/KaTeX), where a backslash before punctuation is an escape: ``\\`` → ``\``
+(every matrix in one row) and ``\,`` → ``,``. So `portable` spells such control symbols as control words
+(``\cr``, ``\thinspace``, ``\Vert``), which both read alike."""
 
 from __future__ import annotations
 
@@ -62,7 +68,23 @@ def text_lines(eq: TextEquation) -> list[str]:
     return lines
 
 
-# --- LaTeX --------------------------------------------------------------------------------------
+# --- LaTeX ---
+#: TeX's control symbols that CommonMark reads as backslash escapes, as control words MathJax and KaTeX know
+CONTROL_WORDS = {"\\": r"\cr", ",": r"\thinspace", "|": r"\Vert", ":": r"\medspace", ";": r"\thickspace",
+                 "{": r"\lbrace", "}": r"\rbrace"}
+_CONTROL_SYMBOL = re.compile(r"\\([!-/:-@\[-`{-~])(?=([A-Za-z])?)")
+
+
+def portable(latex: str) -> str:
+    r"""``latex`` with every control symbol that a Markdown parser would unescape spelled as a control word
+    (followed by a space where a letter comes next): ``a \\ b`` → ``a \cr b``, ``W\,a`` → ``W\thinspace a``."""
+    def word(m: re.Match[str]) -> str:
+        spelled = CONTROL_WORDS.get(m[1])
+        return m[0] if spelled is None else spelled + (" " if m[2] else "")
+
+    return _CONTROL_SYMBOL.sub(word, latex)
+
+
 def latex_number(text: str) -> str:
     """"1.98e-32" → 1.98 \\cdot 10^{-32}; other numbers as they are."""
     match = re.fullmatch(r"(-?[\d.]+)e(-?\d+)", text)
@@ -109,10 +131,11 @@ def equation_rows(eq: Equation, digits: int | None, limits: Limits = SUMMARY) ->
 
 
 def aligned(rows: list[str]) -> str:
-    return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+    """The rows as one ``aligned`` environment, one row a line, written to survive any Markdown viewer."""
+    return portable("\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}")
 
 
 def equation_latex(eq: Equation, digits: int | None, limits: Limits = SUMMARY) -> str:
     """The equation as one ``aligned`` block (just the left-hand side if nothing is on the right)."""
     rows = equation_rows(eq, digits, limits)
-    return aligned(rows) if rows else expr_latex(eq.lhs, digits, limits)
+    return aligned(rows) if rows else portable(expr_latex(eq.lhs, digits, limits))

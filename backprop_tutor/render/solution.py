@@ -7,7 +7,7 @@ Equations are GitHub-rendered math (``$$`` blocks holding an ``aligned`` environ
 
 from __future__ import annotations
 
-from backprop_tutor.numbers.format import FULL, SUMMARY
+from backprop_tutor.numbers.format import FULL, SUMMARY, digits_words, precision_words
 from backprop_tutor.render.markdown import table_to_markdown
 from backprop_tutor.render.math import aligned, equation_rows, equation_text, text_lines
 from backprop_tutor.trace import fields
@@ -60,7 +60,8 @@ def solution_markdown(trace: TraceReader, sample: int = 0, digits: int | None = 
     """The worked solution of sample ``sample`` (0-based) of ``trace`` as Markdown."""
     sheet = build_worksheet(trace, sample)
     title, summary, _ = worksheet_heading(sheet)
-    lines = [f"# Worked solution: {title}", "", summary + ".", "", "## Given", ""]
+    lines = [f"# Worked solution: {title}", "", summary + ".", "",
+             f"{precision_words(trace.header)} {digits_words(digits, latex=not plain)}", "", "## Given", ""]
     lines += write_equations(given(trace, sample), digits, plain, full, together=True)
     for step in range(len(trace)):
         lines += [f"## Step {step + 1}: {trace.info(step).label}", ""]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from backprop_tutor.notation import cell_text
 from backprop_tutor.render.math import TextEquation, equation_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Input, Update
@@ -34,8 +35,8 @@ def digit_notes(trace: TraceReader, step: int, texts: tuple[TextEquation, ...],
     notes = []
     info = trace.info(step)
     if info.cls is Update and digits is not None:
-        notes += [hidden for f0, f1, name in ((fields.W_BEFORE, fields.W_AFTER, f"W({info.layer})"),
-                                              (fields.B_BEFORE, fields.B_AFTER, f"b({info.layer})"))
+        notes += [hidden for f0, f1, name in ((fields.W_BEFORE, fields.W_AFTER, cell_text("W", info.layer)),
+                                              (fields.B_BEFORE, fields.B_AFTER, cell_text("b", info.layer)))
                   if (hidden := hidden_change(trace.array(step, f0), trace.array(step, f1), digits, name))]
     drawn = " ".join(part or "" for eq in texts for part in (eq.substituted, eq.result))
     if digits is not None and ROUNDS_TO_WHOLE.search(drawn):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from backprop_tutor.errors import TraceError
 from backprop_tutor.notation import event_label
 
 Array = np.ndarray
@@ -223,7 +224,9 @@ class Trace:
         if value is None:
             return None
         value = np.asarray(value)
-        return np.asarray(value[row]) if row is not None and value.ndim >= 1 else value
+        if row is None or value.ndim == 0:
+            return value
+        return np.asarray(value[check_row(self.info(i), field, row, value.shape[0])])
 
     def scalar(self, i: int, field: Field) -> float:
         return float(getattr(self.events[i], check_field(self.info(i), field).name))
@@ -250,6 +253,17 @@ class Field:
 
 class FieldError(LookupError):
     """A field asked of an event that does not have it: a programming error, never shown as a blank."""
+
+
+def check_row(info: EventInfo, field: Field, row: int, rows: int, where: object = "the trace") -> int:
+    """``row`` if ``field`` of event ``info`` has it (0 to rows − 1, or −rows to −1 from the end, as numpy
+    counts); else a TraceError saying how many rows there are, never an IndexError from h5py."""
+    if -rows <= row < rows:
+        return row
+    what = "sample" if field.event.per_sample else "row"
+    numbered = {0: "", 1: ": row 0"}.get(rows, f", rows 0 to {rows - 1}")
+    raise TraceError(f"{where}: no row {row} in {field.name} of event {info.index} ({info.label}): it has {rows} "
+                     f"{what}{'' if rows == 1 else 's'}{numbered}")
 
 
 def check_field(info: EventInfo, field: Field) -> Field:

@@ -44,6 +44,7 @@ from backprop_tutor.trace.events import (
     Trace,
     TraceHeader,
     check_field,
+    check_row,
 )
 
 FORMAT = "backprop_tutor.trace"
@@ -198,6 +199,8 @@ class TraceFile:
         ds = self._datasets[key]
         if ds is None:
             return None
+        if row is not None and ds.ndim >= 1:
+            row = check_row(info, field, row, ds.shape[0], self.path)
         with self._reading(info):
             return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
 

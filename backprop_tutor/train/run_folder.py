@@ -8,7 +8,7 @@
     accuracy.png    training and validation accuracy per epoch
     trace.h5        the traced minibatches (when asked for)
     complete.json   the completion marker, written last: a run is finished exactly when it is there
-    .lock           the OS lock (filelock) that the writing process holds for the whole run
+    .lock           the OS lock (filelock) that the writing process holds for the whole run; removed at its end
 
 Every file is written whole or not at all (a temporary file renamed over the target). A folder is
 recognisably ours when its config.json says ``"format": "backprop_tutor.run"``; only such a folder is
@@ -48,6 +48,19 @@ LOCK_FILE = ".lock"
 #: Every file a run writes; the only ones `force` ever removes.
 RUN_FILES = (CONFIG_FILE, METRICS_JSON, METRICS_CSV, PARAMS_FILE, PLOT_FILE, TRACE_FILE, CHECKPOINT_FILE,
              COMPLETE_FILE)
+
+
+def release_lock(lock: filelock.BaseFileLock) -> None:
+    """Let go of a folder's OS lock and remove its file, so a folder no process is writing keeps no empty
+    `.lock`. The file is removed while still held: a process that opened it just before gets, once it is
+    released, a lock on a removed file, which filelock (≥ 3.21) drops to try again on a new one, so two
+    processes never both hold the folder."""
+    try:
+        Path(lock.lock_file).unlink(missing_ok=True)
+    except OSError:  # a read-only folder: the file stays; the lock is let go all the same
+        pass
+    finally:
+        lock.release()
 
 
 class RunFolderBusy(UsageError):
@@ -209,10 +222,9 @@ class RunFolder:
         """Let go of the lock; a folder this claim created and nothing was written to is removed again."""
         if self._lock is None:
             return
-        self._lock.release()
+        release_lock(self._lock)
         self._lock = None
-        if self._created and {p.name for p in self.path.iterdir()} <= {LOCK_FILE}:
-            self.file(LOCK_FILE).unlink(missing_ok=True)
+        if self._created and not any(self.path.iterdir()):
             self.path.rmdir()
 
     @property

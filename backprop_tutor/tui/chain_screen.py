@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
+from backprop_tutor.notation import cell_text
 from backprop_tutor.render.math import equation_text
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.step_panel import StepPanel
@@ -89,8 +90,8 @@ class ChainScreen(EquationScreen):
 
     def content(self) -> tuple[str, str, list[Equation]]:
         r = self.ref
-        title = (f"chain rule for W({r.layer}) row {r.unit + 1}, column {r.input + 1}: unit {r.input + 1} of layer "
-                 f"{r.layer - 1} → unit {r.unit + 1} of layer {r.layer}")
+        title = (f"chain rule for {cell_text('W', r.layer)} row {r.unit + 1}, column {r.input + 1}: "
+                 f"unit {r.input + 1} of layer {r.layer - 1} → unit {r.unit + 1} of layer {r.layer}")
         return title, "↑↓ unit · ←→ input · , . layer · escape", chain_equations(self.trace, r, self.sample)
 
     def action_move(self, layer: int, unit: int, input_: int) -> None:

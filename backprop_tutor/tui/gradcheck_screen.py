@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from backprop_tutor.notation import cell_text
 from backprop_tutor.trace.events import Gradient
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ class GradCheckScreen(ModalScreen[None]):
 
         l, check = self.layer_number, self.check
         with VerticalScroll(id="gradcheck-body") as body:
-            body.border_title = (f"∇W({l}), ∇b({l}): backprop vs (C(θ+h) − C(θ−h)) / 2h, h = {h_text(check.h)}, "
-                                 f"{check.precision}")
+            body.border_title = (f"{cell_text('∇W', l)}, {cell_text('∇b', l)}: backprop vs (C(θ+h) − C(θ−h)) / 2h, "
+                                 f"h = {h_text(check.h)}, {check.precision}")
             body.border_subtitle = "arrows scroll · escape to close"
             yield Static(check_table(check, self.digits), id="gradcheck-table")
             yield Static("\n".join(summary_lines(check, seed=0, layer=l)), id="gradcheck-summary")

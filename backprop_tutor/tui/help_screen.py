@@ -34,7 +34,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("↓ or j / ↑ or k", "the same quantity one layer on / back, staying in this phase: s(1) → s(2) → s(3) "
                         "forward; δ(3) → δ(2) → δ(1), ∇W(3) → ∇W(1), W(3) → W(1) backward and in the update"),
     ("Home / End", "first / last step"),
-    ("space", "play / pause;  + / − play faster / slower"),
+    ("space", "play / pause"),
+    ("+ / −", "play faster / slower"),
     ("PgDn / PgUp", "scroll the step panel (when its lines do not all fit)"),
     ("n / p", "select the next / previous neuron of the current layer (the column follows it)"),
     ("enter", "the selected neuron's values"),
@@ -42,6 +43,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("] / [", "next / previous sample of the minibatch"),
     ("d", "digits: 3 → 6 → full → 3"),
     ("f", "every value of this step, in full (scrollable)"),
+    ("g", "on a ∇W(l), ∇b(l) step: the gradient checked against finite differences"),
     ("e", "export the worksheet, as filled in so far, to Markdown"),
     ("w", "the chain rule for one weight (into the selected neuron; or click a weight of W(l)): ∂C/∂W(l)ᵢⱼ = "
           "δ(l)ᵢ · a(l-1)ⱼ, back through the layers to C, then its update; arrows pick another weight, , and . "
@@ -88,10 +90,12 @@ def _two_columns(rows: tuple[tuple[str, str], ...], title: str) -> Table:
 
 
 @cache
-def help_renderable() -> Group:
-    """The whole help text (built once: opening ? again costs only the screen)."""
+def help_renderable(extra: tuple[str, tuple[tuple[str, str], ...]] | None = None) -> Group:
+    """The whole help text (built once: opening ? again costs only the screen); ``extra``, a mode's own keys
+    (practice's) as (title, rows), comes before the viewer's."""
+    mode = [_two_columns(extra[1], extra[0]), Text("")] if extra else []
     parts = [Text("Stepping through backpropagation\n", style="bold"), Text(INTRO + "\n"),
-             _two_columns(PANES, "On the screen"), Text(""), _two_columns(KEYS, "Keys"), Text(""),
+             _two_columns(PANES, "On the screen"), Text(""), *mode, _two_columns(KEYS, "Keys"), Text(""),
              _two_columns(GLOSSARY, "Symbols"), Text(""), Text("Numbers", style="bold"), Text(NUMBERS + "\n"),
              Text("Press escape or ? to close.", style="dim")]
     return Group(*parts)
@@ -101,6 +105,10 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar = [("escape", "dismiss", "Close"), ("question_mark", "dismiss", "Close"),
                           ("q", "dismiss", "Close")]
 
+    def __init__(self, extra: tuple[str, tuple[tuple[str, str], ...]] | None = None) -> None:
+        super().__init__()
+        self.extra = extra
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_renderable(), id="help-text")
+            yield Static(help_renderable(self.extra), id="help-text")

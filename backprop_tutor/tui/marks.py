@@ -11,6 +11,7 @@ from textual.widgets import Static
 from backprop_tutor.check.answers import column_quantity
 from backprop_tutor.check.marking import Marked, Verdict
 from backprop_tutor.check.practice import is_revealed
+from backprop_tutor.notation import cell_name
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.worksheet.model import Quantity
 from backprop_tutor.worksheet.tables import Table, TextCell
@@ -64,7 +65,7 @@ def by_quantity(marks: list[Marked]) -> list[tuple[str, list[Marked]]]:
     groups: dict[tuple, list[Marked]] = {}
     for m in marks:
         groups.setdefault((m.quantity, m.layer), []).append(m)
-    return [("C" if cells[0].name == "C" else f"{cells[0].quantity}({cells[0].layer})", cells)
+    return [(cell_name(cells[0].quantity, cells[0].layer, ()), cells)
             for cells in groups.values()]
 
 

@@ -30,6 +30,7 @@ from backprop_tutor.check.practice import PracticeSession, is_revealed
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import marks_box, with_panel
 from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.viewmodel import StepView
@@ -42,6 +43,16 @@ HIDDEN = "?"
 SUBSTITUTES = "next steps use the true values shown; a value from yours is ✗ carried"
 #: what the app's printable and arrow keys do, hidden from the footer while the answer box has focus (there they
 #: type or move the text cursor); its own bindings say how to leave, get help and quit instead
+#: the ? / F1 screen's practice section: every key practice adds to the viewer's (docs/check-and-practice.md)
+PRACTICE_KEYS: tuple[str, tuple[tuple[str, str], ...]] = ("Practice keys", (
+    ("Enter", "in the answer box: judge the value typed (5, [5, -5], [[1, -2], [0.5, 4]])"),
+    ("ctrl+r", "reveal the value asked instead (said and counted as revealed)"),
+    ("F2", "every wrong value of the step with why and its working; F2 again: one line per quantity"),
+    ("ctrl+s", "save the values typed so far as NAME-practice.json, which `tutor check` reads"),
+    ("esc", "leave the answer box: then ← looks back and the keys below work; → goes on once the step is done"),
+    ("F1", "this help, also while typing"),
+    ("ctrl+q", "quit, from anywhere (q outside the answer box); values not saved yet are saved"),
+))
 TYPED_OVER = frozenset({"help", "quit_key", "export", "step", "layer", "go", "play", "sample", "digits", "full_view",
                         "gradcheck", "speed", "unit", "open_unit", "pan", "chain", "neuron_sum", "jump",
                         "misclassified", "weight_images"})
@@ -172,8 +183,10 @@ class PracticeApp(TutorApp):
 
     action_quit_typing = action_quit_key
 
-    def action_help_typing(self) -> None:
-        self.action_help()
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(PRACTICE_KEYS))
+
+    action_help_typing = action_help
 
     def on_neuron_selected(self, message: NeuronSelected) -> None:
         if self.hidden(self.step):

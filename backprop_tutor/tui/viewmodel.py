@@ -227,7 +227,7 @@ class StepModel:
             pick = [("δ", self.delta(l, step, sample))]
         pick = [(n, v) for n, v in pick if v is not None]
         if len(pick) > 1:
-            title = " ".join(f"{n}({l})" if n != "y" else "y" for n, _ in pick)  # y has no layer
+            title = " ".join(cell_text(n, l if n != "y" else None) for n, _ in pick)  # y has no layer
             return title, lambda j: " ".join(f"{n}={fmt(np.asarray(v).ravel()[j], d)}" for n, v in pick)
         if not pick:
             delta = self.delta(l, step, sample) if l > 0 else None
@@ -235,7 +235,7 @@ class StepModel:
         name, arr = pick[0]
         if l == 0 and name in ("a", "x"):
             name = "a(0) = x" if current is Input else "a"
-        title = name if name.startswith("a(0)") else f"{name}({l})"
+        title = name if name.startswith("a(0)") else cell_text(name, l)
         if arr is None:
             return title, lambda j: "·"
         return title, lambda j: fmt(np.asarray(arr).ravel()[j], d)
@@ -252,7 +252,7 @@ class StepModel:
             u = self.known(Update, l, step)
             i = u if u is not None else self.source.find(Update, l)
             W_field, b_field = (fields.W_AFTER, fields.B_AFTER) if u is not None else (fields.W_BEFORE, fields.B_BEFORE)
-            title = f"W({l}) b({l})" + (" new" if u is not None else "")
+            title = f"{cell_text('W', l)} {cell_text('b', l)}" + (" new" if u is not None else "")
             n_out, n_in = sizes[l], sizes[l - 1]
             if i is None:
                 views.append(WeightView(l, title, ("not in trace",), is_current))
@@ -294,7 +294,7 @@ class StepModel:
         W, b = self.weights(layer)
         if W is not None:
             rows.append((cell_text("b", layer, j), fmt(np.asarray(b).ravel()[j], d)))
-            rows.append((f"row {j + 1} of W({layer})", fmt_vector(np.asarray(W)[j], d, SUMMARY.vector)))
+            rows.append((f"row {j + 1} of {cell_text('W', layer)}", fmt_vector(np.asarray(W)[j], d, SUMMARY.vector)))
         b_new = self.value(fields.B_AFTER, layer, step, sample)
         if b_new is not None:
             rows.append((f"{cell_text('b', layer, j)} new", pick(b_new)))

@@ -23,9 +23,18 @@ from backprop_tutor.notation import cell_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Update
 from backprop_tutor.trace.reader import TraceReader, read
-from backprop_tutor.worksheet.equations import ASSIGN, EQ, MINUS, Equation, Sym, num, sym
+from backprop_tutor.worksheet.equations import ASSIGN, EQ, MINUS, SPACE, Equation, Sym, num, scalar_sym, sym
 from backprop_tutor.worksheet.model import check_sample, delta_field
-from backprop_tutor.worksheet.terms import TIMES_SCALAR, joined, partial, product, scalar_sym, sum_of_products
+from backprop_tutor.worksheet.notes import carried_noise
+from backprop_tutor.worksheet.terms import (
+    TIMES_SCALAR,
+    joined,
+    partial,
+    product,
+    signed,
+    sum_of_products,
+    times,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ def check_weight(trace: TraceReader, ref: WeightRef) -> None:
     if not 1 <= ref.layer <= L:
         raise UsageError(f"layer {ref.layer} does not exist: the layers with weights are 1 to {L}")
     if not (0 <= ref.unit < sizes[ref.layer] and 0 <= ref.input < sizes[ref.layer - 1]):
-        raise UsageError(f"W({ref.layer}) is {sizes[ref.layer]}×{sizes[ref.layer - 1]}: it has no weight "
+        raise UsageError(f"{cell_text('W', ref.layer)} is {sizes[ref.layer]}×{sizes[ref.layer - 1]}: it has no weight "
                          f"{ref.unit + 1},{ref.input + 1}")
 
 
@@ -92,7 +101,7 @@ def chain_equations(trace: TraceReader, ref: WeightRef, sample: int = 0) -> list
         if follow is None:
             break
         l, i = l + 1, follow
-    return eqs + weight_update(v, ref)
+    return carried_noise(trace, eqs + weight_update(v, ref))
 
 
 def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
@@ -101,7 +110,7 @@ def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
     W_ij, d_i, a_j = scalar_sym("W", l, i, j), scalar_sym("δ", l, i), scalar_sym("a", l - 1, j)
     delta, a_prev = v.delta(l)[i], v.a(l - 1)[j]
     dC_dW = partial(Sym("C", "C"), W_ij)
-    eqs = [Equation((dC_dW,), (d_i, TIMES_SCALAR, a_j), (num(delta), TIMES_SCALAR, num(a_prev)),
+    eqs = [Equation((dC_dW,), (d_i, TIMES_SCALAR, a_j), times(delta, a_prev),
                     num(product([delta, a_prev])), note=f"∂{cell_text('s', l, i)}/∂W = {cell_text('a', l - 1, j)}; "
                     + ("this sample's share of ∇W" if v.trace.header.batch_size > 1 else "= ∇W of this step"))]
     if v.elementwise(l):
@@ -109,7 +118,7 @@ def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
         a_i = scalar_sym("a", l, i)
         eqs.append(Equation((dC_dW,), (partial(Sym("C", "C"), a_i), TIMES_SCALAR, scalar_sym("a'", l, i),
                                        TIMES_SCALAR, a_j),
-                            (num(g), TIMES_SCALAR, num(a_prime), TIMES_SCALAR, num(a_prev)),
+                            times(g, a_prime, a_prev),
                             num(product([g, a_prime, a_prev])),
                             note="the chain rule: ∂C/∂a · ∂a/∂s · ∂s/∂W, one local derivative per link"))
     return eqs
@@ -133,11 +142,11 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
     delta = v.delta(l)[i]
     if l == v.L and not v.elementwise(l):  # softmax with cross-entropy: the short way
         y_i = scalar_sym("y", None, i)
-        return [Equation((d_i,), (a_i, MINUS, y_i), (num(v.a(l)[i]), MINUS, num(v.at(fields.Y, 0)[i])), num(delta),
+        return [Equation((d_i,), (a_i, MINUS, y_i), (num(v.a(l)[i]), MINUS, *signed(v.at(fields.Y, 0)[i])), num(delta),
                          note="softmax with cross-entropy: ∂C/∂s(L) = a(L) − y")], None
     g, a_prime = dC_da(v, l, i), v.at(fields.A_PRIME, l)[i]
     eqs = [Equation((d_i,), (partial(Sym("C", "C"), a_i), TIMES_SCALAR, scalar_sym("a'", l, i)),
-                    (num(g), TIMES_SCALAR, num(a_prime)), num(delta),
+                    times(g, a_prime), num(delta),
                     note=f"∂{cell_text('a', l, i)}/∂{cell_text('s', l, i)} = "
                          f"{v.header.activations[l - 1]}'({cell_text('s', l, i)})")]
     dC = partial(Sym("C", "C"), a_i)
@@ -147,16 +156,15 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
             eqs.append(Equation((dC,), (Sym("−", "-"), y_i, Sym(" / ", "/"), a_i),
                                 (Sym("−", "-"), num(v.at(fields.Y, 0)[i]), Sym(" / ", "/"), num(v.a(l)[i])), num(g)))
         else:
-            eqs.append(Equation((dC,), (a_i, MINUS, y_i), (num(v.a(l)[i]), MINUS, num(v.at(fields.Y, 0)[i])), num(g),
-                                note="the derivative of ½‖a − y‖²"))
+            eqs.append(Equation((dC,), (a_i, MINUS, y_i), (num(v.a(l)[i]), MINUS, *signed(v.at(fields.Y, 0)[i])),
+                                num(g), note="the derivative of ½‖a − y‖²"))
         return eqs, None
     W_next = np.asarray(read(v.trace, fields.W_BEFORE, l + 1))
     factors, values, terms = sum_of_products(W_next[:, i], v.delta(l + 1))
     k = int(np.argmax(np.abs(np.asarray([float(t) for t in terms]))))
-    notation = (Sym(f"Σ_k W({l + 1})[k,{i + 1}] δ({l + 1})[k]",
-                    rf"\sum_k W^{{({l + 1})}}_{{k,{i + 1}}} \delta^{{({l + 1})}}_k"),)
-    note = (f"C depends on {cell_text('a', l, i)} through every unit of layer {l + 1} (W({l + 1}) before its "
-            f"update); the largest term is k = {k + 1}: {cell_text('δ', l + 1, k)} next")
+    notation = (Sym("Σ_k ", r"\sum_k "), scalar_sym("W", l + 1, "k", i), SPACE, scalar_sym("δ", l + 1, "k"))
+    note = (f"C depends on {cell_text('a', l, i)} through every unit of layer {l + 1} ({cell_text('W', l + 1)} "
+            f"before its update); the largest term is k = {k + 1}: {cell_text('δ', l + 1, k)} next")
     eqs.append(Equation((dC,), notation, (*factors, EQ, *values), num(g), note=note))
     return eqs, k
 
@@ -178,7 +186,7 @@ def weight_update(v: _Values, ref: WeightRef) -> list[Equation]:
     if v.header.momentum or v.header.l2:
         notes.append("with momentum/L2 the step is not only η ∇W: see the update step")
     return [Equation((W_ij,), (W_ij, MINUS, sym("η"), SPACE_SYM, gsym),
-                     joined([(num(W0),), (num(eta), TIMES_SCALAR, num(g))], MINUS), num(W1), relation=ASSIGN,
+                     joined([(num(W0),), times(eta, g)], MINUS), num(W1), relation=ASSIGN,
                      note="; ".join(n for n in notes if n))]
 
 

@@ -33,6 +33,13 @@ def class_label(header: TraceHeader, k: int) -> str:
     return f"class {k}" + (f" ({names[k]})" if names else "")
 
 
+def unit_label(header: TraceHeader, k: int) -> str:
+    """Output unit ``k`` (0-based) with its class beside it, the one way a step names it: "unit 3 (class 2)",
+    "unit 8 (class 7, Sneaker)". Units count from 1 as in the notation, classes from 0 as in the data."""
+    names = class_names(header)
+    return f"unit {k + 1} (class {k}" + (f", {names[k]}" if names else "") + ")"
+
+
 def target_class(y: np.ndarray) -> int:
     return int(np.argmax(np.asarray(y, dtype=np.float64)))
 

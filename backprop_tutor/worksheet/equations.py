@@ -19,9 +19,10 @@ import mpmath
 import numpy as np
 
 from backprop_tutor.engine.activations import ACTIVATIONS
-from backprop_tutor.notation import LATEX
+from backprop_tutor.notation import Index, cell_latex, cell_text, field_name, symbol
 from backprop_tutor.numbers.arithmetic import vector_norm
 from backprop_tutor.numbers.certain import EXACT_DIGITS
+from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import (
     Delta,
@@ -37,7 +38,7 @@ from backprop_tutor.trace.events import (
 )
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
 from backprop_tutor.worksheet.after import CostAfterError, cost_after_update, last_update
-from backprop_tutor.worksheet.classes import class_label, is_classifier, predicted_class, target_class
+from backprop_tutor.worksheet.classes import is_classifier, predicted_class, target_class, unit_label
 from backprop_tutor.worksheet.model import Quantity, check_sample, delta_field, mean
 
 
@@ -72,15 +73,13 @@ FUNCTIONS = {"tanh": r"\tanh", "sigmoid": r"\sigma", "softmax": r"\operatorname{
 
 def sym(name: str, layer: int | None = None, T: bool = False, unit: str = "") -> Sym:
     """x(l) in the notation: "W(3)ᵀ" / W^{(3)\\top}; ``unit``: a subscript that names, not counts (v_b)."""
-    latex = LATEX.get(name, name)
-    text = name + (f"_{unit}" if unit else "")
-    latex += f"_{{{unit}}}" if unit else ""
-    if layer is not None:
-        text += f"({layer})"
-        latex += "^{(" + str(layer) + ")" + (r"\top" if T else "") + "}"
-    elif T:
-        latex += r"^{\top}"
-    return Sym(text + ("ᵀ" if T else ""), latex)
+    return Sym(*symbol(name, layer, T, unit))
+
+
+def scalar_sym(name: str, layer: int | None, *indices: Index) -> Sym:
+    """One number of a vector or matrix (0-based ``indices``), as the notation writes it: a(2)[1], W(2)[1,2],
+    y[1] in text; a_{1}^{(2)} in LaTeX; a named index as it is: a(2)[k], W(2)[1,·]."""
+    return Sym(cell_text(name, layer, *indices), cell_latex(name, layer, *indices))
 
 
 def fn(name: str, prime: bool = False) -> Sym:
@@ -164,7 +163,7 @@ def _input(t: _Step) -> list[Equation]:
     eqs = [Equation((sym("a", 0),), (Sym("x", "x"),), result=shown, note=note, writes=Quantity.X)]
     note = "the target"
     if is_classifier(t.header):
-        note += f": {class_label(t.header, target_class(y))}, counting classes from 0"
+        note += f": {unit_label(t.header, target_class(y))}"
     eqs.append(Equation((Sym("y", "y"),), result=num(y), note=note, writes=Quantity.Y))
     return eqs
 
@@ -182,21 +181,23 @@ def _forward(t: _Step) -> list[Equation]:
         eqs.append(Equation((sym("a'", l),), (fn(h, prime=True), OPEN, sym("s", l), CLOSE),
                             (fn(h, prime=True), OPEN, num(s), CLOSE), num(a_prime), writes=Quantity.A_PRIME))
     else:
-        eqs.append(Equation((sym("a'", l),), note=f"{h} is not elementwise: its derivative is the matrix "
-                                                  f"A = ∂a({l})/∂s({l}), used at δ({l})"))
+        note = f"{h} is not elementwise: its derivative is the matrix {field_name(fields.JACOBIAN.name, l)}, used at "
+        eqs.append(Equation((sym("a'", l),), note=note + cell_text("δ", l)))
     return eqs
 
 
 def _loss(t: _Step) -> list[Equation]:
     L, a, y, C = t.L, t.a(t.L), t.at(fields.Y, 0), t.here(fields.C)
     if t.header.loss == "cross-entropy":
-        notation: Expr = (Sym("−Σ_k y[k] log ", r"-\sum_k y_k \log "), Sym(f"a({L})[k]", rf"a_{{k}}^{{({L})}}"))
+        notation: Expr = (Sym("−Σ_k ", r"-\sum_k "), scalar_sym("y", None, "k"), Sym(" log ", r" \log "),
+                          scalar_sym("a", L, "k"))
         hot = np.flatnonzero(np.asarray(y, dtype=np.float64))
         subst: Expr = ()
         note = ""
         if len(hot) == 1:
             k = int(hot[0])
-            subst, note = (Sym("−log ", r"-\log "), num(a[k])), f"y is one-hot: only the term k = {k + 1} is left"
+            subst = (Sym("−log", r"-\log"), OPEN, num(a[k]), CLOSE)
+            note = f"y is one-hot: only the term k = {k + 1} is left, {unit_label(t.header, k)}"
     else:
         notation = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), sym("a", L), MINUS, Sym("y", "y"), Sym("‖²", r"\right\|^2"))
         subst = (Sym("½ ‖", r"\tfrac{1}{2} \left\|"), num(a), MINUS, num(y), Sym("‖²", r"\right\|^2"))
@@ -213,12 +214,13 @@ def _loss(t: _Step) -> list[Equation]:
 
 
 def _prediction(header: TraceHeader, a: np.ndarray, y: np.ndarray) -> Equation:
-    """The predicted class, argmax a(L), and whether it is the target's."""
+    """The predicted unit, argmax a(L) (counted from 1, as k is everywhere), its class, and whether it is the
+    target's."""
     k, target = predicted_class(a), target_class(y)
-    verdict = "right" if k == target else f"wrong: the target is {class_label(header, target)}"
-    label = Sym("predicted class", r"\text{predicted class}")
-    return Equation((label,), (Sym(f"argmax_k a({header.L})[k]", rf"\arg\max_k a^{{({header.L})}}_k"),),
-                    result=num(k), note=f"{class_label(header, k)}, counting from 0: {verdict}")
+    verdict = "right" if k == target else f"wrong: the target is {unit_label(header, target)}"
+    label = Sym("predicted unit", r"\text{predicted unit}")
+    return Equation((label,), (Sym("argmax_k ", r"\arg\max_k "), scalar_sym("a", header.L, "k")),
+                    result=num(k + 1), note=f"{unit_label(header, k)}: {verdict}")
 
 
 def _output_delta(t: _Step) -> list[Equation]:
@@ -236,9 +238,10 @@ def _output_delta(t: _Step) -> list[Equation]:
         a_prime, h = t.at(fields.A_PRIME, l), t.h(l)
         eqs = [Equation((dl,), (OPEN, al, MINUS, y_, CLOSE, ODOT, fn(h, prime=True), OPEN, sym("s", l), CLOSE),
                         (OPEN, num(a), MINUS, num(y), CLOSE, ODOT, num(a_prime)), num(delta), writes=Quantity.DELTA)]
-        jac = (Sym(f"diag(a'({l}))", r"\operatorname{diag}(a'^{(" + str(l) + ")})"),)
+        jac = (Sym("diag(", r"\operatorname{diag}("), sym("a'", l), Sym(")", ")"))
         grad, grad_subst = (al, MINUS, y_), (num(a), MINUS, num(y))
-    A_sym = Sym(f"A = ∂a({l})/∂s({l})", rf"A = \partial a^{{({l})}} / \partial s^{{({l})}}")
+    A_sym = Sym(field_name(fields.JACOBIAN.name, l),
+                rf"A = \partial {sym('a', l).latex} / \partial {sym('s', l).latex}")
     grad_sym = Sym("∇a C", r"\nabla_a C")
     eqs += [Equation((A_sym,), jac, result=num(A), note="the long way: δ = A ∇a C"),
             Equation((grad_sym,), grad, grad_subst, num(grad_a)),
@@ -251,7 +254,7 @@ def _delta(t: _Step) -> list[Equation]:
     W_next, delta_next = t.at(fields.W_BEFORE, l + 1), t.delta(l + 1)
     a_prime, back, delta = t.at(fields.A_PRIME, l), t.here(fields.BACK), t.here(fields.DELTA)
     bracket = (sym("W", l + 1, T=True), SPACE, sym("δ", l + 1))
-    note = f"W({l + 1}) as in the forward pass, before its update"
+    note = f"{cell_text('W', l + 1)} as in the forward pass, before its update"
     product = () if W_next is None else (num(np.asarray(W_next).T), MATMUL, num(delta_next))
     notation = (sym("a'", l), ODOT, OPEN, *bracket, CLOSE)
     if back is None:  # a trace from before W(l+1)ᵀ δ(l+1) was recorded: substitute in one go
@@ -267,7 +270,7 @@ def _gradient(t: _Step) -> list[Equation]:
     delta, a_prev = t.delta(l), t.a(l - 1)
     outer = (sym("δ", l), SPACE, sym("a", l - 1, T=True))
     penalty: Expr = (PLUS, sym("λ"), SPACE, sym("W", l)) if l2 else ()
-    note = f"λ = {l2:g}: the gradient of the L2 penalty (λ/2)‖W({l})‖²" if l2 else ""
+    note = f"λ = {l2:g}: the gradient of the L2 penalty (λ/2)‖{cell_text('W', l)}‖²" if l2 else ""
     W = t.at(fields.W_BEFORE, l) if l2 else None
     with_l2: Expr = (PLUS, num(l2), TIMES, num(W)) if W is not None else ()
     product = (num(delta), MATMUL, num(a_prev, row=True))
@@ -307,11 +310,11 @@ def _update(t: _Step) -> list[Equation]:
                          num(dW)), num(vW), relation=ASSIGN, note=f"momentum μ = {mu:g}: v keeps a running sum of "
                                                                    "past steps"),
                 Equation((W,), (W, PLUS, v), (num(W0), PLUS, num(vW)), num(W1), relation=ASSIGN,
-                         note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+                         note=f"‖Δ{cell_text('W', l)}‖ = {fmt(change)}", writes=Quantity.W_NEW),
                 Equation((b,), (b, PLUS, sym("v", unit="b")), (num(b0), PLUS, num(vb)), num(b1), relation=ASSIGN,
                          writes=Quantity.B_NEW)]
     return [Equation((W,), (W, MINUS, eta_s, SPACE, dWs), (num(W0), MINUS, num(eta), TIMES, num(dW)), num(W1),
-                     relation=ASSIGN, note=f"‖ΔW({l})‖ = {change:.3g}", writes=Quantity.W_NEW),
+                     relation=ASSIGN, note=f"‖Δ{cell_text('W', l)}‖ = {fmt(change)}", writes=Quantity.W_NEW),
             Equation((b,), (b, MINUS, eta_s, SPACE, dbs), (num(b0), MINUS, num(eta), TIMES, num(db)), num(b1),
                      relation=ASSIGN, writes=Quantity.B_NEW), *_after(t)]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from backprop_tutor.notation import field_name
+from backprop_tutor.notation import cell_text, field_name
 from backprop_tutor.numbers.format import FULL, fmt_lines
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Field, Forward
@@ -42,8 +42,8 @@ def full_values(trace: TraceReader, step: int, sample: int = 0) -> list[FullValu
             name += f", sample {sample}" if field.event.per_sample and trace.header.batch_size > 1 else ""
             out.append(_full(name, np.asarray(values), l, field))
     if info.cls is Forward:
-        for field, name in ((fields.W_BEFORE, f"W({l}) used here (before its update)"),
-                            (fields.B_BEFORE, f"b({l}) used here (before its update)")):
+        for field, name in ((fields.W_BEFORE, f"{cell_text('W', l)} used here (before its update)"),
+                            (fields.B_BEFORE, f"{cell_text('b', l)} used here (before its update)")):
             values = read(trace, field, l)
             if values is not None:
                 out.append(_full(name, np.asarray(values), l, field))
@@ -59,7 +59,8 @@ def _full(name: str, values: np.ndarray, l: int, field: Field) -> FullValue:
                          _numbered([fmt_lines(v, None, FULL)[0] for v in values]))
     rows = values.reshape(values.shape[0], -1)
     if field == fields.JACOBIAN:
-        size = f"{rows.shape[0]}×{rows.shape[1]}: row j = ∂a({l})[j], column k = ∂s({l})[k]"
+        size = (f"{rows.shape[0]}×{rows.shape[1]}: row j = ∂{cell_text('a', l, 'j')}, "
+                f"column k = ∂{cell_text('s', l, 'k')}")
     else:
         size = f"{rows.shape[0]}×{rows.shape[1]}: row j = unit j of layer {l}, column i = unit i of layer {l - 1}"
     return FullValue(name, size, _numbered([fmt_lines(row, None, FULL)[0] for row in rows]))

@@ -12,11 +12,24 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import cell_text
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.reader import TraceReader, read
-from backprop_tutor.worksheet.equations import CLOSE, EQ, OPEN, PLUS, Equation, Sym, activation_name, fn, num
+from backprop_tutor.worksheet.equations import (
+    CLOSE,
+    EQ,
+    OPEN,
+    PLUS,
+    SPACE,
+    Equation,
+    Sym,
+    activation_name,
+    fn,
+    num,
+    scalar_sym,
+)
 from backprop_tutor.worksheet.model import check_sample
-from backprop_tutor.worksheet.terms import scalar_sym, signed, sum_of_products
+from backprop_tutor.worksheet.terms import signed, softmax_unit, sum_of_products
 
 
 def neuron_equations(trace: TraceReader, layer: int, unit: int, sample: int = 0) -> list[Equation]:
@@ -39,17 +52,17 @@ def neuron_equations(trace: TraceReader, layer: int, unit: int, sample: int = 0)
     factors, values, terms = sum_of_products(np.asarray(W)[j], a_prev)
     b_j = np.asarray(b)[j]
     s_j = scalar_sym("s", layer, j)
-    notation = (Sym(f"Σ_i W({layer})[{j + 1},i] a({layer - 1})[i]",
-                    rf"\sum_i W^{{({layer})}}_{{{j + 1},i}} a^{{({layer - 1})}}_i"), PLUS, scalar_sym("b", layer, j))
+    notation = (Sym("Σ_i ", r"\sum_i "), scalar_sym("W", layer, j, "i"), SPACE, scalar_sym("a", layer - 1, "i"), PLUS,
+                scalar_sym("b", layer, j))
     n = len(terms)
-    eqs = [Equation((s_j,), notation, (*factors, PLUS, *signed(b_j), EQ, *values, PLUS, *signed(b_j)),
-                    num(s[j]), note=f"{n} term{'s' if n > 1 else ''} W·a and the bias; W({layer}) before its update")]
+    note = f"{n} term{'s' if n > 1 else ''} W·a and the bias; {cell_text('W', layer)} before its update"
+    eqs = [Equation((s_j,), notation, (*factors, PLUS, *signed(b_j), EQ, *values, PLUS, *signed(b_j)), num(s[j]),
+                    note=note)]
     h = activation_name(trace.header, layer)
     a_j = scalar_sym("a", layer, j)
     if h == "softmax":
-        softmax = Sym(f"e^s({layer})[{j + 1}] / Σ_k e^s({layer})[k]", rf"e^{{s_{{{j + 1}}}}} / \sum_k e^{{s_k}}")
-        eqs.append(Equation((a_j,), (softmax,),
-                            result=num(a[j]), note=f"softmax: every s({layer}) enters every a({layer})"))
+        eqs.append(Equation((a_j,), softmax_unit(layer, j), result=num(a[j]),
+                            note=f"softmax: every {cell_text('s', layer)} enters every {cell_text('a', layer)}"))
         return eqs
     eqs.append(Equation((a_j,), (fn(h), OPEN, s_j, CLOSE), (fn(h), OPEN, num(s[j]), CLOSE), num(a[j])))
     a_prime = read(trace, fields.A_PRIME, layer, sample)

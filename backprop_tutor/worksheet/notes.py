@@ -20,7 +20,7 @@ import numpy as np
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import fmt
 from backprop_tutor.trace.reader import TraceReader
-from backprop_tutor.worksheet.equations import Equation
+from backprop_tutor.worksheet.equations import EQ, MINUS, PLUS, Equation, Num, Sym
 
 #: a value this many units in the last place of its largest neighbour, or fewer (down to 1/16), is at rounding level
 ROUNDING_ULPS = 8
@@ -53,11 +53,54 @@ def _rounding_note(eq: Equation, values: np.ndarray, eps: float, precision: str,
         return ""
     said.update(float(v[k]) for k in tiny)
     name = "".join(part.text for part in eq.lhs)
-    shown = ", ".join(f"{element_name(name, k)} = {v[k]:.3g}" for k in tiny[:2])
+    shown = ", ".join(f"{element_name(name, k)} = {fmt(v[k])}" for k in tiny[:2])
     more = f" and {len(tiny) - 2} more" if len(tiny) > 2 else ""
     return (f"{shown}{more} {'is' if len(tiny) == 1 else 'are'} at {precision}'s rounding level next to "
             f"{fmt(size.max())} (≈{eps:.1e} of it): rounding noise, perhaps, not the true size or sign; "
             "--exact computes it exactly")
+
+
+def carried_noise(trace: TraceReader, equations: list[Equation]) -> list[Equation]:
+    """The chain rule's scalars (`worksheet.chain`): a sum or difference that cancels down to the rounding level
+    of its own numbers is flagged where it is computed, as the step panel flags it in its vector, and each
+    value written in terms of it says that it carries the noise. Exact traces have none."""
+    if trace.header.precision == "exact":
+        return equations
+    eps = float(np.finfo(np.float32 if trace.header.precision == "float32" else np.float64).eps)
+    one_sample = trace.header.batch_size == 1  # then ∇W(l)[i,j] is this sample's ∂C/∂W(l)[i,j]
+    notes: dict[int, str] = {}
+    noisy: dict[str, str] = {}  # a noisy value's name → where its noise arose
+    changed = True
+    while changed:  # the chain is written from ∂C/∂W down to C, and computed the other way: until nothing new
+        changed = False
+        for k, eq in enumerate(equations):
+            name = "".join(part.text for part in eq.lhs)
+            note = "" if k in notes else _noise_of(eq, name, eps, trace.header.precision, noisy)
+            if note:
+                notes[k], changed = note, True
+                noisy[name.replace("∂C/∂", "∇") if one_sample else name] = noisy.get(name, name)
+    return [replace(eq, note="; ".join(n for n in (eq.note, notes.get(k, "")) if n)) for k, eq in enumerate(equations)]
+
+
+def _noise_of(eq: Equation, name: str, eps: float, precision: str, noisy: dict[str, str]) -> str:
+    """The note for one scalar equation (recording its name in ``noisy`` when it is noise): written in terms of
+    a noisy value, or a sum whose result is a few units in the last place of its largest number."""
+    if eq.result is None or np.ndim(eq.result.values) != 0 or np.asarray(eq.result.values).dtype == object:
+        return ""
+    source = next((noisy[p.text] for p in eq.notation if isinstance(p, Sym) and p.text in noisy), None)
+    if source is not None:
+        noisy[name] = source
+        return f"carries the rounding noise of {source}"
+    value = float(eq.result.values)
+    last = max((k + 1 for k, p in enumerate(eq.substituted) if p == EQ), default=0)  # the terms, after the factors
+    terms = [abs(float(p.values)) for p in eq.substituted[last:] if isinstance(p, Num) and np.ndim(p.values) == 0]
+    largest = max(terms, default=0.0)
+    ulp = eps * largest
+    if not any(p in (PLUS, MINUS) for p in eq.substituted) or not ulp / 16 <= abs(value) <= ROUNDING_ULPS * ulp:
+        return ""
+    noisy[name] = name
+    return (f"{name} = {fmt(value)} is at {precision}'s rounding level next to {fmt(largest)} (≈{eps:.1e} of it): "
+            "rounding noise, perhaps, not the true size or sign; --exact computes it exactly")
 
 
 def element_name(name: str, k: int) -> str:

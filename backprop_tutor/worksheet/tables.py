@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines, precision_label
+from backprop_tutor.notation import cell_text
+from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.equations import elementwise
@@ -58,7 +59,7 @@ def worksheet_tables(ws: Worksheet, digits: int | None = 3, limits: Limits = SUM
         matrix = ws.value(Quantity.S, l) is not None and ws.value(Quantity.A_PRIME, l) is None and \
             not elementwise(ws.header, l)
         ff.append((TextCell((str(l),)), cell(Quantity.S, l), cell(Quantity.A, l),
-                   cell(Quantity.A_PRIME, l, blank=f"matrix A, see δ({l})" if matrix else "")))
+                   cell(Quantity.A_PRIME, l, blank=f"matrix A, see {cell_text('δ', l)}" if matrix else "")))
     notes = [note("y", cell(Quantity.Y, 0))] if 0 in keep else []
     notes.append(note("C", cell(Quantity.COST, L)))
     if ws.samples > 1:
@@ -90,7 +91,7 @@ def update_rule(header: TraceHeader) -> str:
 def network_summary(header: TraceHeader) -> str:
     acts = ", ".join(header.activations)
     return (f"{'-'.join(map(str, header.sizes))} network ({acts}), {header.loss} loss, "
-            f"precision {precision_label(header)}")
+            f"{header.precision} arithmetic")
 
 
 def worksheet_heading(ws: Worksheet) -> tuple[str, str, tuple[str, ...]]:

@@ -15,19 +15,22 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from backprop_tutor.notation import cell_latex, cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS
-from backprop_tutor.worksheet.equations import CLOSE, OPEN, PLUS, Expr, Num, Sym, num
+from backprop_tutor.worksheet.equations import CLOSE, OPEN, PLUS, Expr, Num, Sym, num, scalar_sym
 
 TIMES_SCALAR = Sym(" × ", r" \times ")
 #: a sum with more terms than this is written as its largest |terms| and "… N more"
 MOST_TERMS = 6
 
 
-def scalar_sym(name: str, layer: int | None, *indices: int) -> Sym:
-    """One number of a vector or matrix (0-based ``indices``), as the notation writes it: a(2)[1], W(2)[1,2],
-    y[1] in text; a_{1}^{(2)} in LaTeX."""
-    return Sym(cell_text(name, layer, *indices), cell_latex(name, layer, *indices))
+def power(*exponent: Sym | Num) -> Expr:
+    """e raised to ``exponent``: e^s(2)[1] in text, e^{s_{1}^{(2)}} in LaTeX."""
+    return (Sym("e^", "e^{"), *exponent, Sym("", "}"))
+
+
+def softmax_unit(layer: int, j: int) -> Expr:
+    """Unit j of a softmax layer: e^s(l)[j] / Σ_k e^s(l)[k]."""
+    return (*power(scalar_sym("s", layer, j)), Sym(" / Σ_k ", r" / \sum_k "), *power(scalar_sym("s", layer, "k")))
 
 
 def partial(top: Sym, bottom: Sym) -> Sym:
@@ -77,6 +80,11 @@ def sum_of_products(left: np.ndarray, right: np.ndarray, most: int = MOST_TERMS)
                 num(together), Sym(")", r"\text{)}"))
         factors, values = (*factors, *more), (*values, *more)
     return factors, values, terms
+
+
+def times(*values: Any) -> Expr:
+    """A product of numbers as written by hand, each negative factor in parentheses: "0.5 × (−1.11e-15)"."""
+    return joined([signed(v) for v in values], TIMES_SCALAR)
 
 
 def signed(value: Any) -> Expr:

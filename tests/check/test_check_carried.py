@@ -76,7 +76,7 @@ def test_the_cost_from_the_students_own_output_is_carried_and_its_working_reads_
     cells, _ = _marked(hand_spec(), doc, tmp_path)
     C = cells["C"]
     assert C.verdict is Verdict.CARRIED and C.note == "follows from your a(3)"
-    assert C.yours.startswith("C = −Σ_k y_k log a(3)[k] = −1·log 0.25") and "e^" not in C.yours
+    assert C.yours.startswith("C = −Σ_k y[k] log a(3)[k] = −1·log 0.25") and "e^" not in C.yours
 
 
 def test_the_cost_from_the_students_own_sums_is_carried_and_its_working_reads_from_s(tmp_path):
@@ -91,7 +91,7 @@ def test_the_cost_from_the_students_own_sums_is_carried_and_its_working_reads_fr
     cells, _ = _marked(hand_spec(), doc, tmp_path)
     C = cells["C"]
     assert C.verdict is Verdict.CARRIED and C.note == "follows from your s(3)"
-    assert C.yours.startswith("C = log Σ_k e^s(3)[k] − Σ_k y_k s(3)[k] = log(e^42 + e^(-31) + e^41) − (1·41)")
+    assert C.yours.startswith("C = log Σ_k e^s(3)[k] − Σ_k y[k] s(3)[k] = log(e^42 + e^(-31) + e^41) − (1·41)")
 
 
 def test_an_exact_cancellation_in_the_students_own_values_gives_zero_not_a_root_mistake(tmp_path):

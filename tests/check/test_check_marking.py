@@ -72,7 +72,7 @@ def test_the_issues_judging_examples_on_the_hand_example(tmp_path):
     cells, _ = _one(tmp_path, layer__3__a=a3, layer__2__delta=["0", "1"], layer__3__b=["-0.5", "-4", "-1.5"])
     assert all(cells[f"a(3)[{i}]"].verdict is Verdict.RIGHT for i in (1, 2, 3))
     assert cells["b(3)[1]"].verdict is Verdict.RIGHT
-    assert cells["δ(2)[1]"].verdict is Verdict.RIGHT and "exact value 1.979e-32" in cells["δ(2)[1]"].note
+    assert cells["δ(2)[1]"].verdict is Verdict.RIGHT and "exact value 1.98e-32;" in cells["δ(2)[1]"].note
     cells, _ = _one(tmp_path, layer__3__a=["1", "0", "4.140×10^-8"])
     assert cells["a(3)[3]"].verdict is Verdict.RIGHT
     cells, _ = _one(tmp_path, layer__3__a=["1", "0", "4.25e-8"], layer__3__s=["42", "-31", "27"],
@@ -177,3 +177,19 @@ def test_wrong_cells_show_the_steps_equation_and_what_the_students_own_values_gi
     root = cells["s(1)[1]"]
     assert root.equation.startswith("s(1) = W(1) a(0) + b(1) = ") and root.yours == ""
     assert cells["s(1)[2]"].verdict is Verdict.RIGHT and cells["s(1)[2]"].equation == ""
+
+
+def test_a_cells_working_is_the_equations_modules_cell_equation_in_text_and_latex(tmp_path):
+    # the working was once written with f-strings of its own in check/working.py: now it is an Equation of
+    # worksheet.cell_equations, which the Markdown can typeset as it does every other equation
+    from backprop_tutor.render.math import equation_latex
+    from backprop_tutor.worksheet.cell_equations import cell_equation
+
+    ref, theirs = slipped_sheet()
+    marking = check_answers(write_json(tmp_path / "a.json", answers_json(theirs, ref)))
+    root = marking.first_root
+    eq = cell_equation(root.quantity, root.layer, root.index, ref.given, ref.expected, root.expected)
+    assert equation_latex(eq, 4).splitlines() == [
+        "\\begin{aligned}", "s_{1}^{(1)} &= W_{1,\\cdot}^{(1)}\\thinspace a^{(0)} + b_{1}^{(1)} \\cr",
+        "&= 1 \\cdot 1 + \\left(-2\\right) \\cdot \\left(-1\\right) + 1 \\cdot 1 + 1 \\cr", "&= 5", "\\end{aligned}"]
+    assert root.working == "s(1)[1] = W(1)[1,·] a(0) + b(1)[1] = 1·1 + (-2)·(-1) + 1·1 + 1 = 5"

@@ -159,3 +159,20 @@ def test_a_run_whose_parameters_hold_nan_is_refused(tmp_path: Path, capsys):
     capsys.readouterr()
     code, out = run(capsys, run_folder, "--sample-params", "5")
     assert code == 2 and "W(2) holds NaN" in out and "worst relative error" not in out
+
+
+def test_digits_full_shows_every_digit_of_float64(capsys, monkeypatch):
+    # issue 18: --digits full printed 10 digits in float64; full is the shortest decimal that reads back as the
+    # same float (up to 17 digits), as everywhere else
+    from backprop_tutor.spec import load_spec, resolve_example, run_spec
+    from backprop_tutor.trace.events import Gradient
+
+    monkeypatch.setenv("COLUMNS", "200")
+    trace = run_spec(load_spec(resolve_example("hand-backprop")), "float64")
+    g = float(trace[trace.find(Gradient, 1)].dW[0, 0])
+    code, out = run(capsys, "hand-backprop", "--digits", "full")
+    shown = re.search(r"W\(1\)\[1,1\] │\s+(\S+)", out).group(1)
+    assert code == 0 and float(shown) == g and shown == repr(g)
+    assert len(shown.replace(".", "").lstrip("0")) > 10
+    code, out = run(capsys, "hand-backprop")
+    assert re.search(r"W\(1\)\[1,1\] │\s+(\S+)", out).group(1) == f"{g:.10g}"  # the default: 10 digits

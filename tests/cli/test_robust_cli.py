@@ -4,6 +4,7 @@ traceback, a hang, or a user's file replaced (issue 9)."""
 from __future__ import annotations
 
 import io
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,12 @@ def _copy_spec(tmp_path: Path, text: str | None = None) -> Path:
 
 
 # --- 15: Ctrl-C at once -----------------------------------------------------------------------
+def _as_in_a_terminal() -> None:
+    """The child starts as a foreground command does: SIGINT at its default, even when pytest itself runs
+    in the background (`pytest &`), where the shell ignores SIGINT and every child inherits that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_the_parser_is_built_is_exit_130(monkeypatch, capsys):
     import backprop_tutor.cli as cli
 
@@ -47,7 +54,8 @@ def test_ctrl_c_before_main_takes_over_is_a_quiet_exit_130():
     code = ("import os, signal, backprop_tutor.cli\n"
             "os.kill(os.getpid(), signal.SIGINT)\n"
             "import time; time.sleep(2); print('not reached')")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          preexec_fn=_as_in_a_terminal)
     assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
 
 
@@ -56,7 +64,8 @@ def test_once_main_runs_ctrl_c_is_keyboard_interrupt_again():
     code = ("import signal, backprop_tutor.cli as cli\n"
             "cli._main = lambda argv: print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
             "cli.main([])")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "True\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, preexec_fn=_as_in_a_terminal)
+    assert done.stdout == "True\n"
 
 
 # --- 4: outputs never replace inputs; '-' is standard output ----------------------------------

@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "benchmarks" / "README.md"]
 RUN = ("sh", "python", "toml")
+#: where the docs' commands write: files under out/, run and sweep folders under runs/ (`tutor train`'s and
+#: `tutor sweep`'s own default), both ignored by git, so a clone stays clean however many examples are run
+OUTPUT_FOLDERS = ("out", "runs")
 MARK = re.compile(r"<!--\s*docs-test:\s*(?P<kind>[\w-]+):\s*(?P<reason>.*?)\s*-->")
 KINDS = ("skip", "may-exit-1")
 FENCE = re.compile(r"^```(?P<lang>[\w-]*)\s*$")
@@ -142,6 +145,16 @@ def test_every_block_of_the_page_runs_as_printed(page: Path, tmp_path: Path, mon
     monkeypatch.setenv("COLUMNS", "120")
     for index, block in enumerate(runnable):
         run_block(block, tmp_path, index)
+    ours = {"examples", "cache"}  # the test's own: the copy of examples/, the cache, each block's script
+    left = {p.name for p in tmp_path.iterdir() if p.name not in ours and not re.fullmatch(r"block-\d+\.\w+", p.name)}
+    assert left <= set(OUTPUT_FOLDERS), (
+        f"{page_id(page)}: its commands leave {sorted(left - set(OUTPUT_FOLDERS))} in the folder they run in; "
+        f"write them under {' or '.join(OUTPUT_FOLDERS)}")
+
+
+def test_the_output_folders_are_ignored_by_git() -> None:
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert all(f"{folder}/" in ignored for folder in OUTPUT_FOLDERS)
 
 
 def test_every_mark_names_a_known_kind_and_a_reason() -> None:
@@ -184,3 +197,14 @@ def test_fresh_machine_commands_are_what_ci_runs() -> None:
     assert "pip install -e '.[test]' && pytest" in readme
     assert "pip install -e '.[test]'" in ci and re.search(r"^pytest\b", ci, re.M)
 
+
+
+def test_every_shell_command_can_be_pasted_as_printed() -> None:
+    """Also in blocks that are not run: no `[--flag]` of a usage line, no `…` standing for settings (issue 18)."""
+    for page in PAGES:
+        for block in blocks(page):
+            if block.lang == "sh":
+                for command in commands(block.text):
+                    words = shlex.split(command, comments=True)
+                    assert not [w for w in words if w.startswith("[") or w == "…"], (
+                        f"{block.where()}: `{command}` cannot be pasted: write the options as they are typed")

@@ -137,3 +137,18 @@ def test_both_readers_give_the_same_values_and_refuse_a_wrong_field(tmp_path: Pa
     with pytest.raises(FieldError, match="Forward has no field 'a_primе'"):
         fields.Field(Forward, "a_primе")  # a Cyrillic е: a typo is an error, not a blank
     assert isinstance(Trace(trace.header), TraceReader)
+
+
+def test_a_row_out_of_range_is_a_trace_error_naming_the_rows(tmp_path: Path):
+    trace = run_spec(load_spec(resolve_example("hand-backprop")), "float64")  # one sample
+    with TraceFile(save_trace(trace, tmp_path / "t.h5")) as tf:
+        for reader, where in ((tf, "t.h5"), (trace, "the trace")):
+            with pytest.raises(TraceError, match=rf"{where}: no row 41 in x of event 0 .*: it has 1 sample: row 0$"):
+                reader.array(0, fields.X, row=41)
+            update = reader.find(Update, 1)
+            with pytest.raises(TraceError, match=r"no row 2 in W_before of event \d+ .*: it has 2 rows, rows 0 to 1$"):
+                reader.array(update, fields.W_BEFORE, row=2)
+            with pytest.raises(TraceError, match="no row -2 in x"):
+                reader.array(0, fields.X, row=-2)
+            # -1 is the last row, as numpy counts
+            np.testing.assert_array_equal(reader.array(0, fields.X, row=-1), trace[0].x[0])

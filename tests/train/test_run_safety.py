@@ -49,6 +49,21 @@ def err_text(capsys: pytest.CaptureFixture) -> str:
     return " ".join(err.split())
 
 
+def ctrl_c_at_step_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the third minibatch is trained."""
+    from backprop_tutor.engine.network import Network
+
+    steps, original = [], Network.train_step
+
+    def train_step(self, *args, **kwargs):
+        steps.append(1)
+        if len(steps) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "train_step", train_step)
+
+
 # --- 2: one run per folder --------------------------------------------------------------------
 def test_a_claimed_run_folder_refuses_a_second_claim_until_released(tmp_path: Path) -> None:
     first = RunFolder(tmp_path / "run").claim()
@@ -57,6 +72,26 @@ def test_a_claimed_run_folder_refuses_a_second_claim_until_released(tmp_path: Pa
     assert RunFolder(tmp_path / "run").status() == "running"
     first.release()
     RunFolder(tmp_path / "run").claim().release()
+
+
+def test_a_run_folder_keeps_no_lock_file_once_its_run_has_ended(tiny_npz: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 18: finished runs kept an empty .lock
+    first = RunFolder(tmp_path / "run").claim()
+    assert (tmp_path / "run" / ".lock").is_file()
+    first.release()
+    assert not (tmp_path / "run").exists()  # made by the claim and nothing written: removed again
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--out", tmp_path / "done") == 0
+    assert ".lock" not in {p.name for p in (tmp_path / "done").iterdir()}
+    assert RunFolder(tmp_path / "done").status() == "complete"
+
+    ctrl_c_at_step_3(monkeypatch)
+    assert tutor("train", "--data", tiny_npz, *SMALL, "--out", tmp_path / "stopped") == 130
+    assert ".lock" not in {p.name for p in (tmp_path / "stopped").iterdir()}
+    held = RunFolder(tmp_path / "stopped").claim(resume=True)  # and it can be claimed again, once at a time
+    with pytest.raises(RunFolderBusy):
+        RunFolder(tmp_path / "stopped").claim(resume=True)
+    held.release()
 
 
 def test_a_second_tutor_train_into_a_folder_in_use_is_refused(tiny_npz: Path, tmp_path: Path) -> None:
@@ -181,18 +216,7 @@ def test_status_is_true_after_a_kill_whatever_metrics_json_says(tiny_npz: Path, 
 
 def test_the_interrupted_message_says_how_to_continue(tiny_npz: Path, tmp_path: Path, monkeypatch,
                                                       capsys: pytest.CaptureFixture) -> None:
-    from backprop_tutor.engine.network import Network
-
-    steps = []
-    original = Network.train_step
-
-    def ctrl_c_at_step_3(self, *args, **kwargs):
-        steps.append(1)
-        if len(steps) == 3:
-            os.kill(os.getpid(), signal.SIGINT)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Network, "train_step", ctrl_c_at_step_3)
+    ctrl_c_at_step_3(monkeypatch)
     assert tutor("train", "--data", tiny_npz, *SMALL, "--out", tmp_path / "run") == 130
     out = " ".join(capsys.readouterr().out.split())
     assert f"stopped after minibatch 3 of epoch 1; checkpoint saved in {tmp_path / 'run'}. Continue with: " \

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from backprop_tutor.cli import main
-from backprop_tutor.errors import UsageError
+from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
@@ -156,6 +156,8 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 60
     report = report_of(out)
     assert report["status"] == "complete" and len(report["command_lines"]) == 2
+    killed = json.loads((out / "sweep.json").read_text())["sessions"][0]
+    assert killed["status"] == "killed" and killed["seconds"] > 0  # up to the last file it wrote
     assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
 
 
@@ -180,8 +182,15 @@ def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz:
     assert process.returncode == 130 and "Continue with: tutor sweep --resume" in output
     states = [run_state(out / "runs" / name) for name in ("lr0.1", "lr0.05", "lr0.02")]
     assert states[:2] == ["interrupted", "interrupted"] and states[2] != "complete"
+    stopped = json.loads((out / "sweep.json").read_text())["sessions"]
+    assert stopped[0]["status"] == "interrupted" and stopped[0]["seconds"] > 0  # issue 18: it had no wall time
     assert tutor("sweep", "--resume", out, "--workers", "2", "--quiet") == 0
-    assert report_of(out)["status"] == "complete"
+    report = report_of(out)
+    assert report["status"] == "complete"
+    # issue 18: the resumed session's command line left its --workers out
+    assert [line.count("--workers 2") for line in report["command_lines"]] == [1, 1]
+    assert report["wall_seconds"]["all_sessions"] > report["wall_seconds"]["this_session"]
+    assert not list(out.rglob(".lock"))  # issue 18: no empty lock file left, in the sweep folder or its runs
 
 
 def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_path: Path,
@@ -227,8 +236,8 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def dask_scheduler() -> str:
-    distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed (pip install "
-                                                            "'.[cluster]')")
+    distributed = pytest.importorskip("distributed",
+                                      reason=f"Dask distributed is not installed ({install_hint('cluster')})")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
@@ -255,6 +264,17 @@ def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker()
                       for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
         threads = sum(executor._client.nthreads().values())  # type: ignore[attr-defined]
     assert (trim, blas, threads) == (None, "1", 1)
+
+
+def test_without_dask_the_hint_says_how_to_install_it_both_ways(tiny_npz: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed → ImportError
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--cluster", "local",
+                 "--out", tmp_path / "hw", "--quiet") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--cluster needs Dask distributed: pip install 'backprop_tutor[cluster]'" in err
+    assert "from a clone of the repository: pip install '.[cluster]'" in err
 
 
 def test_unreachable_cluster(tiny_npz: Path, tmp_path: Path, closed_port: int, capsys: pytest.CaptureFixture) -> None:

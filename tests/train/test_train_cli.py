@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ def test_train_writes_the_run_folder_and_a_trace_export_reads(tiny_npz: Path, tm
                  "--trace-batch", "1", "--trace-batch", "2,3", "--out", run) == 0
     out = capsys.readouterr().out
     assert "500 training, 100 validation, 100 test images" in out and "done: training accuracy" in out
+    assert re.search(r"epoch 2/2 .* s +[\d,]+ samples/s +[\d.]+ GFLOP/s\n", out)  # the epoch's throughput
     config = json.loads((run / "config.json").read_text())["config"]
     assert (config["activation"], config["momentum"], config["trace_batches"]) == ("relu", 0.9, [1, 2, 3])
     assert [W.shape for W, _ in read_parameters(run / "params.h5")] == [(16, 784), (12, 16), (10, 12)]

@@ -3,10 +3,12 @@
 The terminal in the page (xterm.js) draws on a canvas, so the test reads what the app sends it: a
 script installed before the page's own records every frame the page's WebSocket receives, and the
 test looks for the status line in it (escape sequences removed), then presses → in the page.
+Chromium's performance log lists every request the page made: all of them must go to 127.0.0.1.
 Skips, saying why, when chromium, chromedriver or selenium are missing (`.ci/run` installs them)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -90,6 +93,9 @@ def served(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def browser(chromium):
     chromium.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_FRAMES})
+    # a headless window never has the system's focus, so focus events would not fire in it; a student's
+    # click gives the window focus too
+    chromium.execute_cdp_cmd("Emulation.setFocusEmulationEnabled", {"enabled": True})
     return chromium
 
 
@@ -107,6 +113,37 @@ def wait_until_drawn(driver, text: str, seconds: float = 60) -> str:
     raise AssertionError(f"{text!r} never reached the page; it received:\n{drawn(driver)[-2000:]}")
 
 
+BROWSER_PAGES = ("chrome:", "chrome-untrusted:")  # the browser's own pages: its new-tab page loads while the test runs
+
+
+def requests(driver) -> list[str]:
+    """The address of every request and WebSocket opened since the last call (Chromium's performance log),
+    but those of the browser's own pages (its new-tab page)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            if not message["params"].get("documentURL", "").startswith(BROWSER_PAGES):
+                urls.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.webSocketCreated":
+            urls.append(message["params"]["url"])
+    return urls
+
+
+def off_the_machine(urls: list[str]) -> list[str]:
+    """The requests that would leave this machine: any but data:/blob:/chrome: ones and those to 127.0.0.1."""
+    local = ("data", "blob", "chrome", "chrome-untrusted")
+    return [url for url in urls if urlsplit(url).scheme not in local and urlsplit(url).hostname != "127.0.0.1"]
+
+
+def hint(driver) -> str:
+    """The "click to start" bar as the student sees it ("" when it is hidden)."""
+    from selenium.webdriver.common.by import By
+
+    bars = driver.find_elements(By.ID, "click-hint")
+    return bars[0].text if bars and bars[0].is_displayed() else ""
+
+
 def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -116,8 +153,27 @@ def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     for text in ("step 1 of 14 · forward · a(0) = x", "W(1) b(1)", "a(0) = x = [1, -1, 1]"):  # status, network, step
         wait_until_drawn(browser, text)
     assert "-first-byte" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")  # the terminal is shown
+    assert "Help" not in drawn(browser)  # the app's key bar stays empty until the page has the keyboard ...
+    assert "Click to start" in hint(browser)  # ... so the page says what to do
     # what a click on the page does: focus the terminal's input, then type →
     browser.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
+    assert hint(browser) == ""
     ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
     for text in ("step 2 of 14 · forward · s(1)", "s(1) = W(1) a(0) + b(1)", "Help"):  # the footer shows once focused
         wait_until_drawn(browser, text)
+    browser.execute_script("document.activeElement.blur()")  # the keyboard elsewhere: say how to come back
+    assert "Click to go on" in hint(browser)
+    urls = requests(browser)
+    assert any("/static/fonts/" in url for url in urls)  # the page's font comes from the server itself
+    assert off_the_machine(urls) == [], "the page asked another machine for something"
+
+
+def test_a_small_window_still_gets_80_columns_and_24_rows(served, browser):
+    """800×600: the page writes smaller (down to 11 px) rather than give the app fewer than 80×24 cells."""
+    browser.set_window_size(800, 600)
+    browser.get(served)
+    wait_until_drawn(browser, "step 1 of 14 · forward")
+    sockets = [urlsplit(url) for url in requests(browser) if urlsplit(url).scheme == "ws"]
+    assert len(sockets) == 1
+    size = dict(part.split("=") for part in sockets[0].query.split("&"))
+    assert int(size["width"]) >= 80 and int(size["height"]) >= 24, size

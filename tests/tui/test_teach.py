@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tui_helpers import pilot_test, screen_text
 
@@ -64,6 +66,27 @@ async def test_chain_rule_at_8_digits_and_another_weight(mazur):
         await pilot.press("end")
         await pilot.pause()
         assert "= 0.14978072" in screen_text(app)  # Mazur's w1⁺ = 0.149780716
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pilot_test
+async def test_chain_rule_flags_rounding_noise_and_brackets_negative_factors(hand_float64, size):
+    """The chain for W(2)[1,1] goes through ∂C/∂a(2)[1] = 2.0 + 5.94e-32 + (-2.0) = -2.22e-16: flagged where the
+    sum cancels, as the step panel flags δ(2)[1]; what is computed from it says so; no "× -1.11e-15"."""
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press(*["right"] * 6, "w")  # step 7, δ(2): W(2) row 1, column 1
+        await pilot.pause()
+        text = await scrolled_text(app, pilot, "#equations-body")
+        assert "= 2.0 + 5.94e-32 + (-2.0) = -2.22e-16" in text
+        assert ("∂C/∂a(2)[1] = -2.22e-16 is at float64's rounding level next to 2.0 (≈2.2e-16 of it): rounding "
+                "noise, perhaps, not the true size or sign; --exact computes it exactly") in text
+        assert "= (-2.22e-16) × 1 × 5" in text and "= 1 − 0.5 × (-1.11e-15)" in text
+        assert text.count("carries the rounding noise of ∂C/∂a(2)[1]") == 4  # ∂C/∂W twice, δ(2)[1], the update
+        assert not re.search(r"[×−+] -\d", text)  # a negative factor or term is always bracketed
+        await pilot.press("down")  # W(2)[2,1]: through δ(2)[2] = 1.0, no noise on its way
+        await pilot.pause()
+        assert "rounding noise" not in await scrolled_text(app, pilot, "#equations-body")
 
 
 @pilot_test
@@ -200,7 +223,7 @@ async def test_numbering_legend_on_the_input_step(hand_float64):
     async with app.run_test(size=(100, 30)) as pilot:
         text = await scrolled_text(app, pilot, "#step-box")
         assert "units are numbered from 1 (a(2)[1] is unit 1 of layer 2); samples and classes from 0" in text
-        assert "(the target: class 2, counting classes from 0)" in text
+        assert "(the target: unit 3 (class 2))" in text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (100, 30)], ids=["80x24", "100x30"])
@@ -212,13 +235,13 @@ async def test_mnist_class_prediction_and_informative_windows(mnist_trace_path, 
         app = TutorApp(trace)
         async with app.run_test(size=size) as pilot:
             text = await scrolled_text(app, pilot, "#step-box")
-            assert "(the target: class 7, counting classes from 0)" in text  # the first test image is a 7
+            assert "(the target: unit 8 (class 7))" in text  # the first test image is a 7
             await pilot.press("right")  # s(1) = W(1) a(0) + b(1): a(0) by its largest pixels, not 8 zeros
             text = await scrolled_text(app, pilot, "#step-box")
             assert "·[0, 0, 0" not in text and "774 more, each |v| ≤" in text
             await pilot.press(*["right"] * 4)  # the loss: predicted class and whether it is right
             text = await scrolled_text(app, pilot, "#step-box")
-            assert "predicted class = argmax_k a(4)[k] = 7 (class 7, counting from 0: right)" in text
+            assert "predicted unit = argmax_k a(4)[k] = 8 (unit 8 (class 7): right)" in text
 
 
 def fashion_trace(n: int = 20) -> Trace:
@@ -255,14 +278,14 @@ async def test_fashion_mnist_classes_by_name():
 
     trace = fashion_trace()
     k = int(np.argmax(trace.events[trace.find(Forward, 2)].a[0]))
-    verdict = "right" if k == 9 else "wrong: the target is class 9 (Ankle boot)"
+    verdict = "right" if k == 9 else "wrong: the target is unit 10 (class 9, Ankle boot)"
     app = TutorApp(trace)
     async with app.run_test(size=(100, 30)) as pilot:
         text = await scrolled_text(app, pilot, "#step-box")
-        assert "(the target: class 9 (Ankle boot), counting classes from 0)" in text  # test image 0
+        assert "(the target: unit 10 (class 9, Ankle boot))" in text  # test image 0
         await pilot.press(*["right"] * 3)  # x, s(1), s(2), then C
         text = await scrolled_text(app, pilot, "#step-box")
-        said = f"predicted class = argmax_k a(2)[k] = {k} (class {k} ({FASHION_MNIST[k]}), counting from 0: {verdict})"
+        said = f"predicted unit = argmax_k a(2)[k] = {k + 1} (unit {k + 1} (class {k}, {FASHION_MNIST[k]}): {verdict})"
         assert said in text
 
 

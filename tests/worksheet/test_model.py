@@ -85,7 +85,7 @@ def test_a_minibatch_gradient_shows_this_samples_product_then_the_mean(tmp_path)
                                np.outer(delta[1], x[1]))
     assert "sample 1's share" in eqs[0].note and "mean over the 2 samples" in eqs[1].note
     cost, mean_cost, prediction = equations_for(trace, trace.find(Loss, 3), sample=1)
-    assert prediction.result.values == 0 and prediction.note.endswith(": right")  # a(3) ≈ [1, 0, 0], y = [1, 0, 0]
+    assert prediction.result.values == 1 and prediction.note.endswith(": right")  # unit 1 (class 0) of a(3) ≈ [1, 0, 0]
     ws = build_worksheet(trace, sample=1)
     assert cost.result.values == ws.value(Quantity.COST, 3) == trace.events[trace.find(Loss, 3)].C[1]
     assert mean_cost.result.values == ws.value(Quantity.MEAN_COST, 3) == pytest.approx(

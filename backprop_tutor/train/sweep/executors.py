@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.errors import TutorError, UsageError, install_hint
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.run_folder import RunFolder, RunFolderBusy, write_json
@@ -132,7 +132,7 @@ def dask_executor(address: str, workers: int) -> Iterator[Executor]:
         import dask
         from distributed import Client, LocalCluster
     except ImportError:
-        raise UsageError("--cluster needs Dask distributed: pip install 'backprop_tutor[cluster]'") from None
+        raise UsageError(f"--cluster needs Dask distributed: {install_hint('cluster')}") from None
     environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items()
                if k not in DASK_DROPPED_ENVIRON}
     with contextlib.ExitStack() as stack:

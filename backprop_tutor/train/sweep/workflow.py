@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import SettingError, TrainConfig
-from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, write_json
+from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
 from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
@@ -36,6 +37,9 @@ from backprop_tutor.train.sweep.results import (
     summarize,
 )
 
+#: when a session started, in sweep.json (local time with its UTC offset)
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
 
 def start_sweep(folder: Path, grid: SweepGrid, options: SweepOptions, command_line: list[str]) -> dict[str, Any]:
     """Check the grid and ``folder`` and record this session in sweep.json: a folder holding another grid is an
@@ -53,12 +57,35 @@ def start_sweep(folder: Path, grid: SweepGrid, options: SweepOptions, command_li
         record = {"grid": grid.to_dict(), "configurations": [c.name for c in grid.configurations()],
                   "sessions": []}
     record["select"] = options.select
-    record["sessions"].append({"command_line": command_line, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    close_killed_sessions(folder, record)
+    record["sessions"].append({"command_line": command_line, "started": time.strftime(TIME_FORMAT),
                                "workers": options.workers, "cluster": options.cluster})
     folder.mkdir(parents=True, exist_ok=True)
     (folder / STOP_FILE).unlink(missing_ok=True)
     write_json(folder / SWEEP_FILE, record)
     return record
+
+
+def close_killed_sessions(folder: Path, record: dict[str, Any]) -> None:
+    """A session that never closed itself was killed (SIGKILL, a power cut): status "killed", and its wall
+    time up to the last file the sweep wrote (the best figure left of it)."""
+    open_sessions = [s for s in record["sessions"] if "status" not in s]
+    if not open_sessions:
+        return
+    written = [p.stat().st_mtime for p in folder.rglob("*") if p.is_file() and p.name != SWEEP_FILE]
+    for session in open_sessions:
+        try:
+            began = datetime.strptime(session["started"], TIME_FORMAT).timestamp()
+        except (KeyError, TypeError, ValueError):
+            began = None
+        last = max((t for t in written if began is not None and t >= began), default=began)
+        session.update(status="killed", seconds=None if began is None else round(last - began, 3))
+
+
+def close_session(folder: Path, record: dict[str, Any], started: float, status: str) -> None:
+    """This session's wall time and how it ended, in sweep.json."""
+    record["sessions"][-1].update(seconds=round(time.perf_counter() - started, 3), status=status)
+    write_json(folder / SWEEP_FILE, record)
 
 
 def read_sweep_record(folder: Path) -> dict[str, Any]:
@@ -100,11 +127,17 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     started = time.perf_counter()
     training_split.cache_clear()
     try:
-        with claim_sweep_folder(folder), contextlib.ExitStack() as stack:
+        with claim_sweep_folder(folder):
             record = start_sweep(folder, grid, options, command_line)
-            check_sizes(grid)
-            return _workflow(folder, grid, options, record, Runner(options, progress, stack, folder / STOP_FILE),
-                             started)
+            try:
+                with contextlib.ExitStack() as stack:  # its end stops the workers, before the session is closed
+                    check_sizes(grid)
+                    return _workflow(folder, grid, options, record,
+                                     Runner(options, progress, stack, folder / STOP_FILE), started)
+            except BaseException as err:  # Ctrl-C, or an error: the session still gets its wall time
+                close_session(folder, record, started, "interrupted" if isinstance(err, KeyboardInterrupt) else
+                              "failed")
+                raise
     finally:
         if progress is not None:
             progress.stop()
@@ -133,7 +166,7 @@ def claim_sweep_folder(folder: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        lock.release()
+        release_lock(lock)
 
 
 def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict[str, Any], runner: Runner,
@@ -247,7 +280,6 @@ def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: 
     """Close the session in sweep.json, draw the plots, write report.md and report.json."""
     from backprop_tutor.train.report import write_report
 
-    record["sessions"][-1].update(seconds=round(time.perf_counter() - started, 3), status=result.status)
-    write_json(folder / SWEEP_FILE, record)
+    close_session(folder, record, started, result.status)
     result.report = write_report(result, record)
     return result
