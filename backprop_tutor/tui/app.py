@@ -58,6 +58,15 @@ def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
     return same[position] if 0 <= position < len(same) else None
 
 
+def layer_end_notice(source: TraceSource, step: int, direction: int) -> str:
+    """Why ↓ (direction +1) or ↑ (−1) does not move from ``step``: the phase has no further layer."""
+    info = source.info(step)
+    if info.cls is Loss:
+        return "C is one number, not one per layer: ↓ ↑ move through the layers of a phase, → ← through the steps"
+    key, end, other = ("↓", "last", "→ is the next step") if direction > 0 else ("↑", "first", "← is the step before")
+    return f"{info.label} is the {end} of its kind in the {info.phase} phase: {key} goes no further ({other})"
+
+
 def diagram_rows(height: int) -> int:
     """The rows inside the network pane (below its title rule) on a terminal ``height`` rows tall."""
     return int(height * DIAGRAM_SHARE[height < 26]) - 1
@@ -112,6 +121,7 @@ class TutorApp(App[None]):
         Binding("number_sign", "jump('sample')", "Go to sample", show=False),
         Binding("m", "misclassified", "Next wrong", show=False),
         Binding("i", "weight_images", "W(1) images", show=False),
+        Binding("t", "toggle_worksheet", "Worksheet", show=False),  # issue 18: room for the step at 80×24
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -197,7 +207,8 @@ class TutorApp(App[None]):
     def refresh_view(self) -> None:
         view = self.view
         # playing first: the end of a long status line is cut on a narrow terminal
-        status = (f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else "") + view.status
+        playing = f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else ""
+        status = playing + view.status_for(self.size.width - 2 - len(playing))  # 2: the line's padding
         self.query_one("#status", Static).update(status)
         self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
@@ -262,6 +273,7 @@ class TutorApp(App[None]):
         target = layer_jump(self.source, self.step, direction)
         if target is None:
             self.bell()
+            self.notify(layer_end_notice(self.source, self.step, direction), timeout=3)
         else:
             self.step = target
 
@@ -300,6 +312,14 @@ class TutorApp(App[None]):
         below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
         hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else [])
         box.border_title = " · ".join([self._step_title, *hints])
+
+    def action_toggle_worksheet(self) -> None:
+        """Hide the worksheet (the step panel takes its rows) or show it again."""
+        main = self.screen_stack[0]
+        main.toggle_class("no-worksheet")
+        hidden = main.has_class("no-worksheet")
+        self.notify("worksheet hidden: t shows it again" if hidden else "worksheet shown", timeout=2)
+        self.call_after_refresh(self._mark_step_overflow)
 
     def action_sample(self, delta: int) -> None:
         self.sample = (self.sample + delta) % self.source.samples

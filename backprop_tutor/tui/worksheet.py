@@ -29,22 +29,26 @@ CACHED = 32  # tables drawn at one width kept: stepping back and forth draws not
 
 @dataclass(frozen=True)
 class Drawn:
-    """The tables as lines at one width, and where the cells the step wrote are."""
+    """The tables as lines at one width, where each table's column header is, and where the cells the step
+    wrote are."""
 
     lines: tuple[Strip, ...]
-    title: int | None = None  # first line of the table holding them
+    headers: tuple[tuple[int, int], ...] = ()  # (header line, end) of each table
+    title: int | None = None  # first line of the table holding the written cells
     first: int | None = None  # their first and last line
     last: int | None = None
 
     def top(self, height: int) -> int:
-        """The first line to show in ``height`` rows: the table's title (or header) when the written row
-        fits below it, else the written row itself."""
+        """The first line to show in ``height`` rows: the table's title when the written row fits below
+        it, else the line above the row (the column header is drawn over it: `sticky`)."""
         if self.first is None or self.title is None or self.last is None:
             return 0
-        for start in (self.title, self.title + 1, self.first):
-            if self.last - start < height:
-                return start
-        return self.first
+        return self.title if self.last - self.title < height else max(self.title, self.first - 1)
+
+    def sticky(self, top: int) -> Strip | None:
+        """The column header drawn on the first row when ``top`` is below it in its table (so the
+        columns stay named however far a long table is scrolled), else None."""
+        return next((self.lines[header] for header, end in self.headers if header < top < end), None)
 
 
 def rich_table(view: TableView, new: Style, header: Style) -> Table:
@@ -65,6 +69,7 @@ def draw_tables(console: Console, tables: tuple[TableView, ...], width: int, sty
     """Lay out ``tables`` ``width`` cells wide, a blank line between two."""
     options = console.options.update(width=width, min_width=width, max_width=width, height=None)
     lines: list[Strip] = []
+    headers: list[tuple[int, int]] = []
     title = first = last = None
     for view in tables:
         if lines:
@@ -74,10 +79,11 @@ def draw_tables(console: Console, tables: tuple[TableView, ...], width: int, sty
                  rich_table(view, styles["new"], styles["header"])]
         for renderable in block:
             lines.extend(Strip(line, width) for line in console.render_lines(renderable, options, pad=True))
+        headers.append((start + 1, len(lines)))  # the title is one line
         written = [start + k for k, strip in enumerate(lines[start:]) if _written(strip)]
         if written and first is None:
             title, first, last = start, written[0], written[-1]
-    return Drawn(tuple(lines), title, first, last)
+    return Drawn(tuple(lines), tuple(headers), title, first, last)
 
 
 def _written(strip: Strip) -> bool:
@@ -136,9 +142,5 @@ class Worksheet(ScrollView):
         index = round(self.scroll_offset.y) + y
         if not 0 <= index < len(self._drawn.lines):
             return Strip.blank(width, style)
-        return self._drawn.lines[index].crop_extend(0, width, style).apply_style(style)
-
-    @property
-    def text(self) -> str:
-        """Every line of the worksheet as drawn (tests and exports of the screen)."""
-        return "\n".join(line.text for line in self._drawn.lines)
+        line = (self._drawn.sticky(index) if y == 0 else None) or self._drawn.lines[index]
+        return line.crop_extend(0, width, style).apply_style(style)

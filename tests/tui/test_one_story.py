@@ -74,3 +74,50 @@ async def test_the_worksheet_shows_the_row_written_on_an_mnist_trace_and_after_a
                 await pilot.pause()
                 assert "δ(2)" in screen_text(app).splitlines()[0]
                 assert_written_rows_drawn(app)
+
+
+@pilot_test
+async def test_the_jump_dialogs_keep_the_step_in_view(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*["right"] * 6)
+        for key, title in (("colon", "go to step (1–14)"), ("number_sign", "go to sample (0–0)")):
+            await pilot.press(key)
+            await pilot.pause()
+            drawn = screen_text(app)
+            assert title in drawn and "step 7 of 14 · backward · δ(2)" in drawn and "δ(2) = a'(2) ⊙" in drawn
+            await pilot.press("escape")
+
+
+@pilot_test
+async def test_layer_keys_at_the_end_of_a_phase_say_why(hand_float64):
+    app = TutorApp(hand_float64)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for keys, said in ((["colon", "6", "enter", "up"], "δ(3) is the first of its kind in the backward"),
+                           (["colon", "1", "1", "enter", "down"], "∇W(1), ∇b(1) is the last of its kind"),
+                           (["colon", "5", "enter", "down"], "C is one number, not one per layer")):
+            await pilot.press(*keys)
+            assert said in str(list(app._notifications)[-1].message)
+
+
+@pilot_test
+async def test_an_mnist_trace_at_80x24_keeps_status_target_and_step_in_view(mnist_trace_path):
+    with TraceFile(mnist_trace_path) as tf:
+        app = TutorApp(tf)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for step in "156":  # the longest labels: the status line still ends with the sample and digits
+                await pilot.press("colon", step, "enter")
+                lines = screen_text(app).splitlines()
+                assert lines[0].strip().startswith(f"step {step} of 18 · "), lines[0]
+                assert lines[0].strip().endswith(" · float32 · sample 0 of 0–499 · 3 digits"), lines[0]
+            # C: the target is unit 8 of 10 (class 7), below the first units the column shows
+            assert re.search(r"a=0\.209 y=1", "\n".join(lines[2:10]))  # the target unit in the diagram
+            await pilot.press("colon", "9", "enter")  # δ(2): its last line is below the panel's rows
+            assert "PgDn" in screen_text(app) and "δ(2) = a'(2) ⊙ (W(3)ᵀ δ(3))" not in screen_text(app)
+            await pilot.press("t")  # the worksheet hidden: the step panel takes its rows
+            await pilot.pause()
+            drawn = screen_text(app)
+            assert "─worksheet" not in drawn and "δ(2) = a'(2) ⊙ (W(3)ᵀ δ(3))" in drawn
+            await pilot.press("t")
+            await pilot.pause()
+            assert "─worksheet" in screen_text(app)
