@@ -144,6 +144,7 @@ class TutorApp(App[None]):
         self.speed = PLAY_SPEEDS.index(0.8)
         self._shown: tuple[int, int, int | None] | None = None  # (step, sample, digits) on screen
         self._step_title = "step"
+        self._columns = 0  # the terminal's width, from the last resize event
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
 
@@ -183,6 +184,7 @@ class TutorApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
+        self._columns = width  # App.size may still hold the size before this event
         if self._timer is not None:  # mounted
             self._fit_diagram(width, height)
             self.refresh_view()
@@ -208,7 +210,7 @@ class TutorApp(App[None]):
         view = self.view
         # playing first: the end of a long status line is cut on a narrow terminal
         playing = f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else ""
-        status = playing + view.status_for(self.size.width - 2 - len(playing))  # 2: the line's padding
+        status = playing + view.status_for((self._columns or self.size.width) - 2 - len(playing))  # 2: padding
         self.query_one("#status", Static).update(status)
         self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
