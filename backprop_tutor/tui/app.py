@@ -312,15 +312,13 @@ class TutorApp(App[None]):
         """Say on the step panel's border when some of its lines are out of view, and which key shows them."""
         box = self.query_one("#step-box", VerticalScroll)
         below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
-        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else [])
+        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else []) + (
+            ["t: worksheet"] if self.screen_stack[0].has_class("no-worksheet") else [])
         box.border_title = " · ".join([self._step_title, *hints])
 
     def action_toggle_worksheet(self) -> None:
         """Hide the worksheet (the step panel takes its rows) or show it again."""
-        main = self.screen_stack[0]
-        main.toggle_class("no-worksheet")
-        hidden = main.has_class("no-worksheet")
-        self.notify("worksheet hidden: t shows it again" if hidden else "worksheet shown", timeout=2)
+        self.screen_stack[0].toggle_class("no-worksheet")  # the step panel's title then says how to undo it
         self.call_after_refresh(self._mark_step_overflow)
 
     def action_sample(self, delta: int) -> None:
