@@ -133,6 +133,11 @@ def symbol(name: str, layer: int | None = None, T: bool = False, unit: str = "")
     return text + ("ᵀ" if T else ""), latex + (f"^{{{top}}}" if T else "")
 
 
+def column_title(quantity: Quantity) -> str:
+    """A worksheet table's column of ``quantity``, one row per layer l: s(l), δ(l); the updated W(l) new."""
+    return f"{quantity}(l)" + (" new" if quantity in (Quantity.W_NEW, Quantity.B_NEW) else "")
+
+
 def cell_name(quantity: Quantity, layer: int, index: tuple[int, ...]) -> str:
     """A worksheet cell (0-based ``index``) in the notation: s(2)[1], W(1)[2,3]; the cost is C."""
     return "C" if quantity is Quantity.COST else cell_text(str(quantity), layer, *index)

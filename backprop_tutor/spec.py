@@ -29,6 +29,7 @@ from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.engine.precision import PRECISIONS, ops_for
 from backprop_tutor.errors import DataError, SpecError
 from backprop_tutor.memory import check_exact_work, check_memory, estimate_bytes, format_sizes
+from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.overflow import check_fits, check_trace_finite
 from backprop_tutor.trace.events import Trace, TraceHeader
@@ -182,27 +183,27 @@ def _layer(raw: Any, l: int, L: int, n_prev: int | None, init: InitSpec | None, 
            where: str) -> tuple[LayerSpec, int]:
     """Layer l of L from its [[layer]] table, fitted to the ``n_prev`` units below it (None: layer 1 with no
     inputs = N, so W(1) or [data] x tells); returns the layer and its input size."""
-    lw = f"{where} layer {l}:"
+    lw, W_l, b_l = f"{where} layer {l}:", cell_text("W", l), cell_text("b", l)
     if not isinstance(raw, dict):
         raise SpecError(f"{lw} each [[layer]] must be a table")
     extra = sorted(set(raw) - {"units", "activation", "W", "b"})
     if extra:
         raise SpecError(f"{lw} unknown field(s) {', '.join(extra)}; a layer has units, activation, W and b")
     act = _str(raw, "activation", lw, choices=ACTIVATIONS)
-    W = _matrix(raw["W"], f"{lw} W({l})") if "W" in raw else None
-    b = _vector(raw["b"], f"{lw} b({l})") if "b" in raw else None
+    W = _matrix(raw["W"], f"{lw} {W_l}") if "W" in raw else None
+    b = _vector(raw["b"], f"{lw} {b_l}") if "b" in raw else None
     units = _whole(raw, "units", lw) if "units" in raw else len(W) if W is not None else len(b) if b is not None else 0
     if units < 1:
-        raise SpecError(f"{lw} give units (a positive whole number), or W({l}) and b({l})")
+        raise SpecError(f"{lw} give units (a positive whole number), or {W_l} and {b_l}")
     if W is not None:
         n_prev = _check_W(W, units, n_prev, l, lw)
     if b is not None and len(b) != units:
         if W is not None and "units" not in raw:
-            raise SpecError(f"{lw} W({l}) has {len(W)} rows but b({l}) has {len(b)} values; they must agree: "
-                            f"one row of W({l}) and one value of b({l}) per unit of layer {l}")
-        raise SpecError(f"{lw} b({l}) has {len(b)} values but the layer has {units} units")
+            raise SpecError(f"{lw} {W_l} has {len(W)} rows but {b_l} has {len(b)} values; they must agree: "
+                            f"one row of {W_l} and one value of {b_l} per unit of layer {l}")
+        raise SpecError(f"{lw} {b_l} has {len(b)} values but the layer has {units} units")
     if (W is None or b is None) and init is None:
-        missing = " and ".join(n for n, v in ((f"W({l})", W), (f"b({l})", b)) if v is None)
+        missing = " and ".join(n for n, v in ((W_l, W), (b_l, b)) if v is None)
         raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
                         f"{missing}, or add [init] with scheme = \"he\" and seed = 1")
     n_prev = n_prev if n_prev is not None else _inputs_of_data(spec.get("data"))  # layer 1: [data] x tells
@@ -216,13 +217,14 @@ def _layer(raw: Any, l: int, L: int, n_prev: int | None, init: InitSpec | None, 
 def _check_W(W: list[list[Number]], units: int, n_prev: int | None, l: int, lw: str) -> int:
     """W(l) is (units out × units in): one row per unit, one column per unit below (``n_prev``, or its own
     width for layer 1 when nothing else says). Returns the units in."""
+    W_l = cell_text("W", l)
     if len(W) != units:
-        raise SpecError(f"{lw} W({l}) has {len(W)} rows but the layer has units = {units}; "
-                        f"W({l}) is (units out × units in), one row per unit")
+        raise SpecError(f"{lw} {W_l} has {len(W)} rows but the layer has units = {units}; "
+                        f"{W_l} is (units out × units in), one row per unit")
     n_in = len(W[0]) if n_prev is None else n_prev
     if len(W[0]) != n_in:
-        prev = f"a({l - 1}) has {n_in} units" if l > 1 else f"the input x = a(0) has {n_in} values"
-        raise SpecError(f"{lw} W({l}) is {len(W)}×{len(W[0])} but {prev}, so W({l}) must be "
+        prev = f"{cell_text('a', l - 1)} has {n_in} units" if l > 1 else f"the input x = a(0) has {n_in} values"
+        raise SpecError(f"{lw} {W_l} is {len(W)}×{len(W[0])} but {prev}, so {W_l} must be "
                         f"{units}×{n_in} (units out × units in)")
     return n_in
 
@@ -428,7 +430,7 @@ def build_network(spec: NetworkSpec, precision: str | None = None, *, recorded: 
         network = network_from_parameters(params, [ls.activation for ls in spec.layers], spec.loss,
                                           precision, float(spec.relu_prime_at_zero))
     for l, (ls, layer) in enumerate(zip(spec.layers, network.layers, strict=True), start=1):
-        check_fits({f"W({l})": layer.W, f"b({l})": layer.b}, network.ops.name,
+        check_fits({cell_text("W", l): layer.W, cell_text("b", l): layer.b}, network.ops.name,
                    f"{spec.source}: layer {l}{_drawn_by(ls, spec)}:")
     return network
 

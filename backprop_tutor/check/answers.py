@@ -31,6 +31,7 @@ from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import (
     KEYS,
     NOT_APPLICABLE_SPELLINGS,
+    WRITTEN,
     Slot,
 )
 from backprop_tutor.check.numbers import (
@@ -43,7 +44,7 @@ from backprop_tutor.check.numbers import (
     to_mpf,
 )
 from backprop_tutor.errors import TutorError
-from backprop_tutor.notation import cell_text
+from backprop_tutor.notation import cell_text, column_title
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -122,9 +123,10 @@ _COST = re.compile(rf"^\s*(?:[-+*]\s+)?{_MARK}{_C_NAME}{_MARK}\s*(?:=|:|≈|≃|
 # a line that looks like a value written outside the tables: a quantity's name, =, and something with a digit
 _ANSWER_LIKE = re.compile(rf"^\s*(?:[-+*]\s+)?{_MARK}(?P<name>{_C_NAME}\b|(?:s|a'?|δ|delta|∇W|∇b)\s*\(\d+\)|"
                           r"[Wb]\s*\(\d+\)\s*new)(?P<rest>.*\d.*)$")
-_COLUMN = re.compile(r"^(?P<q>.+?)\(l\)(?: new)?$")
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-COLUMNS = "s(l), a(l), a'(l), δ(l), ∇W(l), ∇b(l), W(l) new, b(l) new"
+COLUMNS = ", ".join(column_title(q) for q in WRITTEN if q is not Quantity.COST)
+#: a column's title as the tables write it, or without "new" (W(l) is the updated W there too)
+_TITLES = {title: q for q in WRITTEN for title in (column_title(q), column_title(q).removesuffix(" new"))}
 
 
 def _split_row(line: str) -> list[str]:
@@ -184,8 +186,7 @@ def _where_to(name: str) -> str:
 def column_quantity(label: str) -> Quantity | None:
     """The quantity a worksheet table's column holds, by its title: s(l) → s, W(l) new → W (None: l, or
     not a quantity a student writes)."""
-    m = _COLUMN.match(label.replace("\\|", "|"))
-    return next((q for q in KEYS.values() if m and q.value == m["q"]), None)
+    return _TITLES.get(label.replace("\\|", "|").strip())
 
 
 def _columns(cells: list[str], where: str) -> list[Quantity | None]:
@@ -200,7 +201,7 @@ def _columns(cells: list[str], where: str) -> list[Quantity | None]:
 
 
 def _row_entries(cells: list[str], columns: list[Quantity | None], where: str) -> list[Entry]:
-    names = ", ".join(["l", *(f"{q}(l)" for q in columns[1:])])
+    names = ", ".join(["l", *(column_title(q) for q in columns[1:] if q is not None)])
     if len(cells) != len(columns):
         raise AnswerError(f"{where}: the row has {len(cells)} cells but the table has {len(columns)} columns "
                           f"({names}); keep one cell per column")

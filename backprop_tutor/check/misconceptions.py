@@ -248,6 +248,11 @@ MISCONCEPTIONS: tuple[Misconception, ...] = (
 )
 
 
+def says_of(slip: Slip, quantity: Quantity) -> str:
+    """What ``slip`` in ``quantity`` says (a template: {l}, {p}, {n}, {h}, {B}, {eta}), for `compare` too."""
+    return next(m.says for m in MISCONCEPTIONS if m.slip is slip and m.quantity is quantity)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A misconception's values for one quantity (Certain values, one array per variant of the rule)."""

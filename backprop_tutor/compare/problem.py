@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.notation import Quantity, ascii_name
+
+#: The arrays a step returns, by key: the notation in ASCII (delta is δ, grad_W is ∇W; W and b after the update)
+QUANTITIES = (Quantity.S, Quantity.A, Quantity.DELTA, Quantity.GRAD_W, Quantity.GRAD_B, Quantity.W_NEW, Quantity.B_NEW)
+KEYS = tuple(ascii_name(q) for q in QUANTITIES)
+#: each key's notation: delta → δ
+QUANTITY = {ascii_name(q): str(q) for q in QUANTITIES}
 
 Array = np.ndarray
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from backprop_tutor.compare.rules import QUANTITY
-from backprop_tutor.compare.student import KEYS
+from backprop_tutor.compare.problem import KEYS, QUANTITY
 from backprop_tutor.compare.working import n as number
 from backprop_tutor.notation import cell_text
 
@@ -32,10 +31,12 @@ def label(key: Key) -> str:
 
 
 def where(key: Key, index: tuple[int, ...]) -> str:
-    """An entry's place: sample and unit of a per-sample array (whatever layout it was given in), else [j, k]."""
-    if key[0] in ("s", "a", "delta"):
-        return f"sample {index[0]}, unit {index[1]}"
-    return f"[{', '.join(map(str, index))}]"
+    """An entry's place in the notation, units from 1 and samples from 0 as everywhere: "sample 0, s(2)[3]" in a
+    per-sample array (whatever layout it was given in), else "∇W(4)[1,2]"."""
+    name, l = key
+    if name in ("s", "a", "delta"):
+        return f"sample {index[0]}, {cell_text(QUANTITY[name], l, index[1])}"
+    return cell_text(QUANTITY[name], l, *index)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.check.misconceptions import Slip
-from backprop_tutor.compare.problem import Problem
+from backprop_tutor.check.misconceptions import Slip, says_of
+from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.precision import ops_for
-from backprop_tutor.notation import Quantity, ascii_name
+from backprop_tutor.notation import Quantity
+from backprop_tutor.numbers.format import fmt
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -142,7 +143,7 @@ def _softmax_overflow(l: int, p: Problem, get: Get) -> Array | None:
 def _overflow_context(l: int, p: Problem, get: Get) -> dict[str, Any]:
     s = get("s", l)
     i, k = np.unravel_index(int(np.argmax(s)), s.shape)
-    return {"i": int(i), "k": int(k), "s": f"{s[i, k]:.6g}"}
+    return {"i": int(i), "k": int(k), "s": fmt(float(s[i, k]), 6)}
 
 
 def _other_activation(name: str) -> Callable[[int, Problem, Get], Array | None]:
@@ -226,18 +227,16 @@ _SUMMED = ("this is the sum over the minibatch; {q}({l}) is the mean: divide by 
            "own solution summed too, and so needed a learning rate B times smaller)")
 
 WRONG_RULES: tuple[WrongRule, ...] = (
-    WrongRule(Slip.BIAS_LEFT_OUT, "s", _bias_left_out, "this is W({l}) a({p}) without + b({l}): the bias is missing"),
+    WrongRule(Slip.BIAS_LEFT_OUT, "s", _bias_left_out, says_of(Slip.BIAS_LEFT_OUT, Quantity.S)),
     WrongRule(ArraySlip.SOFTMAX_OVERFLOW, "a", _softmax_overflow,
               "softmax overflowed: e^s for s({l})[sample {i}, unit {k}] = {s} is beyond float64 (e^709.8), so "
               "e^s / Σ e^s is inf / inf = NaN; subtract each sample's largest s({l}) first (it changes nothing "
               "else): e = np.exp(s - s.max(axis=1, keepdims=True))", _overflow_context),
-    WrongRule(Slip.ACTIVATION_LEFT_OUT, "a", _activation_left_out,
-              "this is s({l}) itself: a({l}) = h(s({l})), the activation is left out"),
+    WrongRule(Slip.ACTIVATION_LEFT_OUT, "a", _activation_left_out, says_of(Slip.ACTIVATION_LEFT_OUT, Quantity.A)),
     *(WrongRule(ArraySlip.WRONG_ACTIVATION, "a", _other_activation(name),
                 f"this is {name}(s({{l}})); this network's layer {{l}} uses {{h}}")
       for name in ("relu", "tanh", "sigmoid", "softmax")),
-    WrongRule(Slip.DELTA_SIGN, "delta", _delta_sign,
-              "the sign is flipped: this is y − a({l}); δ({l}) = ∇s({l}) C starts from a({l}) − y"),
+    WrongRule(Slip.DELTA_SIGN, "delta", _delta_sign, says_of(Slip.DELTA_SIGN, Quantity.DELTA)),
     WrongRule(ArraySlip.LABELS_NOT_ONE_HOT, "delta", _labels,
               "this subtracts the label's class number from every output: y must be one-hot (1 for the label's "
               "class, 0 elsewhere), e.g. np.eye({nL})[labels]"),
@@ -257,19 +256,12 @@ WRONG_RULES: tuple[WrongRule, ...] = (
     WrongRule(ArraySlip.BIAS_GRADIENT_AXIS, "grad_b", _bias_axis,  # type: ignore[arg-type]
               "this sums δ({l}) over each sample's units (one number per sample); ∇b({l}) sums over the samples: "
               "the mean over axis 0 of a (B, units) array (axis 1 if samples are columns)"),
-    WrongRule(Slip.UPDATE_SIGN, "W", _update("W", 1.0, True),
-              "this is W({l}) + η ∇W({l}): the update steps downhill, W({l}) ← W({l}) − η ∇W({l})"),
-    WrongRule(Slip.ETA_LEFT_OUT, "W", _update("W", -1.0, False),
-              "this is W({l}) − ∇W({l}): the learning rate is left out, W({l}) ← W({l}) − η ∇W({l}), η = {eta}"),
-    WrongRule(Slip.UPDATE_SIGN, "b", _update("b", 1.0, True),
-              "this is b({l}) + η ∇b({l}): the update steps downhill, b({l}) ← b({l}) − η ∇b({l})"),
-    WrongRule(Slip.ETA_LEFT_OUT, "b", _update("b", -1.0, False),
-              "this is b({l}) − ∇b({l}): the learning rate is left out, b({l}) ← b({l}) − η ∇b({l}), η = {eta}"),
+    WrongRule(Slip.UPDATE_SIGN, "W", _update("W", 1.0, True), says_of(Slip.UPDATE_SIGN, Quantity.W_NEW)),
+    WrongRule(Slip.ETA_LEFT_OUT, "W", _update("W", -1.0, False), says_of(Slip.ETA_LEFT_OUT, Quantity.W_NEW)),
+    WrongRule(Slip.UPDATE_SIGN, "b", _update("b", 1.0, True), says_of(Slip.UPDATE_SIGN, Quantity.B_NEW)),
+    WrongRule(Slip.ETA_LEFT_OUT, "b", _update("b", -1.0, False), says_of(Slip.ETA_LEFT_OUT, Quantity.B_NEW)),
 )
 
-#: The notation of each array's key (a key is the notation in ASCII: delta is δ, grad_W is ∇W)
-QUANTITY = {ascii_name(q): str(q) for q in (Quantity.S, Quantity.A, Quantity.DELTA, Quantity.GRAD_W, Quantity.GRAD_B,
-                                            Quantity.W_NEW, Quantity.B_NEW)}
 
 
 def diagnose(name: str, l: int, p: Problem, get: Get, mine: Array,

@@ -19,15 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from backprop_tutor.compare.problem import Problem
-from backprop_tutor.compare.rules import QUANTITY
+from backprop_tutor.compare.problem import KEYS, QUANTITY, Problem
 from backprop_tutor.errors import UsageError
 from backprop_tutor.notation import cell_text
 
 Array = np.ndarray
 Key = tuple[str, int]
 
-KEYS = ("s", "a", "delta", "grad_W", "grad_b", "W", "b")
 PER_SAMPLE = frozenset({"s", "a", "delta"})
 COLUMNS = "samples as columns (n × B), read transposed"
 CONTRACT = ('my_step(W, b, x, y, eta) gets W = [W(1), …, W(L)] (each (units out, units in)), b = [b(1), …], '

@@ -8,28 +8,32 @@ from collections.abc import Callable
 import numpy as np
 
 from backprop_tutor.compare import rules
-from backprop_tutor.compare.problem import Problem
+from backprop_tutor.compare.problem import QUANTITY, Problem
+from backprop_tutor.notation import cell_text as c
+from backprop_tutor.numbers.format import fmt
 
 Index = tuple[int, ...]
 
 
 def n(value: float) -> str:
-    return f"{float(value):.6g}"
+    """A number of the working, at 6 digits, written as every view writes numbers."""
+    return fmt(float(value), 6)
 
 
 def _s(l: int, index: Index, p: Problem, own: rules.Own) -> str:
     i, j = index
     product = float((p.x if l == 1 else own("a", l - 1))[i] @ p.W[l - 1][j])
-    return f"s({l})[{j}] = W({l})[{j}, :] · a({l - 1}) + b({l})[{j}] = {n(product)} + {n(p.b[l - 1][j])}"
+    return (f"{c('s', l, j)} = {c('W', l, j, '·')} · {c('a', l - 1)} + {c('b', l, j)} = {n(product)} + "
+            f"{n(p.b[l - 1][j])}")
 
 
 def _a(l: int, index: Index, p: Problem, own: rules.Own) -> str:
     i, j = index
     s = own("s", l)[i]
     if p.activations[l - 1] == "softmax":
-        return (f"a({l})[{j}] = e^(s[{j}] − max s) / Σ_k e^(s[k] − max s) with s({l})[{j}] = {n(s[j])}, "
-                f"max s = {n(np.max(s))}")
-    return f"a({l})[{j}] = {p.activations[l - 1]}(s({l})[{j}]) = {p.activations[l - 1]}({n(s[j])})"
+        return (f"{c('a', l, j)} = e^({c('s', None, j)} − max s) / Σ_k e^({c('s', None, 'k')} − max s) with "
+                f"{c('s', l, j)} = {n(s[j])}, max s = {n(np.max(s))}")
+    return f"{c('a', l, j)} = {p.activations[l - 1]}({c('s', l, j)}) = {p.activations[l - 1]}({n(s[j])})"
 
 
 def _delta(l: int, index: Index, p: Problem, own: rules.Own) -> str:
@@ -37,11 +41,12 @@ def _delta(l: int, index: Index, p: Problem, own: rules.Own) -> str:
     if l == p.L:
         a, y = own("a", l)[i, j], p.y[i, j]
         if p.loss == "cross-entropy":
-            return f"δ({l})[{j}] = a({l})[{j}] − y[{j}] = {n(a)} − {n(y)}"
-        return (f"δ({l})[{j}] = (a({l})[{j}] − y[{j}]) h'(s({l})[{j}]) = ({n(a)} − {n(y)}) × "
+            return f"{c('δ', l, j)} = {c('a', l, j)} − {c('y', None, j)} = {n(a)} − {n(y)}"
+        return (f"{c('δ', l, j)} = ({c('a', l, j)} − {c('y', None, j)}) h'({c('s', l, j)}) = ({n(a)} − {n(y)}) × "
                 f"{n(rules.h_prime(p, l, own('s', l))[i, j])}")
     back = float(own("delta", l + 1)[i] @ p.W[l][:, j])
-    return (f"δ({l})[{j}] = h'(s({l})[{j}]) × (W({l + 1})ᵀ δ({l + 1}))[{j}] = "
+    back_j = c(f"({c('W', l + 1)}ᵀ {c('δ', l + 1)})", None, j)
+    return (f"{c('δ', l, j)} = h'({c('s', l, j)}) × {back_j} = "
             f"{n(rules.h_prime(p, l, own('s', l))[i, j])} × {n(back)}")
 
 
@@ -50,10 +55,11 @@ def _gradient(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
         delta = own("delta", l)[:, index[0]]
         if name == "grad_W":
             a = (p.x if l == 1 else own("a", l - 1))[:, index[1]]
-            term, total = f"δ({l})[{index[0]}] a({l - 1})[{index[1]}]", float(delta @ a)
+            term, total = f"{c('δ', l, index[0])} {c('a', l - 1, index[1])}", float(delta @ a)
         else:
-            term, total = f"δ({l})[{index[0]}]", float(delta.sum())
-        return f"∇{name[-1]}({l}){list(index)} = (1/B) Σ over the B = {p.B} samples of {term} = {n(total)} / {p.B}"
+            term, total = c("δ", l, index[0]), float(delta.sum())
+        return (f"{c(QUANTITY[name], l, *index)} = (1/B) Σ over the B = {p.B} samples of {term} = {n(total)} / "
+                f"{p.B}")
 
     return working
 
@@ -62,7 +68,8 @@ def _update(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
     def working(l: int, index: Index, p: Problem, own: rules.Own) -> str:
         before = (p.W if name == "W" else p.b)[l - 1][index]
         grad = own(f"grad_{name}", l)[index]
-        return f"{name}({l}){list(index)} ← {name}({l}) − η ∇{name}({l}) = {n(before)} − {p.eta:g} × {n(grad)}"
+        return (f"{c(name, l, *index)} ← {c(name, l)} − η {c(QUANTITY['grad_' + name], l)} = {n(before)} − "
+                f"{p.eta:g} × {n(grad)}")
 
     return working
 

@@ -25,8 +25,7 @@ def relu(s: Array, out: Array, ops: Ops) -> Array:
 def relu_prime(s: Array, a: Array, out: Array, ops: Ops, at_zero: float = 0.0) -> Array:
     """h'(s) = 1 for s > 0 and 0 for s < 0. At s = 0 ReLU has no derivative; we use ``at_zero``
     (0 by default, as most libraries do; a spec's ``relu_prime_at_zero`` sets it)."""
-    out[...] = ops.step(s, ops.one, ops.scalar(at_zero) if at_zero else ops.zero)
-    return out
+    return ops.step(s, ops.one, ops.scalar(at_zero) if at_zero else ops.zero, out=out)
 
 
 # --- tanh: h(s) = tanh(s), h'(s) = 1 − tanh²(s) = 1 − a² ------------------------------------
@@ -69,7 +68,7 @@ def softmax(s: Array, out: Array, ops: Ops) -> Array:
     # Subtracting max_k s_k changes nothing mathematically and keeps e^(·) from overflowing.
     np.subtract(s, ops.row_max(s), out=out)
     ops.exp(out, out=out)
-    return ops.within(np.divide(out, out.sum(axis=1, keepdims=True), out=out), 0, 1)  # exact: a_k ∈ [0, 1]
+    return ops.within(np.divide(out, ops.row_sum(out), out=out), 0, 1)  # exact: a_k ∈ [0, 1]
 
 
 def softmax_jacobian(a: Array) -> Array:

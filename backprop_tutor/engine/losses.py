@@ -25,8 +25,8 @@ def cross_entropy(s: Array, a: Array, y: Array, ops: Ops) -> Array:
     """C per sample, shape (B,). Computed as Σ_k y_k (logΣ_j e^(s_j) − s_k), which is −Σ y log a
     without ever taking log 0 (a softmax output can underflow to 0 in float)."""
     m = ops.row_max(s)
-    log_sum_exp = m[:, 0] + ops.log(ops.exp(s - m).sum(axis=1))
-    return log_sum_exp * y.sum(axis=1) - (y * s).sum(axis=1)
+    log_sum_exp = m + ops.log(ops.row_sum(ops.exp(s - m)))
+    return (log_sum_exp * ops.row_sum(y) - ops.row_sum(y * s))[:, 0]
 
 
 def cross_entropy_delta(a: Array, y: Array, a_prime: Array | None, out: Array) -> Array:
@@ -62,7 +62,6 @@ def squared_error_long_way(a: Array, y: Array, a_prime: Array | None, ops: Ops) 
 @dataclass(frozen=True)
 class Loss:
     name: str
-    formula: str
     #: C per sample, shape (B,)
     cost: Callable[[Array, Array, Array, Ops], Array]
     #: δ(L) into ``out``
@@ -74,10 +73,9 @@ class Loss:
 
 
 LOSSES: dict[str, Loss] = {
-    "cross-entropy": Loss("cross-entropy", "C = −Σ_k y_k log a_k", cross_entropy, cross_entropy_delta,
-                          cross_entropy_long_way, ("softmax",)),
-    "squared-error": Loss("squared-error", "C = ½ ‖a(L) − y‖²", squared_error, squared_error_delta,
-                          squared_error_long_way, ("sigmoid", "identity", "tanh", "relu")),
+    "cross-entropy": Loss("cross-entropy", cross_entropy, cross_entropy_delta, cross_entropy_long_way, ("softmax",)),
+    "squared-error": Loss("squared-error", squared_error, squared_error_delta, squared_error_long_way,
+                          ("sigmoid", "identity", "tanh", "relu")),
 }
 
 

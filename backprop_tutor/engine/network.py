@@ -147,7 +147,7 @@ class Network:
             for l in range(L, 0, -1):
                 ops.matmul(ws.delta[l].T, ws.a[l - 1], out=ws.dW[l])
                 ws.dW[l] *= inv_B
-                np.sum(ws.delta[l], axis=0, out=ws.db[l])
+                ops.column_sum(ws.delta[l], ws.db[l])
                 ws.db[l] *= inv_B
                 if l2:  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
                     ws.dW[l] += self.layers[l - 1].W * ops.scalar(l2)

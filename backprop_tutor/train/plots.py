@@ -1,7 +1,9 @@
 """The pictures of runs: training and validation accuracy per epoch with the η decays marked (one run, or
 a sweep's runs side by side), and a gallery of classified images.
 
-Drawn with matplotlib's object API on an Agg canvas (no pyplot, no window, no global backend switch).
+Drawn with matplotlib's object API on an Agg canvas (no pyplot, no window, no global backend switch). The
+accuracy plots have fixed margins (in inches): a sweep draws one per run, and matplotlib's automatic layout
+was more than half of each drawing's time.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ if TYPE_CHECKING:
 def plot_accuracy(path: str | os.PathLike[str], history: list[EpochMetrics], changes: list[LearningRateChange],
                   title: str = "") -> Path:
     """Write a PNG: accuracy (top) and loss (bottom) vs epoch; dashed lines where η was divided."""
-    fig = _figure((8, 6.5))
+    fig = _figure((8, 6.5), fixed=True)
     acc, loss = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    _margins(fig, left=0.8, right=0.15, top=0.35, bottom=0.55, hspace=0.12)
     epochs = [m.epoch for m in history]
     draw_accuracy(acc, history, changes)
     loss.plot(epochs, [m.train_loss for m in history], "o-", ms=3, label="training")
@@ -75,10 +78,13 @@ def plot_overview(path: str | os.PathLike[str], runs: list[tuple[str, list[Epoch
     shared accuracy axis, the chosen one's title starred."""
     columns = min(3, max(1, len(runs)))
     rows = max(1, math.ceil(len(runs) / columns))
-    fig = _figure((4.2 * columns, 3.0 * rows + 0.4))
+    fig = _figure((4.2 * columns, 3.0 * rows + 0.4), fixed=True)
     axes = fig.subplots(rows, columns, sharey=True, squeeze=False).ravel()
-    for ax, (name, history, changes) in zip(axes, runs, strict=False):
+    _margins(fig, left=0.7, right=0.15, top=0.75 if title else 0.35, bottom=0.5, hspace=0.45, wspace=0.06)
+    for i, (ax, (name, history, changes)) in enumerate(zip(axes, runs, strict=False)):
         draw_accuracy(ax, history, changes, markers=1.5, legend=ax is axes[0])
+        if i % columns:
+            ax.set_ylabel("")  # the shared accuracy axis is labelled once per row, on the left
         ax.set_title(("★ " if name == chosen else "") + name, fontsize=9,
                      fontweight="bold" if name == chosen else "normal")
         ax.set_xlabel("epoch", fontsize=8)
@@ -116,13 +122,23 @@ def plot_gallery(path: str | os.PathLike[str], images: np.ndarray, predicted: np
     return _save(fig, path)
 
 
-def _figure(size: tuple[float, float]) -> Figure:
+def _figure(size: tuple[float, float], fixed: bool = False) -> Figure:
+    """A figure of ``size`` inches; ``fixed``: the caller sets the margins (`_margins`), else matplotlib's
+    constrained layout places everything."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size, dpi=110, layout="constrained")
+    fig = Figure(figsize=size, dpi=110, layout=None if fixed else "constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _margins(fig: Figure, *, left: float, right: float, top: float, bottom: float, hspace: float,
+             wspace: float = 0.2) -> None:
+    """Margins in inches (so they hold at any figure size); the gaps between axes as matplotlib's fractions."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
+                        hspace=hspace, wspace=wspace)
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:

@@ -143,8 +143,10 @@ def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, s
     return report
 
 
-def write_report(result: SweepResult, record: dict[str, Any]) -> dict[str, Any]:
-    plots = write_plots(result)
+def write_report(result: SweepResult, record: dict[str, Any], plots: dict[str, str] | None = None) -> dict[str, Any]:
+    """report.json and report.md, with the plots (drawn now unless ``plots``, `write_plots`' answer, says they
+    were drawn already)."""
+    plots = write_plots(result) if plots is None else plots
     report = build_report(result, record, plots)
     write_json(result.folder / REPORT_JSON, report)
     write_text_atomic(result.folder / REPORT_MD, report_markdown(report))

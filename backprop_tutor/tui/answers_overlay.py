@@ -23,6 +23,36 @@ from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.viewmodel import StepView
 from backprop_tutor.worksheet.model import build_worksheet
 
+#: the worksheet's least height with the marks panel on screen: its title rule, a table's title and header and three
+#: rows (issue 18: it was squeezed to 2 lines at 100×30 by the feedback)
+WORKSHEET_ROWS = 6
+
+
+def panel_rows(height: int, answer_rows: int) -> tuple[int, int, int]:
+    """The most rows (with their title rule) the network pane, the step panel and the marks panel may take on a
+    terminal ``height`` rows tall, so that the worksheet keeps `WORKSHEET_ROWS` below them, besides the status
+    line, the footer and ``answer_rows`` for practice's answer box: 6, 4, 3 at 24 rows; 9, 6, 4 at 30."""
+    free = height - 2 - answer_rows - WORKSHEET_ROWS
+    marks = max(2, min(8, free // 4))
+    diagram = max(2, round(free * 0.45))
+    return diagram, max(2, min(12, free - marks - diagram)), marks
+
+
+class MarksLayout(TutorApp):
+    """The step-through UI with a marks panel (and practice's answer box) above the worksheet, which keeps
+    `WORKSHEET_ROWS` however many verdicts the panel holds: the panes above it are given fewer rows."""
+
+    ANSWER_ROWS: ClassVar[int] = 0
+
+    def diagram_rows(self, height: int) -> int:
+        return min(super().diagram_rows(height), panel_rows(height, self.ANSWER_ROWS)[0] - 1)
+
+    def _fit_diagram(self, width: int, height: int) -> None:
+        super()._fit_diagram(width, height)
+        _, step, marks = panel_rows(height, self.ANSWER_ROWS)
+        self.query_one("#step-box").styles.max_height = step
+        self.query_one("#marks-box").styles.max_height = marks
+
 
 def with_panel(widgets: Iterable[Widget], panel: Iterable[Widget]) -> ComposeResult:
     """The UI's widgets with ``panel`` placed just above the worksheet."""
@@ -39,7 +69,7 @@ def marks_box(title: str) -> VerticalScroll:
     return box
 
 
-class AnswersApp(TutorApp):
+class AnswersApp(MarksLayout):
     """The step-through UI, with the student's marks for the quantities of the step on screen."""
 
     CSS_PATH: ClassVar = ["app.tcss", "marks.tcss"]

@@ -21,7 +21,7 @@ from textual.containers import Container, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.render.markdown import tables_to_markdown
@@ -29,6 +29,7 @@ from backprop_tutor.trace.events import Delta, Event, Forward, Gradient, Input, 
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
+from backprop_tutor.tui.keys import KeyFooter
 from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
 from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
 from backprop_tutor.tui.source import TraceSource
@@ -105,7 +106,7 @@ class TutorApp(App[None]):
         Binding("left_square_bracket", "sample(-1)", "Sample−", key_display="[", show=False),
         Binding("d", "digits", "Digits"),
         Binding("f", "full_view", "Full"),
-        Binding("g", "gradcheck", "Check ∇", show=False),  # issue 10: finite differences on a ∇W(l) step
+        Binding("g", "gradcheck", "Check ∇"),  # issue 10: finite differences on a ∇W(l) step
         Binding("plus,equals_sign", "speed(1)", "Faster", key_display="+", show=False),
         Binding("minus", "speed(-1)", "Slower", key_display="−", show=False),
         Binding("pagedown,shift+down", "scroll_step(1)", "Step panel down", key_display="PgDn", show=False),
@@ -115,9 +116,9 @@ class TutorApp(App[None]):
         Binding("enter", "open_unit", "Neuron values", show=False),
         Binding("greater_than_sign", "pan(1)", "Columns right", key_display=">", show=False),
         Binding("less_than_sign", "pan(-1)", "Columns left", key_display="<", show=False),
-        Binding("w", "chain", "Chain rule", show=False),  # issue 13: ∂C/∂W(l)ᵢⱼ for one weight
-        Binding("s", "neuron_sum", "Neuron Σ", show=False),  # issue 13: s(l)ⱼ term by term
-        Binding("colon", "jump('step')", "Go to step", show=False),  # issue 13: jump keys
+        Binding("w", "chain", "Chain"),  # issue 13: ∂C/∂W(l)[i,j] for one weight
+        Binding("s", "neuron_sum", "Sum"),  # issue 13: s(l)[j] term by term
+        Binding("colon", "jump('step')", "Go to", key_display=":"),  # issue 13: jump keys
         Binding("number_sign", "jump('sample')", "Go to sample", show=False),
         Binding("m", "misclassified", "Next wrong", show=False),
         Binding("i", "weight_images", "W(1) images", show=False),
@@ -155,7 +156,7 @@ class TutorApp(App[None]):
         with Container(id="diagram-box") as box:
             box.border_title = self.trace_title
             box.can_focus = False
-            yield NetworkDiagram(self.source.sizes, diagram_rows(self.size.height), id="diagram")
+            yield NetworkDiagram(self.source.sizes, self.diagram_rows(self.size.height), id="diagram")
         with VerticalScroll(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
@@ -163,7 +164,7 @@ class TutorApp(App[None]):
         worksheet = Worksheet(id="worksheet")
         worksheet.border_title = "worksheet"
         yield worksheet
-        yield Footer()
+        yield KeyFooter()  # as many keys as fit, a newcomer's first (`keys`)
 
     def on_mount(self) -> None:
         if len(self.source) == 0:
@@ -173,12 +174,16 @@ class TutorApp(App[None]):
         self._fit_diagram(*self.size)
         self.refresh_view()
 
+    def diagram_rows(self, height: int) -> int:
+        """The network pane's rows on a terminal ``height`` rows tall (fewer where a mode adds panels of its own)."""
+        return diagram_rows(height)
+
     def _fit_diagram(self, width: int, height: int) -> None:
         """Give the network diagram its share of the rows, and tell it (and the model) what fits there."""
         box = self.query_one("#diagram-box", Container)
-        box.styles.max_height = diagram_rows(height) + box.styles.border.spacing.height
+        box.styles.max_height = self.diagram_rows(height) + box.styles.border.spacing.height
         diagram = self.query_one(NetworkDiagram)
-        diagram.rows = diagram_rows(height)
+        diagram.rows = self.diagram_rows(height)
         diagram.width_cells = width - box.styles.padding.width
         self.model.resize(min(diagram.rows - 3, NEURON_WIDGETS - 2))  # a title and "↑ …", "↓ …" rows
 
@@ -197,9 +202,6 @@ class TutorApp(App[None]):
             self.query_one("#too-small", Static).update(
                 f"terminal too small: {width}×{height} (need {MIN_SIZE[0]}×{MIN_SIZE[1]})\n"
                 "make the window larger, or press q to quit")
-        footer = self.query_one(Footer)
-        footer.compact = width < 100  # so ? Help, q Quit and e Export fit at 80 columns
-        footer.show_command_palette = width >= 100
 
     # drawing -----------------------------------------------------------------------------------
     @property

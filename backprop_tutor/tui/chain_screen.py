@@ -1,7 +1,7 @@
-"""Key w: the chain rule for one weight, ∂C/∂W(l)ᵢⱼ back through the layers to C, then its update
+"""Key w: the chain rule for one weight, ∂C/∂W(l)[i,j] back through the layers to C, then its update
 (`backprop_tutor.worksheet.chain`). The arrow keys pick another weight of W(l), , and . another layer.
 
-Key s: one neuron's computation, s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ with every term
+Key s: one neuron's computation, s(l)[j] = Σ_i W(l)[j,i] a(l-1)[i] + b(l)[j] with every term
 (`backprop_tutor.worksheet.neuron`); ↑/↓ another unit, ←/→ another layer."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class EquationScreen(ModalScreen[None]):
 
 
 class ChainScreen(EquationScreen):
-    """∂C/∂W(l)ᵢⱼ for one weight; arrows move to the next weight, , and . to the layer before / after."""
+    """∂C/∂W(l)[i,j] for one weight; arrows move to the next weight, , and . to the layer before / after."""
 
     BINDINGS: ClassVar = [Binding("up", "move(0, -1, 0)", "Unit ↑"), Binding("down", "move(0, 1, 0)", "Unit ↓"),
                           Binding("left", "move(0, 0, -1)", "Input ←"), Binding("right", "move(0, 0, 1)", "Input →"),
@@ -104,7 +104,7 @@ class ChainScreen(EquationScreen):
 
 
 class NeuronSumScreen(EquationScreen):
-    """s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ for one neuron; ↑/↓ another unit, ←/→ another layer."""
+    """s(l)[j] = Σ_i W(l)[j,i] a(l-1)[i] + b(l)[j] for one neuron; ↑/↓ another unit, ←/→ another layer."""
 
     BINDINGS: ClassVar = [Binding("up", "move(0, -1)", "Unit ↑"), Binding("down", "move(0, 1)", "Unit ↓"),
                           Binding("left", "move(-1, 0)", "Layer −"), Binding("right", "move(1, 0)", "Layer +")]

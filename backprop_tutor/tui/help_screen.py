@@ -46,10 +46,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("t", "hide / show the worksheet (the step panel takes its rows: on a small terminal)"),
     ("g", "on a ∇W(l), ∇b(l) step: the gradient checked against finite differences"),
     ("e", "export the worksheet, as filled in so far, to Markdown"),
-    ("w", "the chain rule for one weight (into the selected neuron; or click a weight of W(l)): ∂C/∂W(l)ᵢⱼ = "
-          "δ(l)ᵢ · a(l-1)ⱼ, back through the layers to C, then its update; arrows pick another weight, , and . "
+    ("w", "the chain rule for one weight (into the selected neuron; or click a weight of W(l)): ∂C/∂W(l)[i,j] = "
+          "δ(l)[i] × a(l-1)[j], back through the layers to C, then its update; arrows pick another weight, , and . "
           "another layer"),
-    ("s", "the selected neuron's sum s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ, term by term"),
+    ("s", "the selected neuron's sum s(l)[j] = Σ_i W(l)[j,i] a(l-1)[i] + b(l)[j], term by term"),
     (": / #", "go to step N (from 1) / sample N (from 0)"),
     ("m", "the next misclassified sample (a classifier's trace)"),
     ("i", "on an image input: W(1) row j before, ∇W(1) row j and row j after, as images"),

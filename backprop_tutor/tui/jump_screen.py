@@ -17,7 +17,7 @@ class JumpScreen(ModalScreen[int | None]):
     DEFAULT_CSS = """
     JumpScreen { align: center middle; background: $background 50%; }  /* the step stays in view behind */
     JumpScreen > #jump-body { width: 50; height: auto; border: round $accent; background: $surface; padding: 0 1; }
-    JumpScreen #jump-error { color: $error; height: auto; }
+    JumpScreen #jump-error { color: $text-error; height: auto; }
     """
     BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
 

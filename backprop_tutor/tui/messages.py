@@ -15,7 +15,7 @@ class NeuronSelected(Message):
 
 
 class WeightSelected(Message):
-    """A weight W(l)ᵢⱼ was clicked in the diagram: show its chain rule. ``unit`` (i) and ``input`` (j)
+    """A weight W(l)[i,j] was clicked in the diagram: show its chain rule. ``unit`` (i) and ``input`` (j)
     count from 0."""
 
     def __init__(self, layer: int, unit: int, input_: int) -> None:

@@ -28,8 +28,7 @@ from backprop_tutor.check.layout import Slot
 from backprop_tutor.check.marking import Verdict
 from backprop_tutor.check.practice import PracticeSession, is_revealed
 from backprop_tutor.render.math import TextEquation
-from backprop_tutor.tui.answers_overlay import marks_box, with_panel
-from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.answers_overlay import MarksLayout, marks_box, with_panel
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.messages import NeuronSelected
@@ -70,10 +69,11 @@ class AnswerBox(Input):
         self.app.set_focus(None)
 
 
-class PracticeApp(TutorApp):
+class PracticeApp(MarksLayout):
     """The step-through UI on the session's (exact) trace, asking each value before showing it."""
 
     CSS_PATH: ClassVar = ["app.tcss", "marks.tcss"]
+    ANSWER_ROWS: ClassVar[int] = 3  # the answer box and its frame
     BINDINGS: ClassVar[list[Binding]] = [Binding("ctrl+r", "reveal", "Reveal"),
                                          # q is a letter in the answer box: the footer shows ctrl+q, which quits
                                          # everywhere (q still quits outside the box)
@@ -149,6 +149,12 @@ class PracticeApp(TutorApp):
             tally(self.session)
         if here:
             answer.focus()
+        if self.hidden(self.step):  # the value asked is the step panel's last line: keep it in view
+            self.call_after_refresh(self._show_question)
+
+    def _show_question(self) -> None:
+        self.query_one("#step-box", VerticalScroll).scroll_end(animate=False, immediate=True)
+        self._mark_step_overflow()
 
     def _waiting(self, asked: Slot | None) -> str:
         if asked is None:
@@ -171,12 +177,6 @@ class PracticeApp(TutorApp):
     @property
     def typing(self) -> bool:
         return self.focused is not None and self.focused.id == "answer"
-
-    def on_descendant_focus(self) -> None:
-        self.refresh_bindings()  # the footer: the answer box's keys, or the app's
-
-    def on_descendant_blur(self) -> None:
-        self.refresh_bindings()
 
     def action_quit_key(self) -> None:
         self.exit()
@@ -238,6 +238,7 @@ class PracticeApp(TutorApp):
         self.notify(f"wrote {path.name}: check it with `tutor check {path.name}`", title="answers saved")
 
     def _after_answer(self) -> None:
+        self.details = False  # the newest verdict as one short line, in view (F2 shows its working again)
         self.refresh_view()
         box = self.query_one("#marks-box", VerticalScroll)
         self.call_after_refresh(box.scroll_end, animate=False, immediate=True)  # the newest verdict in view

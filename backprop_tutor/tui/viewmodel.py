@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from backprop_tutor.notation import cell_text
+from backprop_tutor.notation import cell_text, field_name
 from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.render.step_notes import step_text
@@ -255,8 +255,8 @@ class StepModel:
             pick = [("δ", delta)] if delta is not None else [("a", self.activation(l, step, sample))]
         name, arr = pick[0]
         if l == 0 and name in ("a", "x"):
-            name = "a(0) = x" if current is Input else "a"
-        title = name if name.startswith("a(0)") else cell_text(name, l)
+            name = field_name(fields.X.name, 0) if current is Input else "a"
+        title = name if name == field_name(fields.X.name, 0) else cell_text(name, l)
         if arr is None:
             return title, lambda j: "·"
         return title, lambda j: fmt(np.asarray(arr).ravel()[j], d)

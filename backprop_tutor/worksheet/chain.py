@@ -1,11 +1,11 @@
-"""The chain rule for one weight W(l)ᵢⱼ, with one sample's numbers (the views' "how did this weight change").
+"""The chain rule for one weight W(l)[i,j], with one sample's numbers (the views' "how did this weight change").
 
-    ∂C/∂W(l)ᵢⱼ = δ(l)ᵢ · a(l-1)ⱼ                        ∂s(l)ᵢ/∂W(l)ᵢⱼ = a(l-1)ⱼ
-    δ(l)ᵢ      = ∂C/∂a(l)ᵢ · a'(l)ᵢ                     ∂a(l)ᵢ/∂s(l)ᵢ = h'(s(l)ᵢ)
-    ∂C/∂a(L)ᵢ  = a(L)ᵢ − yᵢ  (½‖a − y‖²)   or  ∂C/∂a(l)ᵢ = Σₖ W(l+1)ₖᵢ δ(l+1)ₖ   (a hidden layer)
-    W(l)ᵢⱼ ← W(l)ᵢⱼ − η ∇W(l)ᵢⱼ
+    ∂C/∂W(l)[i,j] = δ(l)[i] · a(l-1)[j]                 ∂s(l)[i]/∂W(l)[i,j] = a(l-1)[j]
+    δ(l)[i]       = ∂C/∂a(l)[i] · a'(l)[i]              ∂a(l)[i]/∂s(l)[i] = h'(s(l)[i])
+    ∂C/∂a(L)[i]   = a(L)[i] − y[i]  (½‖a − y‖²)   or  ∂C/∂a(l)[i] = Σ_k W(l+1)[k,i] δ(l+1)[k]   (a hidden layer)
+    W(l)[i,j] ← W(l)[i,j] − η ∇W(l)[i,j]
 
-so ∂C/∂W(l)ᵢⱼ is the product of the local derivatives along the way back from C, e.g. Mazur's
+so ∂C/∂W(l)[i,j] is the product of the local derivatives along the way back from C, e.g. Mazur's
 ∂E/∂w5 = 0.74136507 × 0.186815602 × 0.593269992 = 0.082167041. Going back from a hidden layer, the
 sum over the next layer's units is written out and the largest of its terms is followed to the output.
 Every value comes from the trace; the products are the multiplications a student writes on the way.
@@ -39,7 +39,7 @@ from backprop_tutor.worksheet.terms import (
 
 @dataclass(frozen=True)
 class WeightRef:
-    """W(l)ᵢⱼ: the weight from unit j of layer l-1 into unit i of layer l (``unit`` = i and ``input`` = j,
+    """W(l)[i,j]: the weight from unit j of layer l-1 into unit i of layer l (``unit`` = i and ``input`` = j,
     both counted from 0 here and written from 1)."""
 
     layer: int
@@ -86,7 +86,7 @@ class _Values:
 
 
 def chain_equations(trace: TraceReader, ref: WeightRef, sample: int = 0) -> list[Equation]:
-    """∂C/∂W(l)ᵢⱼ for sample ``sample`` (0-based), back through the layers to C, then the update."""
+    """∂C/∂W(l)[i,j] for sample ``sample`` (0-based), back through the layers to C, then the update."""
     check_weight(trace, ref)
     check_sample(trace, sample)
     v = _Values(trace, sample)
@@ -105,7 +105,7 @@ def chain_equations(trace: TraceReader, ref: WeightRef, sample: int = 0) -> list
 
 
 def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
-    """∂C/∂W(l)ᵢⱼ = δ(l)ᵢ · a(l-1)ⱼ, and (when h is elementwise) as the product of three local derivatives."""
+    """∂C/∂W(l)[i,j] = δ(l)[i] · a(l-1)[j], and (when h is elementwise) as the product of three local derivatives."""
     l, i, j = ref.layer, ref.unit, ref.input
     W_ij, d_i, a_j = scalar_sym("W", l, i, j), scalar_sym("δ", l, i), scalar_sym("a", l - 1, j)
     delta, a_prev = v.delta(l)[i], v.a(l - 1)[j]
@@ -125,7 +125,7 @@ def weight_gradient(v: _Values, ref: WeightRef) -> list[Equation]:
 
 
 def dC_da(v: _Values, l: int, i: int) -> Any:
-    """∂C/∂a(l)ᵢ as the trace recorded it: ∇a C at the output, W(l+1)ᵀ δ(l+1) for a hidden layer."""
+    """∂C/∂a(l)[i] as the trace recorded it: ∇a C at the output, W(l+1)ᵀ δ(l+1) for a hidden layer."""
     if l == v.L:
         return v.at(fields.GRAD_A, l)[i]
     back = v.at(fields.BACK, l)
@@ -136,8 +136,8 @@ def dC_da(v: _Values, l: int, i: int) -> Any:
 
 
 def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
-    """δ(l)ᵢ from the layer after it (or from C at the output), and the unit of layer l+1 to follow next:
-    the largest term of Σₖ W(l+1)ₖᵢ δ(l+1)ₖ (None at the output)."""
+    """δ(l)[i] from the layer after it (or from C at the output), and the unit of layer l+1 to follow next:
+    the largest term of Σ_k W(l+1)[k,i] δ(l+1)[k] (None at the output)."""
     d_i, a_i = scalar_sym("δ", l, i), scalar_sym("a", l, i)
     delta = v.delta(l)[i]
     if l == v.L and not v.elementwise(l):  # softmax with cross-entropy: the short way
@@ -170,7 +170,7 @@ def delta_link(v: _Values, l: int, i: int) -> tuple[list[Equation], int | None]:
 
 
 def weight_update(v: _Values, ref: WeightRef) -> list[Equation]:
-    """W(l)ᵢⱼ ← W(l)ᵢⱼ − η ∇W(l)ᵢⱼ with the minibatch's ∇W (its mean over the samples)."""
+    """W(l)[i,j] ← W(l)[i,j] − η ∇W(l)[i,j] with the minibatch's ∇W (its mean over the samples)."""
     l, i, j = ref.layer, ref.unit, ref.input
     u = v.trace.find(Update, l)
     dW = read(v.trace, fields.DW, l)

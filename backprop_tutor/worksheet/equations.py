@@ -270,7 +270,7 @@ def _gradient(t: _Step) -> list[Equation]:
     delta, a_prev = t.delta(l), t.a(l - 1)
     outer = (sym("δ", l), SPACE, sym("a", l - 1, T=True))
     penalty: Expr = (PLUS, sym("λ"), SPACE, sym("W", l)) if l2 else ()
-    note = f"λ = {l2:g}: the gradient of the L2 penalty (λ/2)‖{cell_text('W', l)}‖²" if l2 else ""
+    note = f"λ = {fmt(l2, None)}: the gradient of the L2 penalty (λ/2)‖{cell_text('W', l)}‖²" if l2 else ""
     W = t.at(fields.W_BEFORE, l) if l2 else None
     with_l2: Expr = (PLUS, num(l2), TIMES, num(W)) if W is not None else ()
     product = (num(delta), MATMUL, num(a_prev, row=True))
@@ -307,8 +307,8 @@ def _update(t: _Step) -> list[Equation]:
         vW, vb = t.here(fields.V_W), t.here(fields.V_B)
         v = Sym("v", "v")
         return [Equation((v,), (mu_s, SPACE, v, MINUS, eta_s, SPACE, dWs), (num(mu), TIMES, v, MINUS, num(eta), TIMES,
-                         num(dW)), num(vW), relation=ASSIGN, note=f"momentum μ = {mu:g}: v keeps a running sum of "
-                                                                   "past steps"),
+                         num(dW)), num(vW), relation=ASSIGN,
+                         note=f"momentum μ = {fmt(mu, None)}: v keeps a running sum of past steps"),
                 Equation((W,), (W, PLUS, v), (num(W0), PLUS, num(vW)), num(W1), relation=ASSIGN,
                          note=f"‖Δ{cell_text('W', l)}‖ = {fmt(change)}", writes=Quantity.W_NEW),
                 Equation((b,), (b, PLUS, sym("v", unit="b")), (num(b0), PLUS, num(vb)), num(b1), relation=ASSIGN,

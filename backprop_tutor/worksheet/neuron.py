@@ -1,6 +1,6 @@
 """One neuron's computation with every term, for one sample:
 
-    s(l)ⱼ = Σᵢ W(l)ⱼᵢ a(l-1)ᵢ + b(l)ⱼ,   a(l)ⱼ = h(s(l)ⱼ),   a'(l)ⱼ = h'(s(l)ⱼ)
+    s(l)[j] = Σ_i W(l)[j,i] a(l-1)[i] + b(l)[j],   a(l)[j] = h(s(l)[j]),   a'(l)[j] = h'(s(l)[j])
 
 A large fan-in (784 pixels into a unit of layer 1) is written as its largest |terms| and "… N more,
 together X". s, a and a' are the values the trace recorded; the terms are the products a student
@@ -33,7 +33,7 @@ from backprop_tutor.worksheet.terms import signed, softmax_unit, sum_of_products
 
 
 def neuron_equations(trace: TraceReader, layer: int, unit: int, sample: int = 0) -> list[Equation]:
-    """s(l)ⱼ, a(l)ⱼ and a'(l)ⱼ of unit ``unit`` (0-based) of layer ``layer``, for sample ``sample``."""
+    """s(l)[j], a(l)[j] and a'(l)[j] of unit ``unit`` (0-based) of layer ``layer``, for sample ``sample``."""
     sizes = list(trace.header.sizes)
     if not 0 <= layer < len(sizes) or not 0 <= unit < sizes[layer]:
         raise UsageError(f"layer {layer} has units 1 to {sizes[layer]}" if 0 <= layer < len(sizes)

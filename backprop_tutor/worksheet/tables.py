@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backprop_tutor.notation import cell_text
+from backprop_tutor.notation import cell_text, column_title
 from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
@@ -67,9 +67,14 @@ def worksheet_tables(ws: Worksheet, digits: int | None = 3, limits: Limits = SUM
     backprop = [(TextCell((str(l),)), cell(Quantity.DELTA, l), cell(Quantity.GRAD_W, l), cell(Quantity.GRAD_B, l))
                 for l in reversed(keep) if l > 0]
     updated = [(TextCell((str(l),)), cell(Quantity.W_NEW, l), cell(Quantity.B_NEW, l)) for l in reversed(keep) if l > 0]
-    return (Table("feed-forward", ("l", "s(l)", "a(l)", "a'(l)"), tuple(ff), tuple(notes)),
-            Table("backprop", ("l", "δ(l)", "∇W(l)", "∇b(l)"), tuple(backprop)),
-            Table("updated parameters", ("l", "W(l) new", "b(l) new"), tuple(updated)))
+    return (Table("feed-forward", _titles(Quantity.S, Quantity.A, Quantity.A_PRIME), tuple(ff), tuple(notes)),
+            Table("backprop", _titles(Quantity.DELTA, Quantity.GRAD_W, Quantity.GRAD_B), tuple(backprop)),
+            Table("updated parameters", _titles(Quantity.W_NEW, Quantity.B_NEW), tuple(updated)))
+
+
+def _titles(*quantities: Quantity) -> tuple[str, ...]:
+    """A table's header: the layer l, then a column per quantity (s(l), W(l) new)."""
+    return ("l", *(column_title(q) for q in quantities))
 
 
 def note(name: str, value: TextCell) -> TextCell:

@@ -1,7 +1,7 @@
 """Scalars and sums written term by term: what the chain-rule and one-neuron views substitute.
 
 A product of a few numbers (0.74136507 × 0.186815602 × 0.593269992) and a sum of products
-(Σᵢ W(l)ⱼᵢ a(l-1)ᵢ), with a large fan-in written as its largest terms and "… N more". The products
+(Σ_i W(l)[j,i] a(l-1)[i]), with a large fan-in written as its largest terms and "… N more". The products
 are the multiplications a student does by hand, in the trace's own number type (exact stays exact).
 """
 
@@ -65,7 +65,7 @@ def largest(terms: np.ndarray, most: int = MOST_TERMS) -> list[int]:
 
 
 def sum_of_products(left: np.ndarray, right: np.ndarray, most: int = MOST_TERMS) -> tuple[Expr, Expr, np.ndarray]:
-    """Σₖ leftₖ rightₖ written out: (the factors "0.4 × 0.593 + …", the terms "0.237 + …", the terms);
+    """Σ_k left[k] right[k] written out: (the factors "0.4 × 0.593 + …", the terms "0.237 + …", the terms);
     with more than ``most`` terms, the largest |terms| and "+ … (N more, together X)"."""
     terms = np.asarray([product([u, v]) for u, v in zip(left.tolist(), right.tolist(), strict=True)], dtype=object)
     shown = largest(terms, most)

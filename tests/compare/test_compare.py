@@ -298,3 +298,15 @@ def test_samples_as_columns_when_a_layer_has_b_units() -> None:
     result = compare_step(load_function(f"{example}:my_step"), p)
     verdicts = {r.label: r.verdict for r in result.rows}
     assert verdicts["a(3)"] == RIGHT and verdicts["δ(3)"] == RIGHT and "samples as columns" in result.rows[5].note
+
+
+def test_a_named_slip_says_what_the_hand_checker_says(tmp_path: Path) -> None:
+    # the two tools once kept a copy each of the same messages; the checker's wording (it names h) is the one
+    from backprop_tutor.check.misconceptions import Slip, says_of
+    from backprop_tutor.worksheet.model import Quantity
+
+    result = compare_step(load_function(f"{planted(tmp_path, ('return np.tanh(s)', 'return s'))}:step"), problem())
+    wrong = result.first_wrong
+    assert wrong is not None and wrong.slip == Slip.ACTIVATION_LEFT_OUT
+    assert wrong.says == says_of(Slip.ACTIVATION_LEFT_OUT, Quantity.A).format(l=1, h="tanh")
+    assert wrong.says == "this is s(1) itself: a(1) = tanh(s(1)), the activation is left out"

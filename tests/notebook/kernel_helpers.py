@@ -3,6 +3,7 @@ docs/notebook.md and of examples/notebooks/. Each test module calls `needs_a_ker
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -18,8 +19,11 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def needs_a_kernel() -> None:
+    """Skip the calling module unless a kernel can run. Only looked up, not imported: importing nbformat costs
+    every pytest worker about a second (jsonschema builds its format grammars), even one that runs no notebook."""
     for module in ("nbformat", "nbclient", "ipykernel", "anywidget"):
-        pytest.importorskip(module, reason=f"needs {module} (pip install -e '.[test]')")
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs {module} (pip install -e '.[test]')", allow_module_level=True)
 
 
 def run_in_kernel(nb: Any, folder: Path, allow_errors: bool = False) -> Any:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from kernel_helpers import FASHION, ROOT, SHARED_DATA, WIDGET_STATE, WIDGET_VIEW, needs_a_kernel, run_in_kernel
 
 needs_a_kernel()
-import nbformat  # noqa: E402
+if TYPE_CHECKING:
+    import nbformat
 
 
 def doc_cells(path: Path) -> list[str]:
@@ -21,6 +23,8 @@ def doc_cells(path: Path) -> list[str]:
 
 def run_notebook(cells: list[str], folder: Path) -> nbformat.NotebookNode:
     """Run ``cells`` in a fresh kernel in ``folder`` (errors kept as outputs, as a notebook shows them)."""
+    import nbformat
+
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.strip()) for c in cells])
     return run_in_kernel(nb, folder, allow_errors=True)
 

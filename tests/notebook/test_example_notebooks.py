@@ -9,7 +9,6 @@ import pytest
 from kernel_helpers import FASHION, ROOT, SHARED_DATA, needs_a_kernel, run_in_kernel
 
 needs_a_kernel()
-import nbformat  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "examples" / "notebooks").glob("*.ipynb"))
 #: what each notebook's outputs must hold
@@ -23,6 +22,8 @@ SHOWS = {
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_the_example_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
+    import nbformat
+
     if "fashion-mnist" in path.read_text(encoding="utf-8") and not FASHION.is_file():
         pytest.skip(f"{path.name} needs Fashion-MNIST in {SHARED_DATA}")
     nb = nbformat.read(path, as_version=4)
@@ -33,6 +34,8 @@ def test_the_example_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> 
 
 
 def test_every_example_notebook_is_listed_and_saved_without_outputs() -> None:
+    import nbformat
+
     assert {p.name for p in NOTEBOOKS} == set(SHOWS)
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

@@ -45,3 +45,14 @@ def test_the_cost_after_the_update_reads_the_same_in_float64_and_exact():
         eqs = step_text(trace, len(trace) - 1, 0, 3)
         texts.append(next(eq.result for eq in eqs if eq.symbolic.startswith("C with only W updated")))
     assert texts == ["0.000408", "0.000408"]
+
+
+def test_settings_in_the_step_notes_are_written_by_the_same_rule():
+    """λ = 1e-5 (not %g's 1e-05) beside the numbers of the gradient step, as every other number is written."""
+    from backprop_tutor.trace.events import Gradient
+
+    spec = load_spec(resolve_example("hand-backprop"))
+    spec.l2 = 1e-5
+    trace = run_spec(spec, "float64")
+    notes = " ".join(eq.note for eq in step_text(trace, trace.find(Gradient, 3), 0, 3))
+    assert "λ = 1e-5:" in notes

@@ -41,8 +41,8 @@ def test_run_folder_holds_config_metrics_params_and_plot(tiny_npz: Path, tmp_pat
     result = train(config, data, tmp_path / "run")
     folder = tmp_path / "run"
     assert result.status == "complete"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(  # no checkpoint, no .part; the lock stays
-        [".lock", "config.json", "metrics.json", "metrics.csv", "params.h5", "accuracy.png", "complete.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(  # no checkpoint, no .part, no .lock left
+        ["config.json", "metrics.json", "metrics.csv", "params.h5", "accuracy.png", "complete.json"])
     saved = json.loads((folder / "config.json").read_text())
     assert saved["config"]["hidden"] == [16, 12] and saved["sizes"] == [784, 16, 12, 10]
     assert (saved["n_train"], saved["n_validation"], saved["batches_per_epoch"]) == (500, 100, 10)

@@ -56,3 +56,19 @@ def record_mnist_trace(path: Path, n: int = 500) -> Path:
 @pytest.fixture(scope="session")
 def mnist_trace_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return record_mnist_trace(tmp_path_factory.mktemp("mnist") / "mnist-batch.h5")
+
+
+@pytest.fixture(scope="session")
+def mnist_practice_ref():
+    """Practice on MNIST: test image 0 through a 784-4-10 tanh/softmax network (He init, seed 1), small
+    enough for exact mode (under a second)."""
+    from backprop_tutor.check.expected import reference_for
+    from backprop_tutor.spec import parse_spec
+
+    x, y = mnist_minibatch(1)
+    spec = parse_spec({"title": "MNIST image 0: 784-4-10 tanh/softmax", "loss": "cross-entropy",
+                       "learning_rate": 0.1, "init": {"scheme": "he", "seed": 1},
+                       "data": {"x": [[float(v) for v in x[0]]], "y": [[int(v) for v in y[0]]]},
+                       "layer": [{"activation": "tanh", "units": 4}, {"activation": "softmax", "units": 10}]},
+                      "<mnist image 0>")
+    return reference_for(spec)

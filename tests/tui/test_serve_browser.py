@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tui_helpers import contrast_ratio
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -144,6 +145,15 @@ def hint(driver) -> str:
     return bars[0].text if bars and bars[0].is_displayed() else ""
 
 
+def hint_contrast(driver) -> float:
+    """The contrast ratio (WCAG 2) of the bar's text on its background, as the browser computed them."""
+    colours = driver.execute_script(
+        "const style = getComputedStyle(document.getElementById('click-hint'));"
+        "return [style.color, style.backgroundColor];")
+    text, background = (tuple(int(n) for n in re.findall(r"\d+", colour)[:3]) for colour in colours)
+    return contrast_ratio(text, background)
+
+
 def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
@@ -153,18 +163,21 @@ def test_the_browser_shows_the_first_step_and_steps_on(served, browser):
     for text in ("step 1 of 14 · forward · a(0) = x", "W(1) b(1)", "a(0) = x = [1, -1, 1]"):  # status, network, step
         wait_until_drawn(browser, text)
     assert "-first-byte" in browser.find_element(By.TAG_NAME, "body").get_attribute("class")  # the terminal is shown
-    assert "Help" not in drawn(browser)  # the app's key bar stays empty until the page has the keyboard ...
-    assert "Click to start" in hint(browser)  # ... so the page says what to do
+    # the keys do nothing until the page has the keyboard: the page says what to do, over the key bar
+    assert "Click to start" in hint(browser)
+    assert hint_contrast(browser) >= 4.5  # WCAG AA for text
     # what a click on the page does: focus the terminal's input, then type →
     browser.execute_script("document.querySelector('.xterm-helper-textarea').focus()")
     assert hint(browser) == ""
     ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
-    for text in ("step 2 of 14 · forward · s(1)", "s(1) = W(1) a(0) + b(1)", "Help"):  # the footer shows once focused
+    for text in ("step 2 of 14 · forward · s(1)", "s(1) = W(1) a(0) + b(1)", "Help"):  # the keys work
         wait_until_drawn(browser, text)
     browser.execute_script("document.activeElement.blur()")  # the keyboard elsewhere: say how to come back
     assert "Click to go on" in hint(browser)
     urls = requests(browser)
-    assert any("/static/fonts/" in url for url in urls)  # the page's font comes from the server itself
+    assert any("/static/fonts/" in url for url in urls)  # the page's font comes from the server itself ...
+    assert browser.execute_script(  # ... and loaded
+        "return [...document.fonts].some(f => f.family.includes('Roboto Mono') && f.status === 'loaded')")
     assert off_the_machine(urls) == [], "the page asked another machine for something"
 
 

@@ -22,3 +22,19 @@ def screen_text(app) -> str:
     """The characters on the screen, one line per row (what a student sees, without colours)."""
     strips = app.screen._compositor.render_strips()  # test-only: the composited screen as segments
     return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (channels 0-255)."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = rgb
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2's contrast ratio of two colours, each (r, g, b) or a Textual Color: 1 to 21."""
+    light, dark = sorted((relative_luminance(tuple(a)[:3]), relative_luminance(tuple(b)[:3])), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

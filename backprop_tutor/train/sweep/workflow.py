@@ -4,11 +4,13 @@ on training + validation images, test it once, and write the report."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,10 @@ import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import SettingError, TrainConfig
+from backprop_tutor.train.resources import lone_run_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
-from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
+from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, process_pool, task_for
 from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
 from backprop_tutor.train.sweep.results import (
     FINAL_DIR,
@@ -182,11 +185,32 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
     if not any(s.status == "complete" for s in summaries):  # every one failed: say each cause, exit 1
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
     chosen = select(summaries, options.select)
-    final = _retrain(folder, chosen, runner)
+    with _plots_meanwhile(SweepResult("complete", folder, summaries, chosen)) as drawing:
+        final = _retrain(folder, chosen, runner)
+    plots = _drawn(drawing)
     if final.status != "complete":
-        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started)
+        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started, plots)
     test = _test_once(folder, chosen, test_set, runner.progress)
-    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started)
+    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started, plots)
+
+
+@contextlib.contextmanager
+def _plots_meanwhile(result: SweepResult) -> Iterator[Future[dict[str, str]]]:
+    """The report's plots (every configuration's and the overview: none depends on the retraining) drawn in a
+    process of their own while the choice is retrained, on the core a one-thread run leaves free; drawn after
+    it, they were the workflow's longest stretch on one core."""
+    from backprop_tutor.train.report import write_plots
+
+    with process_pool(1) as pool:
+        yield pool.submit(write_plots, result)
+
+
+def _drawn(drawing: Future[dict[str, str]]) -> dict[str, str] | None:
+    """The plots drawn meanwhile, or None: then the report draws them itself (and reports what went wrong)."""
+    try:
+        return drawing.result()
+    except Exception:  # e.g. a full disk: the report's own drawing raises it as a clear error
+        return None
 
 
 def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner) -> list[RunOutcome]:
@@ -217,8 +241,10 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     """The chosen configuration trained again, with the same schedule, on training + validation images."""
     options, progress = runner.options, runner.progress
     final = folder / FINAL_DIR
-    choice = Configuration(chosen.name, chosen.settings, chosen.config)
-    if options.force or _recorded_config(final) not in (None, chosen.config):  # another choice's run: replace
+    recorded = _recorded_config(final)
+    config = _final_config(chosen.config, recorded)
+    choice = Configuration(chosen.name, chosen.settings, config)
+    if options.force or recorded not in (None, config):  # another choice's run: replace
         (final / TEST_FILE).unlink(missing_ok=True)
         force = True
     else:
@@ -226,11 +252,18 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     if force or run_state(final) != "complete":
         if progress is not None:
             progress.phase(f"retraining {chosen.name} on training + validation images")
-            progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])),
-                            chosen.config.epochs)])
-        runner.run([task_for(FINAL_DIR, chosen.config, final, merged=True, force=force)],
+            progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])), config.epochs)])
+        runner.run([task_for(FINAL_DIR, config, final, merged=True, force=force)],
                    progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
+
+
+def _final_config(chosen: TrainConfig, recorded: TrainConfig | None) -> TrainConfig:
+    """The retraining's settings: the choice's, on the BLAS threads of a lone run (it runs alone: the grid is
+    done), or on those of a retraining of this choice begun before (so it continues bit-identically)."""
+    if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads) == chosen:
+        return recorded
+    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, lone_run_threads()))
 
 
 def _recorded_config(folder: Path) -> TrainConfig | None:
@@ -276,10 +309,11 @@ def _checksum(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(measured, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float) -> SweepResult:
-    """Close the session in sweep.json, draw the plots, write report.md and report.json."""
+def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float,
+            plots: dict[str, str] | None = None) -> SweepResult:
+    """Close the session in sweep.json, draw the plots (unless ``plots`` were drawn), write report.md and .json."""
     from backprop_tutor.train.report import write_report
 
     close_session(folder, record, started, result.status)
-    result.report = write_report(result, record)
+    result.report = write_report(result, record, plots)
     return result
