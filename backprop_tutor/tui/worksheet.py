@@ -39,11 +39,11 @@ class Drawn:
     last: int | None = None
 
     def top(self, height: int) -> int:
-        """The first line to show in ``height`` rows: the table's title when the written row fits below
-        it, else the line above the row (the column header is drawn over it: `sticky`)."""
+        """The first line to show in ``height`` rows: the table's title when the written row (or its first
+        two lines) fits below it, else the line above the row (the column header is drawn over it: `sticky`)."""
         if self.first is None or self.title is None or self.last is None:
             return 0
-        return self.title if self.last - self.title < height else max(self.title, self.first - 1)
+        return self.title if min(self.last, self.first + 1) - self.title < height else max(self.title, self.first - 1)
 
     def sticky(self, top: int) -> Strip | None:
         """The column header drawn on the first row when ``top`` is below it in its table (so the
