@@ -50,8 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     for s in SETTINGS.values():  # each as its TrainConfig field declares it
         action = add_flag(groups[s.group], s)
         if s.name == "blas_threads":  # a lone run's own default, not a sweep's one-per-worker
-            action.help = (f"{s.help} (default {lone_run_threads()} here: a run alone on the machine takes up to "
-                           f"{LONE_RUN_THREADS} threads, one per core)")
+            action.help = (f"{s.help} (default {lone_run_threads()} here: {LONE_RUN_THREADS} on a machine of "
+                           f"{2 * LONE_RUN_THREADS} cores or more, else 1)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=_folder_name, metavar="DIR", help="run folder (default runs/<date>-<time>)")
     out.add_argument("--force", action="store_true",

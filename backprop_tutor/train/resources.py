@@ -14,14 +14,24 @@ from backprop_tutor.train.config import SettingError, TrainConfig
 _EVAL_ROWS = 1000
 
 
-#: BLAS threads a run that has the machine to itself takes unless told otherwise (`tutor train` without
-#: --threads, a sweep's final retraining), at most one per core. Decided by measurement: benchmarks/README.md,
-#: "Threads of a lone run". Recorded in config.json like any thread count, so --resume stays bit-identical.
+#: The most BLAS threads a run takes unless told otherwise. Decided by measurement (benchmarks/README.md,
+#: "Threads of a lone run"); recorded in config.json like any thread count, so --resume stays bit-identical.
 LONE_RUN_THREADS = 2
 
 
 def lone_run_threads(cores: int | None = None) -> int:
-    """BLAS threads for a run alone on a machine of ``cores`` cores (default: this one's)."""
+    """BLAS threads of `tutor train` without --threads on a machine of ``cores`` cores (default: this one's):
+    LONE_RUN_THREADS when as many cores stay free for everything else, else 1. A BLAS thread waiting for a
+    busy core spins, so a 2-thread run on a 2-core machine is several times slower the moment anything else
+    runs there."""
+    cores = os.cpu_count() if cores is None else cores
+    return max(1, min(LONE_RUN_THREADS, (cores or 1) // 2))
+
+
+def retraining_threads(cores: int | None = None) -> int:
+    """BLAS threads of a sweep's final retraining: it runs when the grid is done, alone on the cores the
+    grid's workers had, so up to LONE_RUN_THREADS, one per core (the same whatever --workers was: results stay
+    the same in every mode)."""
     cores = os.cpu_count() if cores is None else cores
     return max(1, min(LONE_RUN_THREADS, cores or 1))
 

@@ -15,7 +15,7 @@ from backprop_tutor.check.practice import PracticeSession
 from backprop_tutor.check.templates import render
 from backprop_tutor.cli import main
 from backprop_tutor.spec import load_spec, resolve_example
-from backprop_tutor.tui.answers_overlay import AnswersApp
+from backprop_tutor.tui.answers_overlay import WORKSHEET_ROWS, AnswersApp
 from backprop_tutor.tui.marks import MarksPanel
 from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.practice import PracticeApp
@@ -189,6 +189,7 @@ async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, h
         assert "s(1): ✗ root s(1)[1]: you wrote 4, it is 5" in text
         assert "a(1): ✗ carried a(1)[1]: you wrote 4, it is 5 · follows from your s(1)" in text and "a'(1): ✓" in text
         assert "your answers: 70 right, 1 root mistake(s), 1 carried" in screen_text(app)
+        assert len(below(drawn_rows(app), "─worksheet")) >= WORKSHEET_ROWS - 1  # not squeezed by the marks
     app = AnswersApp(hand_float64, check_answers(sheet))
     async with app.run_test(size=(100, 50)) as pilot:  # tall enough for the worksheet's marks
         await pilot.press("right", "right")
@@ -333,8 +334,6 @@ def below(rows: list[str], rule: str) -> list[str]:
 @pilot_test
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
 async def test_many_wrong_values_never_squeeze_the_worksheet_below_a_few_rows(hand_ref, size):
-    from backprop_tutor.tui.answers_overlay import WORKSHEET_ROWS
-
     app = PracticeApp(PracticeSession(hand_ref))
     async with app.run_test(size=size) as pilot:
         await pilot.press("right")

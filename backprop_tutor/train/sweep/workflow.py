@@ -19,7 +19,7 @@ import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import SettingError, TrainConfig
-from backprop_tutor.train.resources import lone_run_threads
+from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, process_pool, task_for
@@ -134,9 +134,12 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
             record = start_sweep(folder, grid, options, command_line)
             try:
                 with contextlib.ExitStack() as stack:  # its end stops the workers, before the session is closed
+                    runner = Runner(options, progress, stack, folder / STOP_FILE)
+                    if options.force or any(run_state(folder / RUNS_DIR / c.name) not in ("complete", "failed")
+                                            for c in grid.configurations()):
+                        runner.warm_up(grid.base.data)  # the workers start while the sizes are checked
                     check_sizes(grid)
-                    return _workflow(folder, grid, options, record,
-                                     Runner(options, progress, stack, folder / STOP_FILE), started)
+                    return _workflow(folder, grid, options, record, runner, started)
             except BaseException as err:  # Ctrl-C, or an error: the session still gets its wall time
                 close_session(folder, record, started, "interrupted" if isinstance(err, KeyboardInterrupt) else
                               "failed")
@@ -177,6 +180,7 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
     test_set = SealedTestSet(grid.base.data)
     configurations = grid.configurations()
     outcomes = _run_grid(folder, configurations, runner)
+    runner.close_pool()  # the retraining runs alone, in this process
     summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
     if options.fail_fast and any(o.status == "failed" for o in outcomes):
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
@@ -259,11 +263,11 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
 
 
 def _final_config(chosen: TrainConfig, recorded: TrainConfig | None) -> TrainConfig:
-    """The retraining's settings: the choice's, on the BLAS threads of a lone run (it runs alone: the grid is
-    done), or on those of a retraining of this choice begun before (so it continues bit-identically)."""
+    """The retraining's settings: the choice's, on `retraining_threads` (it runs alone: the grid is done), or on
+    those of a retraining of this choice begun before (so it continues bit-identically)."""
     if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads) == chosen:
         return recorded
-    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, lone_run_threads()))
+    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, retraining_threads()))
 
 
 def _recorded_config(folder: Path) -> TrainConfig | None:
