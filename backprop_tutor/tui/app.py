@@ -171,6 +171,9 @@ class TutorApp(App[None]):
             self.exit(message="this trace has no events")
             return
         self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
+        box = self.query_one("#step-box", VerticalScroll)
+        for attribute in ("virtual_size", "size", "scroll_y"):  # the panel's title follows every layout and scroll
+            self.watch(box, attribute, lambda *_: self.call_after_refresh(self._mark_step_overflow), init=False)
         self._fit_diagram(*self.size)
         self.refresh_view()
 
