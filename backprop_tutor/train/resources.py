@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
+from backprop_tutor.plural import plural
 from backprop_tutor.train.config import SettingError, TrainConfig
 
 #: Rows per forward pass when measuring (metrics.EVAL_CHUNK) plus slack for numpy's temporaries.
@@ -60,7 +61,8 @@ def check_memory(config: TrainConfig, available: int | None = None) -> None:
         o, i = max(layer_shapes(config), key=lambda s: s[0] * s[1])
         raise NotEnoughMemory(
             f"the network {'-'.join(map(str, config.sizes))} would need ~{format_bytes(needed)} of memory to train "
-            f"(its largest W is {o} × {i} = {o * i:,} weights, each kept several times: W, ∇W, the step"
+            f"(its largest W is {o} × {i} = {o * i:,} {plural(o * i, 'weight')}, each kept several times: W, "
+            "∇W, the step"
             f"{', v' if config.momentum else ''}), but only ~{format_bytes(available)} is available: choose "
             "narrower hidden layers ({hidden:name})")
 

@@ -27,6 +27,7 @@ from backprop_tutor.check.answers import AnswerError
 from backprop_tutor.check.layout import Slot
 from backprop_tutor.check.marking import Verdict
 from backprop_tutor.check.practice import PracticeSession, is_revealed
+from backprop_tutor.plural import count
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import MarksLayout, marks_box, with_panel
 from backprop_tutor.tui.help_screen import HelpScreen
@@ -267,7 +268,7 @@ def tally(session: PracticeSession) -> str:
     revealed = f" {session.revealed} revealed" if session.revealed else ""
     blank = counts[Verdict.MISSING] - session.revealed
     revealed += f" {blank} left blank" if blank else ""
-    return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {session.total} values"
+    return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {count(session.total, 'value')}"
 
 
 def prompt(slot: Slot) -> str:

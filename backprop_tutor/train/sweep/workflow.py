@@ -18,6 +18,7 @@ from typing import Any
 import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
@@ -111,7 +112,8 @@ def check_sizes(grid: SweepGrid) -> None:
         n = available = len(training_split(config.data))
         if config.subset is not None:
             if config.subset > available:
-                raise SettingError(f"{{subset}} {config.subset}: the training file has only {available} images")
+                raise SettingError(f"{{subset}} {config.subset}: the training file has only "
+                                   f"{count(available, 'image')}")
             n = config.subset
         config.check_split(n)
         config.check_data(n - config.n_validation)
