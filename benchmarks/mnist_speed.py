@@ -96,11 +96,7 @@ def jax_epochs(data: str, epochs: int) -> tuple[list[float], float]:
     import numpy as np
 
     x, y, xv, yv = load_arrays(data)
-    key, params = jax.random.PRNGKey(1), []
-    for n_in, n_out in itertools.pairwise(SIZES):
-        key, sub = jax.random.split(key)
-        params.append((jax.random.normal(sub, (n_in, n_out), jnp.float32) * (2 / n_in) ** 0.5,
-                       jnp.zeros(n_out, jnp.float32)))
+    params = jax_parameters()
 
     def logits(p, xs):
         for W, b in p[:-1]:
@@ -130,6 +126,19 @@ def jax_epochs(data: str, epochs: int) -> tuple[list[float], float]:
             _, accuracy = (float(v) for v in measure(params, xs, ys))
         seconds.append(time.perf_counter() - start)
     return seconds, accuracy
+
+
+def jax_parameters() -> list:
+    """[(W, b)] per layer, W shaped (in, out): He initialisation, zero biases."""
+    import jax
+    import jax.numpy as jnp
+
+    key, params = jax.random.PRNGKey(1), []
+    for n_in, n_out in itertools.pairwise(SIZES):
+        key, sub = jax.random.split(key)
+        params.append((jax.random.normal(sub, (n_in, n_out), jnp.float32) * (2 / n_in) ** 0.5,
+                       jnp.zeros(n_out, jnp.float32)))
+    return params
 
 
 def engine_command(data: str, epochs: int, threads: int, folder: Path) -> list[str]:

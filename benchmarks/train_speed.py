@@ -72,9 +72,9 @@ def bare_step_factory(net, x: np.ndarray, y: np.ndarray, eta: float):
     a = [x] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
     ap = [None] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
     d = [None] + [np.empty((B, n), np.float32) for n in SIZES[1:]]
-    dW = [None] + [np.empty(w.shape, np.float32) for w in Ws]
-    db = [None] + [np.empty(b.shape, np.float32) for b in bs]
-    inv_B, eta32 = np.float32(1 / B), np.float32(eta)
+    dW, db = [None] + [np.empty(w.shape, np.float32) for w in Ws], [None] + [np.empty(b.shape, np.float32) for b in bs]
+    inv_B, eta32, ones_B, ones_out = np.float32(1 / B), np.float32(eta), np.ones(B, np.float32), np.ones((10, 1),
+                                                                                                         np.float32)
 
     def run() -> None:
         for l in range(1, L + 1):
@@ -87,7 +87,7 @@ def bare_step_factory(net, x: np.ndarray, y: np.ndarray, eta: float):
             else:
                 np.subtract(s[l], s[l].max(axis=1, keepdims=True), out=a[l])
                 np.exp(a[l], out=a[l])
-                a[l] /= a[l].sum(axis=1, keepdims=True)
+                a[l] /= a[l] @ ones_out
         np.subtract(a[L], y, out=d[L])
         for l in range(L - 1, 0, -1):
             np.matmul(d[l + 1], Ws[l], out=d[l])
@@ -95,7 +95,7 @@ def bare_step_factory(net, x: np.ndarray, y: np.ndarray, eta: float):
         for l in range(L, 0, -1):
             np.matmul(d[l].T, a[l - 1], out=dW[l])
             dW[l] *= inv_B
-            np.sum(d[l], axis=0, out=db[l])
+            np.matmul(ones_B, d[l], out=db[l])
             db[l] *= inv_B
         for l in range(L, 0, -1):
             dW[l] *= eta32

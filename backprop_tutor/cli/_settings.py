@@ -36,13 +36,12 @@ def _help(s: Setting) -> str:
     return f"{s.help} (default {default_text(s)})" if shown else s.help
 
 
-def add_flag(group: argparse._ActionsContainer, s: Setting) -> None:
+def add_flag(group: argparse._ActionsContainer, s: Setting) -> argparse.Action:
     """``s``'s flag taking one value (typed by argparse; lists are text, parsed by `value_of`)."""
     if s.kind == "bool":
-        group.add_argument(s.flag, dest=s.name, action="store_true", help=s.help)
-        return
-    group.add_argument(s.flag, dest=s.name, metavar=s.metavar, help=_help(s), type=_TYPES.get(s.kind.rstrip("?")),
-                       action="append" if s.repeatable else None)
+        return group.add_argument(s.flag, dest=s.name, action="store_true", help=s.help)
+    return group.add_argument(s.flag, dest=s.name, metavar=s.metavar, help=_help(s),
+                              type=_TYPES.get(s.kind.rstrip("?")), action="append" if s.repeatable else None)
 
 
 def value_of(s: Setting, given: Any) -> Any:

@@ -21,6 +21,7 @@ from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
+from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads
 
 EPILOG = """\
 examples:
@@ -30,7 +31,7 @@ examples:
   tutor train --data mnist --subset 2000 --validation 500 --epochs 5 --out runs/quick     a quick try
   tutor train --resume runs/tanh-0.01          continue a run stopped with Ctrl-C, to the same result
   tutor train --resume runs/tanh-0.01 --test   … and evaluate the test set at its end
-  tutor train --data mnist --threads 2 --out runs/t2   2 BLAS threads (bit-identical only to runs with 2)
+  tutor train --data mnist --threads 1 --out runs/t1   1 BLAS thread (runs side by side; bit-identical only to 1)
   tutor export runs/tanh-0.01/trace.h5 --markdown batch1.md      a traced minibatch as Markdown
 
 the run folder: config.json, metrics.json, metrics.csv, params.h5 (W1, b1, …; W(l) is out × in),
@@ -47,7 +48,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     groups = {name: p.add_argument_group(name) for name in ("network", "SGD", "data split", "tracing")}
     for s in SETTINGS.values():  # each as its TrainConfig field declares it
-        add_flag(groups[s.group], s)
+        action = add_flag(groups[s.group], s)
+        if s.name == "blas_threads":  # a lone run's own default, not a sweep's one-per-worker
+            action.help = (f"{s.help} (default {lone_run_threads()} here: a run alone on the machine takes up to "
+                           f"{LONE_RUN_THREADS} threads, one per core)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=_folder_name, metavar="DIR", help="run folder (default runs/<date>-<time>)")
     out.add_argument("--force", action="store_true",
@@ -82,6 +86,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     given = {s.name: getattr(args, s.name) for s in SETTINGS.values()}
     values: dict[str, Any] = {name: value_of(SETTINGS[name], value) for name, value in given.items()
                               if value is not None and value is not False and name != "trace_epochs"}
+    values.setdefault("blas_threads", lone_run_threads())  # recorded in config.json: --resume keeps it
     if args.trace_epochs is not None:  # "all" needs the number of epochs
         epochs = values.get("epochs", SETTINGS["epochs"].default)
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"

@@ -186,7 +186,9 @@ def _float_step(s: np.ndarray, one: Any, at_zero: Any, out: np.ndarray | None = 
 
 
 def _float_row_max(s: np.ndarray) -> np.ndarray:
-    return s.max(axis=1, keepdims=True)
+    # the same maxima, taken down the columns of a copy of sᵀ: numpy reduces a short row (10 outputs) with a
+    # loop per row, about 6× slower for a (1000, 10) array than one pass over sᵀ's rows
+    return np.ascontiguousarray(s.T).max(axis=0)[:, None]
 
 
 @functools.lru_cache(maxsize=32)

@@ -167,6 +167,7 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
     from backprop_tutor.train import open_run, prepare_data
     from backprop_tutor.train import train as run_training
     from backprop_tutor.train.config import TrainConfig
+    from backprop_tutor.train.resources import lone_run_threads
     from backprop_tutor.train.trainer import read_run_config
 
     show_errors_briefly()
@@ -176,6 +177,7 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
         folder, config = Path(resume), read_run_config(resume)
     else:
         values = {"data": data, **{k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}}
+        values.setdefault("blas_threads", lone_run_threads())  # as `tutor train`: a lone run's threads
         if trace_batch is not None:
             values["trace_batches"] = [trace_batch] if isinstance(trace_batch, int) else list(trace_batch)
         config = TrainConfig.from_dict(values)

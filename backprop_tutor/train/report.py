@@ -136,6 +136,7 @@ def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, s
         report["final"] = {"folder": result.final.folder.name, "status": result.final.status,
                            "epochs_done": len(result.final.history),
                            "training_accuracy": _figure(final.train_accuracy) if final else None,
+                           "blas_threads": result.final.config.blas_threads,  # a lone run's, not the grid's
                            "seconds": round(result.final.seconds, 3)}
     if result.test is not None:
         report["test"] = {**{k: result.test[k] for k in ("accuracy", "loss", "n_test", "correct", "evaluated")},
@@ -221,7 +222,8 @@ def _outcome_md(report: dict[str, Any]) -> list[str]:
     if final is not None:
         lines += ["", f"Retrained with the same schedule on {report['data'].get('final_training_images')} "
                       f"training + validation images ({final['folder']}/): {final['epochs_done']} epochs, "
-                      f"training accuracy {_pct(final['training_accuracy'])}, {final['seconds']:.1f} s."]
+                      f"training accuracy {_pct(final['training_accuracy'])}, "
+                      f"{final.get('blas_threads', 1)} BLAS thread(s), {final['seconds']:.1f} s."]
     if test is not None:
         lines += ["", f"**Test accuracy: {_pct(test['accuracy'])}** ({test['correct']} / {test['n_test']} correct, "
                       f"mean loss {test['loss']:.4f}).", "", test["note"]]

@@ -5,11 +5,25 @@ reported, by `fileio`, which writes every file.)"""
 
 from __future__ import annotations
 
+import os
+
 from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
 from backprop_tutor.train.config import SettingError, TrainConfig
 
 #: Rows per forward pass when measuring (metrics.EVAL_CHUNK) plus slack for numpy's temporaries.
 _EVAL_ROWS = 1000
+
+
+#: BLAS threads a run that has the machine to itself takes unless told otherwise (`tutor train` without
+#: --threads, a sweep's final retraining), at most one per core. Decided by measurement: benchmarks/README.md,
+#: "Threads of a lone run". Recorded in config.json like any thread count, so --resume stays bit-identical.
+LONE_RUN_THREADS = 2
+
+
+def lone_run_threads(cores: int | None = None) -> int:
+    """BLAS threads for a run alone on a machine of ``cores`` cores (default: this one's)."""
+    cores = os.cpu_count() if cores is None else cores
+    return max(1, min(LONE_RUN_THREADS, cores or 1))
 
 
 class NotEnoughMemory(SettingError):

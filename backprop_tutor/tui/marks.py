@@ -17,6 +17,8 @@ from backprop_tutor.worksheet.model import Quantity
 from backprop_tutor.worksheet.tables import Table, TextCell
 
 DIGITS = 4
+#: the largest matrix whose typed values a worksheet cell repeats under the true one (a hand calculation's)
+MATRIX_CELLS = 16
 
 
 class MarksPanel(Static):
@@ -105,17 +107,27 @@ def _with_mark(cell: TextCell, cells: list[Marked] | None, inline: bool = False)
     order = [v.mark for v in Verdict] + ["revealed"]
     mark = Verdict.RIGHT.mark if labels.count(Verdict.RIGHT.mark) == len(cells) else " ".join(
         f"{label}×{labels.count(label)}" for label in order if label in labels)
-    yours = _yours(cells) if mark != Verdict.RIGHT.mark else ""
+    yours = _yours(cells) if mark != Verdict.RIGHT.mark else ()
     if inline:
-        return TextCell((f"{cell.text} {mark}" + (f" (you: {yours})" if yours else ""),), cell.new)
-    return TextCell((*cell.lines, mark, *([f"you: {yours}"] if yours else [])), cell.new)
+        return TextCell((f"{cell.text} {mark}" + (f" (you: {' '.join(yours)})" if yours else ""),), cell.new)
+    # a matrix one row a line, as the true one above it
+    return TextCell((*cell.lines, mark, *(("you: " if k == 0 else "     ") + row for k, row in enumerate(yours))),
+                    cell.new)
 
 
-def _yours(cells: list[Marked]) -> str:
-    """The student's own value of a wrong scalar or vector, beside the true one (· for a blank); "" for a
-    matrix (the panel lists its cells) or a value not typed at all."""
-    if not any(m.written for m in cells) or any(len(m.index) > 1 for m in cells):
-        return ""
+def _yours(cells: list[Marked]) -> tuple[str, ...]:
+    """The student's own value of a wrong number, vector or matrix (one row a line), beside the true one (· for a
+    blank), as typed: [4, -5]; [1, 2] / [3, 4]. Nothing for a value not typed at all, or a matrix too large to
+    write in a cell (the panel and F2 list its wrong cells)."""
+    if not any(m.written for m in cells):
+        return ()
     if len(cells) == 1 and cells[0].index == ():
-        return cells[0].written or "·"
-    return "[" + ", ".join(m.written or "·" for m in cells) + "]"
+        return (cells[0].written or "·",)
+    if all(len(m.index) == 1 for m in cells):
+        return ("[" + ", ".join(m.written or "·" for m in cells) + "]",)
+    if len(cells) > MATRIX_CELLS:
+        return ()
+    rows: dict[int, list[str]] = {}
+    for m in cells:
+        rows.setdefault(m.index[0], []).append(m.written or "·")
+    return tuple("[" + ", ".join(row) + "]" for row in rows.values())

@@ -410,3 +410,9 @@ def test_a_validation_set_as_big_as_the_data_names_the_flag(tiny_npz: Path, tmp_
     assert tutor("train", "--data", tiny_npz, *SMALL, "--validation", "600", "--out", tmp_path / "r") == 2
     err = err_text(capsys)
     assert "--validation 600 holds out all of the 600 training images" in err and "n_validation" not in err
+
+
+def test_a_lone_run_takes_up_to_two_threads_one_per_core() -> None:
+    from backprop_tutor.train.resources import lone_run_threads
+
+    assert [lone_run_threads(cores) for cores in (1, 2, 8)] == [1, 2, 2]

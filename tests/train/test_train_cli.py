@@ -13,6 +13,7 @@ from train_helpers import make_npz
 from backprop_tutor.cli import main
 from backprop_tutor.params import read_parameters
 from backprop_tutor.train import TrainConfig, prepare_data, train
+from backprop_tutor.train.resources import lone_run_threads
 
 SMALL = ["--hidden", "16,12", "--batch-size", "50", "--validation", "100", "--epochs", "2", "--lr", "0.1",
          "--seed", "2", "--decay-at", "1"]
@@ -94,8 +95,10 @@ def test_divergence_exits_2_naming_the_epoch(tiny_npz: Path, tmp_path: Path, cap
 def test_resume_from_the_command_line_matches_an_uninterrupted_run(tiny_npz: Path, tmp_path: Path,
                                                                    capsys: pytest.CaptureFixture) -> None:
     assert tutor("train", "--data", tiny_npz, *SMALL, "--quiet", "--out", tmp_path / "whole") == 0
+    threads = json.loads((tmp_path / "whole" / "config.json").read_text())["config"]["blas_threads"]
+    assert threads == lone_run_threads()  # without --threads: a lone run's default, recorded for --resume
     config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
-                         learning_rate=0.1, seed=2, decay_at=[1])
+                         learning_rate=0.1, seed=2, decay_at=[1], blas_threads=threads)
     stopped = train(config, prepare_data(config), tmp_path / "run", should_stop=lambda e, b: (e, b) == (1, 7))
     assert stopped.status == "interrupted"
     assert tutor("train", "--resume", tmp_path / "run", "--lr", "0.2") == 2

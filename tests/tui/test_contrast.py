@@ -188,7 +188,7 @@ async def test_practice_with_right_wrong_and_revealed_values_is_readable(hand_re
     stops = [("asked", ("right",)), ("right", (*"[5, -5]", "enter")), ("wrong", (*"[6, 0]", "enter")),
              ("revealed", ("ctrl+r",)), ("details", ("f2",)), ("left the box", ("escape",)), ("help", ("f1",))]
     seen = await visit(PracticeApp(PracticeSession(hand_ref)), stops)
-    assert_readable(seen, {"worksheet"})
+    assert_readable(seen, {"worksheet", "practice", "next steps use the true values shown"})  # marks, answer box
 
 
 @pilot_test
@@ -197,4 +197,4 @@ async def test_a_marked_worksheet_is_readable(hand_ref, hand_float64, tmp_path):
     sheet = tmp_path / "mine.md"
     sheet.write_text(key.replace("| 1 | [5, -5] | [5, 0] | [1, 0] |", "| 1 | [4, -5] | [4, 0] | [1, 0] |"))
     seen = await visit(AnswersApp(hand_float64, check_answers(sheet)), STEPS[:4])
-    assert_readable(seen, {"worksheet"})
+    assert_readable(seen, {"worksheet", "your answers: 70 right"})

@@ -109,6 +109,24 @@ async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
         assert "6 right, 0 root mistake(s), 0 carried, 66 revealed (of 72 values)" in screen
 
 
+def drawn_rows(app) -> list[str]:
+    """The screen's lines, each with its runs of spaces made one."""
+    return [" ".join(line.split()) for line in screen_text(app).splitlines()]
+
+
+def asking(ref, name: str) -> PracticeApp:
+    """Practice with every value before ``name`` revealed."""
+    session = PracticeSession(ref)
+    while session.current.name != name:
+        session.reveal()
+    return PracticeApp(session)
+
+
+async def at_the_step_asked(pilot) -> None:
+    pilot.app.step = pilot.app.session.current_step
+    await pilot.pause()
+
+
 def near_the_end(ref, left: int) -> PracticeApp:
     """Practice with every value but the last ``left`` revealed."""
     session = PracticeSession(ref)
@@ -175,7 +193,7 @@ async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, h
     async with app.run_test(size=(100, 50)) as pilot:  # tall enough for the worksheet's marks
         await pilot.press("right", "right")
         await pilot.pause()
-        rows = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        rows = drawn_rows(app)
         assert "1 [5, -5] [5, 0] [1, 0]" in rows and "✓×1 ✗ root×1 ✓×1 ✗ carried×1 ✓" in rows
         assert "you: [4, -5] you: [4, 0]" in rows  # the student's own value beside the true one
         assert "2 [6, 15] [6, 15] [1, 1]" in rows and "✓ ✓ ✓" in rows
@@ -285,18 +303,14 @@ def test_example_answers_shows_the_exact_numbers_check_judges_by(hand_ref, tmp_p
 
 @pilot_test
 async def test_the_delta_prompt_does_not_give_away_w_transposed_delta(hand_ref):
-    session = PracticeSession(hand_ref)
-    while session.current.name != "δ(2)":
-        session.reveal()
-    app = PracticeApp(session)
+    app = asking(hand_ref, "δ(2)")
     async with app.run_test(size=(100, 30)) as pilot:
-        app.step = session.current_step
-        await pilot.pause()
-        rows = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        await at_the_step_asked(pilot)
+        rows = drawn_rows(app)
         assert "= ? (part of the value asked below)" in rows and "= [1, 1] ⊙ (W(3)ᵀ δ(3))" in rows
         assert not any("[1.98e-32, 1.0]" in row for row in rows)  # W(3)ᵀ δ(3) worked out: the hard part
         await type_answer(pilot, "[0, 1]")
-        assert "= [1, 1] ⊙ [1.98e-32, 1.0]" in [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        assert "= [1, 1] ⊙ [1.98e-32, 1.0]" in drawn_rows(app)
 
 
 @pilot_test
@@ -335,3 +349,30 @@ async def test_many_wrong_values_never_squeeze_the_worksheet_below_a_few_rows(ha
         assert any(row.split()[:2] == ["s(2):", "✗"] for row in rows)  # the newest verdict
         assert any(row.split() == ["=", "?", "(type", "it", "below)"] for row in below(rows, "─step 3"))
         assert "a(2) = ?" in app.query_one("#answer", Input).placeholder
+
+
+@pilot_test
+async def test_a_wrong_matrix_shows_the_students_own_matrix_and_what_the_next_steps_use(hand_ref):
+    app = asking(hand_ref, "∇W(3)")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await at_the_step_asked(pilot)
+        session = app.session
+        await type_answer(pilot, "[[6, 15], [0, 0], [6, 15]]")  # row 3's sign slipped: it is [-6, -15]
+        rows = drawn_rows(app)
+        # under the true ∇W(3) in the worksheet, one row a line as the true one: [6.0, 15.0] / … / [-6.0, -15.0]
+        at = rows.index("3 [1.0, 1.98e-32, -1.0] [6.0, 15.0]")
+        assert rows[at + 3:at + 7] == ["✓×4 ✗ root×2", "you: [6, 15]", "[0, 0]", "[6, 15]"]
+        assert "∇W(3): ✗ root ∇W(3)[3,1]: you wrote 6, it is -6.0 (+1 more)" in rows
+        assert "next steps use the true values shown; a value from yours is ✗ carried" in screen_text(app)
+        await type_answer(pilot, "[1, 0, -1]")  # ∇b(3)
+        while session.current.name != "W(3)":
+            session.reveal()
+        app.step = session.current_step
+        await pilot.pause()
+        # the update substitutes the true ∇W(3) (shown), but W(3) from the student's own ∇W(3) is carried
+        assert "[[6.0, 15.0], [1.19e-31, 2.97e-31], [-6.0, -15.0]]" in screen_text(app)
+        await type_answer(pilot, "[[-1, -5.5], [3, -3], [-1, -6.5]]")
+        rows = drawn_rows(app)
+        assert "W(3): ✗ carried W(3)[3,1]: you wrote -1, it is 5.0 (+1 more)" in rows
+        at = rows.index("3 [-1.0, -5.5]")
+        assert rows[at + 3:at + 7] == ["✓×4 ✗ carried×2", "you: [-1, -5.5]", "[3, -3]", "[-1, -6.5]"]

@@ -20,7 +20,7 @@ from backprop_tutor.errors import TutorError, UsageError, install_hint
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.run_folder import RunFolder, RunFolderBusy, write_json
-from backprop_tutor.train.sweep.data import training_data
+from backprop_tutor.train.sweep.data import training_data, training_split
 from backprop_tutor.train.sweep.results import FAILURE_FILE, RunOutcome, read_metrics, run_state
 
 
@@ -59,6 +59,15 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
         if not isinstance(err, RunFolderBusy) and not RunFolder(folder).is_complete():  # never both markers
             write_json(folder / FAILURE_FILE, {"error": detail, "traceback": traceback.format_exc()})
         return RunOutcome(task.name, "failed", detail)
+
+
+def warm_up(spec: str, parent: int) -> None:
+    """A pool worker's start, while the sweep still checks its grid: the trainer imported and the training
+    images of ``spec`` loaded (kept for all the worker's runs), so the first run starts at once."""
+    die_with(parent)
+    import backprop_tutor.train.trainer  # noqa: F401
+
+    training_split(spec)
 
 
 def task_for(name: str, config: TrainConfig, folder: Path, *, merged: bool = False, force: bool = False) -> RunTask:
@@ -267,6 +276,29 @@ class Runner:
                  stop_file: Path) -> None:
         self.options, self.progress, self.stack, self.stop_file = options, progress, stack, stop_file
         self._dask: Executor | None = None
+        self._pool: contextlib.ExitStack | None = None  # the process pool, from warm_up or the first run on to
+        self._pool_executor: Executor | None = None     # the end of the grid (close_pool) or of the sweep
+
+    def warm_up(self, spec: str) -> None:
+        """Start the process pool's workers now and have each load the training images of ``spec``, beside the
+        sweep's own checks (without a pool: nothing to do)."""
+        if self.options.cluster is None and self.options.workers > 1:
+            pool = self._process_pool()
+            for _ in range(self.options.workers):
+                pool.submit(warm_up, spec, os.getpid())
+
+    def _process_pool(self) -> Executor:
+        if self._pool_executor is None:
+            self._pool = contextlib.ExitStack()
+            self._pool_executor = self._pool.enter_context(process_pool(self.options.workers))
+            self.stack.callback(self.close_pool)
+        return self._pool_executor
+
+    def close_pool(self) -> None:
+        """End the process pool's workers (each holds its own copy of the training images)."""
+        if self._pool is not None:
+            pool, self._pool, self._pool_executor = self._pool, None, None
+            pool.close()
 
     def run(self, tasks: list[RunTask], done: Callable[[RunOutcome], None], *, pool: bool = True) -> None:
         """Run ``tasks``; ``pool=False``: a single run that gets every core (not a pool worker's share)."""
@@ -281,8 +313,7 @@ class Runner:
             if self._dask is None:
                 self._dask = self.stack.enter_context(dask_executor(options.cluster, options.workers))
             run_on(self._dask, tasks, self.progress, options.fail_fast, done)
-        elif pool and options.workers > 1 and len(tasks) > 1:
-            with process_pool(min(options.workers, len(tasks))) as executor:
-                run_on(executor, tasks, self.progress, options.fail_fast, done)
+        elif pool and options.workers > 1 and (len(tasks) > 1 or self._pool_executor is not None):
+            run_on(self._process_pool(), tasks, self.progress, options.fail_fast, done)
         else:
             run_inline(tasks, self.progress, options.fail_fast, done)

@@ -4,6 +4,7 @@ on training + validation images, test it once, and write the report."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.train.config import SettingError, TrainConfig
+from backprop_tutor.train.resources import lone_run_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, process_pool, task_for
@@ -132,9 +134,12 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
             record = start_sweep(folder, grid, options, command_line)
             try:
                 with contextlib.ExitStack() as stack:  # its end stops the workers, before the session is closed
+                    runner = Runner(options, progress, stack, folder / STOP_FILE)
+                    if options.force or any(run_state(folder / RUNS_DIR / c.name) not in ("complete", "failed")
+                                            for c in grid.configurations()):
+                        runner.warm_up(grid.base.data)  # the workers start while the sizes are checked
                     check_sizes(grid)
-                    return _workflow(folder, grid, options, record,
-                                     Runner(options, progress, stack, folder / STOP_FILE), started)
+                    return _workflow(folder, grid, options, record, runner, started)
             except BaseException as err:  # Ctrl-C, or an error: the session still gets its wall time
                 close_session(folder, record, started, "interrupted" if isinstance(err, KeyboardInterrupt) else
                               "failed")
@@ -175,6 +180,7 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
     test_set = SealedTestSet(grid.base.data)
     configurations = grid.configurations()
     outcomes = _run_grid(folder, configurations, runner)
+    runner.close_pool()  # the retraining runs alone, in this process
     summaries = [summarize(c, folder / RUNS_DIR / c.name) for c in configurations]
     if options.fail_fast and any(o.status == "failed" for o in outcomes):
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
@@ -239,8 +245,10 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     """The chosen configuration trained again, with the same schedule, on training + validation images."""
     options, progress = runner.options, runner.progress
     final = folder / FINAL_DIR
-    choice = Configuration(chosen.name, chosen.settings, chosen.config)
-    if options.force or _recorded_config(final) not in (None, chosen.config):  # another choice's run: replace
+    recorded = _recorded_config(final)
+    config = _final_config(chosen.config, recorded)
+    choice = Configuration(chosen.name, chosen.settings, config)
+    if options.force or recorded not in (None, config):  # another choice's run: replace
         (final / TEST_FILE).unlink(missing_ok=True)
         force = True
     else:
@@ -248,11 +256,18 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     if force or run_state(final) != "complete":
         if progress is not None:
             progress.phase(f"retraining {chosen.name} on training + validation images")
-            progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])),
-                            chosen.config.epochs)])
-        runner.run([task_for(FINAL_DIR, chosen.config, final, merged=True, force=force)],
+            progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])), config.epochs)])
+        runner.run([task_for(FINAL_DIR, config, final, merged=True, force=force)],
                    progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
+
+
+def _final_config(chosen: TrainConfig, recorded: TrainConfig | None) -> TrainConfig:
+    """The retraining's settings: the choice's, on the BLAS threads of a lone run (it runs alone: the grid is
+    done), or on those of a retraining of this choice begun before (so it continues bit-identically)."""
+    if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads) == chosen:
+        return recorded
+    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, lone_run_threads()))
 
 
 def _recorded_config(folder: Path) -> TrainConfig | None:
