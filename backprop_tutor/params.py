@@ -14,6 +14,7 @@ import numpy as np
 
 from backprop_tutor.errors import DataError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.plural import count
 
 
 def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -42,7 +43,8 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
                                 "and b(l) (units out,)")
             if layers and layers[-1][0].shape[0] != W.shape[1]:
                 raise DataError(f"{path}: W{l} is {W.shape[0]}×{W.shape[1]} but layer {l - 1} has "
-                                f"{layers[-1][0].shape[0]} units, so W{l} needs {layers[-1][0].shape[0]} columns")
+                                f"{count(layers[-1][0].shape[0], 'unit')}, so W{l} needs "
+                                f"{count(layers[-1][0].shape[0], 'column')}")
             layers.append((W, b))
             l += 1
         if not layers:

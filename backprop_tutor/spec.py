@@ -32,6 +32,7 @@ from backprop_tutor.memory import check_exact_work, check_memory, estimate_bytes
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.overflow import check_fits, check_trace_finite
+from backprop_tutor.plural import count, plural
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 
@@ -144,7 +145,8 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> NetworkSpec:
     where = f"{source}:"
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise SpecError(f"{where} unknown field(s) {', '.join(unknown)}; the fields are {', '.join(sorted(FIELDS))}")
+        raise SpecError(f"{where} unknown {plural(len(unknown), 'field')} {', '.join(unknown)}; the fields are "
+                        f"{', '.join(sorted(FIELDS))}")
     layers_raw = raw.get("layer")
     if not layers_raw or not isinstance(layers_raw, list):
         raise SpecError(f"{where} no layers: add one [[layer]] table per layer, each with activation and "
@@ -188,7 +190,8 @@ def _layer(raw: Any, l: int, L: int, n_prev: int | None, init: InitSpec | None, 
         raise SpecError(f"{lw} each [[layer]] must be a table")
     extra = sorted(set(raw) - {"units", "activation", "W", "b"})
     if extra:
-        raise SpecError(f"{lw} unknown field(s) {', '.join(extra)}; a layer has units, activation, W and b")
+        raise SpecError(f"{lw} unknown {plural(len(extra), 'field')} {', '.join(extra)}; a layer has units, "
+                        "activation, W and b")
     act = _str(raw, "activation", lw, choices=ACTIVATIONS)
     W = _matrix(raw["W"], f"{lw} {W_l}") if "W" in raw else None
     b = _vector(raw["b"], f"{lw} {b_l}") if "b" in raw else None
@@ -199,9 +202,9 @@ def _layer(raw: Any, l: int, L: int, n_prev: int | None, init: InitSpec | None, 
         n_prev = _check_W(W, units, n_prev, l, lw)
     if b is not None and len(b) != units:
         if W is not None and "units" not in raw:
-            raise SpecError(f"{lw} {W_l} has {len(W)} rows but {b_l} has {len(b)} values; they must agree: "
-                            f"one row of {W_l} and one value of {b_l} per unit of layer {l}")
-        raise SpecError(f"{lw} {b_l} has {len(b)} values but the layer has {units} units")
+            raise SpecError(f"{lw} {W_l} has {count(len(W), 'row')} but {b_l} has {count(len(b), 'value')}; they "
+                            f"must agree: one row of {W_l} and one value of {b_l} per unit of layer {l}")
+        raise SpecError(f"{lw} {b_l} has {count(len(b), 'value')} but the layer has {count(units, 'unit')}")
     if (W is None or b is None) and init is None:
         missing = " and ".join(n for n, v in ((W_l, W), (b_l, b)) if v is None)
         raise SpecError(f"{lw} {missing} not given and there is no [init] table to draw it from; give "
@@ -219,11 +222,12 @@ def _check_W(W: list[list[Number]], units: int, n_prev: int | None, l: int, lw: 
     width for layer 1 when nothing else says). Returns the units in."""
     W_l = cell_text("W", l)
     if len(W) != units:
-        raise SpecError(f"{lw} {W_l} has {len(W)} rows but the layer has units = {units}; "
+        raise SpecError(f"{lw} {W_l} has {count(len(W), 'row')} but the layer has units = {units}; "
                         f"{W_l} is (units out × units in), one row per unit")
     n_in = len(W[0]) if n_prev is None else n_prev
     if len(W[0]) != n_in:
-        prev = f"{cell_text('a', l - 1)} has {n_in} units" if l > 1 else f"the input x = a(0) has {n_in} values"
+        prev = (f"{cell_text('a', l - 1)} has {count(n_in, 'unit')}" if l > 1 else
+                f"the input x = a(0) has {count(n_in, 'value')}")
         raise SpecError(f"{lw} {W_l} is {len(W)}×{len(W[0])} but {prev}, so {W_l} must be "
                         f"{units}×{n_in} (units out × units in)")
     return n_in
@@ -249,19 +253,21 @@ def _data(raw: Any, where: str, sizes: list[int], loss_name: str) -> tuple[list[
         raise SpecError(f"{where} [data] needs x (the input, one row per sample) and y (the target)")
     extra = sorted(set(raw) - {"x", "y"})
     if extra:
-        raise SpecError(f"{where} [data]: unknown field(s) {', '.join(extra)}; [data] has x (the input) and y "
+        raise SpecError(f"{where} [data]: unknown {plural(len(extra), 'field')} {', '.join(extra)}; [data] has "
+                        "x (the input) and y "
                         "(the target)")
     x = _rows(raw["x"], f"{where} data.x")
     y = _rows(raw["y"], f"{where} data.y")
     if len(x) != len(y):
-        raise SpecError(f"{where} data.x has {len(x)} samples but data.y has {len(y)}")
+        raise SpecError(f"{where} data.x has {count(len(x), 'sample')} but data.y has {len(y)}")
     for i, (xi, yi) in enumerate(zip(x, y, strict=True), start=1):
         if len(xi) != sizes[0]:
-            raise SpecError(f"{where} data.x sample {i} has {len(xi)} values but layer 1 takes {sizes[0]} inputs "
+            raise SpecError(f"{where} data.x sample {i} has {count(len(xi), 'value')} but layer 1 takes "
+                            f"{count(sizes[0], 'input')} "
                             f"(W(1) is {sizes[1]}×{sizes[0]})")
         if len(yi) != sizes[-1]:
-            raise SpecError(f"{where} data.y sample {i} has {len(yi)} values but the output layer has "
-                            f"{sizes[-1]} units")
+            raise SpecError(f"{where} data.y sample {i} has {count(len(yi), 'value')} but the output layer has "
+                            f"{count(sizes[-1], 'unit')}")
         if loss_name == "cross-entropy" and (min(yi) < 0 or abs(sum(yi) - 1) > Decimal("1e-9")):
             # δ(L) = a − y holds for any target y with Σ y_k = 1: one-hot or soft labels alike
             raise SpecError(f"{where} data.y sample {i} = {[_plain(v) for v in yi]} is not a probability "
@@ -389,7 +395,7 @@ def build_network(spec: NetworkSpec, precision: str | None = None, *, recorded: 
     bounded time for ``passes`` SGD steps' worth of arithmetic."""
     precision = precision or spec.precision
     B = len(spec.x or [])
-    what = f"{spec.source}: the network {format_sizes(spec.sizes)} with {B} sample(s)"
+    what = f"{spec.source}: the network {format_sizes(spec.sizes)} with {count(B, 'sample')}"
     if precision == "exact":
         check_exact_work(spec.sizes, B, what, passes)
     check_memory(estimate_bytes(spec.sizes, B, precision, momentum=bool(spec.momentum), recorded=recorded,

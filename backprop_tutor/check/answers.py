@@ -45,6 +45,7 @@ from backprop_tutor.check.numbers import (
 )
 from backprop_tutor.errors import TutorError
 from backprop_tutor.notation import cell_text, column_title
+from backprop_tutor.plural import count
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -203,7 +204,8 @@ def _columns(cells: list[str], where: str) -> list[Quantity | None]:
 def _row_entries(cells: list[str], columns: list[Quantity | None], where: str) -> list[Entry]:
     names = ", ".join(["l", *(column_title(q) for q in columns[1:] if q is not None)])
     if len(cells) != len(columns):
-        raise AnswerError(f"{where}: the row has {len(cells)} cells but the table has {len(columns)} columns "
+        raise AnswerError(f"{where}: the row has {count(len(cells), 'cell')} but the table has "
+                          f"{count(len(columns), 'column')} "
                           f"({names}); keep one cell per column")
     if not cells[0].isdigit():
         raise AnswerError(f"{where}: {cells[0]!r} is not a layer number; the first column is the layer l (0, 1, …)")
@@ -383,7 +385,7 @@ def _shape_hint(slot: Slot) -> str:
     if len(slot.shape) == 2:
         return f"{slot.name} is a {slot.shape[0]}×{slot.shape[1]} matrix, e.g. [[1, -2], [0.5, 4]] or \"1, -2; 0.5, 4\""
     if slot.shape:
-        return f"{slot.name} is a vector of {slot.shape[0]} values, e.g. [5, -5] or \"5, -5\""
+        return f"{slot.name} is a vector of {count(slot.shape[0], 'value')}, e.g. [5, -5] or \"5, -5\""
     return f"{slot.name} is one number"
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from backprop_tutor.check.layout import Slot, slots
 from backprop_tutor.errors import UsageError
 from backprop_tutor.numbers.certain import Certain, certain_array
+from backprop_tutor.plural import count
 from backprop_tutor.spec import NetworkSpec, run_spec
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.reader import TraceReader, read
@@ -64,12 +65,13 @@ def reference_for(spec: NetworkSpec, sample: int = 0) -> Reference:
     """Run the spec's step in exact arithmetic and collect what the worksheet of ``sample`` should say."""
     weights = sum(n * m for m, n in zip(spec.sizes, spec.sizes[1:], strict=False))
     if weights > MAX_WEIGHTS:
-        raise UsageError(f"{spec.source}: a {'-'.join(map(str, spec.sizes))} network has {weights} weights; a "
+        raise UsageError(f"{spec.source}: a {'-'.join(map(str, spec.sizes))} network has {count(weights, 'weight')}; a "
                          f"worksheet is for a calculation by hand (at most {MAX_WEIGHTS} weights)")
     trace = run_spec(spec, "exact")
     B = trace.header.batch_size
     if not 0 <= sample < B:
-        raise UsageError(f"sample {sample} does not exist: {spec.source} holds {B} sample(s), numbered 0 to {B - 1}")
+        raise UsageError(f"sample {sample} does not exist: {spec.source} holds {count(B, 'sample')}, numbered 0 "
+                         f"to {B - 1}")
     return reference_from(trace, spec, sample)
 
 

@@ -31,6 +31,7 @@ from backprop_tutor.check.working import quantity_equation, working
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count
 from backprop_tutor.worksheet.model import Quantity
 
 Key = tuple[Quantity, int]
@@ -476,10 +477,10 @@ def _shape_note(slot: Slot, written: Written, true: np.ndarray, mine: np.ndarray
         return (f"transposed: written {got[0]}×{got[1]}, but {slot.name} is {want[0]}×{want[1]} (units out × units "
                 f"in: one row per unit of layer {slot.layer}); {numbers}")
     if len(want) == 1 and len(got) == 1:
-        return (f"a vector of the wrong length: written with {got[0]} values, but layer {slot.layer} has "
-                f"{want[0]} units")
+        return (f"a vector of the wrong length: written with {count(got[0], 'value')}, but layer {slot.layer} has "
+                f"{count(want[0], 'unit')}")
     if len(want) == 2 and len(got) == 1 and got[0] == want[0] * want[1]:
-        return f"written as one list of {got[0]} values; {slot.name} is {want[0]}×{want[1]}: one row per unit"
+        return f"written as one list of {count(got[0], 'value')}; {slot.name} is {want[0]}×{want[1]}: one row per unit"
     shape = "×".join(map(str, want)) if want else "one number"
     return f"the wrong shape: written {'×'.join(map(str, got)) or 'as one number'}, but {slot.name} is {shape}"
 

@@ -20,6 +20,7 @@ from backprop_tutor.check.layout import Slot, ascii_key
 from backprop_tutor.check.marking import Marked, Marker, Verdict
 from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.plural import count
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
 Key = tuple[Quantity, int]
@@ -109,15 +110,15 @@ class PracticeSession:
         return sum(is_revealed(m) for marks in self.marks.values() for m in marks)
 
     def summary(self) -> str:
-        """12 right, 1 root mistake(s), 3 carried, 2 revealed (of 72 values)."""
+        """12 right, 1 root mistake, 3 carried, 2 revealed (of 72 values)."""
         counts, total, revealed = self.counts(), self.total, self.revealed
-        parts = [f"{counts[Verdict.RIGHT]} right", f"{counts[Verdict.ROOT]} root mistake(s)",
+        parts = [f"{counts[Verdict.RIGHT]} right", count(counts[Verdict.ROOT], "root mistake"),
                  f"{counts[Verdict.CARRIED]} carried", f"{revealed} revealed"]
         if counts[Verdict.MISSING] > revealed:
             parts.append(f"{counts[Verdict.MISSING] - revealed} left blank")
         if counts[Verdict.SHAPE]:
             parts.append(f"{counts[Verdict.SHAPE]} in the wrong shape")
-        return ", ".join(parts) + f" (of {total} values)"
+        return ", ".join(parts) + f" (of {count(total, 'value')})"
 
     def resume(self, path: Path) -> int:
         """Go on from a saved answer file: its values are typed again in order, a blank before a written one is

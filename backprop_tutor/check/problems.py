@@ -24,6 +24,7 @@ from backprop_tutor.check.expected import reference_for
 from backprop_tutor.check.templates import render
 from backprop_tutor.errors import NumericError, UsageError
 from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.plural import count
 from backprop_tutor.spec import NetworkSpec, parse_spec, run_spec
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.reader import read
@@ -56,7 +57,8 @@ class ProblemSettings:
                              f"1 to {MAX_UNITS} units each (a hand calculation), e.g. 3-2-2-3")
         weights = sum(m * n for m, n in zip(self.sizes, self.sizes[1:], strict=False))
         if len(self.sizes) - 1 > MAX_LAYERS or weights > MAX_WEIGHTS:
-            raise UsageError(f"sizes {named}: {len(self.sizes) - 1} layers and {weights} weights is not a problem to "
+            raise UsageError(f"sizes {named}: {count(len(self.sizes) - 1, 'layer')} and "
+                             f"{count(weights, 'weight')} is not a problem to "
                              f"compute by hand (the course's 3-2-2-3 example has 3 layers and 16 weights); give at "
                              f"most {MAX_LAYERS} layers and {MAX_WEIGHTS} weights")
         if self.hidden not in HIDDEN:

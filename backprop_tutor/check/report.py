@@ -26,6 +26,7 @@ from backprop_tutor.check.checker import Checked
 from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.check.numbers import NumberError, parse_number
 from backprop_tutor.numbers.format import DEFAULT_DIGITS, fmt, fmt_matrix
+from backprop_tutor.plural import count
 
 #: the fewest digits an expected value is shown with (what the UI shows); more when the student wrote more
 DIGITS = DEFAULT_DIGITS
@@ -66,7 +67,7 @@ def _same_number(a: str, b: str) -> bool:
 
 def summary(marking: Marking) -> str:
     t = marking.totals()
-    return (f"{t['right']} right, {t['root']} root mistake(s), {t['carried']} carried, {t['missing']} missing"
+    return (f"{t['right']} right, {count(t['root'], 'root mistake')}, {t['carried']} carried, {t['missing']} missing"
             + (f", {t['shape']} in the wrong shape" if t["shape"] else ""))
 
 
@@ -151,8 +152,8 @@ def total_line(sheets: list[Checked]) -> str:
     right = sum(1 for c in sheets if c.marking is not None and c.marking.all_right)
     unread = sum(1 for c in sheets if c.marking is None) - skipped
     n = len(sheets) - skipped
-    return (f"{n} sheets: {right} all right, {n - right - unread} with mistakes or blanks, {unread} not read"
-            + (f" (and {skipped} other file(s) skipped)" if skipped else ""))
+    return (f"{count(n, 'sheet')}: {right} all right, {n - right - unread} with mistakes or blanks, {unread} not read"
+            + (f" (and {count(skipped, 'other file')} skipped)" if skipped else ""))
 
 
 def sheets_json(sheets: list[Checked]) -> str:
@@ -164,7 +165,7 @@ def sheets_json(sheets: list[Checked]) -> str:
 
 def sheets_markdown(sheets: list[Checked]) -> str:
     """--markdown for many sheets: a line per sheet and the total, then each sheet's report."""
-    lines = [f"# Check: {sum(not c.skipped for c in sheets)} sheets", "",
+    lines = [f"# Check: {count(sum(not c.skipped for c in sheets), 'sheet')}", "",
              *(f"- {_md(sheet_line(c))}" for c in sheets), "", total_line(sheets), ""]
     for c in sheets:
         if c.marking is not None:

@@ -15,6 +15,7 @@ from backprop_tutor.check.expected import Reference
 from backprop_tutor.check.layout import Slot, ascii_key
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import FULL, fmt, fmt_matrix, fmt_vector
+from backprop_tutor.plural import count
 from backprop_tutor.render.markdown import tables_to_markdown
 from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_heading, worksheet_tables
@@ -104,4 +105,4 @@ def _json(ref: Reference, spec: str, key: bool, sample: int) -> str:
 
 
 def _shape(slot: Slot) -> str:
-    return f"{slot.shape[0]}×{slot.shape[1]}" if len(slot.shape) == 2 else f"{slot.shape[0]} values"
+    return f"{slot.shape[0]}×{slot.shape[1]}" if len(slot.shape) == 2 else f"{count(slot.shape[0], 'value')}"

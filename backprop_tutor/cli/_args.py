@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -66,7 +67,7 @@ def check_sample(sample: int, batch_size: int, what: str) -> None:
     """``--sample K`` must be a row of the minibatch: 0 ≤ K < B."""
     B = max(1, batch_size)
     if not 0 <= sample < B:
-        raise UsageError(f"--sample {sample}: {what} holds {B} sample(s), numbered 0 to {B - 1}")
+        raise UsageError(f"--sample {sample}: {what} holds {count(B, 'sample')}, numbered 0 to {B - 1}")
 
 
 def stdout_file() -> Path | None:

@@ -23,6 +23,7 @@ from backprop_tutor.errors import GradCheckFailed, NumericError, UsageError
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers import MAX_EXPONENT
 from backprop_tutor.numbers.format import parse_digits
+from backprop_tutor.plural import count, plural
 from backprop_tutor.render.gradcheck import check_table, h_text, summary_lines
 
 EPILOG = """\
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     _check_finite(check, problem.title)
     shown = args.digits if args.digits is not DEFAULT_DIGITS else None if args.exact else 10
     console = Console(highlight=False, soft_wrap=True)
-    console.print(Text(f"{problem.title}: {check.batch_size} sample(s), {precision}"))
+    console.print(Text(f"{problem.title}: {count(check.batch_size, 'sample')}, {precision}"))
     console.print(Text(f"difference = (C(θ+h) − C(θ−h)) / 2h with h = {h_text(check.h)}"))
     console.print(check_table(check, shown))
     for line in summary_lines(check, args.seed):
@@ -151,7 +152,8 @@ def _progress(problem: Problem, n: int, precision: str) -> Iterator[Callable[[],
         seconds = 2 * n * one
         if seconds > GRADCHECK_LIMIT_SECONDS:
             fits = max(1, int(60 / (2 * one)))
-            raise UsageError(f"{problem.title}: checking {n:,} parameters takes {2 * n:,} forward passes, about "
+            raise UsageError(f"{problem.title}: checking {n:,} {plural(n, 'parameter')} takes {2 * n:,} forward "
+                             "passes, about "
                              f"{format_seconds(seconds)} (the limit is {format_seconds(GRADCHECK_LIMIT_SECONDS)}); "
                              f"check a random sample instead, e.g. --sample-params {fits:,} (about a minute)")
     if seconds < PROGRESS_FROM:
@@ -188,7 +190,7 @@ def load_problem(target: str, precision: str, batch: int | None) -> Problem:
     x, y = spec_data(spec, precision)
     if batch is not None:
         if batch > x.shape[0]:
-            raise UsageError(f"--batch {batch}: {target} holds {x.shape[0]} sample(s)")
+            raise UsageError(f"--batch {batch}: {target} holds {count(x.shape[0], 'sample')}")
         x, y = x[:batch], y[:batch]
     sizes = "-".join(map(str, spec.sizes))
     return Problem(network, x, y, float(spec.l2), f"{spec.title or target} ({sizes})")
@@ -214,7 +216,7 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     x, y = ops.asarray(np.asarray(data.x_train[:batch], np.float64)), ops.asarray(np.asarray(data.y_train[:batch]))
     sizes = "-".join(map(str, config.sizes))
     return Problem(network, x, y, float(config.l2),
-                   f"run {folder} ({sizes}, trained on {config.data}; its first {batch} images)")
+                   f"run {folder} ({sizes}, trained on {config.data}; its first {count(batch, 'image')})")
 
 
 # --- `tutor train --gradcheck` ---------------------------------------------------------------------
@@ -236,6 +238,7 @@ def check_first_minibatch(config: Any, data: Any, console: Console, n: int = 30)
     if not check.passed and worst is not None:
         raise GradCheckFailed(
             f"gradient check before training failed: {len(check.disagreements)} of {len(check.comparisons)} "
-            f"parameters disagree (worst relative error {worst.error:.1e} at {worst.parameter.label}, "
+            f"{plural(len(check.comparisons), 'parameter')} disagree (worst relative error {worst.error:.1e} at "
+            f"{worst.parameter.label}, "
             f"h = {h_text(check.h)}); backprop's gradient is not the loss's, so training would follow the "
             "wrong direction. Nothing was trained.")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 
 EPILOG = """\
 whose problem a file is (by its name, before the first dot):
@@ -136,8 +137,9 @@ def _write(out: Path, graded: list, klass, policy, console) -> int:
     write_text_atomic(out / "summary.md", summary_markdown(rows, policy.describe(), histogram))
     failed = [r for r in rows if not r.graded and r.reason != NO_SUBMISSION]
     absent = sum(r.reason == NO_SUBMISSION for r in rows)
-    console.print(f"graded {n} submission(s); {len(failed)} could not be graded, {absent} student(s) without one; "
-                  f"wrote {out / 'grades.csv'}, {out / 'summary.md'} and {n} file(s) in {out / 'feedback'}")
+    console.print(f"graded {count(n, 'submission')}; {len(failed)} could not be graded, "
+                  f"{count(absent, 'student')} without one; "
+                  f"wrote {out / 'grades.csv'}, {out / 'summary.md'} and {count(n, 'file')} in {out / 'feedback'}")
     for row in failed:
         console.print(f"  {row.file}: {row.reason}")
     return len(failed)

@@ -16,6 +16,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from backprop_tutor.plural import count, plural
+
 if TYPE_CHECKING:
     from backprop_tutor.data.splits import Split
     from backprop_tutor.train.infer import Inference
@@ -75,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
     result = infer.run_inference(loaded.network, data.x, data.y)
     names = infer.class_names(args.class_names, data.name, data.y.shape[1])
     console.print(f"network {loaded.describe()} from {loaded.source}")
-    console.print(f"{len(data)} {args.split} images from {data.source}")
+    console.print(f"{len(data)} {args.split} {plural(len(data), 'image')} from {data.source}")
     if args.json is not None:
         infer.write_result_json(args.json, result)
-        console.print(f"wrote {args.json} ({len(data)} entries)")
+        console.print(f"wrote {args.json} ({count(len(data), 'entry', 'entries')})")
     if args.gallery is not None:
         from backprop_tutor.train.plots import plot_gallery
 
@@ -129,5 +131,5 @@ def mistakes_view(x: np.ndarray, result: Inference, names: tuple[str, ...], n: i
     cells = [Group(HalfBlockImage(x[i].reshape(side, side)),
                    Text(f"#{i} {names[result.predicted[i]]}\ntrue {names[result.labels[i]]}"))
              for i in rows]
-    return Group(Text(f"the first {len(rows)} mistakes (of {len(result.mistakes)})", style="bold"),
+    return Group(Text(f"the first {count(len(rows), 'mistake')} (of {len(result.mistakes)})", style="bold"),
                  Columns(cells, padding=(0, 2)))

@@ -20,6 +20,7 @@ from rich.text import Text
 from backprop_tutor.cli._settings import GRID, add_flag, add_grid_flag, grid_values
 from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count, plural
 from backprop_tutor.train.config import SETTINGS, TrainConfig
 
 if TYPE_CHECKING:
@@ -190,11 +191,13 @@ def _run(args: argparse.Namespace) -> int:
     configurations = grid.configurations()
     threads = max(c.config.blas_threads for c in configurations)
     if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):
-        console.print(Text.assemble(("note: ", "bold"), f"{options.workers} workers × {threads} BLAS thread(s) is "
-                                    f"more than the {os.cpu_count()} cores here; they will slow each other down"))
+        console.print(Text.assemble(("note: ", "bold"), f"{count(options.workers, 'worker')} × {threads} BLAS "
+                                                        f"{plural(threads, 'thread')} is "
+                                    f"more than the {count(os.cpu_count(), 'core')} here; they will slow each "
+                                    "other down"))
     where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else
-             f"{options.workers} {'Dask ' if options.cluster else ''}worker(s)")
-    console.print(f"{len(configurations)} configuration(s) of {grid.base.data} → {folder}  ({where})")
+             f"{options.workers} {'Dask ' if options.cluster else ''}{plural(options.workers, 'worker')}")
+    console.print(f"{count(len(configurations), 'configuration')} of {grid.base.data} → {folder}  ({where})")
     progress = None if args.quiet else RichSweepProgress(console)
     try:
         result = run_sweep(folder, grid, options, command_line(grid, folder, options), progress)
@@ -230,7 +233,7 @@ def show_summary(console: Console, result: SweepResult) -> None:
         console.print(f"chosen: {sel['chosen']} ({sel['rule_text']}): validation {_pct(sel['validation_accuracy'])}")
     if report.get("final"):
         final = report["final"]
-        console.print(f"retrained on {report['data'].get('final_training_images')} images in "
+        console.print(f"retrained on {count(report['data'].get('final_training_images'), 'image')} in "
                       f"{result.folder / final['folder']}: training accuracy {_pct(final['training_accuracy'])}")
     if report.get("test"):
         test = report["test"]

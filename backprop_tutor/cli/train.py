@@ -19,6 +19,7 @@ from rich.text import Text
 from backprop_tutor.cli._settings import add_flag, value_of
 from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads
@@ -50,8 +51,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     for s in SETTINGS.values():  # each as its TrainConfig field declares it
         action = add_flag(groups[s.group], s)
         if s.name == "blas_threads":  # a lone run's own default, not a sweep's one-per-worker
-            action.help = (f"{s.help} (default {lone_run_threads()} here: a run alone on the machine takes up to "
-                           f"{LONE_RUN_THREADS} threads, one per core)")
+            action.help = (f"{s.help} (default {lone_run_threads()} here: {LONE_RUN_THREADS} on a machine of "
+                           f"{2 * LONE_RUN_THREADS} cores or more, else 1)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=_folder_name, metavar="DIR", help="run folder (default runs/<date>-<time>)")
     out.add_argument("--force", action="store_true",
@@ -138,7 +139,7 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
             console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
                                         f"({data.source}): the run will report no test figures"))
         console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
-                      f"{config.learning_rate:g}, B = {config.batch_size}, {config.epochs} epochs, "
+                      f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
                       f"{config.blas_threads} BLAS thread{'s' if config.blas_threads > 1 else ''} → {folder}")
         if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
             from backprop_tutor.cli.gradcheck import check_first_minibatch

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from backprop_tutor.cli._args import stdout_file
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 
 EPILOG = """\
 examples:
@@ -117,7 +118,7 @@ def _random(args: argparse.Namespace) -> int:
     write_files(files)
     console = Console()
     if args.seeds:
-        console.print(f"wrote {len(seeds)} problems to {args.out}/seed-*/ and {args.out / 'index.csv'}",
+        console.print(f"wrote {count(len(seeds), 'problem')} to {args.out}/seed-*/ and {args.out / 'index.csv'}",
                       highlight=False)
     else:
         console.print(f"wrote {rows[0].spec}, {rows[0].worksheet}, {rows[0].key}", highlight=False)

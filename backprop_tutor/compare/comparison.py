@@ -33,6 +33,7 @@ from backprop_tutor.compare.report import (
 from backprop_tutor.compare.student import Returned, StudentFailed, call, ignored_keys, read
 from backprop_tutor.compare.working import equation as working
 from backprop_tutor.compare.working import n
+from backprop_tutor.plural import plural
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -138,7 +139,7 @@ def _first_nonfinite(rows: list[Row], got: Returned) -> str | None:
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         count = int((~np.isfinite(arr)).sum())
         return (f"{row.label} is the first array with NaN or inf: {arr[index]} at {where(row.key, index)} "
-                f"({count} of its {arr.size} entries)")
+                f"({count} of its {arr.size} {plural(arr.size, 'entry', 'entries')})")
     return None
 
 

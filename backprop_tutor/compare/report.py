@@ -10,6 +10,7 @@ from typing import Any
 from backprop_tutor.compare.problem import KEYS, QUANTITY
 from backprop_tutor.compare.working import n as number
 from backprop_tutor.notation import cell_text
+from backprop_tutor.plural import plural
 
 Key = tuple[str, int]
 
@@ -162,7 +163,8 @@ def summary(c: Comparison) -> list[str]:
     if c.nonfinite:
         lines.append(c.nonfinite)
     if c.ignored:
-        lines.append(f"not compared: the key(s) {', '.join(map(repr, c.ignored))} (compared are "
+        lines.append(f"not compared: the {plural(len(c.ignored), 'key')} {', '.join(map(repr, c.ignored))} "
+                     "(compared are "
                      f"{', '.join(map(repr, KEYS))})")
     right = sum(r.verdict == RIGHT for r in c.rows)
     returned = sum(r.verdict != MISSING for r in c.rows)

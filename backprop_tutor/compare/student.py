@@ -22,6 +22,7 @@ import numpy as np
 from backprop_tutor.compare.problem import KEYS, QUANTITY, Problem
 from backprop_tutor.errors import UsageError
 from backprop_tutor.notation import cell_text
+from backprop_tutor.plural import count, plural
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -101,7 +102,8 @@ def call(function: Callable[..., Any], p: Problem) -> dict[str, Any]:
     if not out:
         raise StudentFailed(f"your function returned an empty dict: {CONTRACT}")
     if not any(k in KEYS for k in out):
-        raise StudentFailed(f"your dict has the key(s) {', '.join(map(repr, out))} and none of the keys compared: "
+        raise StudentFailed(f"your dict has the {plural(len(out), 'key')} {', '.join(map(repr, out))} and none "
+                            "of the keys compared: "
                             f"{', '.join(map(repr, KEYS))}")
     return out
 
@@ -181,7 +183,8 @@ def _layers(name: str, value: Any, p: Problem) -> list[Any]:
     if len(value) == p.L + 1 and name in ("s", "a", "delta"):
         value = value[1:]  # a(0) = x (or an unused slot 0) first
     if len(value) != p.L:
-        raise StudentFailed(f'your "{name}" holds {len(value)} arrays; the network has L = {p.L} layers: give one '
+        raise StudentFailed(f'your "{name}" holds {count(len(value), "array")}; the network has L = '
+                            f'{count(p.L, "layer")}: give one '
                             f"per layer, layer 1 first{' (a(0) = x first is fine too)' if name == 'a' else ''}")
     return value
 

@@ -11,6 +11,7 @@ from backprop_tutor.compare import rules
 from backprop_tutor.compare.problem import QUANTITY, Problem
 from backprop_tutor.notation import cell_text as c
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count
 
 Index = tuple[int, ...]
 
@@ -58,8 +59,8 @@ def _gradient(name: str) -> Callable[[int, Index, Problem, rules.Own], str]:
             term, total = f"{c('δ', l, index[0])} {c('a', l - 1, index[1])}", float(delta @ a)
         else:
             term, total = c("δ", l, index[0]), float(delta.sum())
-        return (f"{c(QUANTITY[name], l, *index)} = (1/B) Σ over the B = {p.B} samples of {term} = {n(total)} / "
-                f"{p.B}")
+        return (f"{c(QUANTITY[name], l, *index)} = (1/B) Σ over the B = {count(p.B, 'sample')} of {term} = "
+                f"{n(total)} / {p.B}")
 
     return working
 

@@ -30,6 +30,7 @@ from backprop_tutor.data.formats import (
     write_course_hdf5,
 )
 from backprop_tutor.errors import DataError
+from backprop_tutor.plural import count
 
 DATA_ENV = "BACKPROP_TUTOR_DATA"
 NAMED_SETS = ("mnist", "fashion-mnist")
@@ -298,7 +299,7 @@ def train_validation_split(
     """
     n = x.shape[0]
     if y.shape[0] != n:
-        raise DataError(f"cannot split: x has {n} rows but y has {y.shape[0]}; they must pair up one to one.")
+        raise DataError(f"cannot split: x has {count(n, 'row')} but y has {y.shape[0]}; they must pair up one to one.")
     if not 0 < n_validation < n:
         raise DataError(
             f"cannot hold out {n_validation} validation images from a training set of {n} (x shape "

@@ -23,6 +23,7 @@ import numpy as np
 
 from backprop_tutor.errors import DataError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.plural import count, plural
 
 IMAGE_SIDE = 28
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -95,7 +96,8 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
         if bad.any():
             raise DataError(
                 f"{source}: '{field_name}' (shape {raw.shape}) holds {int(bad.sum())} NaN or infinite "
-                f"pixel value(s), the first in row {_first_row(bad)}; every pixel must be a finite "
+                f"pixel {plural(int(bad.sum()), 'value')}, the first in row {_first_row(bad)}; every pixel must "
+                "be a finite "
                 "number in [0, 1]."
             )
         low, high = (float(raw.min()), float(raw.max())) if raw.size else (0.0, 0.0)
@@ -107,7 +109,7 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
                 f"{_first_row(outside)}. Float pixels must already be in [0, 1]; 8-bit pixels (0..255) "
                 "must be stored as integers (uint8) so they can be divided by 255 on load."
             )
-        note = f"{field_name}: {n} images, {raw.dtype} pixels already in [0, 1] (min {low:g}, max {high:g}): "
+        note = f"{field_name}: {count(n, 'image')}, {raw.dtype} pixels already in [0, 1] (min {low:g}, max {high:g}): "
         note += "kept as they are" if raw.dtype == np.float32 else "kept as they are, stored as float32"
         return np.ascontiguousarray(raw, dtype=np.float32), [note]
     if np.issubdtype(raw.dtype, np.integer):
@@ -127,7 +129,8 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
             )
         x = raw.astype(np.float32)
         x /= np.float32(255.0)
-        note = f"{field_name}: {n} images, {raw.dtype} pixels 0..255 (max {high}): divided by 255 to get [0, 1]"
+        note = (f"{field_name}: {count(n, 'image')}, {raw.dtype} pixels 0..255 (max {high}): divided by 255 to get "
+                "[0, 1]")
         return x, [note]
     raise DataError(
         f"{source}: '{field_name}' has pixels of type {raw.dtype} (shape {raw.shape}); pixels must be "
@@ -179,7 +182,7 @@ def labels_to_one_hot(raw: np.ndarray, source: str, field_name: str) -> np.ndarr
         values = np.array2string(np.asarray(raw[row]), separator=", ", precision=4)
         raise DataError(
             f"{source}: '{field_name}' (shape {raw.shape}) has labels that are not probabilities: row {row} is "
-            f"{values} ({int(bad_rows.sum())} such row(s)); every row must be {NUM_CLASSES} values ≥ 0 summing "
+            f"{values} ({count(int(bad_rows.sum()), 'such row')}); every row must be {NUM_CLASSES} values ≥ 0 summing "
             "to 1: one-hot (a single 1 at the class index) or soft labels."
         )
     return np.ascontiguousarray(raw, dtype=np.float32)
@@ -189,8 +192,8 @@ def check_same_length(x: np.ndarray, y: np.ndarray, source: str, x_name: str, y_
     """Images and labels must pair up one to one."""
     if x.shape[0] != y.shape[0]:
         raise DataError(
-            f"{source}: '{x_name}' has {x.shape[0]} images (shape {x.shape}) but '{y_name}' has "
-            f"{y.shape[0]} labels (shape {y.shape}); there must be exactly one label per image."
+            f"{source}: '{x_name}' has {count(x.shape[0], 'image')} (shape {x.shape}) but '{y_name}' has "
+            f"{count(y.shape[0], 'label')} (shape {y.shape}); there must be exactly one label per image."
         )
 
 
@@ -302,7 +305,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
         raise DataError(
-            f"{path}: the IDX header announces {ndim} dimension(s) but the file ends after {len(data)} "
+            f"{path}: the IDX header announces {count(ndim, 'dimension')} but the file ends after {len(data)} "
             "bytes, before the dimension sizes: the file is truncated."
         )
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
@@ -354,8 +357,8 @@ def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.Pat
     source = f"{images_path} + {labels_path.name}"
     if images.shape[0] != labels.shape[0]:
         raise DataError(
-            f"{source}: the image file holds {images.shape[0]} images (shape {images.shape}) but the "
-            f"label file holds {labels.shape[0]} labels (shape {labels.shape}); they must pair up one "
+            f"{source}: the image file holds {count(images.shape[0], 'image')} (shape {images.shape}) but the "
+            f"label file holds {count(labels.shape[0], 'label')} (shape {labels.shape}); they must pair up one "
             "to one. Are they from the same set (train / t10k)?"
         )
     return labelled_images(images, labels, source, images_path.name, labels_path.name)
@@ -394,7 +397,7 @@ def read_npz(path: str | os.PathLike[str]) -> tuple[LabelledImages, LabelledImag
             missing = [k for k in NPZ_KEYS if k not in archive.files]
             if missing:
                 raise DataError(
-                    f"{path}: has no array(s) {', '.join(missing)}; arrays present: "
+                    f"{path}: has no {plural(len(missing), 'array')} {', '.join(missing)}; arrays present: "
                     f"{', '.join(present) or 'none'}. Expected {', '.join(NPZ_KEYS)} (images (N, 784) or "
                     "(N, 28, 28); labels class ids (N,) or one-hot (N, 10))."
                 )

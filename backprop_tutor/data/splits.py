@@ -32,6 +32,7 @@ from backprop_tutor.data.formats import (
     read_idx_pair,
 )
 from backprop_tutor.errors import DataError
+from backprop_tutor.plural import plural
 
 SPLITS = ("train", "test")
 _LABEL = {"train": "training", "test": "test"}
@@ -104,7 +105,7 @@ def _npz_split(path: Path, split: str) -> Split:
         with np.load(path, allow_pickle=False) as archive:  # an NpzFile reads an array only when asked
             missing = [k for k in keys if k not in archive.files]
             if missing:
-                raise DataError(f"{path}: has no array(s) {', '.join(missing)}; arrays present: "
+                raise DataError(f"{path}: has no {plural(len(missing), 'array')} {', '.join(missing)}; arrays present: "
                                 f"{', '.join(sorted(archive.files)) or 'none'}.")
             raw_x, raw_y = archive[keys[0]], archive[keys[1]]
     except DataError:

@@ -29,6 +29,7 @@ from backprop_tutor.engine.activations import Activation, activation
 from backprop_tutor.engine.init import init_weights
 from backprop_tutor.engine.losses import Loss, loss
 from backprop_tutor.engine.precision import Ops, ops_for
+from backprop_tutor.plural import count
 from backprop_tutor.trace.events import Delta, Forward, Gradient, Input, OutputDelta, Update
 from backprop_tutor.trace.events import Loss as LossEvent
 from backprop_tutor.trace.recorder import Recorder
@@ -247,7 +248,7 @@ def network_from_parameters(params: list[tuple[Any, Any]], activations: list[str
     activation per layer (the last is the output's), a loss, and the precision to compute in. The
     arrays are copied into that precision. Used by spec files, the trainer and inference alike."""
     if len(activations) != len(params):
-        raise ValueError(f"{len(params)} layers need {len(params)} activations, got {len(activations)}")
+        raise ValueError(f"{count(len(params), 'layer')} need {len(params)} activations, got {len(activations)}")
     ops = ops_for(precision)
     layers = [Layer(ops.asarray(W), ops.asarray(b), activation(name))
               for (W, b), name in zip(params, activations, strict=True)]
@@ -260,7 +261,7 @@ def mlp(sizes: list[int], activations: list[str], loss_name: str, precision: str
     last is the output's: "softmax" with "cross-entropy"), weights drawn by ``init`` with ``seed``,
     biases 0. E.g. ``mlp([784, 100, 50, 25, 10], ["tanh"] * 3 + ["softmax"], "cross-entropy", "float32")``."""
     if len(activations) != len(sizes) - 1:
-        raise ValueError(f"{len(sizes) - 1} layers need {len(sizes) - 1} activations, got {len(activations)}")
+        raise ValueError(f"{count(len(sizes) - 1, 'layer')} need {len(sizes) - 1} activations, got {len(activations)}")
     rng = np.random.default_rng(seed)
     params = [(init_weights(init, n_in, n_out, rng, **init_params), np.zeros(n_out))
               for n_in, n_out in itertools.pairwise(sizes)]

@@ -24,6 +24,7 @@ from backprop_tutor.check.marking import Marked, Marking, Verdict
 from backprop_tutor.check.numbers import Tolerance
 from backprop_tutor.check.problems import MAX_SEED, ProblemSettings, problem_spec, random_problem, spec_toml
 from backprop_tutor.grading.bundle import settings_from
+from backprop_tutor.plural import count
 from backprop_tutor.worksheet.model import Quantity
 
 
@@ -106,5 +107,5 @@ def cell_feedback(cell: Marked) -> str:
 def summary_text(marking: Marking) -> str:
     t = marking.totals()
     first = marking.first_root
-    head = f"{t['right']} right, {t['root']} root mistake(s), {t['carried']} carried, {t['missing']} missing."
+    head = f"{t['right']} right, {count(t['root'], 'root mistake')}, {t['carried']} carried, {t['missing']} missing."
     return head + (f" First root mistake: {first.name}. Working: {first.working}" if first else "")

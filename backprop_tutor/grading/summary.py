@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backprop_tutor.fileio import atomic_path
 from backprop_tutor.grading.gradebook import NO_SUBMISSION, Graded
+from backprop_tutor.plural import count
 
 BINS = 10
 TOP = 10
@@ -27,7 +28,8 @@ def summary_markdown(rows: list[Graded], policy_text: str, histogram: str | None
     failed = [r for r in rows if not r.graded and r.reason != NO_SUBMISSION]
     scores = percents(rows)
     lines = ["# Class summary", "",
-             f"{len(graded)} submission(s) graded, {len(failed)} could not be graded, {absent} student(s) without "
+             f"{count(len(graded), 'submission')} graded, {len(failed)} could not be graded, "
+             f"{count(absent, 'student')} without "
              f"a submission. {policy_text}.", ""]
     if scores:
         lines += [f"Score: mean {statistics.fmean(scores):.1f} %, median {statistics.median(scores):.1f} %, "

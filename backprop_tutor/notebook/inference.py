@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.notebook import html
+from backprop_tutor.plural import plural
 
 
 class Gallery:
@@ -82,5 +83,6 @@ class InferenceResult:
     def __repr__(self) -> str:
         from backprop_tutor.train.infer import accuracy_text
 
-        return (f"network {self.loaded.describe()} on {len(self.data)} {self.data.split} images of {self.data.source}: "
+        return (f"network {self.loaded.describe()} on {len(self.data)} {self.data.split} "
+                f"{plural(len(self.data), 'image')} of {self.data.source}: "
                 f"{accuracy_text(self.result)}")

@@ -16,6 +16,7 @@ from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.notation import cell_name
 from backprop_tutor.notebook import html
 from backprop_tutor.notebook.views import NotebookStep, step_views
+from backprop_tutor.plural import count
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.model import Quantity, Worksheet, build_worksheet
 from backprop_tutor.worksheet.tables import Table, worksheet_heading, worksheet_tables
@@ -108,7 +109,7 @@ class Example(_Sheet):
             return {"text/plain": repr(self), "text/html": self.html()}
 
     def __repr__(self) -> str:
-        lines = [f"{self.title}: {len(self.steps)} steps (sample {self.sample})"]
+        lines = [f"{self.title}: {count(len(self.steps), 'step')} (sample {self.sample})"]
         for s in self.steps:
             lines += ["", s.status, *(f"  {line}" for line in s.equations)]
         return "\n".join(lines)

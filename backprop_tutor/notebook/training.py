@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 
 PLOT_WIDTH, PLOT_HEIGHT = 360, 160
 
@@ -153,4 +154,4 @@ class Run:
         last = self.history[-1] if self.history else None
         figures = (f": training {100 * last.train_accuracy:.2f}%, validation {100 * last.val_accuracy:.2f}%"
                    if last else "")
-        return f"run {self.folder} ({self.status}, {len(self.history)} epochs){figures}"
+        return f"run {self.folder} ({self.status}, {count(len(self.history), 'epoch')}){figures}"

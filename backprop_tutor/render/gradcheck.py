@@ -12,6 +12,7 @@ from rich.text import Text
 from backprop_tutor.engine.gradcheck import ROUNDING, GradCheck
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count, plural
 
 
 def check_table(check: GradCheck, digits: int | None) -> Table:
@@ -40,11 +41,12 @@ def summary_lines(check: GradCheck, seed: int, layer: int | None = None) -> list
     sampled = (f" (a random sample of {n} of the {population:,} of {where}, seed {seed})" if n < population
                else f" (every entry of {where})" if layer is not None else "")
     unresolved = len(check.unresolved)
-    lines = [f"{n} parameters{sampled}: {len(check.agreements)} agree, {len(check.disagreements)} disagree, "
+    lines = [f"{count(n, 'parameter')}{sampled}: {len(check.agreements)} agree, {len(check.disagreements)} disagree, "
              f"{len(check.kinks)} at a ReLU kink (not a failure)"
              + (f", {unresolved} cannot tell in {check.precision}" if unresolved else "")]
     if unresolved:
-        lines.append(f"cannot tell in {check.precision}: for {unresolved} parameter(s) the gap between backprop and "
+        lines.append(f"cannot tell in {check.precision}: for {count(unresolved, 'parameter')} the gap between "
+                     "backprop and "
                      f"the difference is within the difference's rounding (|C| × {ROUNDING[check.precision]:.0e} / h), "
                      "so this number type cannot judge them; use --exact")
     worst = check.worst
@@ -54,11 +56,13 @@ def summary_lines(check: GradCheck, seed: int, layer: int | None = None) -> list
             line += f"; fewest agreeing digits: {check.fewest_digits}"
         lines.append(line + f"; agreement means below {check.tolerance:.0e}")
     back, diff, total = check.backprop_seconds, check.difference_seconds, check.parameter_count
-    line = (f"backprop: 1 forward + 1 backward pass gave all {total:,} gradients in {_ms(back)}; finite "
-            f"differences: {check.forward_passes:,} forward passes (2 per parameter) for {n:,} of them in {_ms(diff)}")
+    line = (f"backprop: 1 forward + 1 backward pass gave all {total:,} {plural(total, 'gradient')} in "
+            f"{_ms(back)}; finite differences: {check.forward_passes:,} forward passes (2 per parameter) for {n:,} "
+            f"of them in {_ms(diff)}")
     every = diff * total / n if n else 0.0  # the differences for every parameter, at the same pace
     if n < total:
-        line += f"; for all {total:,} it would be {2 * total:,} passes, about {_ms(every)}"
+        passes = plural(2 * total, "pass", "passes")
+        line += f"; for all {total:,} it would be {2 * total:,} {passes}, about {_ms(every)}"
     if back > 0 and n:
         line += f" ({every / back:,.0f}× backprop)"
     lines.append(line)

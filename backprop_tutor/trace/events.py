@@ -19,6 +19,7 @@ import numpy as np
 
 from backprop_tutor.errors import TraceError
 from backprop_tutor.notation import event_label
+from backprop_tutor.plural import count
 
 Array = np.ndarray
 
@@ -262,8 +263,8 @@ def check_row(info: EventInfo, field: Field, row: int, rows: int, where: object 
         return row
     what = "sample" if field.event.per_sample else "row"
     numbered = {0: "", 1: ": row 0"}.get(rows, f", rows 0 to {rows - 1}")
-    raise TraceError(f"{where}: no row {row} in {field.name} of event {info.index} ({info.label}): it has {rows} "
-                     f"{what}{'' if rows == 1 else 's'}{numbered}")
+    raise TraceError(f"{where}: no row {row} in {field.name} of event {info.index} ({info.label}): it has "
+                     f"{count(rows, what)}{numbered}")
 
 
 def check_field(info: EventInfo, field: Field) -> Field:

@@ -34,6 +34,7 @@ from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
 from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
 from backprop_tutor.numbers.certain import certain_array, from_text, legacy_text, to_text
+from backprop_tutor.plural import count, plural
 from backprop_tutor.trace.events import (
     EVENT_TYPES,
     SCALARS,
@@ -183,7 +184,7 @@ class TraceFile:
 
     def info(self, i: int) -> EventInfo:
         if not -len(self._index) <= i < len(self._index):
-            raise IndexError(f"event {i} out of range: the trace has {len(self._index)} events")
+            raise IndexError(f"event {i} out of range: the trace has {count(len(self._index), 'event')}")
         return self._index[i]
 
     def find(self, event: type[Event], layer: int) -> int | None:
@@ -256,7 +257,8 @@ def _read_header(group: h5py.Group, where: object) -> TraceHeader:
         raise TraceError(f"{where}: damaged trace header (not a table of fields)")
     known = {f.name for f in fields(TraceHeader)}
     if set(raw) - known:
-        raise TraceError(f"{where}: the header has field(s) {', '.join(sorted(set(raw) - known))} that this "
+        raise TraceError(f"{where}: the header has {plural(len(set(raw) - known), 'field')} "
+                         f"{', '.join(sorted(set(raw) - known))} that this "
                          "backprop_tutor does not know: written by a newer backprop_tutor; upgrade to open it")
     try:
         header = TraceHeader(**raw)
@@ -287,7 +289,7 @@ def _sizes(h: TraceHeader) -> str | None:
 def _one_activation_per_layer(h: TraceHeader) -> str | None:
     if isinstance(h.activations, list) and len(h.activations) == len(h.sizes) - 1:
         return None
-    return f"{len(h.sizes) - 1} layers but activations = {h.activations!r}"
+    return f"{count(len(h.sizes) - 1, 'layer')} but activations = {h.activations!r}"
 
 
 def _batch_size(h: TraceHeader) -> str | None:
@@ -333,7 +335,8 @@ def _read_index(group: h5py.Group, where: object, header: TraceHeader) -> list[E
                          "[kind, layer] pairs") from None
     unknown = sorted({info.kind for info in index} - set(EVENT_TYPES))
     if unknown:
-        raise TraceError(f"{where}: the trace has event kind(s) {', '.join(unknown)} that this backprop_tutor does "
+        raise TraceError(f"{where}: the trace has event {plural(len(unknown), 'kind')} {', '.join(unknown)} "
+                         "that this backprop_tutor does "
                          f"not know (known: {', '.join(EVENT_TYPES)}): written by a newer backprop_tutor?")
     bad = next((info for info in index if not 0 <= info.layer <= header.L), None)
     if bad is not None:
@@ -349,10 +352,11 @@ def _check_index_covers_events(group: h5py.Group, index: list[EventInfo], header
     events = group.get("events")
     held = len(events) if isinstance(events, h5py.Group) else 0
     if held != len(index):
-        raise TraceError(f"{where}: damaged trace index: it lists {len(index)} events, but events/ holds {held}")
+        raise TraceError(f"{where}: damaged trace index: it lists {count(len(index), 'event')}, but events/ "
+                         f"holds {held}")
     missing = sorted(set(range(1, header.L + 1)) - {i.layer for i in index if i.kind == Forward.kind})
     if missing:
-        raise TraceError(f"{where}: damaged trace index: no forward step of layer(s) "
+        raise TraceError(f"{where}: damaged trace index: no forward step of {plural(len(missing), 'layer')} "
                          f"{', '.join(map(str, missing))} (the network has layers 1 to {header.L})")
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from backprop_tutor.errors import UsageError
 from backprop_tutor.fileio import atomic_hdf5
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.tracing import hdf5_reason
@@ -176,8 +177,9 @@ def _position(cp: Checkpoint, run: _Run) -> str | None:
     if cp.epochs_done <= run.epochs and cp.next_batch < run.batches_per_epoch and (
             cp.next_batch == 0 or cp.epochs_done < run.epochs):
         return None
-    return (f"it says {cp.epochs_done} epochs and {cp.next_batch} minibatches are done, but the run has "
-            f"{run.epochs} epochs of {run.batches_per_epoch} minibatches")
+    return (f"it says {count(cp.epochs_done, 'epoch')} and {count(cp.next_batch, 'minibatch', 'minibatches')} "
+            "are done, but the run has "
+            f"{count(run.epochs, 'epoch')} of {count(run.batches_per_epoch, 'minibatch', 'minibatches')}")
 
 
 def _history(cp: Checkpoint, run: _Run) -> str | None:

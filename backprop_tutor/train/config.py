@@ -22,6 +22,7 @@ from backprop_tutor.engine.hyperparameters import (
 )
 from backprop_tutor.engine.init import SCHEMES
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count, plural
 
 #: Activations a hidden layer can use (the output is always softmax with cross-entropy).
 HIDDEN_ACTIVATIONS = ("tanh", "relu", "sigmoid")
@@ -275,7 +276,8 @@ class TrainConfig:
     def _check_subset_and_tracing(self) -> None:
         if self.subset is not None and self.n_validation >= self.subset:
             raise SettingError(f"{{n_validation}} {self.n_validation} holds out all of the {{subset}} {self.subset} "
-                               f"images: keep fewer for validation than the subset has, e.g. {{n_validation}} "
+                               f"{plural(self.subset, 'image')}: keep fewer for validation than the subset has, "
+                               f"e.g. {{n_validation}} "
                                f"{max(1, self.subset // 5)}")
         bad = [e for e in self.trace_epochs if not 1 <= e <= self.epochs]
         if bad:
@@ -294,8 +296,9 @@ class TrainConfig:
         n_batches = n_train // self.batch_size
         bad = [k for k in self.trace_batches if k > n_batches]
         if bad:
-            raise SettingError(f"{{trace_batches}} {bad}: an epoch has only {n_batches} minibatches "
-                               f"({n_train} images / batch size {self.batch_size})")
+            raise SettingError(f"{{trace_batches}} {bad}: an epoch has only "
+                               f"{count(n_batches, 'minibatch', 'minibatches')} "
+                               f"({count(n_train, 'image')} / batch size {self.batch_size})")
         return n_batches
 
     def check_split(self, n_images: int) -> None:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 
 from backprop_tutor.data.formats import NUM_CLASSES
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 
@@ -58,7 +59,8 @@ class DivergenceWatch:
             shown = recent if growing else window
             how = "has grown" if growing else f"has stayed above twice chance level ({2 * CHANCE_LOSS:.2f})"
             figures = " → ".join(f"{v:.4g}" for v in shown)
-            span = f"for {len(shown) - growing} epochs in a row" if len(shown) - growing > 1 else "in its only epoch"
+            epochs = len(shown) - growing
+            span = f"for {count(epochs, 'epoch')} in a row" if epochs > 1 else "in its only epoch"
             return (f"the training loss {how} {span} ({figures}; chance level is "
                     f"{CHANCE_LOSS:.2f}): η = {m.learning_rate:g} may be too large")
         return None

@@ -21,6 +21,7 @@ from backprop_tutor.engine.network import Network, network_from_parameters
 from backprop_tutor.errors import DataError, UsageError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.params import read_parameters
+from backprop_tutor.plural import count, plural
 from backprop_tutor.train.metrics import EVAL_CHUNK
 
 #: The course's default for a given parameter file: ReLU in every hidden layer, softmax at the output.
@@ -57,7 +58,7 @@ def parse_activations(text: str | None, n_layers: int) -> list[str]:
         hidden = names[0] if names else DEFAULT_HIDDEN
         names = [hidden] * (n_layers - 1) + [DEFAULT_OUTPUT]
     if len(names) != n_layers:
-        raise UsageError(f"--activation {text!r}: the parameters have {n_layers} layers, so give one name "
+        raise UsageError(f"--activation {text!r}: the parameters have {count(n_layers, 'layer')}, so give one name "
                          f"(the hidden layers') or {n_layers} (one per layer, the last the output's)")
     for l, name in enumerate(names, start=1):
         if name not in ACTIVATIONS:
@@ -104,7 +105,8 @@ def load_network(path: str | os.PathLike[str], activations: str | None = None) -
             if bad.any():
                 where = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise DataError(f"{params_file}: {name} ({'×'.join(map(str, array.shape))}) holds "
-                                f"{int(bad.sum())} NaN or infinite value(s), the first at index {where}; "
+                                f"{int(bad.sum())} NaN or infinite {plural(int(bad.sum()), 'value')}, the first "
+                                f"at index {where}; "
                                 "every weight and bias must be a finite number")
     names = recorded if recorded is not None else parse_activations(activations, len(params))
     net = network_from_parameters(params, names, "cross-entropy" if names[-1] == "softmax" else "squared-error")
@@ -115,12 +117,14 @@ def check_fits(loaded: LoadedNetwork, x: np.ndarray, n_classes: int, data_source
     """The first layer must take the images' pixels, the last give one output per class."""
     n_in, n_out = loaded.sizes[0], loaded.sizes[-1]
     if n_in != x.shape[1]:
-        raise DataError(f"{loaded.source}: W1 is {loaded.sizes[1]}×{n_in}, so the network takes {n_in} inputs, "
-                        f"but the images of {data_source} have {x.shape[1]} pixels; W1 must be "
+        raise DataError(f"{loaded.source}: W1 is {loaded.sizes[1]}×{n_in}, so the network takes "
+                        f"{count(n_in, 'input')}, "
+                        f"but the images of {data_source} have {count(x.shape[1], 'pixel')}; W1 must be "
                         f"(units, {x.shape[1]})")
     if n_out != n_classes:
         L = len(loaded.activations)
-        raise DataError(f"{loaded.source}: W{L} gives {n_out} outputs, but the labels have {n_classes} classes; "
+        raise DataError(f"{loaded.source}: W{L} gives {count(n_out, 'output')}, but the labels have "
+                        f"{count(n_classes, 'class', 'classes')}; "
                         f"W{L} must be ({n_classes}, {loaded.sizes[-2]})")
 
 
@@ -157,7 +161,7 @@ def run_inference(net: Network, x: np.ndarray, y: np.ndarray, chunk: int = EVAL_
             outputs[start:start + chunk] = net.forward(x[start:start + chunk], derivatives=False)
     bad = ~np.isfinite(outputs).all(axis=1)
     if bad.any():
-        raise DataError(f"the outputs a(L) of {int(bad.sum())} image(s) are not finite (the first: image "
+        raise DataError(f"the outputs a(L) of {count(int(bad.sum()), 'image')} are not finite (the first: image "
                         f"{int(np.argmax(bad))}): the parameters are too large for this output activation")
     return Inference(outputs, np.argmax(outputs, axis=1), np.argmax(y, axis=1))
 

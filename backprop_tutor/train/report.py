@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from backprop_tutor.data.formats import IMAGE_PIXELS, NUM_CLASSES
 from backprop_tutor.fileio import write_text_atomic
+from backprop_tutor.plural import count
 from backprop_tutor.train.plots import plot_accuracy, plot_overview
 from backprop_tutor.train.sweep.grid import describe_config
 from backprop_tutor.train.sweep.results import PLOTS_DIR, SELECT_RULES
@@ -183,7 +184,8 @@ def _settings_md(report: dict[str, Any]) -> list[str]:
         ("data", f"{data.get('name')} ({data.get('source')})"),
         ("images", f"{data.get('training_images')} training, {data.get('validation_images')} validation; "
                    f"the final run trains on {data.get('final_training_images', '—')}"),
-        ("network", f"{net['inputs']} inputs, hidden layers {hidden} (neurons per layer), {net['outputs']} outputs"),
+        ("network", f"{count(net['inputs'], 'input')}, hidden layers {hidden} (neurons per layer), "
+                    f"{count(net['outputs'], 'output')}"),
         ("hidden activations", _list(net["hidden_activations"])), ("output", net["output"]),
         ("batch size", _list(report["batch_sizes"])), ("learning rates η₀ tried", _list(report["learning_rates"])),
         ("epochs", _list(report["epochs"])),
@@ -221,9 +223,9 @@ def _outcome_md(report: dict[str, Any]) -> list[str]:
                  f"validation accuracy {_pct(sel['validation_accuracy'])}.")
     if final is not None:
         lines += ["", f"Retrained with the same schedule on {report['data'].get('final_training_images')} "
-                      f"training + validation images ({final['folder']}/): {final['epochs_done']} epochs, "
+                      f"training + validation images ({final['folder']}/): {count(final['epochs_done'], 'epoch')}, "
                       f"training accuracy {_pct(final['training_accuracy'])}, "
-                      f"{final.get('blas_threads', 1)} BLAS thread(s), {final['seconds']:.1f} s."]
+                      f"{count(final.get('blas_threads', 1), 'BLAS thread')}, {final['seconds']:.1f} s."]
     if test is not None:
         lines += ["", f"**Test accuracy: {_pct(test['accuracy'])}** ({test['correct']} / {test['n_test']} correct, "
                       f"mean loss {test['loss']:.4f}).", "", test["note"]]

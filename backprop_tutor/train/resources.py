@@ -8,20 +8,31 @@ from __future__ import annotations
 import os
 
 from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
+from backprop_tutor.plural import plural
 from backprop_tutor.train.config import SettingError, TrainConfig
 
 #: Rows per forward pass when measuring (metrics.EVAL_CHUNK) plus slack for numpy's temporaries.
 _EVAL_ROWS = 1000
 
 
-#: BLAS threads a run that has the machine to itself takes unless told otherwise (`tutor train` without
-#: --threads, a sweep's final retraining), at most one per core. Decided by measurement: benchmarks/README.md,
-#: "Threads of a lone run". Recorded in config.json like any thread count, so --resume stays bit-identical.
+#: The most BLAS threads a run takes unless told otherwise. Decided by measurement (benchmarks/README.md,
+#: "Threads of a lone run"); recorded in config.json like any thread count, so --resume stays bit-identical.
 LONE_RUN_THREADS = 2
 
 
 def lone_run_threads(cores: int | None = None) -> int:
-    """BLAS threads for a run alone on a machine of ``cores`` cores (default: this one's)."""
+    """BLAS threads of `tutor train` without --threads on a machine of ``cores`` cores (default: this one's):
+    LONE_RUN_THREADS when as many cores stay free for everything else, else 1. A BLAS thread waiting for a
+    busy core spins, so a 2-thread run on a 2-core machine is several times slower the moment anything else
+    runs there."""
+    cores = os.cpu_count() if cores is None else cores
+    return max(1, min(LONE_RUN_THREADS, (cores or 1) // 2))
+
+
+def retraining_threads(cores: int | None = None) -> int:
+    """BLAS threads of a sweep's final retraining: it runs when the grid is done, alone on the cores the
+    grid's workers had, so up to LONE_RUN_THREADS, one per core (the same whatever --workers was: results stay
+    the same in every mode)."""
     cores = os.cpu_count() if cores is None else cores
     return max(1, min(LONE_RUN_THREADS, cores or 1))
 
@@ -50,7 +61,8 @@ def check_memory(config: TrainConfig, available: int | None = None) -> None:
         o, i = max(layer_shapes(config), key=lambda s: s[0] * s[1])
         raise NotEnoughMemory(
             f"the network {'-'.join(map(str, config.sizes))} would need ~{format_bytes(needed)} of memory to train "
-            f"(its largest W is {o} × {i} = {o * i:,} weights, each kept several times: W, ∇W, the step"
+            f"(its largest W is {o} × {i} = {o * i:,} {plural(o * i, 'weight')}, each kept several times: W, "
+            "∇W, the step"
             f"{', v' if config.momentum else ''}), but only ~{format_bytes(available)} is available: choose "
             "narrower hidden layers ({hidden:name})")
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 
 
@@ -64,7 +65,7 @@ def prepare_data(config: TrainConfig) -> TrainingData:
     x, y = ds.x_train, ds.y_train
     if config.subset is not None:
         if config.subset > x.shape[0]:
-            raise SettingError(f"{{subset}} {config.subset}: the training file has only {x.shape[0]} images")
+            raise SettingError(f"{{subset}} {config.subset}: the training file has only {count(x.shape[0], 'image')}")
         x, y = x[:config.subset], y[:config.subset]
     config.check_split(x.shape[0])
     x_train, y_train, x_val, y_val = train_validation_split(x, y, config.n_validation)

@@ -61,4 +61,5 @@ class KeyFooter(Footer):
         width = self.app.size.width
         self.compact = width < COMPACT_BELOW
         self.show_command_palette = width >= PALETTE_WIDTH
-        self.refresh(recompose=True)
+        if self.app.app_focus:  # as Footer: no keys before the app has the keyboard (a browser page before a click)
+            self.refresh(recompose=True)

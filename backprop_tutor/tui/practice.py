@@ -27,6 +27,7 @@ from backprop_tutor.check.answers import AnswerError
 from backprop_tutor.check.layout import Slot
 from backprop_tutor.check.marking import Verdict
 from backprop_tutor.check.practice import PracticeSession, is_revealed
+from backprop_tutor.plural import count
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import MarksLayout, marks_box, with_panel
 from backprop_tutor.tui.help_screen import HelpScreen
@@ -193,6 +194,13 @@ class PracticeApp(MarksLayout):
             message.prevent_default()  # the neuron's screen shows s, a, a' of this step: not before they are typed
             message.stop()
 
+    def _tick(self) -> None:
+        limit = self.session.current_step
+        if limit is not None and self.step >= limit:
+            self.playing = False  # play stops at the value asked (not a "type it first" notice each tick)
+            return
+        super()._tick()
+
     def validate_step(self, step: int) -> int:
         asked, limit = self.session.current, self.session.current_step
         if asked is not None and limit is not None and step > limit:
@@ -267,7 +275,7 @@ def tally(session: PracticeSession) -> str:
     revealed = f" {session.revealed} revealed" if session.revealed else ""
     blank = counts[Verdict.MISSING] - session.revealed
     revealed += f" {blank} left blank" if blank else ""
-    return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {session.total} values"
+    return f"practice · {marks or 'nothing typed yet'}{revealed} · {done} of {count(session.total, 'value')}"
 
 
 def prompt(slot: Slot) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from backprop_tutor.notation import cell_text, field_name
 from backprop_tutor.numbers.format import SUMMARY, fmt, fmt_vector, precision_label
+from backprop_tutor.plural import count
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.render.step_notes import step_text
 from backprop_tutor.trace import fields
@@ -45,7 +46,7 @@ def next_digits(digits: int | None) -> int | None:
 
 
 def digits_label(digits: int | None) -> str:
-    return "full digits" if digits is None else f"{digits} digits"
+    return "full digits" if digits is None else f"{count(digits, 'digit')}"
 
 
 def square_side(n: int) -> int | None:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.halfblock import HalfBlockImage, _diverging
 from backprop_tutor.worksheet.images import RowImage, weight_row_images
@@ -71,7 +72,7 @@ class WeightImagesScreen(ModalScreen[None]):
 
     def title_body(self) -> None:
         self.query_one("#images-body").border_title = (
-            f"unit {self.unit + 1} of layer 1: the weights of its {self.trace.header.sizes[0]} inputs")
+            f"unit {self.unit + 1} of layer 1: the weights of its {count(self.trace.header.sizes[0], 'input')}")
 
     @staticmethod
     def caption(image: RowImage) -> str:

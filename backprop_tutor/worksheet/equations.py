@@ -23,6 +23,7 @@ from backprop_tutor.notation import Index, cell_latex, cell_text, field_name, sy
 from backprop_tutor.numbers.arithmetic import vector_norm
 from backprop_tutor.numbers.certain import EXACT_DIGITS
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import (
     Delta,
@@ -206,7 +207,8 @@ def _loss(t: _Step) -> list[Equation]:
     if t.B > 1:
         eqs.append(Equation((Sym("C (minibatch)", r"C_{\text{minibatch}}"),),
                             (Sym(f"(1/{t.B}) Σ_samples C", rf"\tfrac{{1}}{{{t.B}}} \sum_{{\text{{samples}}}} C"),),
-                            result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the {t.B} samples",
+                            result=num(mean(t.trace.array(t.i, fields.C))), note=f"the mean over the "
+                                                                                 f"{count(t.B, 'sample')}",
                             writes=Quantity.MEAN_COST))
     if is_classifier(t.header):
         eqs.append(_prediction(t.header, a, y))
@@ -339,7 +341,7 @@ def _after(t: _Step) -> list[Equation]:
         eqs += [_cost_line("C before (minibatch)", f"(1/{t.B}) Σ_samples C(W, b)", costs.mean("before"),
                            costs.mean("after")),
                 _cost_line("C after (minibatch)", f"(1/{t.B}) Σ_samples C(W new, b new)", costs.mean("after"), None,
-                           f"the mean over the {t.B} samples")]
+                           f"the mean over the {count(t.B, 'sample')}")]
     spec_note = (t.header.config.get("notes") or {}).get("after_update") if isinstance(t.header.config, dict) else None
     if spec_note:
         eqs.append(Equation((Sym("Note", r"\text{Note}"),), note=spec_note))

@@ -11,6 +11,7 @@ import numpy as np
 
 from backprop_tutor.notation import cell_text, field_name
 from backprop_tutor.numbers.format import FULL, fmt_lines
+from backprop_tutor.plural import count
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Field, Forward
 from backprop_tutor.trace.reader import TraceReader, read, sample_row
@@ -55,7 +56,7 @@ def _full(name: str, values: np.ndarray, l: int, field: Field) -> FullValue:
         return FullValue(name, "", fmt_lines(values, None, FULL))
     if values.ndim == 1:
         where = {fields.X: "unit of layer 0 (the input)", fields.Y: "output unit"}.get(field, f"unit of layer {l}")
-        return FullValue(name, f"{values.size} values, one per {where}",
+        return FullValue(name, f"{count(values.size, 'value')}, one per {where}",
                          _numbered([fmt_lines(v, None, FULL)[0] for v in values]))
     rows = values.reshape(values.shape[0], -1)
     if field == fields.JACOBIAN:

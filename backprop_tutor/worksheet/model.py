@@ -17,6 +17,7 @@ import numpy as np
 from backprop_tutor.errors import UsageError
 from backprop_tutor.notation import Quantity
 from backprop_tutor.numbers.arithmetic import array_mean
+from backprop_tutor.plural import count
 from backprop_tutor.trace import fields
 from backprop_tutor.trace.events import Event, Field, Loss, OutputDelta, TraceHeader
 from backprop_tutor.trace.reader import TraceReader, sample_row
@@ -98,7 +99,7 @@ def check_sample(trace: TraceReader, sample: int) -> int:
     """The minibatch size B, if ``sample`` is one of its rows; else UsageError."""
     B = max(1, int(trace.header.batch_size or 1))
     if not 0 <= sample < B:
-        raise UsageError(f"sample {sample} does not exist: the trace holds {B} sample(s), numbered 0 to {B - 1}")
+        raise UsageError(f"sample {sample} does not exist: the trace holds {count(B, 'sample')}, numbered 0 to {B - 1}")
     return B
 
 

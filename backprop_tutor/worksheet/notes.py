@@ -19,6 +19,7 @@ import numpy as np
 
 from backprop_tutor.notation import cell_text
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.plural import count
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.worksheet.equations import EQ, MINUS, PLUS, Equation, Num, Sym
 
@@ -121,7 +122,8 @@ def hidden_change(before: np.ndarray | None, after: np.ndarray | None, digits: i
         return ""
     first = next((n for n in range(digits + 1, 18)
                   if (significant(w0[hidden], n) != significant(w1[hidden], n)).any()), 17)
-    return (f"{name}: {int(hidden.sum())} of {w0.size} values changed but read the same at {digits} digits "
+    return (f"{name}: {int(hidden.sum())} of {count(w0.size, 'value')} changed but read the same at "
+            f"{count(digits, 'digit')} "
             f"(the change shows in the {ordinal(first)} digit); press d for more digits")
 
 

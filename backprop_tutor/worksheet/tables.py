@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from backprop_tutor.notation import cell_text, column_title
 from backprop_tutor.numbers.format import SUMMARY, Limits, fmt, fmt_lines
+from backprop_tutor.plural import count
 from backprop_tutor.spec import example_name
 from backprop_tutor.trace.events import TraceHeader
 from backprop_tutor.worksheet.equations import elementwise
@@ -63,7 +64,7 @@ def worksheet_tables(ws: Worksheet, digits: int | None = 3, limits: Limits = SUM
     notes = [note("y", cell(Quantity.Y, 0))] if 0 in keep else []
     notes.append(note("C", cell(Quantity.COST, L)))
     if ws.samples > 1:
-        notes.append(note(f"minibatch mean of C over {ws.samples} samples", cell(Quantity.MEAN_COST, L)))
+        notes.append(note(f"minibatch mean of C over {count(ws.samples, 'sample')}", cell(Quantity.MEAN_COST, L)))
     backprop = [(TextCell((str(l),)), cell(Quantity.DELTA, l), cell(Quantity.GRAD_W, l), cell(Quantity.GRAD_B, l))
                 for l in reversed(keep) if l > 0]
     updated = [(TextCell((str(l),)), cell(Quantity.W_NEW, l), cell(Quantity.B_NEW, l)) for l in reversed(keep) if l > 0]

@@ -26,13 +26,13 @@ def test_engine_filled_worksheet_checks_all_right_exit_0(tmp_path, capsys):
     key = _write(tmp_path, capsys, "hand-backprop", "--key")
     assert main(["check", str(key)]) == 0
     out = capsys.readouterr().out
-    assert "72 right, 0 root mistake(s), 0 carried, 0 missing" in out and "Every value is right." in out
+    assert "72 right, 0 root mistakes, 0 carried, 0 missing" in out and "Every value is right." in out
 
 
 def test_blank_worksheet_is_all_missing_exit_1(tmp_path, capsys):
     blank = _write(tmp_path, capsys, "hand-backprop")
     assert main(["check", str(blank)]) == 1
-    assert "0 right, 0 root mistake(s), 0 carried, 72 missing" in capsys.readouterr().out
+    assert "0 right, 0 root mistakes, 0 carried, 72 missing" in capsys.readouterr().out
 
 
 def test_reports_name_the_first_root_mistake_and_write_markdown_and_json(tmp_path, capsys):
@@ -137,7 +137,7 @@ def test_a_worksheet_filled_in_from_the_blank_checks(tmp_path, capsys):
     blank.write_text(text.replace("\nC =   \n", "\nC = 0.2984\n"))
     assert main(["check", str(blank)]) == 1
     out = capsys.readouterr().out
-    assert "7 right, 0 root mistake(s), 0 carried" in " ".join(out.split())
+    assert "7 right, 0 root mistakes, 0 carried" in " ".join(out.split())
 
 
 def _slipped_key(tmp_path, capsys, name: str = "a.md"):
@@ -194,7 +194,7 @@ def test_many_sheets_in_one_call_a_line_each_and_a_total(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     at = lines.index("2 sheets: 1 all right, 1 with mistakes or blanks, 0 not read")
     assert lines[at - 2].startswith(f"{right}: ✓ 72 right")
-    assert lines[at - 1] == (f"{slipped}: ✗ 71 right, 1 root mistake(s), 0 carried, 0 missing; first root mistake "
+    assert lines[at - 1] == (f"{slipped}: ✗ 71 right, 1 root mistake, 0 carried, 0 missing; first root mistake "
                              "s(2)[1]: you wrote 7; it is 6")
     docs = json.loads((tmp_path / "class.json").read_text())
     assert [(d["file"], d["all_right"]) for d in docs] == [(str(right), True), (str(slipped), False)]
@@ -213,7 +213,7 @@ def test_a_folder_of_sheets_names_one_that_cannot_be_read_and_checks_the_rest(tm
     assert f"{folder / 'alice.md'}: ✓ 72 right" in out
     assert f"{folder / 'bob.md'}: not read: {folder / 'bob.md'} line 2: byte 0xe9 is not UTF-8" in out
     assert f"{folder / 'spec.toml'}: skipped: not an answer file" in out and "notes.txt" not in out
-    assert "2 sheets: 1 all right, 0 with mistakes or blanks, 1 not read (and 2 other file(s) skipped)" in out
+    assert "2 sheets: 1 all right, 0 with mistakes or blanks, 1 not read (and 2 other files skipped)" in out
     assert "## " + str(folder / "alice.md") in (tmp_path / "class.md").read_text()
 
 

@@ -50,7 +50,7 @@ def test_list(capsys):
     (["example", "no-such-example"], "neither a built-in example"),
     (["example", "--digits", "0"], "give at least 1 significant digit"),
     (["example", "--exact", "--dtype", "float32"], "contradict"),
-    (["example", "--sample", "1", "--print"], "this example holds 1 sample(s), numbered 0 to 0"),
+    (["example", "--sample", "1", "--print"], "this example holds 1 sample, numbered 0 to 0"),
 ])
 def test_usage_errors_exit_2_with_a_message(argv, message, capsys):
     assert main(argv) == 2

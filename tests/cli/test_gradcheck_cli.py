@@ -52,7 +52,7 @@ def test_a_spec_file_with_a_kink_and_a_chosen_h(tmp_path: Path, capsys):
     (["hand-backprop", "--h", "tiny"], "not a number"),
     (["hand-backprop", "--sample-params", "0"], "--sample-params 0: give a whole number ≥ 1"),
     (["hand-backprop", "--sample-params", "-3"], "give a whole number ≥ 1"),
-    (["hand-backprop", "--batch", "2"], "--batch 2: hand-backprop holds 1 sample(s)"),
+    (["hand-backprop", "--batch", "2"], "--batch 2: hand-backprop holds 1 sample"),
     # issue 19: a seed below 0 (was numpy's traceback), -1e-6 as a value (was "expected one argument"),
     # a step that is 0 as a float (was NaN), and one no exact mode can afford
     (["hand-backprop", "--seed", "-1"], "--seed -1: give a whole number ≥ 0"),

@@ -120,7 +120,7 @@ def test_course_hdf5_nan_and_inf_are_counted(tmp_path: Path) -> None:
     x, y = _good_xy()
     x[2, 5] = np.nan
     x[4, 0] = np.inf
-    with pytest.raises(DataError, match=r"2 NaN or infinite pixel value\(s\), the first in row 2"):
+    with pytest.raises(DataError, match=r"2 NaN or infinite pixel values, the first in row 2"):
         read_course_hdf5(_course_file(tmp_path / "c.hdf5", x, y))
 
 
@@ -196,7 +196,7 @@ def test_idx_truncated_payload(tmp_path: Path) -> None:
 def test_idx_truncated_header(tmp_path: Path) -> None:
     path = tmp_path / "x-idx3-ubyte"
     path.write_bytes(bytes([0, 0, 8, 3, 0, 0]))
-    with pytest.raises(DataError, match=r"3 dimension\(s\).*truncated"):
+    with pytest.raises(DataError, match=r"3 dimensions.*truncated"):
         read_idx(path)
 
 
@@ -263,7 +263,7 @@ def test_npz_missing_keys_lists_keys_present(tmp_path: Path) -> None:
     path = tmp_path / "d.npz"
     np.savez(path, images=np.zeros((2, 784)), labels=np.zeros(2, int))
     with pytest.raises(
-        DataError, match=r"no array\(s\) x_train, y_train, x_test, y_test; arrays present: images, labels"
+        DataError, match=r"no arrays x_train, y_train, x_test, y_test; arrays present: images, labels"
     ):
         read_npz(path)
 

@@ -21,7 +21,7 @@ def test_units_1e9_is_refused_with_the_figure(tmp_path: Path, capsys):
     spec.write_text(HUGE)
     assert main(["example", str(spec), "--print"]) == 2
     err = capsys.readouterr().err.replace("\n", " ")
-    assert "the network 3-1000000000-3 with 1 sample(s) in float64 needs ~" in err and "GB of memory" in err
+    assert "the network 3-1000000000-3 with 1 sample in float64 needs ~" in err and "GB of memory" in err
     assert "is available; use fewer units" in err
 
 
@@ -52,7 +52,7 @@ def test_units_1e400_is_refused_in_words(tmp_path: Path, capsys):
     spec.write_text(HUGE.replace("units = 1e9", "units = 1e400"))
     assert main(["example", str(spec), "--print"]) == 2
     err = capsys.readouterr().err.replace("\n", " ")
-    assert "the network 3-1e+400-3 with 1 sample(s) in float64 needs ~4.6e+402 bytes of memory" in err
+    assert "the network 3-1e+400-3 with 1 sample in float64 needs ~4.6e+402 bytes of memory" in err
 
 
 def test_a_spec_without_data_says_so_before_any_estimate(tmp_path: Path, capsys):
@@ -70,7 +70,7 @@ def test_exact_work_is_estimated_and_refused_with_the_way_out(tmp_path: Path, ca
                     .replace("inputs = 3", "inputs = 50").replace("units = 1e9", two_layers))
     assert main(["example", str(spec), "--exact", "--print"]) == 2
     err = capsys.readouterr().err.replace("\n", " ")
-    assert "the network 50-2000-2000-3 with 1 sample(s) in exact mode would take about 25 min" in err
+    assert "the network 50-2000-2000-3 with 1 sample in exact mode would take about 25 min" in err
     assert "exact mode's limit is 60 s" in err and "--dtype float64" in err
     assert memory.exact_seconds([3, 2, 2, 3], 1) < 0.1  # the hand example stays far inside the limit
 

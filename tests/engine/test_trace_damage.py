@@ -39,14 +39,14 @@ DAMAGE: dict[str, tuple[Callable[[h5py.File], None], str]] = {
     "version 2": (lambda f: f.attrs.__setitem__("version", 2),
                   r"written by a newer backprop_tutor \(trace format version 2; this one reads version 1\)"),
     "a newer header field": (lambda f: _header(f, dropout=0.5),
-                             "field\\(s\\) dropout that this backprop_tutor does not know: written by a newer"),
+                             "field dropout that this backprop_tutor does not know: written by a newer"),
     "event group missing": (lambda f: f.__delitem__("events/000003"), "event 3 .* is listed in the index but missing"),
     "layer out of range": (lambda f: f.attrs.__setitem__("index", json.dumps([["input", 0], ["forward", 7]])),
                            "event 1 \\(forward\\) is for layer 7, but the network has layers 1 to 3"),
     "index entries swapped": (lambda f: _swap_index(f, 1, 2),
                               r"it lists event 1 as forward of layer 2, but events/000001 is forward of layer 1"),
     "index emptied": (lambda f: f.attrs.__setitem__("index", "[]"), "it lists 0 events, but events/ holds"),
-    "index and events cut to the input": (lambda f: _cut_to_input(f), r"no forward step of layer\(s\) 1, 2, 3"),
+    "index and events cut to the input": (lambda f: _cut_to_input(f), r"no forward step of layers 1, 2, 3"),
     "header not JSON": (lambda f: f.attrs.__setitem__("header", "{sizes"), "damaged trace header"),
 }
 

@@ -79,7 +79,7 @@ def test_a_class_of_40_grades_to_the_expected_gradebook(klass, tmp_path, capsys)
     feedback = (tmp_path / "grades" / "feedback" / "seed-11.md").read_text()
     assert "✗ root" in feedback and "✗ carried" in feedback and f"Score: {MAX - 1} of {MAX}" in feedback
     summary = (tmp_path / "grades" / "summary.md").read_text()
-    assert "34 submission(s) graded, 7 could not be graded, 2 student(s) without a submission" in summary
+    assert "34 submissions graded, 7 could not be graded, 2 students without a submission" in summary
     named = summary.split("Misconceptions most often named")[1]
     assert "| bias-left-out |" in named
     assert "s(1)[" in summary.split("Cells most often wrong")[1]

@@ -174,7 +174,7 @@ def test_practice_asks_each_value_in_turn_and_judges_it_as_the_checker_does() ->
     p.answer("[1, 0]")
     assert [m.verdict.value for m in p.answer("[-4, 35]")] == ["carried", "carried"]  # W(2) a(1) + b(2), their a(1)
     assert [m.verdict.value for m in p.reveal()] == ["missing", "missing"]
-    assert p.summary.startswith("5 right, 1 root mistake(s), 2 carried, 2 revealed (of 72 values)")
+    assert p.summary.startswith("5 right, 1 root mistake, 2 carried, 2 revealed (of 72 values)")
     assert "<td class=bt-carried>✗ carried</td>" in p.marks_html()
 
 
@@ -187,7 +187,7 @@ def test_the_practice_widget_judges_what_the_browser_sends() -> None:
     assert "is not a number" in widget.message and widget.question.startswith("s(1) = ?")
     widget.submitted = {"action": "reveal", "text": "", "n": 2}
     assert widget.message == "" and widget.question.startswith("a(1) = ?")
-    assert "missing" in widget.marks and widget.summary.startswith("0 right, 0 root mistake(s), 0 carried, 2 revealed")
+    assert "missing" in widget.marks and widget.summary.startswith("0 right, 0 root mistakes, 0 carried, 2 revealed")
     data, _ = p._repr_mimebundle_()
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
     assert "a(1) = ?" in data["text/html"] and data["text/plain"].startswith("Practice problem 17")

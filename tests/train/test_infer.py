@@ -113,7 +113,7 @@ def _params(path: Path, arrays: dict[str, np.ndarray]) -> Path:
     ({"W1": np.zeros((30, 784)), "b1": np.zeros(30), "W2": np.zeros((5, 30)), "b2": np.zeros(5)},
      "W2 gives 5 outputs, but the labels have 10 classes"),
     ({"W1": np.where(np.eye(30, 784) == 1, np.nan, 0.0), "b1": np.zeros(30), "W2": np.zeros((10, 30)),
-      "b2": np.zeros(10)}, "W1 (30×784) holds 30 NaN or infinite value(s), the first at index (0, 0)"),
+      "b2": np.zeros(10)}, "W1 (30×784) holds 30 NaN or infinite values, the first at index (0, 0)"),
     ({"W1": np.zeros((30, 784)), "b1": np.zeros(31), "W2": np.zeros((10, 30)), "b2": np.zeros(10)},
      "W1 is 30×784 and b1 is 31"),
     ({"W2": np.zeros((10, 30))}, "no W1/b1 found"),

@@ -412,7 +412,8 @@ def test_a_validation_set_as_big_as_the_data_names_the_flag(tiny_npz: Path, tmp_
     assert "--validation 600 holds out all of the 600 training images" in err and "n_validation" not in err
 
 
-def test_a_lone_run_takes_up_to_two_threads_one_per_core() -> None:
-    from backprop_tutor.train.resources import lone_run_threads
+def test_a_lone_run_takes_two_threads_where_two_cores_stay_free_and_a_retraining_up_to_two() -> None:
+    from backprop_tutor.train.resources import lone_run_threads, retraining_threads
 
-    assert [lone_run_threads(cores) for cores in (1, 2, 8)] == [1, 2, 2]
+    assert [lone_run_threads(cores) for cores in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 2]
+    assert [retraining_threads(cores) for cores in (1, 2, 8)] == [1, 2, 2]

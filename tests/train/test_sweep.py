@@ -21,7 +21,7 @@ from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.resources import lone_run_threads
+from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.sweep import data as sweep_data
 from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
 from backprop_tutor.train.sweep.results import RunSummary, run_state, select
@@ -71,8 +71,8 @@ def test_the_whole_workflow_on_tiny_data(tiny_npz: Path, tmp_path: Path, capsys:
     final = json.loads((out / "final" / "config.json").read_text())
     assert final["config"]["activation"] == chosen.split("-")[0] and final["n_train"] == 600
     # the grid's runs take one BLAS thread each; the retraining, alone, a lone run's (recorded, reported)
-    assert report["blas_threads"] == [1] and final["config"]["blas_threads"] == lone_run_threads()
-    assert report["final"]["blas_threads"] == lone_run_threads()
+    assert report["blas_threads"] == [1] and final["config"]["blas_threads"] == retraining_threads()
+    assert report["final"]["blas_threads"] == retraining_threads()
     test = json.loads((out / "final" / "test.json").read_text())
     assert report["test"]["accuracy"] == test["accuracy"] and test["n_test"] == 100
     assert report["wall_seconds"]["all_sessions"] > 0

@@ -15,7 +15,7 @@ from backprop_tutor.check.practice import PracticeSession
 from backprop_tutor.check.templates import render
 from backprop_tutor.cli import main
 from backprop_tutor.spec import load_spec, resolve_example
-from backprop_tutor.tui.answers_overlay import AnswersApp
+from backprop_tutor.tui.answers_overlay import WORKSHEET_ROWS, AnswersApp
 from backprop_tutor.tui.marks import MarksPanel
 from backprop_tutor.tui.messages import NeuronSelected
 from backprop_tutor.tui.practice import PracticeApp
@@ -106,7 +106,7 @@ async def test_a_revealed_update_is_said_revealed_not_a_missing_bias(hand_ref):
         text, screen = marks(app), screen_text(app)
         assert text == "W(1): ✓ b(1): revealed b(1)[1] = -0.5 revealed b(1)[2] = -2"
         assert "missing" not in screen and "revealed×2" in screen  # the worksheet cell's mark too
-        assert "6 right, 0 root mistake(s), 0 carried, 66 revealed (of 72 values)" in screen
+        assert "6 right, 0 root mistakes, 0 carried, 66 revealed (of 72 values)" in screen
 
 
 def drawn_rows(app) -> list[str]:
@@ -144,7 +144,7 @@ async def test_practice_ends_with_a_summary_said_once(hand_ref):
         await type_answer(pilot, "[-0.5, -2]")  # b(1) after the update, the last value
         assert app.session.finished
         screen = screen_text(app)
-        assert "0 right" not in screen and screen.count("2 right, 0 root mistake(s), 0 carried, 70 revealed") == 1
+        assert "0 right" not in screen and screen.count("2 right, 0 root mistakes, 0 carried, 70 revealed") == 1
         assert [n.title for n in app._notifications] == ["practice done"]  # one notice, not two
         await pilot.press("left", "right", "ctrl+r")
         await pilot.pause()
@@ -188,7 +188,8 @@ async def test_example_answers_marks_the_students_cells_step_by_step(hand_ref, h
         text = marks(app)
         assert "s(1): ✗ root s(1)[1]: you wrote 4, it is 5" in text
         assert "a(1): ✗ carried a(1)[1]: you wrote 4, it is 5 · follows from your s(1)" in text and "a'(1): ✓" in text
-        assert "your answers: 70 right, 1 root mistake(s), 1 carried" in screen_text(app)
+        assert "your answers: 70 right, 1 root mistake, 1 carried" in screen_text(app)
+        assert len(below(drawn_rows(app), "─worksheet")) >= WORKSHEET_ROWS - 1  # not squeezed by the marks
     app = AnswersApp(hand_float64, check_answers(sheet))
     async with app.run_test(size=(100, 50)) as pilot:  # tall enough for the worksheet's marks
         await pilot.press("right", "right")
@@ -230,7 +231,7 @@ def test_typing_the_engines_own_values_is_all_right_and_each_is_asked_at_its_ste
         assert all(m.verdict.value == "right" for m in session.answer(fmt_array(ref.expected[(slot.quantity,
                                                                                                slot.layer)], 8)))
     assert steps == sorted(steps) and len(steps) == len(ref.slots)
-    assert session.summary() == f"{session.total} right, 0 root mistake(s), 0 carried, 0 revealed " \
+    assert session.summary() == f"{session.total} right, 0 root mistakes, 0 carried, 0 revealed " \
                                 f"(of {session.total} values)"
 
 
@@ -333,8 +334,6 @@ def below(rows: list[str], rule: str) -> list[str]:
 @pilot_test
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)])
 async def test_many_wrong_values_never_squeeze_the_worksheet_below_a_few_rows(hand_ref, size):
-    from backprop_tutor.tui.answers_overlay import WORKSHEET_ROWS
-
     app = PracticeApp(PracticeSession(hand_ref))
     async with app.run_test(size=size) as pilot:
         await pilot.press("right")
@@ -376,3 +375,16 @@ async def test_a_wrong_matrix_shows_the_students_own_matrix_and_what_the_next_st
         assert "W(3): ✗ carried W(3)[3,1]: you wrote -1, it is 5.0 (+1 more)" in rows
         at = rows.index("3 [-1.0, -5.5]")
         assert rows[at + 3:at + 7] == ["✓×4 ✗ carried×2", "you: [-1, -5.5]", "[3, -3]", "[-1, -6.5]"]
+
+
+@pilot_test
+async def test_play_stops_at_the_value_asked(hand_ref):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")  # step 1, the givens: play goes on to step 2, which asks s(1)
+        assert app.playing
+        for _ in range(3):
+            app._tick()  # the play timer's ticks, without waiting for them
+            await pilot.pause()
+        assert app.step == 1 and not app.playing and not app._notifications  # no "type s(1) first" each tick
+        assert "▶ playing" not in screen_text(app)

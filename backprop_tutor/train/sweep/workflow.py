@@ -18,8 +18,9 @@ from typing import Any
 import filelock
 
 from backprop_tutor.errors import TutorError, UsageError
+from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
-from backprop_tutor.train.resources import lone_run_threads
+from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, process_pool, task_for
@@ -111,7 +112,8 @@ def check_sizes(grid: SweepGrid) -> None:
         n = available = len(training_split(config.data))
         if config.subset is not None:
             if config.subset > available:
-                raise SettingError(f"{{subset}} {config.subset}: the training file has only {available} images")
+                raise SettingError(f"{{subset}} {config.subset}: the training file has only "
+                                   f"{count(available, 'image')}")
             n = config.subset
         config.check_split(n)
         config.check_data(n - config.n_validation)
@@ -263,11 +265,11 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
 
 
 def _final_config(chosen: TrainConfig, recorded: TrainConfig | None) -> TrainConfig:
-    """The retraining's settings: the choice's, on the BLAS threads of a lone run (it runs alone: the grid is
-    done), or on those of a retraining of this choice begun before (so it continues bit-identically)."""
+    """The retraining's settings: the choice's, on `retraining_threads` (it runs alone: the grid is done), or on
+    those of a retraining of this choice begun before (so it continues bit-identically)."""
     if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads) == chosen:
         return recorded
-    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, lone_run_threads()))
+    return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, retraining_threads()))
 
 
 def _recorded_config(folder: Path) -> TrainConfig | None:
