@@ -194,6 +194,13 @@ class PracticeApp(MarksLayout):
             message.prevent_default()  # the neuron's screen shows s, a, a' of this step: not before they are typed
             message.stop()
 
+    def _tick(self) -> None:
+        limit = self.session.current_step
+        if limit is not None and self.step >= limit:
+            self.playing = False  # play stops at the value asked (not a "type it first" notice each tick)
+            return
+        super()._tick()
+
     def validate_step(self, step: int) -> int:
         asked, limit = self.session.current, self.session.current_step
         if asked is not None and limit is not None and step > limit:

@@ -377,3 +377,16 @@ async def test_a_wrong_matrix_shows_the_students_own_matrix_and_what_the_next_st
         assert "W(3): ✗ carried W(3)[3,1]: you wrote -1, it is 5.0 (+1 more)" in rows
         at = rows.index("3 [-1.0, -5.5]")
         assert rows[at + 3:at + 7] == ["✓×4 ✗ carried×2", "you: [-1, -5.5]", "[3, -3]", "[-1, -6.5]"]
+
+
+@pilot_test
+async def test_play_stops_at_the_value_asked(hand_ref):
+    app = PracticeApp(PracticeSession(hand_ref))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")  # step 1, the givens: play goes on to step 2, which asks s(1)
+        assert app.playing
+        for _ in range(3):
+            app._tick()  # the play timer's ticks, without waiting for them
+            await pilot.pause()
+        assert app.step == 1 and not app.playing and not app._notifications  # no "type s(1) first" each tick
+        assert "▶ playing" not in screen_text(app)
