@@ -59,6 +59,15 @@ def layer_jump(source: TraceSource, step: int, direction: int) -> int | None:
     return same[position] if 0 <= position < len(same) else None
 
 
+def layer_end_notice(source: TraceSource, step: int, direction: int) -> str:
+    """Why ↓ (direction +1) or ↑ (−1) does not move from ``step``: the phase has no further layer."""
+    info = source.info(step)
+    if info.cls is Loss:
+        return "C is one number, not one per layer: ↓ ↑ move through the layers of a phase, → ← through the steps"
+    key, end, other = ("↓", "last", "→ is the next step") if direction > 0 else ("↑", "first", "← is the step before")
+    return f"{info.label} is the {end} of its kind in the {info.phase} phase: {key} goes no further ({other})"
+
+
 def diagram_rows(height: int) -> int:
     """The rows inside the network pane (below its title rule) on a terminal ``height`` rows tall."""
     return int(height * DIAGRAM_SHARE[height < 26]) - 1
@@ -113,6 +122,7 @@ class TutorApp(App[None]):
         Binding("number_sign", "jump('sample')", "Go to sample", show=False),
         Binding("m", "misclassified", "Next wrong", show=False),
         Binding("i", "weight_images", "W(1) images", show=False),
+        Binding("t", "toggle_worksheet", "Worksheet", show=False),  # issue 18: room for the step at 80×24
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -135,6 +145,7 @@ class TutorApp(App[None]):
         self.speed = PLAY_SPEEDS.index(0.8)
         self._shown: tuple[int, int, int | None] | None = None  # (step, sample, digits) on screen
         self._step_title = "step"
+        self._columns = 0  # the terminal's width, from the last resize event
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
 
@@ -160,6 +171,9 @@ class TutorApp(App[None]):
             self.exit(message="this trace has no events")
             return
         self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
+        box = self.query_one("#step-box", VerticalScroll)
+        for attribute in ("virtual_size", "size", "scroll_y"):  # the panel's title follows every layout and scroll
+            self.watch(box, attribute, lambda *_: self.call_after_refresh(self._mark_step_overflow), init=False)
         self._fit_diagram(*self.size)
         self.refresh_view()
 
@@ -178,6 +192,7 @@ class TutorApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
+        self._columns = width  # App.size may still hold the size before this event
         if self._timer is not None:  # mounted
             self._fit_diagram(width, height)
             self.refresh_view()
@@ -199,7 +214,8 @@ class TutorApp(App[None]):
     def refresh_view(self) -> None:
         view = self.view
         # playing first: the end of a long status line is cut on a narrow terminal
-        status = (f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else "") + view.status
+        playing = f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else ""
+        status = playing + view.status_for((self._columns or self.size.width) - 2 - len(playing))  # 2: padding
         self.query_one("#status", Static).update(status)
         self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
@@ -264,6 +280,7 @@ class TutorApp(App[None]):
         target = layer_jump(self.source, self.step, direction)
         if target is None:
             self.bell()
+            self.notify(layer_end_notice(self.source, self.step, direction), timeout=3)
         else:
             self.step = target
 
@@ -300,8 +317,14 @@ class TutorApp(App[None]):
         """Say on the step panel's border when some of its lines are out of view, and which key shows them."""
         box = self.query_one("#step-box", VerticalScroll)
         below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
-        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else [])
+        hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else []) + (
+            ["t: worksheet"] if self.screen_stack[0].has_class("no-worksheet") else [])
         box.border_title = " · ".join([self._step_title, *hints])
+
+    def action_toggle_worksheet(self) -> None:
+        """Hide the worksheet (the step panel takes its rows) or show it again."""
+        self.screen_stack[0].toggle_class("no-worksheet")  # the step panel's title then says how to undo it
+        self.call_after_refresh(self._mark_step_overflow)
 
     def action_sample(self, delta: int) -> None:
         self.sample = (self.sample + delta) % self.source.samples

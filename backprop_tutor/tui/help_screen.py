@@ -43,6 +43,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("] / [", "next / previous sample of the minibatch"),
     ("d", "digits: 3 → 6 → full → 3"),
     ("f", "every value of this step, in full (scrollable)"),
+    ("t", "hide / show the worksheet (the step panel takes its rows: on a small terminal)"),
     ("g", "on a ∇W(l), ∇b(l) step: the gradient checked against finite differences"),
     ("e", "export the worksheet, as filled in so far, to Markdown"),
     ("w", "the chain rule for one weight (into the selected neuron; or click a weight of W(l)): ∂C/∂W(l)[i,j] = "

@@ -15,7 +15,7 @@ class JumpScreen(ModalScreen[int | None]):
     """Asks for a whole number from ``low`` to ``high``; enter returns it, escape returns None."""
 
     DEFAULT_CSS = """
-    JumpScreen { align: center middle; background: $background; }
+    JumpScreen { align: center middle; background: $background 50%; }  /* the step stays in view behind */
     JumpScreen > #jump-body { width: 50; height: auto; border: round $accent; background: $surface; padding: 0 1; }
     JumpScreen #jump-error { color: $text-error; height: auto; }
     """

@@ -111,9 +111,20 @@ class StepView:
 
     @property
     def status(self) -> str:
+        return self.status_for(None)
+
+    def status_for(self, width: int | None) -> str:
+        """The status line in ``width`` cells (None: in full): the phase left out first, then shorter words,
+        so the sample and the digits stay in view on an 80-column terminal."""
         sample = f" · sample {self.sample} of 0–{self.samples - 1}" if self.samples > 1 else ""
-        return (f"step {self.step + 1} of {self.count} · {self.phase} · {self.label} · {self.precision}"
-                f"{sample} · {digits_label(self.digits)}")
+        short_sample = f" · sample {self.sample} (0–{self.samples - 1})" if self.samples > 1 else ""
+        digits = digits_label(self.digits)
+        step = f"step {self.step + 1} of {self.count}"
+        forms = [f"{step} · {self.phase} · {self.label} · {self.precision}{sample} · {digits}",
+                 f"{step} · {self.label} · {self.precision}{sample} · {digits}",
+                 f"step {self.step + 1}/{self.count} · {self.label} · {self.precision}{short_sample} · "
+                 f"{digits.replace('digits', 'dig.')}"]
+        return next((form for form in forms if width is None or len(form) <= width), forms[-1])
 
 
 # --- building them --------------------------------------------------------------------------------
@@ -205,6 +216,7 @@ class StepModel:
             is_current = (current.layer == l and current.cls not in (Loss, Update)) or (
                 current.cls is Loss and l == self.L)
             sel_unit = selected[1] if selected and selected[0] == l else None
+            focus = self.target_unit(step, sample) if l == self.L and sel_unit is None else sel_unit
             title, values = self._neuron_values(l, step, sample, d, current.cls if is_current else None)
             side = square_side(units)
             if l == 0 and side and units > self.max_units:
@@ -212,12 +224,21 @@ class StepModel:
                 image = None if x is None else np.asarray(x, dtype=np.float64).reshape(side, side)
                 columns.append(ColumnView(0, f"a(0): {side}×{side}", (), current=is_current, image=image))
                 continue
-            shown = self.window(units, sel_unit)
+            shown = self.window(units, focus)  # the output layer's window holds the target unit
             neurons = tuple(NeuronView(l, j, values(j), current=is_current, selected=(sel_unit == j),
                                        known=values(j) != "·") for j in shown)
             columns.append(ColumnView(l, title, neurons, hidden_before=shown.start,
                                       hidden_after=units - shown.stop, current=is_current))
         return tuple(columns)
+
+    def target_unit(self, step: int, sample: int) -> int | None:
+        """The unit of the output layer the one-hot target y picks (None: y is not one-hot)."""
+        y = self.value(fields.Y, 0, step, sample)
+        if y is None:
+            return None
+        y = np.asarray(y, dtype=np.float64).ravel()
+        ones = np.flatnonzero(y == 1)
+        return int(ones[0]) if len(ones) == 1 and np.count_nonzero(y) == 1 else None
 
     def _neuron_values(self, l: int, step: int, sample: int, d: int | None, current: type | None):
         """(column title, unit → text): what the neurons of layer l show as of ``step``: the values the

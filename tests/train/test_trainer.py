@@ -91,13 +91,20 @@ def test_same_seed_gives_bit_identical_parameters_and_another_seed_does_not(tiny
     assert not np.array_equal(a.network.layers[0].W, c.network.layers[0].W)
 
 
-@pytest.mark.parametrize(("stop_epoch", "stop_batch"), [(2, 3), (1, 10), (3, 1)])
-def test_resume_reaches_the_uninterrupted_result(tiny_npz: Path, tmp_path: Path, stop_epoch: int,
-                                                 stop_batch: int) -> None:
-    config = small_config(tiny_npz, momentum=0.5, l2=1e-4)  # velocity and L2 must survive the checkpoint
+@pytest.fixture(scope="module")
+def uninterrupted(tiny_npz: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A run with momentum and L2 (velocity and L2 must survive the checkpoint), never stopped: the
+    reference the resume tests compare with (only read)."""
+    config = small_config(tiny_npz, momentum=0.5, l2=1e-4)
     data = prepare_data(config)
-    whole = train(config, data, tmp_path / "whole")
+    whole = train(config, data, tmp_path_factory.mktemp("uninterrupted") / "whole")
+    return config, data, params_of(whole.network), [m.to_dict() | {"seconds": 0} for m in whole.history]
 
+
+@pytest.mark.parametrize(("stop_epoch", "stop_batch"), [(2, 3), (1, 10), (3, 1)])
+def test_resume_reaches_the_uninterrupted_result(uninterrupted, tmp_path: Path, stop_epoch: int,
+                                                 stop_batch: int) -> None:
+    config, data, whole_params, whole_history = uninterrupted
     stopped = train(config, data, tmp_path / "run", should_stop=lambda e, b: (e, b) == (stop_epoch, stop_batch))
     assert stopped.status == "interrupted" and stopped.stopped_at == (stop_epoch, stop_batch)
     assert (tmp_path / "run" / "checkpoint.h5").exists()
@@ -106,9 +113,8 @@ def test_resume_reaches_the_uninterrupted_result(tiny_npz: Path, tmp_path: Path,
 
     resumed = train(config, data, tmp_path / "run", resume=True)
     assert resumed.status == "complete"
-    assert_same(params_of(whole.network), params_of(resumed.network))
-    assert [m.to_dict() | {"seconds": 0} for m in resumed.history] == [
-        m.to_dict() | {"seconds": 0} for m in whole.history]
+    assert_same(whole_params, params_of(resumed.network))
+    assert [m.to_dict() | {"seconds": 0} for m in resumed.history] == whole_history
     assert not (tmp_path / "run" / "checkpoint.h5").exists()
 
 

@@ -1,0 +1,53 @@
+"""A seeded random walk of keys through the viewer (issue 18): no key sequence, resize or dialog may end it
+with an exception. TUTOR_WALK_KEYS=2000 walks 2,000 keys per trace (the issue's figure); the default keeps
+the suite fast."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+from tui_helpers import pilot_test, screen_text
+
+from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.tui.app import TutorApp
+
+KEYS = int(os.environ.get("TUTOR_WALK_KEYS", "40"))
+SIZES = [(80, 24), (100, 30), (160, 48), (60, 18), (40, 12)]
+#: every key the viewer binds (but q), the keys its dialogs read, and digits for `:` and `#`
+WALK_KEYS = ["left", "right", "up", "down", "home", "end", "h", "j", "k", "l", "space", "d", "f", "g", "w", "s", "n",
+             "p", "enter", "escape", "colon", "number_sign", "question_mark", "e", "t", "left_square_bracket",
+             "right_square_bracket", "plus", "minus", "pagedown", "pageup", "greater_than_sign", "less_than_sign",
+             "m", "i", "1", "7", "0", "backspace", "tab"]
+
+
+async def walk(pilot, rng: random.Random, keys: int) -> None:
+    """``keys`` random keys; now and then a resize, a `:` jump typed whole, or escape out of a dialog."""
+    app = pilot.app
+    for _ in range(keys):
+        roll = rng.random()
+        if roll < 0.04:
+            await pilot.resize_terminal(*rng.choice(SIZES))
+        elif roll < 0.1 and len(app.screen_stack) == 1:
+            await pilot.press("colon", *str(rng.randint(0, len(app.source) + 1)), "enter")
+        else:
+            await pilot.press(rng.choice(WALK_KEYS))
+        if len(app.screen_stack) > 1 and rng.random() < 0.3:
+            await pilot.press("escape")
+    while len(app.screen_stack) > 1:
+        await pilot.press("escape")
+    await pilot.resize_terminal(100, 30)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("trace", ["hand", "mnist"])
+@pilot_test
+async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, mnist_trace_path, tmp_path, trace):
+    with TraceFile(mnist_trace_path) as tf:
+        app = TutorApp(hand_float64 if trace == "hand" else tf, export_dir=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await walk(pilot, random.Random(18), KEYS)
+            assert app.is_running
+            assert screen_text(app).splitlines()[0].strip().startswith(f"step {app.step + 1} of {len(app.source)}")
+    assert app.return_code in (None, 0)
