@@ -85,6 +85,13 @@ def export_stem(trace: TraceReader, title: str | None) -> str:
     return slug[:40] or "trace"
 
 
+# The themes the palette offers: those in which every text the app draws reaches WCAG AA (4.5:1) against its
+# background, measured by tests/tui/test_contrast.py. The others (the light ones, nord, gruvbox, solarized,
+# atom-one, monokai, flexoki, tokyo-night, catppuccin-frappe, the ansi ones) draw some text below 4.5:1.
+READABLE_THEMES = ("textual-dark", "catppuccin-mocha", "catppuccin-macchiato", "dracula", "rose-pine",
+                   "rose-pine-moon")
+
+
 class TutorApp(App[None]):
     """Step through one trace: network diagram, step panel, worksheet, status line, footer."""
 
@@ -134,6 +141,8 @@ class TutorApp(App[None]):
     def __init__(self, trace: TraceReader, *, digits: int | None = 3, title: str | None = None,
                  export_dir: Path | None = None, sample: int = 0) -> None:
         super().__init__()
+        for theme in set(self.available_themes) - set(READABLE_THEMES):
+            self.unregister_theme(theme)
         self.trace = trace
         self.source = TraceSource(trace)
         self.model = StepModel(self.source)

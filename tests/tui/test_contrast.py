@@ -25,7 +25,7 @@ from backprop_tutor.check.templates import render
 from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.answers_overlay import AnswersApp
-from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.app import READABLE_THEMES, TutorApp
 from backprop_tutor.tui.practice import PracticeApp
 
 AA = 4.5  # WCAG 2.x success criterion 1.4.3, normal-size text (a terminal's bold cell is not "large")
@@ -198,3 +198,21 @@ async def test_a_marked_worksheet_is_readable(hand_ref, hand_float64, tmp_path):
     sheet.write_text(key.replace("| 1 | [5, -5] | [5, 0] | [1, 0] |", "| 1 | [4, -5] | [4, 0] | [1, 0] |"))
     seen = await visit(AnswersApp(hand_float64, check_answers(sheet)), STEPS[:4])
     assert_readable(seen, {"worksheet", "your answers: 70 right"})
+
+
+def test_the_palette_offers_only_the_readable_themes(hand_float64):
+    assert sorted(TutorApp(hand_float64).available_themes) == sorted(READABLE_THEMES)
+
+
+THEME_STOPS = [("step 1", ()), ("step 7", ("colon", "7", "enter")), ("help", ("question_mark",))]
+PRACTICE_STOPS = [("asked", ("right",)), ("wrong", (*"[6, 0]", "enter")), ("details", ("f2",))]
+
+
+@pytest.mark.parametrize("theme", [name for name in READABLE_THEMES if name != "textual-dark"])
+@pilot_test
+async def test_every_theme_the_palette_offers_is_readable(hand_float64, hand_ref, theme):
+    viewer, practice = TutorApp(hand_float64), PracticeApp(PracticeSession(hand_ref))
+    viewer.theme = practice.theme = theme
+    seen = await visit(viewer, THEME_STOPS)
+    assert_readable(seen, {"worksheet", "step 7: δ(2)"})
+    assert_readable(await visit(practice, PRACTICE_STOPS), {"worksheet", "practice"})
