@@ -4,7 +4,6 @@ the notebook stepper), offline, in the test's temporary folder; and how the suit
 from __future__ import annotations
 
 import gc
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,17 +48,6 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
 #: folders whose tests take seconds each (notebook kernels, training runs and sweeps, Pilot walks): run first,
 #: so that the many short tests fill the workers' last minutes instead of one long test running alone at the end
 LONG_FIRST = ("notebook", "train", "tui")
-
-
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (the default in pyproject.toml): half as many workers again as cores. A third of a UI test's
-    time is spent waiting (Textual's Pilot sleeps at least 20 ms after each key until the app is idle) and
-    many tests wait for a `tutor` process; a third worker per two cores uses that time. A worker costs about
-    2 s of CPU to start. PYTEST_XDIST_AUTO_NUM_WORKERS=N, or `-n N`, still sets the number."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None  # pytest-xdist's own rule reads it
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores + (cores + 1) // 2
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
