@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
@@ -44,20 +43,13 @@ from backprop_tutor.engine.activations import activation
 from backprop_tutor.engine.losses import loss
 from backprop_tutor.engine.precision import ops_for
 from backprop_tutor.numbers.certain import certain_array, interval, working_precision
+from backprop_tutor.worksheet.cell_equations import Via
 from backprop_tutor.worksheet.model import Quantity
 
 Array = np.ndarray
 Key = tuple[Quantity, int]
 Values = dict[Key, Array]
 OPS = ops_for("exact")
-
-
-class Via(StrEnum):
-    """Which of a quantity's routes a value followed."""
-
-    EQUATION = ""
-    FROM_S = "from s"  # C from s(L); a'(l) as h'(s(l))
-    FROM_A = "from a"  # C from a(L); a'(l) from a(l): a(1 − a), 1 − a²
 
 
 @dataclass(frozen=True)

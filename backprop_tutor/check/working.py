@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from backprop_tutor.check.expected import Reference
-from backprop_tutor.check.recompute import Via
 from backprop_tutor.render.math import equation_text, text_lines
-from backprop_tutor.worksheet.cell_equations import cell_equation
+from backprop_tutor.worksheet.cell_equations import Via, cell_equation
 from backprop_tutor.worksheet.equations import Equation, equations_for
 from backprop_tutor.worksheet.model import Quantity, build_worksheet
 
@@ -53,5 +52,5 @@ def working(cell: Cell, ref: Reference, values: Values | None = None, result: An
     """``cell``'s sum with ``values`` substituted (default: the true values, giving the true result), by
     the route ``via`` (C from s(L) or from a(L); a'(l) from s(l) or from a(l))."""
     eq = cell_equation(cell.quantity, cell.layer, cell.index, ref.given, ref.expected if values is None else values,
-                       cell.expected if result is None else result, via.value)
+                       cell.expected if result is None else result, via)
     return one_line(eq)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from backprop_tutor.notation import Index, Quantity
@@ -33,9 +34,14 @@ from backprop_tutor.worksheet.equations import (
 )
 from backprop_tutor.worksheet.terms import joined, power, signed, softmax_unit
 
-#: The routes a cell's value may follow (`check.recompute.Via` names the same): C from s(L), a'(l) as h'(s(l));
-#: C from a(L), a'(l) from a(l).
-FROM_S, FROM_A = "from s", "from a"
+
+class Via(StrEnum):
+    """Which of a quantity's routes a value followed (the checker's recompute and this working name them alike)."""
+
+    EQUATION = ""
+    FROM_S = "from s"  # C from s(L); a'(l) as h'(s(l))
+    FROM_A = "from a"  # C from a(L); a'(l) from a(l): a(1 − a), 1 − a²
+
 
 Values = Mapping[tuple[Quantity, int], Any]
 
@@ -63,7 +69,7 @@ class _Cell:
     given: Givens
     values: Values
     result: Any
-    via: str
+    via: Via
 
     @property
     def j(self) -> int:
@@ -89,7 +95,7 @@ class _Cell:
 
 
 def cell_equation(quantity: Quantity, layer: int, index: Sequence[int], given: Givens, values: Values, result: Any,
-                  via: str = "") -> Equation:
+                  via: Via = Via.EQUATION) -> Equation:
     """The cell ``index`` (0-based; () for C) of ``quantity`` of ``layer`` worked out with ``values`` (every
     quantity it needs, by (quantity, layer)) and ``given``, coming to ``result``, by the route ``via``."""
     cell = _Cell(quantity, layer, tuple(int(i) for i in index), given, values, result, via)
@@ -123,7 +129,7 @@ _FROM_A: dict[str, Callable[[Expr], Expr]] = {
 
 def _a_prime(c: _Cell) -> Equation:
     l, j, h = c.l, c.j, c.h()
-    if c.via == FROM_A and h in _FROM_A:
+    if c.via == Via.FROM_A and h in _FROM_A:
         return c.equation(_FROM_A[h]((scalar_sym("a", l, j),)), _FROM_A[h](signed(c.value(Quantity.A, l)[j])))
     s = c.value(Quantity.S, l)[j]
     return c.equation((fn(h, prime=True), OPEN, scalar_sym("s", l, j), CLOSE),
@@ -133,7 +139,7 @@ def _a_prime(c: _Cell) -> Equation:
 def _cost(c: _Cell) -> Equation:
     l, g = c.l, c.given
     y, yk = g.y, scalar_sym("y", None, "k")
-    if c.via == FROM_S:
+    if c.via == Via.FROM_S:
         return _cost_from_s(c)
     a, ak = c.value(Quantity.A, l), scalar_sym("a", l, "k")
     if g.loss == "cross-entropy":
