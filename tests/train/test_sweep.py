@@ -395,6 +395,23 @@ def test_a_busy_run_folder_is_not_marked_failed(tiny_npz: Path, tmp_path: Path) 
     assert not (folder / "failure.json").exists()
 
 
+def test_a_grid_run_draws_its_sweep_plot_as_it_ends_and_the_report_keeps_it(tiny_npz: Path, tmp_path: Path) -> None:
+    from backprop_tutor.train.report import write_plots
+    from backprop_tutor.train.sweep.executors import run_task, task_for
+    from backprop_tutor.train.sweep.grid import Configuration
+    from backprop_tutor.train.sweep.results import SweepResult, summarize
+
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=2, n_validation=100)
+    folder = tmp_path / "runs" / "r"
+    assert run_task(task_for("r", config, folder, sweep=tmp_path)).status == "complete"
+    plot = tmp_path / "plots" / "r.png"
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    drawn = plot.stat().st_mtime_ns
+    summary = summarize(Configuration("r", {}, config), folder)
+    assert write_plots(SweepResult("complete", tmp_path, [summary])) == {"r": "plots/r.png", "overview": "overview.png"}
+    assert plot.stat().st_mtime_ns == drawn and (tmp_path / "overview.png").is_file()  # not drawn twice
+
+
 def test_when_every_configuration_fails_each_cause_is_said_and_the_exit_code_is_1(
         tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "hw"
