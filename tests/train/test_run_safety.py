@@ -106,6 +106,7 @@ def test_a_second_tutor_train_into_a_folder_in_use_is_refused(tiny_npz: Path, tm
                 break
             time.sleep(0.05)
         assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        first.send_signal(signal.SIGSTOP)  # under way and holding the folder, without training on meanwhile
         for extra in (["--data", str(tiny_npz), *SMALL, "--seed", "5", "--out", str(run)],
                       ["--data", str(tiny_npz), *SMALL, "--out", str(run), "--force"],
                       ["--resume", str(run), "--quiet"]):
@@ -114,6 +115,7 @@ def test_a_second_tutor_train_into_a_folder_in_use_is_refused(tiny_npz: Path, tm
             assert "another tutor process is using this run folder" in " ".join(second.stderr.split())
     finally:
         first.send_signal(signal.SIGINT)
+        first.send_signal(signal.SIGCONT)
         _, first_err = first.communicate(timeout=120)
     assert first.returncode == 130, first_err
     assert json.loads((run / "config.json").read_text())["config"]["seed"] == 0  # the first run's, untouched

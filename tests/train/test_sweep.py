@@ -134,10 +134,11 @@ def test_the_test_set_is_opened_once_after_the_retrained_choice(tiny_npz: Path, 
 
 def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "hw"
+    # e30 lasts long enough (30 × 50 steps) to be caught under way, and is short to finish on resume
     command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY,
-               "--batch-size", "10", "--epochs", "2,60", "--lr", "0.05", "--out", str(out), "--quiet"]
+               "--batch-size", "10", "--epochs", "2,30", "--lr", "0.05", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    first, second = out / "runs" / "e2", out / "runs" / "e60"
+    first, second = out / "runs" / "e2", out / "runs" / "e30"
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -157,17 +158,19 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert done.returncode == 0, done.stdout + done.stderr
     assert {p: p.stat().st_mtime_ns for p in finished} == finished  # the finished run was not redone
     assert (second / "config.json").read_text() == started  # the interrupted one continued, not restarted
-    assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 60
+    assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 30
     report = report_of(out)
     assert report["status"] == "complete" and len(report["command_lines"]) == 2
     killed = json.loads((out / "sweep.json").read_text())["sessions"][0]
     assert killed["status"] == "killed" and killed["seconds"] > 0  # up to the last file it wrote
-    assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
+    assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,30" in report["command_lines"][0]
 
 
 def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "hw"
-    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "100",
+    # 50 epochs of 50 steps: both workers' runs are still under way when the second one's first checkpoint is
+    # written, however late its worker started; the resume then finishes them all (the test's main cost)
+    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "50",
                "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
     process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", *command[1:]], start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -449,8 +452,9 @@ def _session_processes(session: int) -> list[int]:
 def test_workers_die_with_a_killed_sweep(tiny_npz: Path, tmp_path: Path) -> None:
     # was: SIGKILL of the parent left the forkserver, the resource tracker and the workers training on
     out = tmp_path / "hw"
+    # killed at the first checkpoint: 30 epochs keep the workers busy well past it; the resume finishes all three
     command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10",
-               "--epochs", "100", "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
+               "--epochs", "30", "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     try:
