@@ -4,6 +4,7 @@ the notebook stepper), offline, in the test's temporary folder; and how the suit
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,18 @@ def chromium(tmp_path: Path) -> Iterator[Any]:
 #: folders whose tests take seconds each (notebook kernels, training runs and sweeps, Pilot walks): run first,
 #: so that the many short tests fill the workers' last minutes instead of one long test running alone at the end
 LONG_FIRST = ("notebook", "train", "tui")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (the default in pyproject.toml): two workers per core. The suite waits a good part of its time
+    (Textual's Pilot sleeps after every key until the app is idle; many tests wait for a `tutor` process or a
+    notebook kernel): with one worker per core the cores were idle about a third of the run. A worker costs
+    about 4 s of CPU to start (collection and imports). PYTEST_XDIST_AUTO_NUM_WORKERS=N or `-n N` still sets
+    the number."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own rule reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 * cores
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -3,6 +3,7 @@ after a kill, failures, and bad grids."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -134,10 +135,11 @@ def test_the_test_set_is_opened_once_after_the_retrained_choice(tiny_npz: Path, 
 
 def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "hw"
+    # e30 lasts long enough (30 × 50 steps) to be caught under way, and is short to finish on resume
     command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY,
-               "--batch-size", "10", "--epochs", "2,60", "--lr", "0.05", "--out", str(out), "--quiet"]
+               "--batch-size", "10", "--epochs", "2,30", "--lr", "0.05", "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    first, second = out / "runs" / "e2", out / "runs" / "e60"
+    first, second = out / "runs" / "e2", out / "runs" / "e30"
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
@@ -157,17 +159,19 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert done.returncode == 0, done.stdout + done.stderr
     assert {p: p.stat().st_mtime_ns for p in finished} == finished  # the finished run was not redone
     assert (second / "config.json").read_text() == started  # the interrupted one continued, not restarted
-    assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 60
+    assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 30
     report = report_of(out)
     assert report["status"] == "complete" and len(report["command_lines"]) == 2
     killed = json.loads((out / "sweep.json").read_text())["sessions"][0]
     assert killed["status"] == "killed" and killed["seconds"] > 0  # up to the last file it wrote
-    assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,60" in report["command_lines"][0]
+    assert report["command_lines"][0] == report["command_lines"][1] and "--epochs 2,30" in report["command_lines"][0]
 
 
 def test_ctrl_c_stops_every_worker_at_a_checkpoint_and_resume_finishes(tiny_npz: Path, tmp_path: Path) -> None:
     out = tmp_path / "hw"
-    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "100",
+    # 50 epochs of 50 steps: both workers' runs are still under way when the second one's first checkpoint is
+    # written, however late its worker started; the resume then finishes them all (the test's main cost)
+    command = ["tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10", "--epochs", "50",
                "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
     process = subprocess.Popen([sys.executable, "-m", "backprop_tutor", *command[1:]], start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
@@ -392,6 +396,36 @@ def test_a_busy_run_folder_is_not_marked_failed(tiny_npz: Path, tmp_path: Path) 
     assert not (folder / "failure.json").exists()
 
 
+def test_a_grid_run_draws_its_sweep_plot_as_it_ends_and_the_report_keeps_it(tiny_npz: Path, tmp_path: Path) -> None:
+    from backprop_tutor.train.report import write_plots
+    from backprop_tutor.train.sweep.executors import run_task, task_for
+    from backprop_tutor.train.sweep.grid import Configuration
+    from backprop_tutor.train.sweep.results import SweepResult, summarize
+
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=2, n_validation=100)
+    folder = tmp_path / "runs" / "r"
+    assert run_task(task_for("r", config, folder, sweep=tmp_path)).status == "complete"
+    plot = tmp_path / "plots" / "r.png"
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    drawn = plot.stat().st_mtime_ns
+    summary = summarize(Configuration("r", {}, config), folder)
+    assert write_plots(SweepResult("complete", tmp_path, [summary])) == {"r": "plots/r.png", "overview": "overview.png"}
+    assert plot.stat().st_mtime_ns == drawn and (tmp_path / "overview.png").is_file()  # not drawn twice
+
+
+def test_the_runs_of_a_worker_share_their_data_and_its_fingerprint_until_a_new_session(tiny_npz: Path) -> None:
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=1, n_validation=100)
+    sweep_data.forget_loaded_data()
+    first = sweep_data.training_data(config)
+    fingerprint = first.fingerprint
+    assert sweep_data.training_data(dataclasses.replace(config, learning_rate=0.5)) is first  # same data
+    merged = sweep_data.training_data(config, merged=True)
+    assert merged.x_train.shape[0] == first.x_train.shape[0] + 100 and merged.fingerprint != fingerprint
+    sweep_data.forget_loaded_data()
+    again = sweep_data.training_data(config)
+    assert again is not first and again.fingerprint == fingerprint
+
+
 def test_when_every_configuration_fails_each_cause_is_said_and_the_exit_code_is_1(
         tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "hw"
@@ -432,8 +466,9 @@ def _session_processes(session: int) -> list[int]:
 def test_workers_die_with_a_killed_sweep(tiny_npz: Path, tmp_path: Path) -> None:
     # was: SIGKILL of the parent left the forkserver, the resource tracker and the workers training on
     out = tmp_path / "hw"
+    # killed at the first checkpoint: 30 epochs keep the workers busy well past it; the resume finishes all three
     command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(tiny_npz), *TINY, "--batch-size", "10",
-               "--epochs", "100", "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
+               "--epochs", "30", "--lrs", "0.1,0.05,0.02", "--workers", "2", "--out", str(out), "--quiet"]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     try:

@@ -21,7 +21,8 @@ from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.run_folder import RunFolder, RunFolderBusy, write_json
 from backprop_tutor.train.sweep.data import training_data, training_split
-from backprop_tutor.train.sweep.results import FAILURE_FILE, RunOutcome, read_metrics, run_state
+from backprop_tutor.train.sweep.grid import Configuration
+from backprop_tutor.train.sweep.results import FAILURE_FILE, RunOutcome, read_metrics, run_state, summarize
 
 
 # --- one run, as a task for any executor ---------------------------------------------------------
@@ -37,6 +38,8 @@ class RunTask:
     stop_file: str | None = None
     #: the sweep's process: a worker in another process ends when it does (None: this process, or a remote cluster)
     parent: int | None = None
+    #: the sweep's folder, where the run's plot (plots/<name>.png) is drawn as soon as it ends (None: no plot)
+    sweep: str | None = None
 
 
 def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
@@ -53,12 +56,24 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
         data = training_data(config, merged=task.merged)
         result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume,
                        should_stop=None if stop is None else lambda epoch, batch: stop.exists())
+        if task.sweep is not None:
+            _plot_for_sweep(task, config)
         return RunOutcome(task.name, result.status)
     except Exception as err:  # a failing configuration must not stop the others
         detail = str(err) if isinstance(err, TutorError) else f"{type(err).__name__}: {err}"
         if not isinstance(err, RunFolderBusy) and not RunFolder(folder).is_complete():  # never both markers
             write_json(folder / FAILURE_FILE, {"error": detail, "traceback": traceback.format_exc()})
         return RunOutcome(task.name, "failed", detail)
+
+
+def _plot_for_sweep(task: RunTask, config: TrainConfig) -> None:
+    """The sweep's plot of this run, drawn here (see `report.plot_configuration`); if it fails, the report draws
+    it again and says what went wrong."""
+    from backprop_tutor.train.report import plot_configuration
+
+    with contextlib.suppress(Exception):
+        run = summarize(Configuration(task.name, {}, config), Path(task.folder))  # (the plot needs no settings)
+        plot_configuration(Path(task.sweep), run)  # type: ignore[arg-type]
 
 
 def warm_up(spec: str, parent: int) -> None:
@@ -70,11 +85,14 @@ def warm_up(spec: str, parent: int) -> None:
     training_split(spec)
 
 
-def task_for(name: str, config: TrainConfig, folder: Path, *, merged: bool = False, force: bool = False) -> RunTask:
-    """The task that brings ``folder`` to a complete run: resume from its checkpoint, or start (again)."""
+def task_for(name: str, config: TrainConfig, folder: Path, *, merged: bool = False, force: bool = False,
+             sweep: Path | None = None) -> RunTask:
+    """The task that brings ``folder`` to a complete run: resume from its checkpoint, or start (again);
+    ``sweep``: the sweep folder that gets the run's plot."""
     (folder / FAILURE_FILE).unlink(missing_ok=True)
     resume = not force and run_state(folder) == "interrupted"
-    return RunTask(name, config.to_dict(), str(folder), resume=resume, merged=merged)
+    return RunTask(name, config.to_dict(), str(folder), resume=resume, merged=merged,
+                   sweep=None if sweep is None else str(sweep))
 
 
 # --- workers die with the sweep --------------------------------------------------------------------

@@ -10,7 +10,6 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,8 @@ from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
-from backprop_tutor.train.sweep.data import SealedTestSet, training_split
-from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, process_pool, task_for
+from backprop_tutor.train.sweep.data import SealedTestSet, forget_loaded_data, training_split
+from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
 from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
 from backprop_tutor.train.sweep.results import (
     FINAL_DIR,
@@ -130,7 +129,7 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     training + validation, test it once, draw the plots and write the report."""
     folder = Path(folder)
     started = time.perf_counter()
-    training_split.cache_clear()
+    forget_loaded_data()
     try:
         with claim_sweep_folder(folder):
             record = start_sweep(folder, grid, options, command_line)
@@ -191,32 +190,11 @@ def _workflow(folder: Path, grid: SweepGrid, options: SweepOptions, record: dict
     if not any(s.status == "complete" for s in summaries):  # every one failed: say each cause, exit 1
         return _finish(folder, record, SweepResult("failed", folder, summaries), started)
     chosen = select(summaries, options.select)
-    with _plots_meanwhile(SweepResult("complete", folder, summaries, chosen)) as drawing:
-        final = _retrain(folder, chosen, runner)
-    plots = _drawn(drawing)
+    final = _retrain(folder, chosen, runner)
     if final.status != "complete":
-        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started, plots)
+        return _finish(folder, record, SweepResult(final.status, folder, summaries, chosen, final), started)
     test = _test_once(folder, chosen, test_set, runner.progress)
-    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started, plots)
-
-
-@contextlib.contextmanager
-def _plots_meanwhile(result: SweepResult) -> Iterator[Future[dict[str, str]]]:
-    """The report's plots (every configuration's and the overview: none depends on the retraining) drawn in a
-    process of their own while the choice is retrained, on the core a one-thread run leaves free; drawn after
-    it, they were the workflow's longest stretch on one core."""
-    from backprop_tutor.train.report import write_plots
-
-    with process_pool(1) as pool:
-        yield pool.submit(write_plots, result)
-
-
-def _drawn(drawing: Future[dict[str, str]]) -> dict[str, str] | None:
-    """The plots drawn meanwhile, or None: then the report draws them itself (and reports what went wrong)."""
-    try:
-        return drawing.result()
-    except Exception:  # e.g. a full disk: the report's own drawing raises it as a clear error
-        return None
+    return _finish(folder, record, SweepResult("complete", folder, summaries, chosen, final, test), started)
 
 
 def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner) -> list[RunOutcome]:
@@ -227,7 +205,7 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner)
         run_folder = folder / RUNS_DIR / c.name
         state = "new" if options.force else run_state(run_folder)
         if state not in ("complete", "failed") or (state == "failed" and options.retry_failed):
-            tasks.append(task_for(c.name, c.config, run_folder, force=options.force))
+            tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
     outcomes: list[RunOutcome] = []
@@ -315,11 +293,11 @@ def _checksum(record: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(measured, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float,
-            plots: dict[str, str] | None = None) -> SweepResult:
-    """Close the session in sweep.json, draw the plots (unless ``plots`` were drawn), write report.md and .json."""
+def _finish(folder: Path, record: dict[str, Any], result: SweepResult, started: float) -> SweepResult:
+    """Close the session in sweep.json, draw the plots (those the workers did not draw), write report.md and
+    .json."""
     from backprop_tutor.train.report import write_report
 
     close_session(folder, record, started, result.status)
-    result.report = write_report(result, record, plots)
+    result.report = write_report(result, record)
     return result
