@@ -12,6 +12,13 @@ from typing import Any
 
 import pytest
 
+# OpenBLAS's threads spin for 2**28 cycles (about 0.1 s) after each product before they sleep, and a sweep's
+# retraining uses two of them on 2 cores. With several workers on those cores the spinning took 10-20 % of
+# the training tests' CPU; here they sleep after 2**4 cycles. Results do not change (only how idle threads
+# wait), and the processes the tests start inherit it. Set before anything loads OpenBLAS; a value already
+# in the environment is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 #: for `pytest.mark.skipif(NO_CHROMIUM, reason=NO_CHROMIUM_REASON)`
