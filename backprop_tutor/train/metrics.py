@@ -6,7 +6,9 @@ at the end of the epoch. Loss is the mean of C = −Σ_k y_k log a_k over the se
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import math
 import os
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from backprop_tutor.engine.network import Network
 from backprop_tutor.fileio import write_text_atomic
@@ -75,18 +78,106 @@ class RunMetrics:
 
 def evaluate(net: Network, x: np.ndarray, y: np.ndarray, chunk: int = EVAL_CHUNK) -> tuple[float, float]:
     """(mean loss, accuracy) of ``net`` on (x, y) by forward passes only; y one-hot (N, 10)."""
-    n = x.shape[0]
+    return mean_figures(chunk_figures(net, x, y, 0, x.shape[0], chunk), x.shape[0])
+
+
+#: (sum of C, number right) of one chunk of rows
+ChunkFigures = tuple[float, int]
+
+
+def chunk_figures(net: Network, x: np.ndarray, y: np.ndarray, start: int, stop: int,
+                  chunk: int = EVAL_CHUNK) -> list[ChunkFigures]:
+    """(Σ C, number right) of each chunk of rows start, start + chunk, … < stop, by forward passes of ``net``."""
+    figures = []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for first in range(start, stop, chunk):
+            xc, yc = x[first:min(first + chunk, stop)], y[first:min(first + chunk, stop)]
+            a_L = net.forward(xc, derivatives=False)
+            right = int(np.count_nonzero(np.argmax(a_L, axis=1) == np.argmax(yc, axis=1)))
+            figures.append((float(np.sum(net.cost(yc), dtype=np.float64)), right))
+    return figures
+
+
+def mean_figures(figures: list[ChunkFigures], n: int) -> tuple[float, float]:
+    """(mean loss, accuracy) over n rows from their chunks' figures, added in the chunks' order."""
     if n == 0:
         return math.nan, math.nan
     total_loss = 0.0
     correct = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for start in range(0, n, chunk):
-            xc, yc = x[start:start + chunk], y[start:start + chunk]
-            a_L = net.forward(xc, derivatives=False)
-            correct += int(np.count_nonzero(np.argmax(a_L, axis=1) == np.argmax(yc, axis=1)))
-            total_loss += float(np.sum(net.cost(yc), dtype=np.float64))
+    for loss_sum, right in figures:
+        total_loss += loss_sum
+        correct += right
     return total_loss / n, correct / n
+
+
+class Evaluator:
+    """(mean loss, accuracy) of a network by forward passes in chunks, on ``threads`` cores: each thread takes
+    a run of consecutive chunks with one BLAS thread and its own work arrays (a second Network on the same
+    layers). Every chunk is computed as one thread computes it and the chunks' sums are added in order, so
+    the figures are those of a one-thread pass, whatever ``threads``. Why not one pass on several BLAS
+    threads: only the products split over them, the elementwise work and the small layers stay on one
+    core while the other BLAS threads wait (spinning); threads of one BLAS thread each split everything
+    and use 5 % more CPU than one thread (measured on machine A, benchmarks/README.md)."""
+
+    def __init__(self, net: Network, threads: int = 1, chunk: int = EVAL_CHUNK) -> None:
+        self.chunk = chunk
+        self.nets = [net] + [Network(net.layers, net.loss, net.ops, net.relu_prime_at_zero)
+                             for _ in range(max(threads, 1) - 1)]
+
+    def figures(self, x: np.ndarray, y: np.ndarray) -> list[ChunkFigures]:
+        """Each chunk's (Σ C, number right), in order."""
+        n_chunks = -(-x.shape[0] // self.chunk)
+        if len(self.nets) == 1 or n_chunks == 0:
+            return chunk_figures(self.nets[0], x, y, 0, x.shape[0], self.chunk)
+        from concurrent.futures import ThreadPoolExecutor
+
+        parts = np.array_split(np.arange(n_chunks), min(len(self.nets), n_chunks))
+        bounds = [(int(p[0]) * self.chunk, min((int(p[-1]) + 1) * self.chunk, x.shape[0])) for p in parts]
+        with _blas_threads(1), ThreadPoolExecutor(max(len(bounds) - 1, 1)) as pool:
+            others = [pool.submit(chunk_figures, net, x, y, *b, self.chunk)
+                      for net, b in zip(self.nets[1:], bounds[1:], strict=False)]
+            figures = chunk_figures(self.nets[0], x, y, *bounds[0], self.chunk)
+            for other in others:
+                figures += other.result()
+        return figures
+
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        return mean_figures(self.figures(x, y), x.shape[0])
+
+    def training_and_validation(self, x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray,
+                                y_val: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The figures of both sets. When the validation images are the last training images (a sweep's final
+        run trains on training + validation images) and the chunks line up, the validation figures are the
+        last chunks' of the training pass: the same products on the same memory, so the same numbers."""
+        figures = self.figures(x_train, y_train)
+        first = _tail_row(x_val, x_train)
+        if first is not None and first == _tail_row(y_val, y_train) and first % self.chunk == 0:
+            val = mean_figures(figures[first // self.chunk:], x_val.shape[0])
+        else:
+            val = self(x_val, y_val)
+        return mean_figures(figures, x_train.shape[0]), val
+
+
+def _tail_row(part: np.ndarray, whole: np.ndarray) -> int | None:
+    """The row of ``whole`` where ``part`` begins if ``part`` is ``whole``'s last rows in the same memory, else
+    None."""
+    n = part.shape[0]
+    if not (0 < n <= whole.shape[0] and part.shape[1:] == whole.shape[1:] and part.dtype == whole.dtype
+            and part.strides == whole.strides and whole.flags.c_contiguous):
+        return None
+    first = whole.shape[0] - n
+    offset = part.__array_interface__["data"][0] - whole.__array_interface__["data"][0]
+    return first if offset == first * whole.strides[0] else None
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _blas_threads(n: int) -> contextlib.AbstractContextManager[object]:
+    """The BLAS libraries held at ``n`` threads for a while (µs to set, where `threadpool_limits` takes 0.25 ms)."""
+    return _controller().limit(limits=n, user_api="blas")
 
 
 COLUMNS = tuple(f.name for f in fields(EpochMetrics))

@@ -34,7 +34,7 @@ from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_c
 from backprop_tutor.train.config import LOSS, SettingError, TrainConfig
 from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
 from backprop_tutor.train.interrupt import StopRequest
-from backprop_tutor.train.metrics import EpochMetrics, RunMetrics, evaluate
+from backprop_tutor.train.metrics import EpochMetrics, Evaluator, RunMetrics
 from backprop_tutor.train.plots import plot_accuracy
 from backprop_tutor.train.resources import check_memory, layer_shapes, trace_group_bytes
 from backprop_tutor.train.run_folder import (
@@ -145,6 +145,7 @@ class _Run:
                      "backprop_tutor": __version__, "numpy": np.__version__, "blas": _blas_libraries()}
         self.schedule = StepDecay(config.learning_rate, config.decay_factor, tuple(config.decay_at))
         self.net = initial_network(config)
+        self.evaluator: Evaluator | None = None
         self.rng = shuffle_generator(config.seed)
         self.history: list[EpochMetrics] = []
         self.warnings: list[str] = []
@@ -296,11 +297,19 @@ class _Run:
             self.progress.batch_done(epoch, b + 1)
 
     def _measure(self, epoch: int, eta: float, started: float) -> EpochMetrics:
-        train_loss, train_acc = evaluate(self.net, self.data.x_train, self.data.y_train)
-        val_loss, val_acc = evaluate(self.net, self.data.x_val, self.data.y_val)
+        d = self.data
+        (train_loss, train_acc), (val_loss, val_acc) = self._evaluator().training_and_validation(
+            d.x_train, d.y_train, d.x_val, d.y_val)
         metrics = EpochMetrics(epoch, eta, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - started)
         self.history.append(metrics)
         return metrics
+
+    def _evaluator(self) -> Evaluator:
+        """The forward passes that measure the network, on as many cores as the run's BLAS threads (the same
+        figures as on one thread); made again if a checkpoint replaced the network."""
+        if self.evaluator is None or self.evaluator.nets[0] is not self.net:
+            self.evaluator = Evaluator(self.net, self.config.blas_threads)
+        return self.evaluator
 
     def _finish(self) -> RunResult:
         """The final writes, in an order that keeps the folder true at every moment: the parameters, the
@@ -313,7 +322,7 @@ class _Run:
         test_loss = test_accuracy = math.nan
         test = None
         if self.config.test and self.data.x_test.shape[0]:
-            test_loss, test_accuracy = evaluate(self.net, self.data.x_test, self.data.y_test)
+            test_loss, test_accuracy = self._evaluator()(self.data.x_test, self.data.y_test)
             test = {"loss": json_float(test_loss), "accuracy": json_float(test_accuracy),
                     "n_test": int(self.data.x_test.shape[0])}
         self._plot()

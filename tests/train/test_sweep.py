@@ -3,6 +3,7 @@ after a kill, failures, and bad grids."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -410,6 +411,19 @@ def test_a_grid_run_draws_its_sweep_plot_as_it_ends_and_the_report_keeps_it(tiny
     summary = summarize(Configuration("r", {}, config), folder)
     assert write_plots(SweepResult("complete", tmp_path, [summary])) == {"r": "plots/r.png", "overview": "overview.png"}
     assert plot.stat().st_mtime_ns == drawn and (tmp_path / "overview.png").is_file()  # not drawn twice
+
+
+def test_the_runs_of_a_worker_share_their_data_and_its_fingerprint_until_a_new_session(tiny_npz: Path) -> None:
+    config = TrainConfig(data=str(tiny_npz), hidden=[8], batch_size=50, epochs=1, n_validation=100)
+    sweep_data.forget_loaded_data()
+    first = sweep_data.training_data(config)
+    fingerprint = first.fingerprint
+    assert sweep_data.training_data(dataclasses.replace(config, learning_rate=0.5)) is first  # same data
+    merged = sweep_data.training_data(config, merged=True)
+    assert merged.x_train.shape[0] == first.x_train.shape[0] + 100 and merged.fingerprint != fingerprint
+    sweep_data.forget_loaded_data()
+    again = sweep_data.training_data(config)
+    assert again is not first and again.fingerprint == fingerprint
 
 
 def test_when_every_configuration_fails_each_cause_is_said_and_the_exit_code_is_1(

@@ -21,7 +21,7 @@ from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
-from backprop_tutor.train.sweep.data import SealedTestSet, training_split
+from backprop_tutor.train.sweep.data import SealedTestSet, forget_loaded_data, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
 from backprop_tutor.train.sweep.grid import Configuration, SweepGrid
 from backprop_tutor.train.sweep.results import (
@@ -129,7 +129,7 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
     training + validation, test it once, draw the plots and write the report."""
     folder = Path(folder)
     started = time.perf_counter()
-    training_split.cache_clear()
+    forget_loaded_data()
     try:
         with claim_sweep_folder(folder):
             record = start_sweep(folder, grid, options, command_line)
