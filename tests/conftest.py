@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ import pytest
 # wait), and the processes the tests start inherit it. Set before anything loads OpenBLAS; a value already
 # in the environment is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+# matplotlib keeps its font list under XDG_CACHE_HOME, which the training and data tests point at a new folder
+# for each test: every process that drew a plot there (a `tutor train` child, a sweep's worker) built the list
+# again, about 0.2 s of CPU. One folder for every run instead (MPLCONFIGDIR; the user's matplotlibrc, which
+# would live there too, then does not style the tests' plots either); a value already set is kept.
+os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / f"backprop_tutor-tests-mpl-{os.getuid()}"))
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
