@@ -6,11 +6,24 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# OpenBLAS's threads spin for 2**28 cycles (about 0.1 s) after each product before they sleep, and a sweep's
+# retraining uses two of them on 2 cores. With several workers on those cores the spinning took 10-20 % of
+# the training tests' CPU; here they sleep after 2**4 cycles. Results do not change (only how idle threads
+# wait), and the processes the tests start inherit it. Set before anything loads OpenBLAS; a value already
+# in the environment is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+# matplotlib keeps its font list under XDG_CACHE_HOME, which the training and data tests point at a new folder
+# for each test: every process that drew a plot there (a `tutor train` child, a sweep's worker) built the list
+# again, about 0.2 s of CPU. One folder for every run instead (MPLCONFIGDIR; the user's matplotlibrc, which
+# would live there too, then does not style the tests' plots either); a value already set is kept.
+os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / f"backprop_tutor-tests-mpl-{os.getuid()}"))
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -1,6 +1,6 @@
 """The step-through UI: replay a trace one event at a time with the arrow keys.
 
-The app's state is four reactive attributes (step, sample, digits, selected neuron) plus "playing";
+The app's state is four watched attributes (step, sample, digits, selected neuron) plus "playing";
 the screen is a function of them (`StepModel.view`), so stepping back shows exactly what was shown
 before. The app only reads the trace, lazily (`TraceSource`): one sample's rows per step.
 
@@ -18,7 +18,7 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
@@ -32,8 +32,9 @@ from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.keys import KeyFooter
 from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
 from backprop_tutor.tui.network_diagram import NEURON_WIDGETS, NetworkDiagram
+from backprop_tutor.tui.sizing import set_border_title, update_in_place
 from backprop_tutor.tui.source import TraceSource
-from backprop_tutor.tui.step_panel import StepPanel
+from backprop_tutor.tui.step_panel import StepBox, StepPanel
 from backprop_tutor.tui.viewmodel import StepModel, StepView, digits_label, next_digits
 from backprop_tutor.tui.worksheet import Worksheet
 
@@ -132,11 +133,12 @@ class TutorApp(App[None]):
         Binding("t", "toggle_worksheet", "Worksheet", show=False),  # issue 18: room for the step at 80×24
     ]
 
-    step: reactive[int] = reactive(0, init=False)
-    sample: reactive[int] = reactive(0, init=False)
-    digits: reactive[int | None] = reactive(3, init=False)
-    selected: reactive[tuple[int, int] | None] = reactive(None, init=False)
-    playing: reactive[bool] = reactive(False, init=False)
+    # vars, not reactives: the watchers redraw what changed (a reactive of the App repaints the whole screen)
+    step: var[int] = var(0, init=False)
+    sample: var[int] = var(0, init=False)
+    digits: var[int | None] = var(3, init=False)
+    selected: var[tuple[int, int] | None] = var(None, init=False)
+    playing: var[bool] = var(False, init=False)
 
     def __init__(self, trace: TraceReader, *, digits: int | None = 3, title: str | None = None,
                  export_dir: Path | None = None, sample: int = 0) -> None:
@@ -166,7 +168,7 @@ class TutorApp(App[None]):
             box.border_title = self.trace_title
             box.can_focus = False
             yield NetworkDiagram(self.source.sizes, self.diagram_rows(self.size.height), id="diagram")
-        with VerticalScroll(id="step-box") as box:
+        with StepBox(id="step-box") as box:
             box.border_title = "step"
             box.can_focus = False
             yield StepPanel(id="step-panel")
@@ -225,14 +227,15 @@ class TutorApp(App[None]):
         # playing first: the end of a long status line is cut on a narrow terminal
         playing = f"▶ playing {PLAY_SPEEDS[self.speed]:g} s/step · " if self.playing else ""
         status = playing + view.status_for((self._columns or self.size.width) - 2 - len(playing))  # 2: padding
-        self.query_one("#status", Static).update(status)
+        update_in_place(self.query_one("#status", Static), status)
         self._show_diagram(view)
         self.query_one(StepPanel).show(view.equations)
         box = self.query_one("#step-box", VerticalScroll)
-        self._step_title = box.border_title = f"step {view.step + 1}: {view.label}"
+        self._step_title = f"step {view.step + 1}: {view.label}"
         if (view.step, view.sample, view.digits) != self._shown:  # a new step starts at its first line
             self._shown = (view.step, view.sample, view.digits)
             box.scroll_home(animate=False, immediate=True)
+        self._mark_step_overflow()  # as the box is laid out now, and again once the new step is
         self.call_after_refresh(self._mark_step_overflow)
         self.query_one(Worksheet).show(view.tables)
 
@@ -248,7 +251,7 @@ class TutorApp(App[None]):
         # the notes first: a long title is cut at the right
         notes = [f"{digits_label(plan.digits)} to fit" if plan.digits != view.digits else "",
                  "< > more columns" if plan.hidden_left or plan.hidden_right else ""]
-        self.query_one("#diagram-box").border_title = " · ".join([*filter(None, notes), self.trace_title])
+        set_border_title(self.query_one("#diagram-box"), " · ".join([*filter(None, notes), self.trace_title]))
 
     def diagram_step(self) -> int:
         """The step whose values the network diagram draws (`tutor practice`: the one before, until the
@@ -328,7 +331,7 @@ class TutorApp(App[None]):
         below, above = box.scroll_y < box.max_scroll_y, box.scroll_y > 0
         hints = (["▲ PgUp"] if above else []) + (["▼ PgDn: more below"] if below else []) + (
             ["t: worksheet"] if self.screen_stack[0].has_class("no-worksheet") else [])
-        box.border_title = " · ".join([self._step_title, *hints])
+        set_border_title(box, " · ".join([self._step_title, *hints]))
 
     def action_toggle_worksheet(self) -> None:
         """Hide the worksheet (the step panel takes its rows) or show it again."""

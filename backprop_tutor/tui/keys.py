@@ -13,9 +13,12 @@ from collections.abc import Iterable
 from rich.cells import cell_len
 from textual import events
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+from backprop_tutor.tui.sizing import SizedByLayout
 
 #: the viewer's actions in the footer, most needed first; an action not listed (a mode's own) comes before them
 FOOTER_ORDER = ("step(1)", "step(-1)", "help", "quit", "export", "digits", "chain", "jump('step')", "neuron_sum",
@@ -49,13 +52,75 @@ def fitting(keys: list[FooterKey], width: int, compact: bool) -> list[FooterKey]
     return kept + palette
 
 
+def key_names(keys: Iterable[FooterKey]) -> tuple[tuple, ...]:
+    """What the footer draws of each key, to tell whether it would draw anything new."""
+    return tuple((k.key, k.key_display, k.description, k.action, str(k.tooltip), tuple(sorted(k.classes)))
+                 for k in keys)
+
+
+class ShownKey(SizedByLayout, FooterKey):
+    """A key of the footer that can show another key in its place (`show_key`), so that a change of focus
+    repaints the footer's keys rather than mounting them all again."""
+
+    @classmethod
+    def like(cls, key: FooterKey) -> ShownKey:
+        shown = cls(key.key, key.key_display, key.description, key.action, disabled="-disabled" in key.classes,
+                    tooltip=str(key.tooltip or ""), classes=" ".join(key.classes - {"-disabled"}))
+        # as Footer.compose: the palette key keeps FooterKey's own compact style at every width
+        return shown if "-command-palette" in key.classes else shown.data_bind(compact=Footer.compact)
+
+    def show_key(self, key: FooterKey) -> None:
+        self.key, self.key_display, self.description = key.key, key.key_display, key.description
+        self.action = key.action
+        disabled = "-disabled" in key.classes
+        self._disabled = disabled  # FooterKey's: a click on a disabled key rings the bell
+        self.set_class(disabled, "-disabled")
+        self.tooltip = key.tooltip
+        self.refresh(layout=True)
+
+
 class KeyFooter(Footer):
     """Textual's footer, trimmed to the width (`fitting`); compact and without the palette key when narrow."""
 
+    _shown: tuple[tuple, ...] | None = None  # `key_names` of the keys composed last
+
     def compose(self) -> ComposeResult:
-        width = self.app.size.width
+        keys = self._fitting_keys()
+        self._shown = key_names(keys)
+        yield from keys
+
+    def _fitting_keys(self) -> list[ShownKey]:
         keys: Iterable[Widget] = super().compose()
-        yield from fitting([k for k in keys if isinstance(k, FooterKey)], width, self.compact)
+        fit = fitting([k for k in keys if isinstance(k, FooterKey)], self.app.size.width, self.compact)
+        return [ShownKey.like(k) for k in fit]
+
+    def bindings_changed(self, screen: Screen) -> None:
+        """As Footer's, but the keys on screen show the new ones in their place: Textual's footer mounts every
+        key again at each change of focus (practice moves the focus in and out of the answer box at each step)."""
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._show_keys)
+
+    async def _show_keys(self) -> None:
+        wanted = self._fitting_keys()
+        if key_names(wanted) == self._shown:
+            return
+        shown = list(self.query_children(ShownKey))
+        palette = [k for k in shown if "-command-palette" in k.classes]
+        same_palette = bool(wanted) and bool(palette) == ("-command-palette" in wanted[-1].classes)
+        if not shown or not same_palette or palette != shown[-1:]:
+            await self.recompose()  # the palette key came or went (its place is docked at the right)
+            return
+        keys, new = shown[:len(shown) - len(palette)], wanted[:len(wanted) - len(palette)]
+        for widget, key in zip(keys, new, strict=False):
+            widget.show_key(key)
+        if palette:
+            palette[0].show_key(wanted[-1])
+        if len(keys) > len(new):
+            await self.remove_children(keys[len(new):])
+        elif len(new) > len(keys):
+            await self.mount_all(new[len(keys):], before=palette[0] if palette else None)
+        self._shown = key_names(wanted)
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.app.size.width

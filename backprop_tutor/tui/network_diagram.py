@@ -34,6 +34,7 @@ from backprop_tutor.tui.diagram_layout import (
 )
 from backprop_tutor.tui.halfblock import HalfBlockImage
 from backprop_tutor.tui.messages import NeuronSelected, WeightSelected
+from backprop_tutor.tui.sizing import SizedByLayout, update_in_place
 from backprop_tutor.tui.viewmodel import ColumnView, WeightView
 
 STYLE_NAMES = ("title", "title-current", "neuron", "neuron-current", "neuron-unknown", "neuron-selected",
@@ -55,7 +56,15 @@ def _same(view: Column, last: Column | None) -> bool:
     return bool(np.array_equal(view.image, last.image))
 
 
-class Neuron(Static):
+class Caption(SizedByLayout, Label):
+    """A column's title, "↑ units …" / "↓ units …", or the ◂ ▸ markers."""
+
+
+class Picture(SizedByLayout, Static):
+    """A column's image (`HalfBlockImage`), or W(l)'s lines."""
+
+
+class Neuron(SizedByLayout, Static):
     """One unit of a layer; clicking it asks the app to show its values."""
 
     def __init__(self, layer: int, unit: int, **kwargs) -> None:
@@ -69,7 +78,7 @@ class Neuron(Static):
         self.post_message(NeuronSelected(self.net_layer, self.unit))
 
 
-class LayerColumn(Vertical):
+class LayerColumn(SizedByLayout, Vertical):
     """Layer l: a title, a window of its neurons with "↑ units …"/"↓ units …", or an image for a square input."""
 
     def __init__(self, layer: int, shown: int, **kwargs) -> None:
@@ -78,12 +87,12 @@ class LayerColumn(Vertical):
         self.shown = shown
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="column-title")
-        yield Label("", classes="more before")
+        yield Caption("", classes="column-title")
+        yield Caption("", classes="more before")
         for j in range(self.shown):
             yield Neuron(self.net_layer, j, id=f"neuron-{self.net_layer}-{j}", classes="neuron")
-        yield Label("", classes="more after")
-        yield Static("", classes="image")
+        yield Caption("", classes="more after")
+        yield Picture("", classes="image")
 
     _last: tuple | None = None
 
@@ -93,11 +102,11 @@ class LayerColumn(Vertical):
         self._last = (view, shrink, width)
         # styles come from component classes, not CSS classes: toggling a class restyles the subtree,
         # which cost more than the rest of a step together
-        self.query_one(".column-title", Label).update(Text(view.title, styles["title-current" if view.current
-                                                                              else "title"]))
+        update_in_place(self.query_one(".column-title", Label),
+                        Text(view.title, styles["title-current" if view.current else "title"]))
         for label, before in ((self.query_one(".before", Label), True), (self.query_one(".after", Label), False)):
             text = marker_text(view, before)
-            label.update(text)
+            update_in_place(label, text)
             _show(label, bool(text))
         neurons = list(self.query(Neuron))
         if len(view.neurons) > len(neurons):  # a taller terminal: build the missing rows once
@@ -114,17 +123,17 @@ class LayerColumn(Vertical):
                 style += styles["neuron-unknown"]
             if neuron.selected:
                 style += styles["neuron-selected"]
-            widget.update(Text(f" {fit_text(neuron.text, width - 2)} ", style))
+            update_in_place(widget, Text(f" {fit_text(neuron.text, width - 2)} ", style))
             _show(widget, True)
         for widget in neurons[len(view.neurons):]:
             _show(widget, False)
         image = self.query_one(".image", Static)
         _show(image, view.image is not None)
         if view.image is not None:
-            image.update(HalfBlockImage(view.image, shrink=shrink))
+            update_in_place(image, HalfBlockImage(view.image, shrink=shrink))
 
 
-class WeightColumn(Vertical):
+class WeightColumn(SizedByLayout, Vertical):
     """W(l) and b(l): one line per row (unit of layer l), or a summary and a weight-row image."""
 
     def __init__(self, layer: int, **kwargs) -> None:
@@ -132,9 +141,9 @@ class WeightColumn(Vertical):
         self.net_layer = layer
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="column-title")
-        yield Static("", classes="weights")
-        yield Static("", classes="image")
+        yield Caption("", classes="column-title")
+        yield Picture("", classes="weights")
+        yield Picture("", classes="image")
 
     _last: tuple | None = None
 
@@ -154,18 +163,18 @@ class WeightColumn(Vertical):
         if self._last is not None and _same(view, self._last[0]) and self._last[1:] == (shrink, width):
             return  # unchanged: no repaint, no relayout
         self._last = (view, shrink, width)
-        self.query_one(".column-title", Label).update(
-            Text(view.title, styles["title-current" if view.current else "title"]))
+        update_in_place(self.query_one(".column-title", Label),
+                        Text(view.title, styles["title-current" if view.current else "title"]))
         lines = [fit_text(line, width) for line in view.lines]
-        self.query_one(".weights", Static).update(
-            Text("\n".join(lines), styles["weights-current" if view.current else "weights"]))
+        update_in_place(self.query_one(".weights", Static),
+                        Text("\n".join(lines), styles["weights-current" if view.current else "weights"]))
         image = self.query_one(".image", Static)
         _show(image, view.image is not None)
         if view.image is not None:
-            image.update(HalfBlockImage(view.image, signed=True, shrink=shrink))
+            update_in_place(image, HalfBlockImage(view.image, signed=True, shrink=shrink))
 
 
-class NetworkDiagram(Horizontal):
+class NetworkDiagram(SizedByLayout, Horizontal):
     """◂ a(0) │ W(1) b(1) │ layer 1 │ W(2) b(2) │ … │ layer L ▸, as many whole columns as fit."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"network-diagram--{name}" for name in STYLE_NAMES}
@@ -180,12 +189,12 @@ class NetworkDiagram(Horizontal):
         self.plan: Plan | None = None  # what was last drawn
 
     def compose(self) -> ComposeResult:
-        yield Label("◂", id="more-left", classes="more side")
+        yield Caption("◂", id="more-left", classes="more side")
         for l, units in enumerate(self.sizes):
             if l > 0:
                 yield WeightColumn(l, id=f"weights-{l}", classes="weight-column")
             yield LayerColumn(l, min(units, self.neurons), id=f"layer-{l}", classes="layer-column")
-        yield Label("▸", id="more-right", classes="more side")
+        yield Caption("▸", id="more-right", classes="more side")
 
     def shrink(self, column: Column) -> int:
         """2 when the pane is too short for the column's image at full size."""

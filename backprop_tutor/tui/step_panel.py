@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from backprop_tutor.render.math import TextEquation, text_lines
+from backprop_tutor.tui.sizing import SizedByLayout, update_in_place
 
 
-class StepPanel(Static):
+class StepPanel(SizedByLayout, Static):
     """Writes each `Equation` as
 
         s(2) = W(2) a(1) + b(2)
@@ -21,7 +23,7 @@ class StepPanel(Static):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"step-panel--symbolic", "step-panel--result", "step-panel--note"}
 
     def show(self, equations: tuple[TextEquation, ...]) -> None:
-        self.update(self.render_equations(equations))
+        update_in_place(self, self.render_equations(equations))
 
     def render_equations(self, equations: tuple[TextEquation, ...]) -> Text:
         """The lines of `text_lines` (the same the plain-text worked solution writes), with the
@@ -45,3 +47,7 @@ class StepPanel(Static):
             if eq.note:
                 text.append(f"   ({eq.note})", note)
         return text
+
+
+class StepBox(SizedByLayout, VerticalScroll):
+    """The step panel's frame: scrolled with PgDn/PgUp when the step's lines do not fit."""

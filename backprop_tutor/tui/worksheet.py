@@ -19,8 +19,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
+from backprop_tutor.tui.sizing import SizedByLayout
 from backprop_tutor.worksheet.tables import Table as TableView
 
 NEW = "worksheet-new"  # meta key on the segments of a cell the step wrote: where to scroll
@@ -90,6 +92,10 @@ def _written(strip: Strip) -> bool:
     return any(segment.style is not None and segment.style.meta.get(NEW) for segment in strip)
 
 
+class WorksheetScrollBar(SizedByLayout, ScrollBar):
+    """The worksheet's scroll bar, as tall as the worksheet: set by the layout, it asks for no second one."""
+
+
 class Worksheet(ScrollView):
     """The three tables, scrolled so the row the step wrote is in view."""
 
@@ -102,6 +108,16 @@ class Worksheet(ScrollView):
         self._drawn = Drawn(())
         self._width = 0
         self._cache: OrderedDict[tuple, Drawn] = OrderedDict()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's `Widget.vertical_scrollbar` (built when first needed), as a `WorksheetScrollBar`."""
+        if self._vertical_scrollbar is None:
+            bar = WorksheetScrollBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     def show(self, tables: tuple[TableView, ...]) -> None:
         if tables != self._tables:
