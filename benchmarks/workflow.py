@@ -16,7 +16,8 @@ run folders' own settings and image counts by `engine.flops`) divided by the rat
 product on every core, measured in the same environment right before each workflow run. The ratio wall time /
 that bound says how close the workflow comes to what the machine's matrix units allow (1.0 = no overhead at
 all). Printed: per environment and mode the median wall time, the bound, the ratio, the choice and its test
-accuracy (the same everywhere: the runs are seeded), the BLAS kernel and the load.
+accuracy (the same everywhere: the runs are seeded), the BLAS kernel and the load; and after each run its
+phases (start-up, grid, choice, the retraining with its median and first epoch, test + plots + report).
 """
 
 from __future__ import annotations
@@ -41,18 +42,36 @@ MODES = {"1": ["--workers", "1"], "2": ["--workers", "2"], "dask": ["--cluster",
 TARGET_RATIO = 1.5  # issue 23: within 1.5× of the machine's limit, native kernel, quiet machine
 
 
-def run_mode(mode: str, epochs: int, data: Path, keep: Path | None, env: dict[str, str]) -> tuple[float, dict, int]:
-    """Wall seconds of one `tutor sweep` in a fresh folder, its report.json, and the FLOP it did."""
+def run_mode(mode: str, epochs: int, data: Path, keep: Path | None,
+             env: dict[str, str]) -> tuple[float, dict, int, dict[str, float]]:
+    """Wall seconds of one `tutor sweep` in a fresh folder, its report.json, the FLOP it did, and its phases."""
     with tempfile.TemporaryDirectory(prefix="workflow-") as tmp:
         out = (keep / f"mode-{mode}") if keep else Path(tmp) / "hw"
         command = [sys.executable, "-m", "backprop_tutor", "sweep", "--data", str(data), *GRID,
                    "--epochs", str(epochs), *MODES[mode], "--out", str(out), "--force", "--quiet"]
-        started = time.perf_counter()
+        began, started = time.time(), time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"mode {mode} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return seconds, json.loads((out / "report.json").read_text()), workflow_flops(out)
+        return seconds, json.loads((out / "report.json").read_text()), workflow_flops(out), phases(out, began,
+                                                                                                 began + seconds)
+
+
+def phases(out: Path, began: float, ended: float) -> dict[str, float]:
+    """Where the wall time went, from the run folders' file times: start-up until the first run wrote its
+    config.json; the grid until the last run was complete; the choice until the retraining began; the
+    retraining (and its median and first epoch); the test, the plots and the report until the process ended."""
+    def written(path: Path) -> float:
+        return path.stat().st_mtime
+
+    runs, final = sorted((out / "runs").iterdir()), out / "final"
+    first, last = min(written(r / "config.json") for r in runs), max(written(r / "complete.json") for r in runs)
+    epochs = [m["seconds"] for m in json.loads((final / "metrics.json").read_text())["epochs"]]
+    return {"start": first - began, "grid": last - first, "choice": written(final / "config.json") - last,
+            "final": written(final / "complete.json") - written(final / "config.json"),
+            "final epoch": statistics.median(epochs), "final first epoch": epochs[0],
+            "end": ended - written(final / "complete.json")}
 
 
 def run_flops(folder: Path) -> int:
@@ -80,13 +99,13 @@ def measure(args: argparse.Namespace, envs: list[str], modes: list[str]) -> dict
             env = environment(env_name)
             for mode in modes:
                 rate = square_rate(env)
-                seconds, report, flop = run_mode(mode, args.epochs, args.data, args.keep, env)
+                seconds, report, flop, phase = run_mode(mode, args.epochs, args.data, args.keep, env)
                 bound = flop / (rate * 1e9)
                 results[env_name, mode].append({"seconds": seconds, "report": report, "flop": flop, "rate": rate,
                                                 "bound": bound, "ratio": seconds / bound})
                 print(f"  {env_name:<7} {' '.join(MODES[mode]):<28} {seconds:6.1f} s  bound {bound:5.1f} s "
-                      f"({flop / 1e12:.2f} TFLOP at {rate:.0f} GFLOP/s)  ratio {seconds / bound:4.2f}  ({load()})",
-                      flush=True)
+                      f"({flop / 1e12:.2f} TFLOP at {rate:.0f} GFLOP/s)  ratio {seconds / bound:4.2f}  ({load()})\n"
+                      f"          phases: {', '.join(f'{k} {v:.2f} s' for k, v in phase.items())}", flush=True)
     return results
 
 
