@@ -20,6 +20,7 @@ from backprop_tutor.check.report import summary
 from backprop_tutor.trace.reader import TraceReader
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.marks import MarksPanel, marked_tables
+from backprop_tutor.tui.sizing import SizedByLayout
 from backprop_tutor.tui.viewmodel import StepView
 from backprop_tutor.worksheet.model import build_worksheet
 
@@ -62,8 +63,12 @@ def with_panel(widgets: Iterable[Widget], panel: Iterable[Widget]) -> ComposeRes
         yield widget
 
 
+class MarksBox(SizedByLayout, VerticalScroll):
+    """The marks panel's frame, as tall as the marks (up to its CSS maximum)."""
+
+
 def marks_box(title: str) -> VerticalScroll:
-    box = VerticalScroll(MarksPanel(id="marks"), id="marks-box")
+    box = MarksBox(MarksPanel(id="marks"), id="marks-box")
     box.border_title = title
     box.can_focus = False
     return box

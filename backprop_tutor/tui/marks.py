@@ -13,6 +13,7 @@ from backprop_tutor.check.marking import Marked, Verdict
 from backprop_tutor.check.practice import is_revealed
 from backprop_tutor.notation import cell_name
 from backprop_tutor.numbers.format import fmt
+from backprop_tutor.tui.sizing import SizedByLayout, update_in_place
 from backprop_tutor.worksheet.model import Quantity
 from backprop_tutor.worksheet.tables import Table, TextCell
 
@@ -21,7 +22,7 @@ DIGITS = 4
 MATRIX_CELLS = 16
 
 
-class MarksPanel(Static):
+class MarksPanel(SizedByLayout, Static):
     """One line per quantity of the step: all right, or each wrong cell with what it should be and why."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"marks-panel--right", "marks-panel--root", "marks-panel--carried",
@@ -29,7 +30,8 @@ class MarksPanel(Static):
 
     def show(self, marks: list[Marked], empty: str = "", short: bool = False) -> None:
         """``short``: one line per quantity, its first wrong value without the working (practice, until F2)."""
-        self.update((self.render_short(marks) if short else self.render_marks(marks)) if marks else Text(empty))
+        text = (self.render_short(marks) if short else self.render_marks(marks)) if marks else Text(empty)
+        update_in_place(self, text)
 
     def render_short(self, marks: list[Marked]) -> Text:
         text = Text()
