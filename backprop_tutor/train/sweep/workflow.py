@@ -136,8 +136,8 @@ def run_sweep(folder: str | os.PathLike[str], grid: SweepGrid, options: SweepOpt
             try:
                 with contextlib.ExitStack() as stack:  # its end stops the workers, before the session is closed
                     runner = Runner(options, progress, stack, folder / STOP_FILE)
-                    if options.force or any(run_state(folder / RUNS_DIR / c.name) not in ("complete", "failed")
-                                            for c in grid.configurations()):
+                    if any(_to_run(_state(folder / RUNS_DIR / c.name, options), options)
+                           for c in grid.configurations()):
                         runner.warm_up(grid.base.data)  # the workers start while the sizes are checked
                     check_sizes(grid)
                     return _workflow(folder, grid, options, record, runner, started)
@@ -203,8 +203,8 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner)
     tasks, plan = [], []
     for c in configurations:
         run_folder = folder / RUNS_DIR / c.name
-        state = "new" if options.force else run_state(run_folder)
-        if state not in ("complete", "failed") or (state == "failed" and options.retry_failed):
+        state = _state(run_folder, options)
+        if _to_run(state, options):
             tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
@@ -219,6 +219,17 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner)
 
     runner.run(tasks, finished)
     return outcomes
+
+
+def _state(run_folder: Path, options: SweepOptions) -> str:
+    """A configuration's `run_state`, as this session treats it (--force: every run starts anew)."""
+    return "new" if options.force else run_state(run_folder)
+
+
+def _to_run(state: str, options: SweepOptions) -> bool:
+    """Whether this session runs a configuration in ``state``: one not yet complete nor failed, or a failed one
+    with --retry-failed."""
+    return state not in ("complete", "failed") or (state == "failed" and options.retry_failed)
 
 
 def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
