@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,26 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # again, about 0.2 s of CPU. One folder for every run instead (MPLCONFIGDIR; the user's matplotlibrc, which
 # would live there too, then does not style the tests' plots either); a value already set is kept.
 os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / f"backprop_tutor-tests-mpl-{os.getuid()}"))
+
+
+def _cache_bytecode() -> None:
+    """With PYTHONDONTWRITEBYTECODE set (this container sets it) nothing is compiled once and kept: each xdist
+    worker rewrote every test module's asserts again (about 1.7 s of CPU a worker), and each of the hundreds of
+    `tutor` processes and notebook kernels the tests start compiled the package's modules again (about 0.05 s
+    each). Keep the bytecode of test runs in a temporary folder instead (PYTHONPYCACHEPREFIX: the source
+    folders stay clean, as the setting wanted), for this process and every process it starts; the workers
+    xdist starts later inherit it. Python checks each cached file against its source's time and size, as
+    always. A PYTHONPYCACHEPREFIX already set is kept."""
+    if not sys.flags.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    prefix = str(Path(tempfile.gettempdir()) / f"backprop_tutor-tests-pycache-{os.getuid()}")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.pycache_prefix = prefix
+    sys.dont_write_bytecode = False
+
+
+_cache_bytecode()
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
