@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import select
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +56,31 @@ def reference(tiny_npz: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
+@pytest.fixture(scope="module")
+def faulty_tutor() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+    """`tutor train ARGS` in a process of its own with a fault injected (fault_child.py), as
+    ``faulty_tutor(signal_name, moment, nth, args, folder)``. The processes are forked from one Python that
+    imported the command once; they exit or die as a `tutor` started afresh would."""
+    server = subprocess.Popen([sys.executable, str(CHILD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def run(signal_name: str, moment: str, nth: int, args: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+        out, err = folder / "stdout.txt", folder / "stderr.txt"
+        case = {"signal": signal_name, "moment": moment, "nth": nth, "args": args, "stdout": str(out),
+                "stderr": str(err), "env": dict(os.environ)}
+        server.stdin.write(json.dumps(case) + "\n")  # type: ignore[union-attr]
+        server.stdin.flush()  # type: ignore[union-attr]
+        assert select.select([server.stdout], [], [], 300)[0], "the case did not end in 300 s"
+        answer = server.stdout.readline()  # type: ignore[union-attr]
+        assert answer, f"fault_child.py stopped: {err.read_text() if err.exists() else ''}"
+        return subprocess.CompletedProcess(args, int(answer), out.read_text(), err.read_text())
+
+    try:
+        yield run
+    finally:
+        server.stdin.close()  # type: ignore[union-attr]
+        server.wait(timeout=60)
+
+
 def assert_every_file_absent_or_complete(run: Path) -> None:
     files = {p.name: p for p in run.iterdir()}
     for name in ("config.json", "metrics.json", "complete.json"):
@@ -81,11 +109,11 @@ def _trace_groups(path: Path) -> list[str]:
 
 @pytest.mark.parametrize(("signal_name", "moment", "nth"), CASES)
 def test_a_fault_leaves_only_whole_files_and_the_run_continues_bit_identically(
-        tiny_npz: Path, tmp_path: Path, reference: Path, signal_name: str, moment: str, nth: int) -> None:
+        tiny_npz: Path, tmp_path: Path, reference: Path, faulty_tutor: Callable[..., subprocess.CompletedProcess[str]],
+        signal_name: str, moment: str, nth: int) -> None:
     run = tmp_path / "run"
-    command = [sys.executable, str(CHILD), signal_name, moment, str(nth), "--", "train", "--data", str(tiny_npz),
-               *ARGS, "--out", str(run)]
-    child = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    child = faulty_tutor(signal_name, moment, nth, ["train", "--data", str(tiny_npz), *ARGS, "--out", str(run)],
+                         tmp_path)
     expected = -signal.SIGKILL if signal_name == "SIGKILL" else 130
     assert child.returncode == expected, child.stderr
     if signal_name != "SIGKILL":
