@@ -385,11 +385,15 @@ class TutorApp(App[None]):
     def action_jump(self, what: str) -> None:
         from backprop_tutor.tui.jump_screen import JumpScreen
 
+        name = f"jump-{what}"
+        if not self.is_screen_installed(name):  # one dialog per kind, kept for the next time
+            low, high = (1, len(self.source)) if what == "step" else (0, self.source.samples - 1)
+            self.install_screen(JumpScreen(what, low, high), name)
+        self.get_screen(name).clear()
         if what == "step":  # steps are numbered from 1 on screen, samples from 0
-            to_step = lambda n: self._go("step", None if n is None else n - 1)  # noqa: E731
-            self.push_screen(JumpScreen("step", 1, len(self.source)), to_step)
+            self.push_screen(name, lambda n: self._go("step", None if n is None else n - 1))
         else:
-            self.push_screen(JumpScreen("sample", 0, self.source.samples - 1), lambda n: self._go("sample", n))
+            self.push_screen(name, lambda n: self._go("sample", n))
 
     def _go(self, what: str, n: int | None) -> None:
         if n is not None:

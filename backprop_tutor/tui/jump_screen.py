@@ -25,6 +25,14 @@ class JumpScreen(ModalScreen[int | None]):
         super().__init__()
         self.what, self.low, self.high = what, low, high
 
+    def clear(self) -> None:
+        """Empty the box and the error: the app keeps one dialog per kind and shows it again (composing it anew
+        each time cost about as much as the step's own redraw)."""
+        for box in self.query("#jump-input").results(Input):
+            box.value = ""
+        for error in self.query("#jump-error").results(Static):
+            error.update("")
+
     def compose(self) -> ComposeResult:
         with Vertical(id="jump-body") as body:
             body.border_title = f"go to {self.what} ({self.low}–{self.high})"

@@ -98,6 +98,14 @@ async def test_the_jump_dialogs_keep_the_step_in_view(hand_float64):
             drawn = screen_text(app)
             assert title in drawn and "step 7 of 14 · backward · δ(2)" in drawn and "δ(2) = a'(2) ⊙" in drawn
             await pilot.press("escape")
+        await pilot.press("colon", "9", "9", "enter")  # refused, then left with escape
+        assert "99: give a step from 1 to 14" in screen_text(app)
+        await pilot.press("escape", "colon")  # the dialog is kept between showings: it opens empty again
+        await pilot.pause()
+        drawn = screen_text(app)
+        assert "step number, 1 to 14" in drawn and "give a step" not in drawn and "99" not in drawn
+        await pilot.press("1", "2", "enter")
+        assert app.step == 11
 
 
 @pilot_test
