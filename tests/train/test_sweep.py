@@ -244,7 +244,9 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
 def dask_scheduler() -> str:
     distributed = pytest.importorskip("distributed",
                                       reason=f"Dask distributed is not installed ({install_hint('cluster')})")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+    # one worker process (a fresh Python importing Dask and the package, ~1.2 s of CPU each): the sweep sends it
+    # both configurations, as it would send them to a cluster of any size
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
