@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import unpacked_shared_data
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
@@ -347,7 +348,8 @@ def test_resume_rules(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixt
 def test_the_homework_grid_on_fashion_mnist(tmp_path: Path) -> None:
     """Six configurations (tanh and ReLU × three η₀) on real Fashion-MNIST images: few epochs, a subset."""
     out = tmp_path / "hw"
-    assert tutor("sweep", "--data", FASHION, "--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001",
+    fashion = unpacked_shared_data() / FASHION.name  # the same images, un-gzipped once
+    assert tutor("sweep", "--data", fashion, "--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001",
                  "--hidden", "32,16", "--batch-size", "100", "--epochs", "3", "--decay-at", "1,2", "--init", "he",
                  "--subset", "1200", "--validation", "200", "--out", out, "--quiet") == 0
     report = report_of(out)
