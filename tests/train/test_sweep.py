@@ -490,3 +490,16 @@ def test_workers_die_with_a_killed_sweep(tiny_npz: Path, tmp_path: Path) -> None
             os.kill(pid, signal.SIGKILL)
     assert left == []
     assert tutor("sweep", "--resume", out, "--quiet") == 0  # what the orphans left is continued, not redone
+
+
+def test_the_retraining_prep_leaves_the_merged_images_and_their_fingerprint_ready(tiny_npz: Path) -> None:
+    from backprop_tutor.train.sweep.workflow import RetrainingPrep
+
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], n_validation=100)
+    sweep_data.forget_loaded_data()
+    prep = RetrainingPrep(config)
+    prep.start()
+    prep.wait()
+    data = sweep_data.training_data(config, merged=True)  # the retraining's call: served from what prep made
+    assert sweep_data._training_data.cache_info().hits == 1
+    assert "fingerprint" in vars(data) and data.x_train.shape[0] == 600
