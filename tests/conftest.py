@@ -28,20 +28,14 @@ os.environ.setdefault("MPLCONFIGDIR", str(Path(tempfile.gettempdir()) / f"backpr
 
 
 def _cache_bytecode() -> None:
-    """With PYTHONDONTWRITEBYTECODE set (this container sets it) nothing is compiled once and kept: each xdist
-    worker rewrote every test module's asserts again (about 1.7 s of CPU a worker), and each of the hundreds of
-    `tutor` processes and notebook kernels the tests start compiled the package's modules again (about 0.05 s
-    each). Keep the bytecode of test runs in a temporary folder instead (PYTHONPYCACHEPREFIX: the source
-    folders stay clean, as the setting wanted), for this process and every process it starts; the workers
-    xdist starts later inherit it. Python checks each cached file against its source's time and size, as
-    always. A PYTHONPYCACHEPREFIX already set is kept."""
-    if not sys.flags.dont_write_bytecode or os.environ.get("PYTHONPYCACHEPREFIX"):
-        return
-    prefix = str(Path(tempfile.gettempdir()) / f"backprop_tutor-tests-pycache-{os.getuid()}")
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = prefix
-    sys.pycache_prefix = prefix
-    sys.dont_write_bytecode = False
+    """With PYTHONDONTWRITEBYTECODE set (this container sets it) nothing compiled is kept: each xdist worker
+    rewrote every test module's asserts again (about 2 s of CPU a worker), and each `tutor` process and notebook
+    kernel the tests start compiled the package's modules again. The tests write bytecode as Python does by
+    default, into `__pycache__/` beside each module (ignored by git; the installed packages have theirs there
+    already, from pip), once per checkout; Python checks each cached file against its source. For this process
+    and every process it starts: xdist's workers, started after this file is read, inherit it."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        sys.dont_write_bytecode = False
 
 
 _cache_bytecode()

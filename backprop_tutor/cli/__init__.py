@@ -62,6 +62,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tutor``; every error a user can fix is one message and exit code 2, Ctrl-C exit code 130
     (from the first instant: building the parser imports every subcommand)."""
+    _quiet_idle_blas_threads()
     try:
         if signal.getsignal(signal.SIGINT) is _interrupted_early:  # from here on, Ctrl-C is KeyboardInterrupt again:
             signal.signal(signal.SIGINT, signal.default_int_handler)  # training saves its checkpoint on it
@@ -69,6 +70,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+#: OpenBLAS's worker threads spin this many TSC ticks (2^n) waiting for the next product before they sleep.
+#: Its default, 2^28 (~0.1 s here), outlasts a lone 2-thread run's epoch end: the measuring pass's two threads
+#: (one BLAS thread each) then share the two cores with a spinning worker, and take 0.13 s instead of 0.08 s
+#: (benchmarks/README.md, issue 23). 2^22 (~1.6 ms) is still far longer than any pause inside a minibatch step.
+OPENBLAS_THREAD_TIMEOUT = "22"
+
+
+def _quiet_idle_blas_threads() -> None:
+    """Let idle OpenBLAS threads sleep soon (read once, when numpy loads; not yet imported here); the user's own
+    setting wins. Only the timing changes: every product is computed as before."""
+    import os
+
+    if "OPENBLAS_THREAD_TIMEOUT" not in os.environ and "GOTO_THREAD_TIMEOUT" not in os.environ:
+        os.environ["OPENBLAS_THREAD_TIMEOUT"] = OPENBLAS_THREAD_TIMEOUT
 
 
 def _main(argv: Sequence[str] | None) -> int:

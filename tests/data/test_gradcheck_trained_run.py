@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from shared_data import unpacked_shared_data
 
 from backprop_tutor.cli import main
 
@@ -15,14 +16,15 @@ from backprop_tutor.cli import main
 def test_a_trained_fashion_mnist_run_passes_the_gradient_check(fashion_dir: Path, tmp_path: Path, capsys,
                                                                 activation: str):
     run = tmp_path / "run"
-    assert main(["train", "--data", str(fashion_dir), "--subset", "1200", "--validation", "200", "--hidden", "24,12",
+    fashion = unpacked_shared_data() / fashion_dir.name  # the same images, un-gzipped once
+    assert main(["train", "--data", str(fashion), "--subset", "1200", "--validation", "200", "--hidden", "24,12",
                  "--activation", activation, "--batch-size", "100", "--epochs", "2", "--lr", "0.05",
                  "--decay-at", "none", "--quiet", "--out", str(run)]) == 0
     capsys.readouterr()
     code = main(["gradcheck", str(run), "--batch", "4", "--sample-params", "60", "--seed", "1"])
     out = capsys.readouterr().out.replace("\n", " ")
     assert code == 0, out
-    assert f"run {run} (784-24-12-10, trained on {fashion_dir}; its first 4 images)" in out
+    assert f"run {run} (784-24-12-10, trained on {fashion}; its first 4 images)" in out
     assert re.search(r"60 parameters \(a random sample of 60 of the 19,\d+ of the network, seed 1\)", out)
     agree, disagree, kinks = map(int, re.search(r"(\d+) agree, (\d+) disagree, (\d+) at a ReLU kink", out).groups())
     assert disagree == 0 and agree + kinks == 60 and agree >= 50

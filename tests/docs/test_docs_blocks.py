@@ -1,10 +1,11 @@
 """Every command and code block of the README and of docs/ runs as printed.
 
 Each page's ```sh, ```python and ```toml blocks run in order in one temporary folder (with a copy of
-`examples/`, and the shared data of ../shared/data as $BACKPROP_TUTOR_DATA): a shell line is one
-command (`\\` continues it; `&&` chains), a Python block is a script, a TOML block is a spec that
-`tutor example FILE --print` must accept. `tutor …` runs in this process (as the CLI tests call it),
-anything else (`cp`) in bash. A command passes when it exits 0 and prints no traceback.
+`examples/`, and the shared data of ../shared/data, un-gzipped once by tests/shared_data.py, as
+$BACKPROP_TUTOR_DATA): a shell line is one command (`\\` continues it; `&&` chains), a Python block is a
+script, a TOML block is a spec that `tutor example FILE --print` must accept. `tutor …` runs in this process
+(as the CLI tests call it), anything else (`cp`) in bash. A command passes when it exits 0 and prints no
+traceback.
 
 A block is marked by an HTML comment on the line before it:
     <!-- docs-test: skip: REASON -->        not run (needs the internet, a terminal, hours, …)
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from shared_data import unpacked_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -140,7 +142,7 @@ def test_every_block_of_the_page_runs_as_printed(page: Path, tmp_path: Path, mon
         pytest.skip(f"{page_id(page)} uses Fashion-MNIST, not found in {SHARED_DATA}")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(SHARED_DATA))
+    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(unpacked_shared_data()))  # the shared data, un-gzipped once
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "120")
     for index, block in enumerate(runnable):

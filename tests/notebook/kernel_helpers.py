@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import unpacked_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -28,11 +29,11 @@ def needs_a_kernel() -> None:
 
 def run_in_kernel(nb: Any, folder: Path, allow_errors: bool = False) -> Any:
     """Run every cell of ``nb`` in a fresh kernel whose working folder is ``folder``: this checkout's
-    package, the shared data, and `!tutor` from this environment."""
+    package, the shared data (un-gzipped once, tests/shared_data.py), and `!tutor` from this environment."""
     import nbclient
 
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
-           "BACKPROP_TUTOR_DATA": os.environ.get("BACKPROP_TUTOR_DATA", str(SHARED_DATA)),
+           "BACKPROP_TUTOR_DATA": os.environ.get("BACKPROP_TUTOR_DATA", str(unpacked_shared_data())),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(folder)}}).execute(env=env)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from shared_data import unpacked_shared_data
 
 import backprop_tutor as bt
 from backprop_tutor.errors import TutorError
@@ -21,7 +22,7 @@ SMALL = {"subset": 600, "n_validation": 100, "hidden": [10], "epochs": 2, "batch
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     mp = pytest.MonkeyPatch()
-    mp.setenv("BACKPROP_TUTOR_DATA", str(SHARED_DATA))
+    mp.setenv("BACKPROP_TUTOR_DATA", str(unpacked_shared_data()))
     try:
         return bt.train(data="fashion-mnist", trace_batch=1, out=tmp_path_factory.mktemp("runs") / "small", **SMALL)
     finally:
@@ -46,7 +47,7 @@ def test_the_traced_minibatch_steps_with_the_image_drawn(run: Run) -> None:
 
 
 def test_inference_with_the_runs_parameters(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(SHARED_DATA))
+    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(unpacked_shared_data()))
     result = bt.infer(params=run.folder, data="fashion-mnist")
     assert repr(result).startswith("network 784-10-10 (tanh hidden + softmax) on 10000 test images")
     assert 0.1 < result.accuracy < 1 and "confusion matrix" in result._repr_html_()
@@ -72,7 +73,7 @@ def test_the_stop_button_leaves_a_run_that_resumes(tmp_path: Path, monkeypatch: 
 
     from backprop_tutor.notebook.training import NotebookProgress
 
-    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(SHARED_DATA))
+    monkeypatch.setenv("BACKPROP_TUTOR_DATA", str(unpacked_shared_data()))
     batch_done = NotebookProgress.batch_done
 
     def stop_at_the_second_minibatch(self: NotebookProgress, epoch: int, batch: int) -> None:

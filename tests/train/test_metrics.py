@@ -46,3 +46,13 @@ def test_validation_rows_at_the_end_of_the_training_rows_are_measured_once_with_
     assert evaluator.training_and_validation(x, y, x[2000:].copy(), y[2000:].copy()) == expected
     # chunks that do not line up with the validation rows: measured on their own
     assert evaluator.training_and_validation(x, y, x[2100:], y[2100:]) == (expected[0], unaligned)
+
+
+def test_labels_measured_again_are_those_labels_not_the_ones_measured_before(net) -> None:
+    x, y = images(1500, seed=3)
+    other = np.ascontiguousarray(y[::-1])  # the same shape, other classes
+    evaluator = Evaluator(net, 1, chunk=500)
+    with threadpool_limits(limits=1, user_api="blas"):
+        first, again = evaluator(x, y), evaluator(x, y)
+        assert evaluator(x, other) == evaluate(net, x, other, 500) != first
+        assert first == again == evaluate(net, x, y, 500)

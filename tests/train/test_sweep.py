@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import unpacked_shared_data
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
@@ -154,9 +155,7 @@ def test_a_killed_sweep_resumes_without_redoing_finished_runs(tiny_npz: Path, tm
     assert run_state(second) == "interrupted"
     finished = {p: p.stat().st_mtime_ns for p in (first / "params.h5", first / "metrics.json")}
     started = (second / "config.json").read_text()
-    done = subprocess.run([sys.executable, "-m", "backprop_tutor", "sweep", "--resume", str(out), "--quiet"],
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert tutor("sweep", "--resume", out, "--quiet") == 0  # in this process (the kill was the other's)
     assert {p: p.stat().st_mtime_ns for p in finished} == finished  # the finished run was not redone
     assert (second / "config.json").read_text() == started  # the interrupted one continued, not restarted
     assert len(json.loads((second / "metrics.json").read_text())["epochs"]) == 30
@@ -246,7 +245,9 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
 def dask_scheduler() -> str:
     distributed = pytest.importorskip("distributed",
                                       reason=f"Dask distributed is not installed ({install_hint('cluster')})")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+    # one worker process (a fresh Python importing Dask and the package, ~1.2 s of CPU each): the sweep sends it
+    # both configurations, as it would send them to a cluster of any size
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address="127.0.0.1:0") as cluster:
         yield cluster.scheduler_address
 
@@ -347,7 +348,8 @@ def test_resume_rules(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixt
 def test_the_homework_grid_on_fashion_mnist(tmp_path: Path) -> None:
     """Six configurations (tanh and ReLU × three η₀) on real Fashion-MNIST images: few epochs, a subset."""
     out = tmp_path / "hw"
-    assert tutor("sweep", "--data", FASHION, "--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001",
+    fashion = unpacked_shared_data() / FASHION.name  # the same images, un-gzipped once
+    assert tutor("sweep", "--data", fashion, "--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001",
                  "--hidden", "32,16", "--batch-size", "100", "--epochs", "3", "--decay-at", "1,2", "--init", "he",
                  "--subset", "1200", "--validation", "200", "--out", out, "--quiet") == 0
     report = report_of(out)
@@ -488,3 +490,16 @@ def test_workers_die_with_a_killed_sweep(tiny_npz: Path, tmp_path: Path) -> None
             os.kill(pid, signal.SIGKILL)
     assert left == []
     assert tutor("sweep", "--resume", out, "--quiet") == 0  # what the orphans left is continued, not redone
+
+
+def test_the_retraining_prep_leaves_the_merged_images_and_their_fingerprint_ready(tiny_npz: Path) -> None:
+    from backprop_tutor.train.sweep.workflow import RetrainingPrep
+
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], n_validation=100)
+    sweep_data.forget_loaded_data()
+    prep = RetrainingPrep(config)
+    prep.start()
+    prep.wait()
+    data = sweep_data.training_data(config, merged=True)  # the retraining's call: served from what prep made
+    assert sweep_data._training_data.cache_info().hits == 1
+    assert "fingerprint" in vars(data) and data.x_train.shape[0] == 600
