@@ -12,7 +12,7 @@ import functools
 import io
 import math
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,9 @@ class EpochMetrics:
 
     def to_dict(self) -> dict[str, float | int | None]:
         """JSON-ready: a NaN or infinite figure (a diverged run) becomes None (null)."""
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+        # (not dataclasses.asdict: it deep-copies, 15 µs an epoch's figures, written ~100 times at each epoch's end)
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k in COLUMNS for v in (getattr(self, k),)}
 
     @classmethod
     def from_dict(cls, values: dict[str, float | int | None]) -> EpochMetrics:
