@@ -33,6 +33,7 @@ from pathlib import Path
 
 from machine import blas_kernel, env_label, environment, envs_to_measure, load, square_rate
 
+from backprop_tutor.cli import OPENBLAS_THREAD_TIMEOUT
 from backprop_tutor.engine.flops import epoch_flops, forward_flops
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -122,7 +123,10 @@ def report(results: dict[tuple[str, str], list[dict]], envs: list[str]) -> None:
     print(f"(medians of {len(runs)}; bound = the workflow's FLOP / the square 2048² float32 matmul rate on every "
           f"core; target ratio ≤ {TARGET_RATIO} with the native kernel on a quiet machine)")
     for env_name in envs:
-        print(f"{env_label(env_name)}: {blas_kernel(environment(env_name))}")
+        env = environment(env_name)
+        timeout = env.get("OPENBLAS_THREAD_TIMEOUT") or env.get("GOTO_THREAD_TIMEOUT")
+        print(f"{env_label(env_name)}: {blas_kernel(env)}; idle BLAS threads spin 2^"
+              f"{timeout or OPENBLAS_THREAD_TIMEOUT} ticks ({'set in the shell' if timeout else 'tutor default'})")
 
 
 def main() -> None:

@@ -61,12 +61,18 @@ class Cells:
         return f"{self.text!r} {self.fg.hex} on {self.bg.hex}: {self.ratio:.2f} ({self.where})"
 
 
-def segment_colors(segment: Segment, app) -> tuple[Color, Color]:
-    """(text colour, background colour) of a segment; unset ones are the theme's foreground and background."""
+def theme_colors(app) -> tuple[Color, Color]:
+    """(text colour, background colour) the theme gives a segment that sets none (read once per screen: building
+    the theme's variables took most of this file's CPU when done per segment)."""
     theme = app.get_css_variables()
+    return Color.parse(theme["foreground"]), Color.parse(theme["background"])
+
+
+def segment_colors(segment: Segment, theme: tuple[Color, Color]) -> tuple[Color, Color]:
+    """(text colour, background colour) of a segment; unset ones are the theme's foreground and background."""
     style = segment.style
-    fg = Color.from_rich_color(style.color) if style and style.color else Color.parse(theme["foreground"])
-    bg = Color.from_rich_color(style.bgcolor) if style and style.bgcolor else Color.parse(theme["background"])
+    fg = Color.from_rich_color(style.color) if style and style.color else theme[0]
+    bg = Color.from_rich_color(style.bgcolor) if style and style.bgcolor else theme[1]
     if style and style.dim:  # the terminal draws it fainter: xterm.js (the browser) at half strength
         fg = bg.blend(fg, DIM)
     return (bg, fg) if style and style.reverse else (fg, bg)
@@ -82,7 +88,7 @@ def dialog_regions(app) -> list[Region]:
 
 def drawn_text(app, where: str) -> list[Cells]:
     """Every run of text on the screen with its colours (drawing characters and a dialog's backdrop left out)."""
-    regions = dialog_regions(app)
+    regions, theme = dialog_regions(app), theme_colors(app)
     found = []
     for y, strip in enumerate(app.screen._compositor.render_strips()):  # test-only: the composited screen
         x = 0
@@ -91,7 +97,7 @@ def drawn_text(app, where: str) -> list[Cells]:
             inside = any(region.contains(x, y) for region in regions)
             x += segment.cell_length
             if text and inside:
-                fg, bg = segment_colors(segment, app)
+                fg, bg = segment_colors(segment, theme)
                 found.append(Cells(text, fg, bg, f"{where}, row {y}"))
     return found
 
@@ -105,9 +111,9 @@ def unreadable(cells: list[Cells]) -> str:
     return "\n".join(seen.values())
 
 
-def panel_titles(app, where: str) -> list[Cells]:
-    """The cells of every panel title on the top screen (a widget's border title, drawn on its top row)."""
-    cells = drawn_text(app, where)
+def panel_titles(app, where: str, cells: list[Cells]) -> list[Cells]:
+    """The cells of every panel title on the top screen (a widget's border title, drawn on its top row), among
+    the screen's ``cells`` (what `drawn_text` found)."""
     found = []
     for widget in app.screen.query("*"):
         title = str(widget.border_title or "")
@@ -134,8 +140,9 @@ async def visit(app, stops: list[tuple[str, tuple[str, ...]]]) -> Seen:
         for where, keys in stops:
             await pilot.press(*keys)
             await pilot.pause()
-            seen.cells += drawn_text(app, where)
-            seen.titles += panel_titles(app, where)
+            cells = drawn_text(app, where)
+            seen.cells += cells
+            seen.titles += panel_titles(app, where, cells)
             seen.screens.add(type(app.screen).__name__)
     return seen
 
