@@ -135,18 +135,25 @@ def _alive(pid: int) -> bool:
 
 
 # --- executors -------------------------------------------------------------------------------------
+#: What a pool worker needs, imported once by the fork server instead of by each worker: the trainer (~0.5 s CPU,
+#: which each worker paid while this process and the other worker loaded the images) and the matplotlib modules
+#: of a run's plots (~0.35 s CPU at each worker's first plot, during the grid). Issue 23, 2 configurations × 2
+#: epochs on 2 workers, alternated 8 times (load 2.4–4.4): the trainer alone brought the first runs 0.4–1.9 s
+#: sooner; with matplotlib the grid ended at 4.1 s against 5.0 s (medians), the first runs 0.2 s later.
+WORKER_PRELOAD = ("backprop_tutor.train.trainer", "matplotlib.figure", "matplotlib.backends.backend_agg",
+                  "matplotlib.ticker")
+
+
 @contextlib.contextmanager
 def process_pool(workers: int) -> Iterator[Executor]:
     """Worker processes from a fork server: clean processes, not forks of this one with its progress thread
-    and BLAS threads (each loads the training images once, for all its tasks). The fork server imports the
-    trainer once before it forks them, so the workers start with it loaded instead of each importing it
-    (~0.5 s CPU each) while this process and the other worker load the images (issue 23: the first runs
-    began 0.4–1.9 s sooner at load 5–6, 4 alternations; the pages of the modules are shared too)."""
+    and BLAS threads (each loads the training images once, for all its tasks). The fork server imports
+    `WORKER_PRELOAD` once before it forks them, so they start with it loaded (the modules' pages shared)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__, "backprop_tutor.train.trainer"])  # ("__main__": the default)
+    context.set_forkserver_preload(["__main__", __name__, *WORKER_PRELOAD])  # ("__main__": multiprocessing's default)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
 
