@@ -61,7 +61,8 @@ def faulty_tutor() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
     """`tutor train ARGS` in a process of its own with a fault injected (fault_child.py), as
     ``faulty_tutor(signal_name, moment, nth, args, folder)``. The processes are forked from one Python that
     imported the command once; they exit or die as a `tutor` started afresh would."""
-    server = subprocess.Popen([sys.executable, str(CHILD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen([sys.executable, str(CHILD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              start_new_session=True)  # its own process group: stopped with every case it forked
 
     def run(signal_name: str, moment: str, nth: int, args: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
         out, err = folder / "stdout.txt", folder / "stderr.txt"
@@ -69,7 +70,9 @@ def faulty_tutor() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
                 "stderr": str(err), "env": dict(os.environ)}
         server.stdin.write(json.dumps(case) + "\n")  # type: ignore[union-attr]
         server.stdin.flush()  # type: ignore[union-attr]
-        assert select.select([server.stdout], [], [], 300)[0], "the case did not end in 300 s"
+        if not select.select([server.stdout], [], [], 300)[0]:
+            os.killpg(server.pid, signal.SIGKILL)  # the case, and the server with it: the module's later cases fail
+            raise AssertionError(f"the case did not end in 300 s: {err.read_text() if err.exists() else ''}")
         answer = server.stdout.readline()  # type: ignore[union-attr]
         assert answer, f"fault_child.py stopped: {err.read_text() if err.exists() else ''}"
         return subprocess.CompletedProcess(args, int(answer), out.read_text(), err.read_text())
@@ -78,7 +81,11 @@ def faulty_tutor() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
         yield run
     finally:
         server.stdin.close()  # type: ignore[union-attr]
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a case that never ended
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def assert_every_file_absent_or_complete(run: Path) -> None:
