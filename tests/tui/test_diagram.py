@@ -26,9 +26,10 @@ def diagram_lines(app: TutorApp) -> list[str]:
     return screen_text(app).splitlines()[region.y:region.bottom]
 
 
-def numbers_drawn(app: TutorApp) -> list[str]:
-    """Every token of the diagram that starts like a number (titles such as a(1) and 100×784 excluded)."""
-    tokens = [t for line in diagram_lines(app)[1:] for t in TOKEN.findall(line)]
+def numbers_drawn(lines: list[str]) -> list[str]:
+    """Every token of the diagram's ``lines`` (`diagram_lines`) that starts like a number (titles such as a(1)
+    and 100×784 excluded)."""
+    tokens = [t for line in lines[1:] for t in TOKEN.findall(line)]
     return [t for t in tokens if re.match(r"-?\d", t) and not re.search(r"[×(–]", t)]
 
 
@@ -60,7 +61,7 @@ async def test_numbers_are_shortened_never_cut(request, precision, size):
                 await pilot.pause()
                 lines = diagram_lines(app)
                 assert all(len(line) <= size[0] for line in lines)
-                for token in numbers_drawn(app):
+                for token in numbers_drawn(lines):
                     assert NUMBER.fullmatch(token) and token in valid, (digits, step + 1, token, "\n".join(lines))
                 await pilot.press("right")
 
