@@ -3,13 +3,15 @@ a sweep's runs side by side), and a gallery of classified images.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no window, no global backend switch). The
 accuracy plots have fixed margins (in inches): a sweep draws one per run, and matplotlib's automatic layout
-was more than half of each drawing's time.
+was more than half of each drawing's time; for the same reason each thread draws them on one reused figure.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import textwrap
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,25 +25,50 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+#: Characters per line of an accuracy plot's title (a sweep's run: its name and every setting); longer titles
+#: are wrapped, not cut at the figure's edges.
+TITLE_CHARS = 80
+_REUSED = threading.local()  # per thread: matplotlib figures are not safe to share between threads
+
 
 def plot_accuracy(path: str | os.PathLike[str], history: list[EpochMetrics], changes: list[LearningRateChange],
                   title: str = "") -> Path:
     """Write a PNG: accuracy (top) and loss (bottom) vs epoch; dashed lines where η was divided."""
-    fig = _figure((8, 6.5), fixed=True)
-    acc, loss = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    _margins(fig, left=0.8, right=0.15, top=0.35, bottom=0.55, hspace=0.12)
+    fig, acc, loss = _accuracy_figure()
     epochs = [m.epoch for m in history]
     draw_accuracy(acc, history, changes)
     loss.plot(epochs, [m.train_loss for m in history], "o-", ms=3, label="training")
     loss.plot(epochs, [m.val_loss for m in history], "s-", ms=3, label="validation")
     mark_changes(loss, changes, epochs[-1] if epochs else 0, labels=False)
-    acc.set_title(title or "accuracy per epoch")
-    loss.set_ylabel("loss C (mean)")
-    loss.set_xlabel("epoch")
-    loss.grid(alpha=0.3)
+    lines = textwrap.wrap(title, TITLE_CHARS) or ["accuracy per epoch"]
+    # y given: matplotlib's automatic title placement (it measures the axis for ticks and an offset text above
+    # the axes, which the accuracy axis never has) was a tenth of each drawing
+    acc.set_title("\n".join(lines), y=1.0)
+    _margins(fig, left=0.8, right=0.15, top=0.35 + 0.2 * (len(lines) - 1), bottom=0.55, hspace=0.12)
     if epochs:
         loss.set_xlim(0.5, epochs[-1] + 0.5)
     return _save(fig, path)
+
+
+def _accuracy_figure() -> tuple[Figure, Axes, Axes]:
+    """This thread's accuracy figure (accuracy and loss axes), emptied of the previous plot's curves, marks and
+    legend. Made once per thread and reused: a new figure's axes and ticks were a third of each plot's CPU."""
+    made = getattr(_REUSED, "accuracy", None)
+    if made is None:
+        fig = _figure((8, 6.5), fixed=True)
+        acc, loss = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+        loss.set_ylabel("loss C (mean)")
+        loss.set_xlabel("epoch")
+        loss.grid(alpha=0.3)
+        made = _REUSED.accuracy = (fig, acc, loss)
+        return made
+    for ax in made[1:]:
+        for artist in [*ax.lines, *ax.texts, *([ax.legend_] if ax.legend_ else [])]:
+            artist.remove()
+        ax.set_prop_cycle(None)  # training in the first colour again, validation in the second
+        ax.relim()  # forget the previous curves' data limits
+        ax.set_autoscale_on(True)  # (set_xlim turned it off)
+    return made
 
 
 def draw_accuracy(ax: Axes, history: list[EpochMetrics], changes: list[LearningRateChange], *,
@@ -142,6 +169,7 @@ def _margins(fig: Figure, *, left: float, right: float, top: float, bottom: floa
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """The PNG, written atomically; zlib's fastest level (files ~15 % larger, a third of the encoding's CPU)."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format="png", pil_kwargs={"compress_level": 1})
     return Path(path)
