@@ -34,25 +34,45 @@ _REUSED = threading.local()  # per thread: matplotlib figures are not safe to sh
 def plot_accuracy(path: str | os.PathLike[str], history: list[EpochMetrics], changes: list[LearningRateChange],
                   title: str = "") -> Path:
     """Write a PNG: accuracy (top) and loss (bottom) vs epoch; dashed lines where η was divided."""
+    lines = textwrap.wrap(title, TITLE_CHARS) or ["accuracy per epoch"]
     fig, acc, loss = _accuracy_figure()
+    drawn = (len(lines), [(m.epoch, m.train_accuracy, m.val_accuracy, m.train_loss, m.val_loss) for m in history],
+             [(c.after_epoch, c.learning_rate) for c in changes])
+    if drawn == getattr(_REUSED, "drawn", None):  # the same curves again with another title (a sweep's run)
+        fig.canvas.restore_region(_REUSED.background)
+    else:
+        _REUSED.drawn = None  # (if drawing fails, nothing stale is reused)
+        _draw_curves(fig, acc, loss, history, changes, len(lines))
+        _REUSED.background, _REUSED.drawn = fig.canvas.copy_from_bbox(fig.bbox), drawn
+    # y given: matplotlib's automatic title placement (it measures the axis for ticks and an offset text above
+    # the axes, which the accuracy axis never has) was a tenth of each drawing
+    acc.set_title("\n".join(lines), y=1.0)
+    acc.draw_artist(acc.title)
+    return _write_png(fig, path)
+
+
+def _draw_curves(fig: Figure, acc: Axes, loss: Axes, history: list[EpochMetrics], changes: list[LearningRateChange],
+                 title_lines: int) -> None:
+    """Everything of an accuracy plot but its title (made room for: ``title_lines``), drawn on the canvas."""
+    _empty(acc, loss)
     epochs = [m.epoch for m in history]
     draw_accuracy(acc, history, changes)
     loss.plot(epochs, [m.train_loss for m in history], "o-", ms=3, label="training")
     loss.plot(epochs, [m.val_loss for m in history], "s-", ms=3, label="validation")
     mark_changes(loss, changes, epochs[-1] if epochs else 0, labels=False)
-    lines = textwrap.wrap(title, TITLE_CHARS) or ["accuracy per epoch"]
-    # y given: matplotlib's automatic title placement (it measures the axis for ticks and an offset text above
-    # the axes, which the accuracy axis never has) was a tenth of each drawing
-    acc.set_title("\n".join(lines), y=1.0)
-    _margins(fig, left=0.8, right=0.15, top=0.35 + 0.2 * (len(lines) - 1), bottom=0.55, hspace=0.12)
+    _margins(fig, left=0.8, right=0.15, top=0.35 + 0.2 * (title_lines - 1), bottom=0.55, hspace=0.12)
     if epochs:
         loss.set_xlim(0.5, epochs[-1] + 0.5)
-    return _save(fig, path)
+    acc.title.set_visible(False)
+    try:
+        fig.canvas.draw()
+    finally:
+        acc.title.set_visible(True)
 
 
 def _accuracy_figure() -> tuple[Figure, Axes, Axes]:
-    """This thread's accuracy figure (accuracy and loss axes), emptied of the previous plot's curves, marks and
-    legend. Made once per thread and reused: a new figure's axes and ticks were a third of each plot's CPU."""
+    """This thread's accuracy figure (accuracy and loss axes). Made once per thread and reused: a new figure's
+    axes and ticks were a third of each plot's CPU."""
     made = getattr(_REUSED, "accuracy", None)
     if made is None:
         fig = _figure((8, 6.5), fixed=True)
@@ -61,14 +81,17 @@ def _accuracy_figure() -> tuple[Figure, Axes, Axes]:
         loss.set_xlabel("epoch")
         loss.grid(alpha=0.3)
         made = _REUSED.accuracy = (fig, acc, loss)
-        return made
-    for ax in made[1:]:
+    return made
+
+
+def _empty(*axes: Axes) -> None:
+    """The previous plot's curves, η marks and legend taken off ``axes``; autoscaling as on new axes."""
+    for ax in axes:
         for artist in [*ax.lines, *ax.texts, *([ax.legend_] if ax.legend_ else [])]:
             artist.remove()
         ax.set_prop_cycle(None)  # training in the first colour again, validation in the second
         ax.relim()  # forget the previous curves' data limits
         ax.set_autoscale_on(True)  # (set_xlim turned it off)
-    return made
 
 
 def draw_accuracy(ax: Axes, history: list[EpochMetrics], changes: list[LearningRateChange], *,
@@ -169,7 +192,16 @@ def _margins(fig: Figure, *, left: float, right: float, top: float, bottom: floa
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """The PNG, written atomically; zlib's fastest level (files ~15 % larger, a third of the encoding's CPU)."""
+    fig.canvas.draw()
+    return _write_png(fig, path)
+
+
+def _write_png(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """The canvas as drawn (as `Figure.savefig` writes it), atomically; zlib's fastest level (files ~15 % larger,
+    a third of the encoding's CPU)."""
+    from matplotlib.image import imsave
+
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", pil_kwargs={"compress_level": 1})
+        imsave(tmp, np.asarray(fig.canvas.buffer_rgba()), format="png", dpi=fig.dpi,
+               pil_kwargs={"compress_level": 1})
     return Path(path)

@@ -52,3 +52,15 @@ def test_a_long_title_is_wrapped_not_cut(tmp_path: Path) -> None:
     pixels = _pixels(tmp_path / "long.png")
     edges = np.concatenate([pixels[:, :3], pixels[:, -3:]], axis=1)
     assert edges.min() > 200, "something (the title) is drawn to the figure's left or right edge"
+
+
+def test_the_same_curves_with_another_title(tmp_path: Path) -> None:
+    """A sweep draws each run twice (the run's accuracy.png, the sweep's plots/<name>.png): the second time only
+    the title is drawn anew, over the curves kept from the first."""
+    history, changes = _history(12), [LearningRateChange(6, 0.05)]
+    plot_accuracy(tmp_path / "run.png", history, changes, title="fashion: 784-30-10 tanh, η = 0.1, B = 10")
+    plot_accuracy(tmp_path / "sweep.png", history, changes, title="tanh-b10: 784-30-10 tanh, η₀ = 0.1, B = 10")
+    _in_new_thread(tmp_path / "new.png", history, changes, title="tanh-b10: 784-30-10 tanh, η₀ = 0.1, B = 10")
+    run, sweep, new = (_pixels(tmp_path / f"{n}.png") for n in ("run", "sweep", "new"))
+    assert np.array_equal(sweep, new), f"{np.sum(np.any(sweep != new, axis=-1))} pixels differ"
+    assert not np.array_equal(run, sweep)
