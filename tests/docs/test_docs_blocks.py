@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from shared_data import unpacked_shared_data
+from shared_data import SHARED_DATA, unpacked_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "benchmarks" / "README.md"]
 RUN = ("sh", "python", "toml")
 #: where the docs' commands write: files under out/, run and sweep folders under runs/ (`tutor train`'s and

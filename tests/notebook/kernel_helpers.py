@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from shared_data import unpacked_shared_data
+from shared_data import SHARED_DATA, unpacked_shared_data
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 FASHION = SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

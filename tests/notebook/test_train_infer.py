@@ -7,13 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from shared_data import unpacked_shared_data
+from shared_data import SHARED_DATA, unpacked_shared_data
 
 import backprop_tutor as bt
 from backprop_tutor.errors import TutorError
 from backprop_tutor.notebook.training import Run
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file(),
                                 reason=f"needs Fashion-MNIST in {SHARED_DATA}")
 SMALL = {"subset": 600, "n_validation": 100, "hidden": [10], "epochs": 2, "batch_size": 100}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shared_data import unpacked_shared_data
+from shared_data import SHARED_DATA, unpacked_shared_data
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
@@ -28,7 +28,6 @@ from backprop_tutor.train.sweep import data as sweep_data
 from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
 from backprop_tutor.train.sweep.results import RunSummary, run_state, select
 
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FASHION = SHARED_DATA / "fashion-mnist"
 #: The tiny set's settings (500 training + 100 validation images); the batch size is given by each test.
 TINY = ["--hidden", "16,12", "--validation", "100", "--decay-at", "1", "--seed", "3"]
