@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from backprop_tutor.errors import TutorError, UsageError, install_hint
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
+from backprop_tutor.train.plots import MATPLOTLIB_MODULES
 from backprop_tutor.train.run_folder import RunFolder, RunFolderBusy, write_json
 from backprop_tutor.train.sweep.data import training_data, training_split
 from backprop_tutor.train.sweep.grid import Configuration
@@ -140,8 +141,7 @@ def _alive(pid: int) -> bool:
 #: of a run's plots (~0.35 s CPU at each worker's first plot, during the grid). Issue 23, 2 configurations × 2
 #: epochs on 2 workers, alternated 8 times (load 2.4–4.4): the trainer alone brought the first runs 0.4–1.9 s
 #: sooner; with matplotlib the grid ended at 4.1 s against 5.0 s (medians), the first runs 0.2 s later.
-WORKER_PRELOAD = ("backprop_tutor.train.trainer", "matplotlib.figure", "matplotlib.backends.backend_agg",
-                  "matplotlib.ticker")
+WORKER_PRELOAD = ("backprop_tutor.train.trainer", *MATPLOTLIB_MODULES)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ import filelock
 from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
+from backprop_tutor.train.plots import load_matplotlib
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, forget_loaded_data, training_data, training_split
@@ -224,10 +225,7 @@ class RetrainingPrep:
 
     def _load(self) -> None:
         with contextlib.suppress(Exception):
-            import matplotlib.backends.backend_agg
-            import matplotlib.figure
-            import matplotlib.ticker  # noqa: F401
-
+            load_matplotlib()
             training_data(self.config, merged=True).fingerprint  # noqa: B018 (computed once, then cached)
 
 
