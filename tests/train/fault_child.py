@@ -111,10 +111,10 @@ def serve() -> None:
     from backprop_tutor.cli import _commands
 
     # what a run imports, once: the command, the trainer, and the matplotlib its plot draws with
-    _commands.modules("train")
-    import matplotlib.backends.backend_agg
-    import matplotlib.figure  # noqa: F401
+    from backprop_tutor.train.plots import load_matplotlib
 
+    _commands.modules("train")
+    load_matplotlib()
     import backprop_tutor.train.trainer  # noqa: F401
 
     for line in sys.stdin:
