@@ -4,6 +4,7 @@ problems, and the course's own worksheet (C, ∇W, ∇b blank) after one early s
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import random
 import re
@@ -199,22 +200,32 @@ _PROBLEMS = [(ProblemSettings(), 0), (ProblemSettings(output="sigmoid", sizes=(2
              (ProblemSettings(output="identity", sizes=(2, 2, 2)), 0), (ProblemSettings(sizes=(3, 2, 2, 2)), 0)]
 
 
-def _problems():
-    yield load_spec(resolve_example("mazur-sigmoid")), 0
-    batch = copy.deepcopy(hand_spec())
-    batch.x, batch.y = [batch.x[0], [0, 1, 2]], [batch.y[0], [1, 0, 0]]
-    yield batch, 1
-    for seed in range(40):
-        settings = _PROBLEMS[seed % len(_PROBLEMS)][0]
-        yield problem_spec(random_problem(500 + seed, settings), f"r{seed}"), 0
+def _problem_spec(n: int):
+    """Problem n of the planted slips: the sigmoid example, a two-sample minibatch, then 40 random problems."""
+    if n == 0:
+        return load_spec(resolve_example("mazur-sigmoid")), 0
+    if n == 1:
+        batch = copy.deepcopy(hand_spec())
+        batch.x, batch.y = [batch.x[0], [0, 1, 2]], [batch.y[0], [1, 0, 0]]
+        return batch, 1
+    settings = _PROBLEMS[(n - 2) % len(_PROBLEMS)][0]
+    return problem_spec(random_problem(500 + n - 2, settings), f"r{n - 2}"), 0
+
+
+@functools.cache
+def _problem(n: int):
+    """(spec, sample, its reference, its givens) of problem n, made once per worker: each slip's test reads the
+    same problems (their exact runs were half of these tests' CPU); the tests only read them."""
+    spec, sample = _problem_spec(n)
+    ref = reference_for(spec, sample)
+    return spec, sample, ref, Problem.of(ref, spec)
 
 
 @pytest.mark.parametrize("slip", [s for s in SLIPS if s != "arith"])
 def test_a_planted_misconception_is_named(slip, tmp_path):
     named = 0
-    for n, (spec, sample) in enumerate(_problems()):
-        ref = reference_for(spec, sample)
-        p = Problem.of(ref, spec)
+    for n in range(2 + 40):
+        spec, sample, ref, p = _problem(n)
         for key in [k for k in order(p) if SLIPS[slip][0](p, k)][:2]:
             sheet = simulate(p, sample, slip, key, set(), 4, random.Random(n))
             path = tmp_path / f"{n}.json"
