@@ -30,6 +30,7 @@ from backprop_tutor.errors import UsageError, WriteError
 from backprop_tutor.fileio import ensure_free_space, free_bytes
 from backprop_tutor.memory import format_bytes
 from backprop_tutor.trace.recorder import Recorder
+from backprop_tutor.train.behind import EpochEnd, Figures, MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE, Checkpoint, check_checkpoint, checkpoint_bytes
 from backprop_tutor.train.config import LOSS, SettingError, TrainConfig
 from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
@@ -117,17 +118,19 @@ def read_run_config(folder: str | Path) -> TrainConfig:
 
 def train(config: TrainConfig, data: TrainingData, folder: str | Path | RunFolder, *,
           progress: TrainProgress | None = None, resume: bool = False, force: bool = False,
-          should_stop: Callable[[int, int], bool] | None = None) -> RunResult:
+          should_stop: Callable[[int, int], bool] | None = None, measure_behind: bool = False) -> RunResult:
     """Train, writing the run folder; ``should_stop(epoch, batch)`` after a minibatch stops as Ctrl-C does
     (checkpoint, status "interrupted"); ``resume`` continues from ``folder``'s checkpoint. ``folder`` may
     be a RunFolder already claimed by `open_run` (it stays claimed); otherwise it is claimed here and
-    released at the end. The BLAS threads are held at ``config.blas_threads`` for the whole run."""
+    released at the end. The BLAS threads are held at ``config.blas_threads`` for the whole run.
+    ``measure_behind``: each epoch is measured on another core while the next one trains (`train.behind`;
+    for a run with a core to spare; the same results)."""
     claimed_here = not (isinstance(folder, RunFolder) and folder.claimed)
     run = open_run(config, folder, resume=resume, force=force) if claimed_here else folder
     assert isinstance(run, RunFolder)
     try:
         with threadpool_limits(limits=config.blas_threads, user_api="blas"):
-            return _Run(config, data, run, progress, should_stop).go(resume)
+            return _Run(config, data, run, progress, should_stop, measure_behind).go(resume)
     finally:
         if claimed_here:
             run.release()
@@ -137,8 +140,10 @@ class _Run:
     """One run's state: the network, the shuffling generator, the history, the open trace file."""
 
     def __init__(self, config: TrainConfig, data: TrainingData, run: RunFolder, progress: TrainProgress | None,
-                 should_stop: Callable[[int, int], bool] | None) -> None:
+                 should_stop: Callable[[int, int], bool] | None, measure_behind: bool = False) -> None:
         self.config, self.data, self.run, self.progress, self.should_stop = config, data, run, progress, should_stop
+        self.measure_behind = measure_behind
+        self.behind: MeasuredBehind | None = None  # made at the first epoch measured behind
         self.n_batches = config.check_data(data.x_train.shape[0])
         self.info = {"config": config.to_dict(), **data.describe(), "sizes": config.sizes,
                      "activations": config.activations, "loss": LOSS, "batches_per_epoch": self.n_batches,
@@ -170,6 +175,8 @@ class _Run:
                 try:
                     return self._epochs(first_epoch, first_batch) or self._finish()
                 finally:
+                    if self.behind is not None:
+                        self.behind.close()
                     if self.tracer is not None:
                         self.tracer.close()
                     if self.progress is not None:
@@ -259,22 +266,55 @@ class _Run:
             self._step(epoch, b, perm, eta)
             stopping = self.stop.requested or (self.should_stop is not None and self.should_stop(epoch, b + 1))
             if stopping and b + 1 < self.n_batches:
+                self._settle_behind()
                 self._checkpoint(epoch - 1, b + 1, epoch_rng_state)
                 return self._interrupted((epoch, b + 1))
-        metrics = self._measure(epoch, eta, started)
+        end_of = {"epoch": epoch, "learning_rate": eta, "started": started, "rng_state": self.rng.bit_generator.state,
+                  "stopping": stopping}
+        self._settle_behind()
+        if self.measure_behind and not stopping and epoch < self.config.epochs:
+            self._behind().submit(self.net, end_of)  # measured while the next epoch trains
+            return None
+        params = [(layer.W, layer.b) for layer in self.net.layers]
+        d = self.data
+        figures = self._evaluator().training_and_validation(d.x_train, d.y_train, d.x_val, d.y_val)
+        return self._epoch_done(EpochEnd(params=params, velocity=self.net.velocity, **end_of), figures,
+                                time.perf_counter())
+
+    def _behind(self) -> MeasuredBehind:
+        if self.behind is None:
+            d = self.data
+            self.behind = MeasuredBehind(self.net, (d.x_train, d.y_train, d.x_val, d.y_val))
+        return self.behind
+
+    def _settle_behind(self) -> None:
+        """The epoch measured behind, if any, waited for and taken as one measured in turn (it is neither the
+        last epoch nor one a stop was asked at: those are measured in turn, so it ends nothing)."""
+        measured = None if self.behind is None else self.behind.result()
+        if measured is not None:
+            ended, figures = measured
+            self._epoch_done(ended, figures, ended.handed_over)
+
+    def _epoch_done(self, ended: EpochEnd, figures: Figures, done: float) -> RunResult | None:
+        """An epoch's figures in the history, the divergence check, the checkpoint, the metrics so far;
+        ``done``: when the epoch's wall time ends."""
+        (train_loss, train_acc), (val_loss, val_acc) = figures
+        metrics = EpochMetrics(ended.epoch, ended.learning_rate, train_loss, train_acc, val_loss, val_acc,
+                               done - ended.started)
+        self.history.append(metrics)
         try:
             warning = self.watch.check(self.history)
         except DivergenceError:
             self._write_metrics("diverged")
             self._plot()
             raise
-        self._checkpoint(epoch, 0, self.rng.bit_generator.state)
+        self._checkpoint(ended.epoch, 0, ended.rng_state, ended.params, ended.velocity)
         if self.progress is not None:
             self.progress.epoch_end(metrics)
         if warning:
             self._warn(warning)
-        if stopping and epoch < self.config.epochs:  # stopped after the epoch's last minibatch
-            return self._interrupted((epoch, self.n_batches))
+        if ended.stopping and ended.epoch < self.config.epochs:  # stopped after the epoch's last minibatch
+            return self._interrupted((ended.epoch, self.n_batches))
         self._write_metrics("running")
         return None
 
@@ -295,14 +335,6 @@ class _Run:
                         lambda: tracer.write(group_name(epoch, b + 1), recorder.trace))
         if self.progress is not None:
             self.progress.batch_done(epoch, b + 1)
-
-    def _measure(self, epoch: int, eta: float, started: float) -> EpochMetrics:
-        d = self.data
-        (train_loss, train_acc), (val_loss, val_acc) = self._evaluator().training_and_validation(
-            d.x_train, d.y_train, d.x_val, d.y_val)
-        metrics = EpochMetrics(epoch, eta, train_loss, train_acc, val_loss, val_acc, time.perf_counter() - started)
-        self.history.append(metrics)
-        return metrics
 
     def _evaluator(self) -> Evaluator:
         """The forward passes that measure the network, on as many cores as the run's BLAS threads (the same
@@ -340,10 +372,15 @@ class _Run:
             ensure_free_space(path, needed)
             write()
 
-    def _checkpoint(self, epochs_done: int, next_batch: int, rng_state: dict[str, Any]) -> None:
-        velocity = self.net.velocity  # the engine's momentum state v(l), needed to continue bit-identically
-        cp = Checkpoint(epochs_done, next_batch, rng_state, [(layer.W, layer.b) for layer in self.net.layers],
-                        None if velocity is None else list(velocity), self.history)
+    def _checkpoint(self, epochs_done: int, next_batch: int, rng_state: dict[str, Any],
+                    params: list[tuple[np.ndarray, np.ndarray]] | None = None,
+                    velocity: list[tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+        """The training state (by default the network's now) with the history so far; the momentum state v(l)
+        is needed to continue bit-identically."""
+        if params is None:
+            params, velocity = [(layer.W, layer.b) for layer in self.net.layers], self.net.velocity
+        cp = Checkpoint(epochs_done, next_batch, rng_state, params, None if velocity is None else list(velocity),
+                        self.history)
         with self.stop.critical():  # the position recorded with the file, before a deferred Ctrl-C lands
             self._write(self.run.file(CHECKPOINT_FILE), self._checkpoint_bytes(),
                         lambda: self.run.write_checkpoint(cp))

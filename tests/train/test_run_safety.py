@@ -415,7 +415,9 @@ def test_a_validation_set_as_big_as_the_data_names_the_flag(tiny_npz: Path, tmp_
 
 
 def test_a_lone_run_takes_two_threads_where_two_cores_stay_free_and_a_retraining_up_to_two() -> None:
-    from backprop_tutor.train.resources import lone_run_threads, retraining_threads
+    from backprop_tutor.train.resources import lone_run_threads, measures_behind, retraining_threads
 
     assert [lone_run_threads(cores) for cores in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 2]
-    assert [retraining_threads(cores) for cores in (1, 2, 8)] == [1, 2, 2]
+    # a retraining keeps a core for its measuring passes, run behind the next epoch's steps
+    assert [retraining_threads(cores) for cores in (1, 2, 3, 8)] == [1, 1, 2, 2]
+    assert [measures_behind(retraining_threads(cores), cores) for cores in (1, 2, 3, 8)] == [False, True, True, True]

@@ -41,6 +41,8 @@ class RunTask:
     parent: int | None = None
     #: the sweep's folder, where the run's plot (plots/<name>.png) is drawn as soon as it ends (None: no plot)
     sweep: str | None = None
+    #: each epoch measured on a spare core while the next trains (a run alone on the machine; same results)
+    measure_behind: bool = False
 
 
 def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
@@ -56,7 +58,8 @@ def run_task(task: RunTask, progress: Any = None) -> RunOutcome:
         config = TrainConfig.from_dict(task.config)
         data = training_data(config, merged=task.merged)
         result = train(config, data, folder, progress=progress, resume=task.resume, force=not task.resume,
-                       should_stop=None if stop is None else lambda epoch, batch: stop.exists())
+                       should_stop=None if stop is None else lambda epoch, batch: stop.exists(),
+                       measure_behind=task.measure_behind)
         if task.sweep is not None:
             _plot_for_sweep(task, config)
         return RunOutcome(task.name, result.status)
@@ -87,13 +90,13 @@ def warm_up(spec: str, parent: int) -> None:
 
 
 def task_for(name: str, config: TrainConfig, folder: Path, *, merged: bool = False, force: bool = False,
-             sweep: Path | None = None) -> RunTask:
+             sweep: Path | None = None, measure_behind: bool = False) -> RunTask:
     """The task that brings ``folder`` to a complete run: resume from its checkpoint, or start (again);
-    ``sweep``: the sweep folder that gets the run's plot."""
+    ``sweep``: the sweep folder that gets the run's plot; ``measure_behind``: see `RunTask`."""
     (folder / FAILURE_FILE).unlink(missing_ok=True)
     resume = not force and run_state(folder) == "interrupted"
     return RunTask(name, config.to_dict(), str(folder), resume=resume, merged=merged,
-                   sweep=None if sweep is None else str(sweep))
+                   sweep=None if sweep is None else str(sweep), measure_behind=measure_behind)
 
 
 # --- workers die with the sweep --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.plots import load_matplotlib
-from backprop_tutor.train.resources import retraining_threads
+from backprop_tutor.train.resources import measures_behind, retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, forget_loaded_data, training_data, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
@@ -284,7 +284,9 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
         if progress is not None:
             progress.phase(f"retraining {chosen.name} on training + validation images")
             progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])), config.epochs)])
-        runner.run([task_for(FINAL_DIR, config, final, merged=True, force=force)],
+        task = task_for(FINAL_DIR, config, final, merged=True, force=force,
+                        measure_behind=measures_behind(config.blas_threads))
+        runner.run([task],
                    progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
 

@@ -1,0 +1,80 @@
+"""An epoch measured on a second core while the next epoch trains.
+
+A sweep's retraining runs alone once the grid is done. Its steps on two BLAS threads split every product over
+both cores, and each product then waits for the other core: on a virtual machine whose two cores the host
+places far apart (a cache line takes ~1 µs to cross, where 60 ns is usual), an epoch took 0.38 s instead of
+0.26 s. So the retraining steps on one BLAS thread, and the epoch's measuring pass (the loss and accuracy of
+every training and validation image, a third of the epoch's arithmetic) runs on the other core, in a thread,
+while the next epoch's steps go on: 0.29 s an epoch wherever the host puts the cores (benchmarks/README.md).
+
+The pass reads a copy of the parameters the epoch ended with, so its figures are the ones it would give
+right after the epoch, and a run measured behind is bit-identical to the same run measured in turn.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from backprop_tutor.engine.network import Layer, Network
+from backprop_tutor.train.metrics import Evaluator
+
+Figures = tuple[tuple[float, float], tuple[float, float]]  # (training, validation) × (mean loss, accuracy)
+
+
+@dataclass
+class EpochEnd:
+    """What the trainer knew when an epoch's last step was done, kept until its figures come."""
+
+    epoch: int
+    learning_rate: float
+    started: float  # time.perf_counter() at the epoch's start
+    rng_state: dict[str, Any]  # the shuffling generator's state after the epoch
+    params: list[tuple[np.ndarray, np.ndarray]]  # W(l), b(l) after the epoch (the copy's: kept until the next submit)
+    velocity: list[tuple[np.ndarray, np.ndarray]] | None  # momentum's v(l) after the epoch (copies)
+    stopping: bool  # a stop was asked for at the epoch's last minibatch
+    #: when the next epoch could start (its steps, and the wait for the figures of the epoch before, were
+    #: done): the epoch's wall time on the run's path ends here, its figures come on another core meanwhile
+    handed_over: float = 0.0
+
+
+class MeasuredBehind:
+    """One epoch at a time measured in a thread of its own on a copy of the network (one BLAS thread, as the
+    run's: the run holds the BLAS libraries at one thread). `submit` an epoch's end, `result` waits for it."""
+
+    def __init__(self, net: Network, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.data = data
+        layers = [Layer(layer.W.copy(), layer.b.copy(), layer.h) for layer in net.layers]
+        self.copy = Network(layers, net.loss, net.ops, net.relu_prime_at_zero)
+        self.evaluator = Evaluator(self.copy, 1)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="backprop_tutor measuring")
+        self.pending: tuple[EpochEnd, Future[Figures]] | None = None
+
+    def submit(self, net: Network, end_of: dict[str, Any]) -> None:
+        """Measure ``net`` as it is now, behind: ``end_of`` holds `EpochEnd`'s other fields. The epoch before
+        must have been taken with `result` (its copy is overwritten)."""
+        assert self.pending is None, "the epoch before is still being measured"
+        for mine, theirs in zip(self.copy.layers, net.layers, strict=True):
+            np.copyto(mine.W, theirs.W)
+            np.copyto(mine.b, theirs.b)
+        params = [(layer.W, layer.b) for layer in self.copy.layers]
+        velocity = None if net.velocity is None else [(vW.copy(), vb.copy()) for vW, vb in net.velocity]
+        ended = EpochEnd(params=params, velocity=velocity, **end_of, handed_over=time.perf_counter())
+        self.pending = ended, self.pool.submit(self.evaluator.training_and_validation, *self.data)
+
+    def result(self) -> tuple[EpochEnd, Figures] | None:
+        """The epoch being measured and its figures; None if no epoch is pending."""
+        if self.pending is None:
+            return None
+        ended, future = self.pending
+        figures = future.result()
+        self.pending = None
+        return ended, figures
+
+    def close(self) -> None:
+        """Stop the thread (a measurement under way is finished first: it takes a fraction of a second)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,86 @@
+"""Each epoch measured on a spare core while the next one trains (`train.behind`, a sweep's retraining): the
+same run folder, figure for figure and bit for bit, as the epochs measured in turn; also when the run is
+stopped, resumed or diverges."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from backprop_tutor.params import read_parameters
+from backprop_tutor.train import TrainConfig, prepare_data, train
+from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
+from backprop_tutor.train.divergence import DivergenceError
+from backprop_tutor.train.metrics import COLUMNS
+
+
+def config_for(data: Path, **changes) -> TrainConfig:
+    settings = dict(data=str(data), hidden=[16, 12], batch_size=50, n_validation=100, epochs=4, learning_rate=0.1,
+                    seed=2, decay_at=[2], momentum=0.5)
+    return TrainConfig(**(settings | changes))
+
+
+def figures(folder: Path) -> list[list[object]]:
+    """metrics.json's epochs without their wall times."""
+    epochs = json.loads((folder / "metrics.json").read_text())["epochs"]
+    return [[e[k] for k in COLUMNS if k != "seconds"] for e in epochs]
+
+
+def same_parameters(a: Path, b: Path) -> bool:
+    return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
+               for x, y in zip(pa, pb, strict=True))
+
+
+def checkpoint_arrays(folder: Path) -> dict[str, np.ndarray]:
+    arrays: dict[str, np.ndarray] = {}
+    with h5py.File(folder / CHECKPOINT_FILE, "r") as f:
+        f.visititems(lambda name, obj: arrays.update({name: obj[()]}) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
+def run(config: TrainConfig, folder: Path, behind: bool, **kwargs):
+    return train(config, prepare_data(config), folder, measure_behind=behind, **kwargs)
+
+
+def test_a_run_measured_behind_is_the_run_measured_in_turn(tiny_npz: Path, tmp_path: Path) -> None:
+    config = config_for(tiny_npz)
+    turn, behind = run(config, tmp_path / "turn", False), run(config, tmp_path / "behind", True)
+    assert turn.status == behind.status == "complete"
+    assert figures(tmp_path / "turn") == figures(tmp_path / "behind") and len(figures(tmp_path / "turn")) == 4
+    assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
+    assert [m.seconds > 0 for m in behind.history] == [True] * 4
+
+
+@pytest.mark.parametrize("stop_at", [(2, 3), (3, 1), (2, 10)], ids=["mid-epoch", "first-minibatch", "epoch-end"])
+def test_a_run_measured_behind_stops_and_resumes_to_the_same_result(tiny_npz: Path, tmp_path: Path,
+                                                                     stop_at: tuple[int, int]) -> None:
+    config = config_for(tiny_npz)
+    whole = tmp_path / "whole"
+    run(config, whole, False)
+    parts = tmp_path / "parts"
+    stopped = run(config, parts, True, should_stop=lambda epoch, batch: (epoch, batch) == stop_at)
+    assert stopped.status == "interrupted" and stopped.stopped_at == stop_at
+    # every epoch finished before the stop is measured and in the checkpoint, as when measured in turn
+    turn = tmp_path / "turn"
+    run(config, turn, False, should_stop=lambda epoch, batch: (epoch, batch) == stop_at)
+    assert figures(parts) == figures(turn) and len(figures(parts)) == stop_at[0] - (stop_at[1] < 10)
+    turn_cp, parts_cp = checkpoint_arrays(turn), checkpoint_arrays(parts)
+    assert turn_cp.keys() == parts_cp.keys() and all(np.array_equal(turn_cp[k], parts_cp[k]) for k in turn_cp)
+    assert run(config, parts, True, resume=True).status == "complete"
+    assert figures(parts) == figures(whole)
+    assert same_parameters(whole / "params.h5", parts / "params.h5")
+
+
+def test_a_run_measured_behind_that_diverges_records_the_epochs_before(tiny_npz: Path, tmp_path: Path) -> None:
+    config = config_for(tiny_npz, learning_rate=1e6, momentum=0.0, decay_at=[])
+    with pytest.raises(DivergenceError):
+        run(config, tmp_path / "turn", False)
+    with pytest.raises(DivergenceError):
+        run(config, tmp_path / "behind", True)
+    for folder in ("turn", "behind"):
+        assert json.loads((tmp_path / folder / "metrics.json").read_text())["status"] == "diverged"
+    assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
