@@ -7,12 +7,38 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.screen import Screen
 
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace.events import Trace, TraceHeader
 
 MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist-t10k"
 MNIST_SIZES = [784, 100, 50, 25, 10]
+
+
+def _refresh_unseen_terminal(screen: Screen) -> None:
+    """The tests' headless terminal shows nothing: the changed regions are forgotten instead of drawn."""
+    screen._compositor._dirty_regions.clear()
+    screen._dirty_widgets.clear()
+    screen.app._update_mouse_over(screen)
+
+
+@pytest.fixture(autouse=True)
+def _no_drawing_for_the_headless_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each change Textual composes the changed parts of the screen for the terminal, and the headless
+    terminal of `run_test` throws them away: about a quarter of these tests' CPU. The tests read the screen
+    themselves (`screen_text`, `export_screenshot`), which composes the whole of it anew from the widgets, so
+    drawing for the terminal is left out here; what is on screen when a test reads it is the same."""
+    refresh = Screen._compositor_refresh
+
+    def compositor_refresh(screen: Screen) -> None:
+        app = screen.app
+        if app.is_headless and not app.is_inline and screen is app.screen:
+            _refresh_unseen_terminal(screen)
+        else:
+            refresh(screen)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from textual.color import Color
 from textual.geometry import Region
 from textual.screen import ModalScreen
-from tui_helpers import contrast_ratio, pilot_test
+from tui_helpers import contrast_ratio, pilot_test, screen_strips
 
 from backprop_tutor.check.checker import check_answers
 from backprop_tutor.check.expected import reference_for
@@ -90,7 +90,7 @@ def drawn_text(app, where: str) -> list[Cells]:
     """Every run of text on the screen with its colours (drawing characters and a dialog's backdrop left out)."""
     regions, theme = dialog_regions(app), theme_colors(app)
     found = []
-    for y, strip in enumerate(app.screen._compositor.render_strips()):  # test-only: the composited screen
+    for y, strip in enumerate(screen_strips(app)):
         x = 0
         for segment in strip:
             text = segment.text.strip() if not all(map(is_drawing, segment.text)) else ""

@@ -23,7 +23,8 @@ WALK_KEYS = ["left", "right", "up", "down", "home", "end", "h", "j", "k", "l", "
 
 
 async def walk(pilot, rng: random.Random, keys: int) -> None:
-    """``keys`` random keys; now and then a resize, a `:` jump typed whole, or escape out of a dialog."""
+    """``keys`` random keys; now and then a resize, a `:` jump typed whole, or escape out of a dialog. The screen
+    is drawn after each (the tests' headless terminal draws nothing by itself, see conftest.py)."""
     app = pilot.app
     for _ in range(keys):
         roll = rng.random()
@@ -35,6 +36,7 @@ async def walk(pilot, rng: random.Random, keys: int) -> None:
             await pilot.press(rng.choice(WALK_KEYS))
         if len(app.screen_stack) > 1 and rng.random() < 0.3:
             await pilot.press("escape")
+        assert screen_text(app).strip()
     while len(app.screen_stack) > 1:
         await pilot.press("escape")
     await pilot.resize_terminal(100, 30)

@@ -7,6 +7,8 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from textual._context import visible_screen_stack
+
 
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Run an async test with asyncio.run; pytest still sees the fixtures it asks for."""
@@ -18,10 +20,19 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
     return wrapper
 
 
+def screen_strips(app) -> list:
+    """The screen as the terminal shows it, one strip of segments a row, composed now from the widgets (as
+    `export_screenshot` does): a dialog drawn over the screens it leaves visible behind it."""
+    token = visible_screen_stack.set(app._background_screens)  # what Textual sets before drawing an update
+    try:
+        return app.screen._compositor.render_strips()  # test-only: the composited screen as segments
+    finally:
+        visible_screen_stack.reset(token)
+
+
 def screen_text(app) -> str:
     """The characters on the screen, one line per row (what a student sees, without colours)."""
-    strips = app.screen._compositor.render_strips()  # test-only: the composited screen as segments
-    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+    return "\n".join("".join(segment.text for segment in strip) for strip in screen_strips(app))
 
 
 def relative_luminance(rgb: tuple[int, int, int]) -> float:
