@@ -209,7 +209,7 @@ def _run_folder(folder: Path, precision: str, batch: int) -> Problem:
     network = run.network(precision)  # its parameters (checked against its sizes) with its activations
     for l, layer in enumerate(network.layers, start=1):
         check_fits({cell_text("W", l): layer.W, cell_text("b", l): layer.b}, precision, f"{folder}: parameters:")
-    data = load_dataset(config.data)
+    data = load_dataset(config.data, train_rows=batch)  # (the first images alone become floats)
     if batch > data.x_train.shape[0]:
         raise UsageError(f"--batch {batch}: {config.data} holds {data.x_train.shape[0]} training images")
     ops = network.ops

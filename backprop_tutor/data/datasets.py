@@ -24,6 +24,7 @@ from backprop_tutor.data.formats import (
     NUM_CLASSES,
     LabelledImages,
     read_course_hdf5,
+    read_idx,
     read_idx_pair,
     read_idx_shape,
     read_npz,
@@ -174,14 +175,14 @@ def named_set_status(name: str) -> NamedSetStatus:
 # Loading
 
 
-def _load_idx_folder(folder: Path, name: str) -> Dataset:
+def _load_idx_folder(folder: Path, name: str, train_rows: int | None = None) -> Dataset:
     files = idx_files_in(folder)
     splits = {}
     notes = []
     for split in ("train", "test"):
         images, labels = files.get(f"{split}_images"), files.get(f"{split}_labels")
         if images and labels:
-            splits[split] = read_idx_pair(images, labels)
+            splits[split] = read_idx_pair(images, labels, train_rows if split == "train" else None)
             notes += splits[split].notes
         elif images or labels:
             present = (images or labels).name  # type: ignore[union-attr]
@@ -201,7 +202,10 @@ def _load_idx_folder(folder: Path, name: str) -> Dataset:
     for split, label in (("train", "training"), ("test", "test")):
         if len(splits[split]) == 0:
             notes.append(f"no {label} files ({IDX_FILES[split + '_images']}) in {folder}: the {label} set is empty")
-    return _dataset(name, splits["train"], splits["test"], str(folder), notes)
+    class_weights = None  # with only the first train_rows read, the class check still reads every training label
+    if train_rows is not None and len(splits["train"]):  # (class ids 0..9, checked as the pair was read)
+        class_weights = np.bincount(read_idx(files["train_labels"]).astype(np.int64), minlength=NUM_CLASSES)
+    return _dataset(name, splits["train"], splits["test"], str(folder), notes, class_weights)
 
 
 def _course_pair(path: Path) -> tuple[Path, Path]:
@@ -230,18 +234,25 @@ def _load_course(path: Path, name: str) -> Dataset:
     return _dataset(name, splits["train"], splits["test"], source, notes)
 
 
-def _dataset(name: str, train: LabelledImages, test: LabelledImages, source: str, notes: list[str]) -> Dataset:
-    present = np.flatnonzero(train.y.sum(axis=0))  # classes with any weight (soft labels spread theirs)
+def _dataset(name: str, train: LabelledImages, test: LabelledImages, source: str, notes: list[str],
+             class_weights: np.ndarray | None = None) -> Dataset:
+    """The data set of ``train`` and ``test``; refused if every training image is of one class (judged on
+    ``class_weights``, each class's total weight in the whole training file, when ``train`` holds only its
+    first images)."""
+    weights = train.y.sum(axis=0) if class_weights is None else class_weights
+    n = len(train) if class_weights is None else int(class_weights.sum())
+    present = np.flatnonzero(weights)  # classes with any weight (soft labels spread theirs)
     if len(present) == 1:  # a network would learn to answer that class for everything, at "100%"
-        raise DataError(f"{train.source or source}: every one of the {len(train)} training images is labelled "
+        raise DataError(f"{train.source or source}: every one of the {n} training images is labelled "
                         f"class {int(present[0])}: a network trained on it learns to answer {int(present[0])} for "
                         "any image (100% training accuracy that means nothing). Use a training set with at "
                         f"least two of the {NUM_CLASSES} classes.")
     return Dataset(name, train.x, train.y, test.x, test.y, source=source, notes=notes)
 
 
-def load_path(path: str | os.PathLike[str]) -> Dataset:
-    """Load a data set from a path: an IDX folder, an `.npz`, a course HDF5 file or a folder of them."""
+def load_path(path: str | os.PathLike[str], train_rows: int | None = None) -> Dataset:
+    """Load a data set from a path: an IDX folder, an `.npz`, a course HDF5 file or a folder of them
+    (``train_rows``: as `load_dataset`)."""
     path = Path(path).expanduser()
     name = path.stem if path.is_file() else path.name
     if not path.exists():
@@ -252,21 +263,22 @@ def load_path(path: str | os.PathLike[str]) -> Dataset:
     if path.is_dir():
         for course_file in (COURSE_TRAIN_FILE, COURSE_TEST_FILE):
             if (path / course_file).is_file():
-                return _load_course(path / course_file, path.name)
-        return _load_idx_folder(path, name)
+                return _first_rows(_load_course(path / course_file, path.name), train_rows)
+        return _load_idx_folder(path, name, train_rows)
     if path.suffix == ".npz":
         train, test = read_npz(path)
-        return _dataset(name, train, test, str(path), train.notes + test.notes)
+        return _first_rows(_dataset(name, train, test, str(path), train.notes + test.notes), train_rows)
     if path.suffix in (".hdf5", ".h5", ".hdf"):
-        return _load_course(path, name)
+        return _first_rows(_load_course(path, name), train_rows)
     raise DataError(
         f"{path}: unknown kind of data file (suffix '{path.suffix}'); expected a folder of IDX files, "
         f"an .npz with x_train/y_train/x_test/y_test, or a course HDF5 file ({COURSE_TRAIN_FILE})."
     )
 
 
-def load_named(name: str) -> Dataset:
-    """Load a named set from the first place it is found; DataError listing the places and ways if none."""
+def load_named(name: str, train_rows: int | None = None) -> Dataset:
+    """Load a named set from the first place it is found; DataError listing the places and ways if none
+    (``train_rows``: as `load_dataset`)."""
     folder = find_dataset(name)
     if folder is None:
         places = "; ".join(str(p) for p in dataset_locations(name))
@@ -274,19 +286,28 @@ def load_named(name: str) -> Dataset:
             f"data set '{name}' was not found: looked for its four IDX files in {places}. "
             f"To get it: {ways_to_get(name)}"
         )
-    dataset = _load_idx_folder(folder, name)
+    dataset = _load_idx_folder(folder, name, train_rows)
     dataset.notes.insert(0, f"{name} found in {folder}")
     return dataset
 
 
-def load_dataset(spec: str) -> Dataset:
+def load_dataset(spec: str, train_rows: int | None = None) -> Dataset:
     """Load a named set (`mnist`, `fashion-mnist`) or a path; see the module docstring for what paths can be.
 
     An existing path wins over a name, so a folder called `mnist` in the working folder is loaded as a path.
+    ``train_rows``: only the first that many training images are kept (every image is still checked), for a
+    run on a subset: an IDX file's others are then never turned into floats.
     """
     if spec in NAMED_SETS and not Path(spec).exists():
-        return load_named(spec)
-    return load_path(spec)
+        return load_named(spec, train_rows)
+    return load_path(spec, train_rows)
+
+
+def _first_rows(dataset: Dataset, train_rows: int | None) -> Dataset:
+    """``dataset`` with only its first ``train_rows`` training images (all if None)."""
+    if train_rows is not None:
+        dataset.x_train, dataset.y_train = dataset.x_train[:train_rows], dataset.y_train[:train_rows]
+    return dataset
 
 
 def train_validation_split(

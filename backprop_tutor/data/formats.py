@@ -12,6 +12,7 @@ and what would be valid.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zipfile
 import zlib
@@ -76,11 +77,14 @@ def _first_row(mask: np.ndarray) -> int:
     return int(np.argmax(rows))
 
 
-def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tuple[np.ndarray, list[str]]:
+def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str,
+                          rows: int | None = None) -> tuple[np.ndarray, list[str]]:
     """Turn pixels as stored into float32 (N, 784) in [0, 1]; return them and a note on the scale.
 
     Accepts (N, 784) or (N, 28, 28). Floats must already be in [0, 1] and are kept as they are
-    (only cast to float32); 8-bit (or other integer) pixels in 0..255 are divided by 255.
+    (only cast to float32); 8-bit (or other integer) pixels in 0..255 are divided by 255. ``rows``: only the
+    first that many images are returned (all are checked, and the note counts them all); converting MNIST's
+    60,000 training images costs ~0.3 s of CPU, mostly for the 188 MB it fills.
     """
     if raw.ndim == 3 and raw.shape[1:] == (IMAGE_SIDE, IMAGE_SIDE):
         raw = raw.reshape(raw.shape[0], IMAGE_PIXELS)
@@ -92,15 +96,17 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
         )
     n = raw.shape[0]
     if np.issubdtype(raw.dtype, np.floating):
-        bad = ~np.isfinite(raw)
-        if bad.any():
+        # min and max are NaN or infinite exactly when a pixel is: one pass over the images, and only a bad
+        # file pays for the mask (a 47 MB one for MNIST's training set)
+        low, high = (float(raw.min()), float(raw.max())) if raw.size else (0.0, 0.0)
+        if not (math.isfinite(low) and math.isfinite(high)):
+            bad = ~np.isfinite(raw)
             raise DataError(
                 f"{source}: '{field_name}' (shape {raw.shape}) holds {int(bad.sum())} NaN or infinite "
                 f"pixel {plural(int(bad.sum()), 'value')}, the first in row {_first_row(bad)}; every pixel must "
                 "be a finite "
                 "number in [0, 1]."
             )
-        low, high = (float(raw.min()), float(raw.max())) if raw.size else (0.0, 0.0)
         if low < 0.0 or high > 1.0:
             outside = (raw < 0.0) | (raw > 1.0)
             raise DataError(
@@ -111,7 +117,7 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
             )
         note = f"{field_name}: {count(n, 'image')}, {raw.dtype} pixels already in [0, 1] (min {low:g}, max {high:g}): "
         note += "kept as they are" if raw.dtype == np.float32 else "kept as they are, stored as float32"
-        return np.ascontiguousarray(raw, dtype=np.float32), [note]
+        return np.ascontiguousarray(raw[:rows], dtype=np.float32), [note]
     if np.issubdtype(raw.dtype, np.integer):
         low, high = (int(raw.min()), int(raw.max())) if raw.size else (0, 0)
         if low < 0 or high > 255:
@@ -127,7 +133,7 @@ def images_to_unit_floats(raw: np.ndarray, source: str, field_name: str) -> tupl
                 "binarised images. Integer pixels are 8-bit grey levels divided by 255, so these would be almost "
                 "black (at most 1/255 = 0.004). Store them as floats 0.0/1.0 (kept as they are) or as 0/255."
             )
-        x = raw.astype(np.float32)
+        x = raw[:rows].astype(np.float32)
         x /= np.float32(255.0)
         note = (f"{field_name}: {count(n, 'image')}, {raw.dtype} pixels 0..255 (max {high}): divided by 255 to get "
                 "[0, 1]")
@@ -197,11 +203,12 @@ def check_same_length(x: np.ndarray, y: np.ndarray, source: str, x_name: str, y_
         )
 
 
-def labelled_images(raw_x: np.ndarray, raw_y: np.ndarray, source: str, x_name: str, y_name: str) -> LabelledImages:
-    """Validate stored images and labels and turn them into `LabelledImages`."""
+def labelled_images(raw_x: np.ndarray, raw_y: np.ndarray, source: str, x_name: str, y_name: str,
+                    rows: int | None = None) -> LabelledImages:
+    """Validate stored images and labels and turn them into `LabelledImages` (the first ``rows`` of them)."""
     check_same_length(raw_x, raw_y, source, x_name, y_name)
-    x, notes = images_to_unit_floats(raw_x, source, x_name)
-    y = labels_to_one_hot(raw_y, source, y_name)
+    x, notes = images_to_unit_floats(raw_x, source, x_name, rows)
+    y = labels_to_one_hot(raw_y, source, y_name)[:rows]
     return LabelledImages(x=x, y=y, source=source, notes=notes)
 
 
@@ -339,8 +346,10 @@ def read_idx_shape(path: str | os.PathLike[str]) -> tuple[int, ...]:
     return tuple(int(d) for d in np.frombuffer(dims, dtype=">u4"))
 
 
-def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str]) -> LabelledImages:
-    """Read an IDX image file (N, 28, 28) and its IDX label file (N,) into `LabelledImages`."""
+def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.PathLike[str],
+                  rows: int | None = None) -> LabelledImages:
+    """Read an IDX image file (N, 28, 28) and its IDX label file (N,) into `LabelledImages` (the first ``rows``
+    images; all are checked)."""
     images_path, labels_path = Path(images_path), Path(labels_path)
     images = read_idx(images_path)
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
@@ -361,7 +370,7 @@ def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.Pat
             f"label file holds {count(labels.shape[0], 'label')} (shape {labels.shape}); they must pair up one "
             "to one. Are they from the same set (train / t10k)?"
         )
-    return labelled_images(images, labels, source, images_path.name, labels_path.name)
+    return labelled_images(images, labels, source, images_path.name, labels_path.name, rows)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def prepare_data(config: TrainConfig) -> TrainingData:
     the last ``config.n_validation`` training images for validation."""
     from backprop_tutor.data import load_dataset, train_validation_split
 
-    ds = load_dataset(config.data)
+    ds = load_dataset(config.data, train_rows=config.subset)  # (only the images used become floats)
     if not ds.has_train:
         raise UsageError(f"{config.data}: has no training images ({ds.source}); training needs them. "
                          + " ".join(ds.notes))

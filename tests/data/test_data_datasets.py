@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import write_idx_set
+from data_helpers import write_idx, write_idx_set
 
 from backprop_tutor.data import datasets
 from backprop_tutor.data.datasets import (
@@ -129,6 +129,24 @@ def test_convert_then_load_is_bit_identical(fashion_dir: Path, tmp_path: Path) -
         for name in ("x_train", "y_train", "x_test", "y_test"):
             a, b = getattr(original, name), getattr(back, name)
             assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes(), name
+
+
+def test_a_subset_loads_the_first_training_images_as_a_whole_load_does(tmp_path: Path) -> None:
+    """`train_rows` (a run on --subset) turns only the first images into floats: the same bits, labels, test
+    set and notes as the whole set's first rows; the one-class check still reads the whole training file."""
+    folder = write_idx_set(tmp_path / "idx", n_train=30)
+    whole, part = load_dataset(str(folder)), load_dataset(str(folder), train_rows=7)
+    assert part.x_train.shape == (7, 784) and part.y_train.shape == (7, 10)
+    for a, b in ((part.x_train, whole.x_train[:7]), (part.y_train, whole.y_train[:7]), (part.x_test, whole.x_test),
+                 (part.y_test, whole.y_test)):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert part.notes == whole.notes and "30 images" in " ".join(part.notes)
+    assert load_dataset(str(folder), train_rows=100).x_train.shape[0] == 30  # asked for more: all there is
+    write_idx(folder / "train-labels-idx1-ubyte.gz", np.array([4] * 29 + [5], np.uint8))  # class 4 but the last
+    assert load_dataset(str(folder), train_rows=3).y_train.argmax(axis=1).tolist() == [4, 4, 4]
+    write_idx(folder / "train-labels-idx1-ubyte.gz", np.full(30, 4, np.uint8))
+    with pytest.raises(DataError, match=r"every one of the 30 training images is labelled class 4"):
+        load_dataset(str(folder), train_rows=3)
 
 
 def test_course_training_file_without_its_test_file(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ why, without chromium, chromedriver, selenium or jupyterlab (`.ci/run` installs 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -47,8 +48,10 @@ def wait(what: str, check: Callable[[], object], seconds: float = 90, shown: Cal
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[str]:
-    pytest.importorskip("jupyterlab", reason="needs jupyterlab (pip install jupyterlab)")
+def lab_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """JupyterLab starting (not yet listening) on a free port: (its process, the port)."""
+    if importlib.util.find_spec("jupyterlab") is None:  # looked up, not imported: JupyterLab runs in its own process
+        pytest.skip("needs jupyterlab (pip install jupyterlab)")
     nbformat = pytest.importorskip("nbformat")
     root = tmp_path / "root"
     root.mkdir()
@@ -66,8 +69,7 @@ def lab(tmp_path: Path) -> Iterator[str]:
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait("JupyterLab listening", lambda: _listening(port, process, tmp_path / "lab.log"), 90)
-        yield f"http://127.0.0.1:{port}/lab/tree/stepper.ipynb"
+        yield process, port
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)  # the server and the kernel it started
@@ -77,6 +79,15 @@ def lab(tmp_path: Path) -> Iterator[str]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+
+
+@pytest.fixture
+def lab(lab_server: tuple[subprocess.Popen, int], chromium, tmp_path: Path) -> str:
+    """The stepper notebook's address in JupyterLab, once it listens (Chromium started meanwhile: `chromium` is
+    asked for after the server is started and before it is waited for)."""
+    process, port = lab_server
+    wait("JupyterLab listening", lambda: _listening(port, process, tmp_path / "lab.log"), 90)
+    return f"http://127.0.0.1:{port}/lab/tree/stepper.ipynb"
 
 
 def _listening(port: int, process: subprocess.Popen, log: Path) -> bool:
@@ -93,7 +104,7 @@ def _text(driver, css: str) -> str:
     return driver.execute_script(f"const e = document.querySelector({css!r}); return e ? e.innerText : ''")
 
 
-def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(chromium, lab):
+def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(lab, chromium):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -123,8 +134,10 @@ def test_the_widget_steps_with_the_button_and_the_arrow_key_in_jupyterlab(chromi
 
     def kernel_sees_step_3() -> bool:
         chromium.execute_script(NOTEBOOK + "nb.content.activeCellIndex = 1; app.commands.execute('notebook:run-cell')")
-        time.sleep(2)
-        return "on step 2" in second_cell()
+        try:  # the cell's new output, or another run of it after 2 s
+            return bool(wait("the second cell's output", lambda: "on step 2" in second_cell(), 2))
+        except AssertionError:
+            return False
 
     wait("the kernel to see step 3 (index 2)", kernel_sees_step_3, 60, second_cell)
     if shot := os.environ.get("BACKPROP_TUTOR_SCREENSHOT"):  # the docs' picture of the live widget

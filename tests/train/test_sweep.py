@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -241,36 +243,35 @@ def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="module")
-def dask_scheduler() -> str:
-    distributed = pytest.importorskip("distributed",
-                                      reason=f"Dask distributed is not installed ({install_hint('cluster')})")
-    # one worker process (a fresh Python importing Dask and the package, ~1.2 s of CPU each): the sweep sends it
-    # both configurations, as it would send them to a cluster of any size
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as cluster:
-        yield cluster.scheduler_address
+def local_dask() -> Iterator[Executor]:
+    """`--cluster local`'s executor (`dask_executor`): a local cluster of one worker process (a fresh Python
+    importing Dask and the package, ~1.2 s of CPU), made once for the module's Dask tests."""
+    pytest.importorskip("distributed", reason=f"Dask distributed is not installed ({install_hint('cluster')})")
+    from backprop_tutor.train.sweep.executors import dask_executor
+
+    with dask_executor("local", 1) as executor:
+        yield executor
 
 
-def test_the_sweep_runs_on_a_dask_cluster(dask_scheduler: str, tiny_npz: Path, tmp_path: Path,
+def test_the_sweep_runs_on_a_dask_cluster(local_dask: Executor, tiny_npz: Path, tmp_path: Path,
                                           capsys: pytest.CaptureFixture) -> None:
-    assert dask_scheduler.startswith("tcp://127.0.0.1:")
+    """A sweep given a running scheduler's address: the local cluster's, which gets both configurations as a
+    cluster of any size would."""
+    address = local_dask._client.scheduler.address  # type: ignore[attr-defined]
+    assert address.startswith("tcp://127.0.0.1:")
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
-                 dask_scheduler, "--out", out, "--quiet") == 0
+                 address, "--out", out, "--quiet") == 0
     assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
 
 
-def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker() -> None:
-    pytest.importorskip("distributed", reason="Dask distributed is not installed")
-    from backprop_tutor.train.sweep.executors import dask_executor
-
-    with dask_executor("local", 1) as executor:
-        # os.getenv travels by reference, so it reads the worker's own environment
-        trim, blas = (executor.submit(functools.partial(os.getenv, name)).result()
-                      for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
-        threads = sum(executor._client.nthreads().values())  # type: ignore[attr-defined]
+def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker(local_dask: Executor) -> None:
+    # os.getenv travels by reference, so it reads the worker's own environment
+    trim, blas = (local_dask.submit(functools.partial(os.getenv, name)).result()
+                  for name in ("MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS"))
+    threads = sum(local_dask._client.nthreads().values())  # type: ignore[attr-defined]
     assert (trim, blas, threads) == (None, "1", 1)
 
 
