@@ -87,6 +87,7 @@ class KeyFooter(Footer):
     """Textual's footer, trimmed to the width (`fitting`); compact and without the palette key when narrow."""
 
     _shown: tuple[tuple, ...] | None = None  # `key_names` of the keys composed last
+    _width: int | None = None  # the terminal's width they were fitted to
 
     @classmethod
     def for_width(cls, width: int) -> KeyFooter:
@@ -100,7 +101,8 @@ class KeyFooter(Footer):
 
     def _fitting_keys(self) -> list[ShownKey]:
         keys: Iterable[Widget] = super().compose()
-        fit = fitting([k for k in keys if isinstance(k, FooterKey)], self.app.size.width, self.compact)
+        self._width = self.app.size.width
+        fit = fitting([k for k in keys if isinstance(k, FooterKey)], self._width, self.compact)
         return [ShownKey.like(k, self.compact) for k in fit]
 
     def bindings_changed(self, screen: Screen) -> None:
@@ -134,9 +136,8 @@ class KeyFooter(Footer):
     def on_resize(self, event: events.Resize) -> None:
         width = self.app.size.width
         compact, palette = width < COMPACT_BELOW, width >= PALETTE_WIDTH
-        if (compact, palette) == (self.compact, self.show_command_palette) and \
-                key_names(self._fitting_keys()) == self._shown:
-            return  # the same keys, drawn the same (the first resize, the footer made `for_width` the terminal)
+        if (compact, palette, width) == (self.compact, self.show_command_palette, self._width):
+            return  # the keys fitted to this width (the first resize: the footer was made `for_width` the terminal)
         self.compact, self.show_command_palette = compact, palette
         if self.app.app_focus:  # as Footer: no keys before the app has the keyboard (a browser page before a click)
             self.refresh(recompose=True)
