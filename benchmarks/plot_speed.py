@@ -1,4 +1,4 @@
-"""How much CPU an accuracy plot (`train.plots.plot_accuracy`, a run's accuracy.png) costs.
+"""How much CPU an accuracy plot (`train.plots.plot_accuracy`, a run's accuracy.png) and a sweep's overview cost.
 
     PYTHONPATH=. python benchmarks/plot_speed.py [--rounds 5] [--plots 20]
 
@@ -6,9 +6,10 @@ CPU time of this process (time.process_time) per plot of a 50-epoch history with
 title, written to a temporary folder: "new curves" draws a different history each time (as `tutor train` and
 the tests do), "another title" the same curves again under another title (a sweep draws each run twice: the
 run's accuracy.png, then plots/<name>.png), "first in a process" includes making the figure (matplotlib
-imported already). Prints the median and the least over the rounds. CPU time still grows with the load of a
-shared machine, so compare figures measured back to back (A/B against an older checkout: PYTHONPATH=that
-checkout, python this script).
+imported already); "sweep overview" is a sweep's overview.png of 4 runs of 3 epochs (`plot_overview`, 2 × 3
+panels, the size of the tests' sweeps), made anew each time as a sweep does. Prints the median and the least
+over the rounds. CPU time still grows with the load of a shared machine, so compare figures measured back to
+back (A/B against an older checkout: PYTHONPATH=that checkout, python this script).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.plots import plot_accuracy
+from backprop_tutor.train.plots import plot_accuracy, plot_overview
 from backprop_tutor.train.schedule import LearningRateChange
 
 CHANGES = [LearningRateChange(20, 0.005), LearningRateChange(35, 0.0025)]
@@ -45,6 +46,16 @@ def per_plot(folder: Path, plots: int, same_curves: bool) -> float:
     return (time.process_time() - started) / plots
 
 
+def per_overview(folder: Path, plots: int) -> float:
+    """CPU seconds per sweep overview of 4 runs over ``plots`` overviews."""
+    runs = [(f"relu-lr0.{i + 1}", history(3, 0.01 * i), []) for i in range(4)]
+    started = time.process_time()
+    for i in range(plots):
+        plot_overview(folder / f"overview-{i}.png", runs, title="training and validation accuracy per epoch",
+                      chosen=runs[1][0])
+    return (time.process_time() - started) / plots
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -56,10 +67,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         first = per_plot(folder, 1, same_curves=False)
-        figures = {"new curves": [], "another title": []}
+        per_overview(folder, 1)  # (its bold title font loaded)
+        figures = {"new curves": [], "another title": [], "sweep overview": []}
         for _ in range(args.rounds):
             for name, values in figures.items():
-                values.append(per_plot(folder, args.plots, same_curves=name == "another title"))
+                values.append(per_overview(folder, args.plots) if name == "sweep overview" else
+                              per_plot(folder, args.plots, same_curves=name == "another title"))
     print(f"first in a process  {1000 * first:6.1f} ms CPU")
     for name, values in figures.items():
         print(f"{name:<19} {1000 * statistics.median(values):6.1f} ms CPU per plot (median of {args.rounds} rounds "
