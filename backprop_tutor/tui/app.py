@@ -162,6 +162,7 @@ class TutorApp(App[None]):
 
     # layout ------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        self._size_classes(*self.size)  # before the widgets get their styles: the first resize changes nothing
         yield Static(id="too-small")
         yield Static(id="status")
         with Container(id="diagram-box") as box:
@@ -175,7 +176,7 @@ class TutorApp(App[None]):
         worksheet = Worksheet(id="worksheet")
         worksheet.border_title = "worksheet"
         yield worksheet
-        yield KeyFooter()  # as many keys as fit, a newcomer's first (`keys`)
+        yield KeyFooter.for_width(self.size.width)  # as many keys as fit, a newcomer's first (`keys`)
 
     def on_mount(self) -> None:
         if len(self.source) == 0:
@@ -207,15 +208,18 @@ class TutorApp(App[None]):
         if self._timer is not None:  # mounted
             self._fit_diagram(width, height)
             self.refresh_view()
-        main = self.screen_stack[0]
-        main.set_class(width < 90, "narrow")
-        main.set_class(height < 26, "short")
-        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        main.set_class(too_small, "too-small")
+        too_small = self._size_classes(width, height)
         if too_small:
             self.query_one("#too-small", Static).update(
                 f"terminal too small: {width}×{height} (need {MIN_SIZE[0]}×{MIN_SIZE[1]})\n"
                 "make the window larger, or press q to quit")
+
+    def _size_classes(self, width: int, height: int) -> bool:
+        """The main screen's classes for a terminal ``width`` × ``height``, set at once (each change of them
+        styles every widget again); whether the terminal is too small."""
+        too_small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen_stack[0].update_classes({"narrow": width < 90, "short": height < 26, "too-small": too_small})
+        return too_small
 
     # drawing -----------------------------------------------------------------------------------
     @property

@@ -63,11 +63,15 @@ class ShownKey(SizedByLayout, FooterKey):
     repaints the footer's keys rather than mounting them all again."""
 
     @classmethod
-    def like(cls, key: FooterKey) -> ShownKey:
+    def like(cls, key: FooterKey, compact: bool) -> ShownKey:
+        """``key`` as a ShownKey of a footer that is ``compact`` or not."""
+        palette = "-command-palette" in key.classes
+        # the class the key's `compact` gives it, given now: added once mounted, it would style the key again
+        classes = key.classes - {"-disabled"} | ({"-compact"} if compact or palette else set())
         shown = cls(key.key, key.key_display, key.description, key.action, disabled="-disabled" in key.classes,
-                    tooltip=str(key.tooltip or ""), classes=" ".join(key.classes - {"-disabled"}))
+                    tooltip=str(key.tooltip or ""), classes=" ".join(sorted(classes)))
         # as Footer.compose: the palette key keeps FooterKey's own compact style at every width
-        return shown if "-command-palette" in key.classes else shown.data_bind(compact=Footer.compact)
+        return shown if palette else shown.data_bind(compact=Footer.compact)
 
     def show_key(self, key: FooterKey) -> None:
         self.key, self.key_display, self.description = key.key, key.key_display, key.description
@@ -83,6 +87,12 @@ class KeyFooter(Footer):
     """Textual's footer, trimmed to the width (`fitting`); compact and without the palette key when narrow."""
 
     _shown: tuple[tuple, ...] | None = None  # `key_names` of the keys composed last
+    _width: int | None = None  # the terminal's width they were fitted to
+
+    @classmethod
+    def for_width(cls, width: int) -> KeyFooter:
+        """A footer for a terminal ``width`` cells wide, styled for it from the start (see `on_resize`)."""
+        return cls(compact=width < COMPACT_BELOW, show_command_palette=width >= PALETTE_WIDTH)
 
     def compose(self) -> ComposeResult:
         keys = self._fitting_keys()
@@ -91,8 +101,9 @@ class KeyFooter(Footer):
 
     def _fitting_keys(self) -> list[ShownKey]:
         keys: Iterable[Widget] = super().compose()
-        fit = fitting([k for k in keys if isinstance(k, FooterKey)], self.app.size.width, self.compact)
-        return [ShownKey.like(k) for k in fit]
+        self._width = self.app.size.width
+        fit = fitting([k for k in keys if isinstance(k, FooterKey)], self._width, self.compact)
+        return [ShownKey.like(k, self.compact) for k in fit]
 
     def bindings_changed(self, screen: Screen) -> None:
         """As Footer's, but the keys on screen show the new ones in their place: Textual's footer mounts every
@@ -124,7 +135,9 @@ class KeyFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.app.size.width
-        self.compact = width < COMPACT_BELOW
-        self.show_command_palette = width >= PALETTE_WIDTH
+        compact, palette = width < COMPACT_BELOW, width >= PALETTE_WIDTH
+        if (compact, palette, width) == (self.compact, self.show_command_palette, self._width):
+            return  # the keys fitted to this width (the first resize: the footer was made `for_width` the terminal)
+        self.compact, self.show_command_palette = compact, palette
         if self.app.app_focus:  # as Footer: no keys before the app has the keyboard (a browser page before a click)
             self.refresh(recompose=True)

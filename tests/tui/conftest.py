@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.css.model import RuleSet
+from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
@@ -39,6 +41,27 @@ def _no_drawing_for_the_headless_terminal(monkeypatch: pytest.MonkeyPatch) -> No
             refresh(screen)
 
     monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
+
+
+#: the rules parsed from each piece of CSS with each set of theme variables, for every app the worker starts
+_PARSED_CSS: dict[tuple, list[RuleSet]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _css_parsed_once_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each app parses its CSS (app.tcss and every widget's DEFAULT_CSS) anew, 15-30 ms of each start; a user
+    starts one app, the tests hundreds. The same CSS with the same variables gives the same rules (Textual keeps
+    them per stylesheet the same way, and only reads them), so the tests parse each once."""
+    parse_rules = Stylesheet._parse_rules
+
+    def parsed_once(sheet: Stylesheet, css: str, read_from, is_default_rules: bool = False,
+                    tie_breaker: int = 0, scope: str = "") -> list[RuleSet]:
+        key = (css, read_from, is_default_rules, tie_breaker, scope, frozenset(sheet._variables.items()))
+        if key not in _PARSED_CSS:
+            _PARSED_CSS[key] = parse_rules(sheet, css, read_from, is_default_rules, tie_breaker, scope)
+        return _PARSED_CSS[key]
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", parsed_once)
 
 
 @pytest.fixture(scope="session")
