@@ -13,6 +13,7 @@ right after the epoch, and a run measured behind is bit-identical to the same ru
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -54,16 +55,16 @@ class MeasuredBehind:
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="backprop_tutor measuring")
         self.pending: tuple[EpochEnd, Future[Figures]] | None = None
 
-    def submit(self, net: Network, end_of: dict[str, Any]) -> None:
-        """Measure ``net`` as it is now, behind: ``end_of`` holds `EpochEnd`'s other fields. The epoch before
-        must have been taken with `result` (its copy is overwritten)."""
+    def submit(self, net: Network, ended: EpochEnd) -> None:
+        """Measure ``net`` as it is now, behind; ``ended`` is its epoch's end, whose parameters and momentum
+        state are kept as copies. The epoch before must have been taken with `result` (its copy is overwritten)."""
         assert self.pending is None, "the epoch before is still being measured"
         for mine, theirs in zip(self.copy.layers, net.layers, strict=True):
             np.copyto(mine.W, theirs.W)
             np.copyto(mine.b, theirs.b)
-        params = [(layer.W, layer.b) for layer in self.copy.layers]
         velocity = None if net.velocity is None else [(vW.copy(), vb.copy()) for vW, vb in net.velocity]
-        ended = EpochEnd(params=params, velocity=velocity, **end_of, handed_over=time.perf_counter())
+        ended = dataclasses.replace(ended, params=[(layer.W, layer.b) for layer in self.copy.layers],
+                                    velocity=velocity, handed_over=time.perf_counter())
         self.pending = ended, self.pool.submit(self.evaluator.training_and_validation, *self.data)
 
     def result(self) -> tuple[EpochEnd, Figures] | None:

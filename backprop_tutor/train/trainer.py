@@ -269,17 +269,15 @@ class _Run:
                 self._settle_behind()
                 self._checkpoint(epoch - 1, b + 1, epoch_rng_state)
                 return self._interrupted((epoch, b + 1))
-        end_of = {"epoch": epoch, "learning_rate": eta, "started": started, "rng_state": self.rng.bit_generator.state,
-                  "stopping": stopping}
+        ended = EpochEnd(epoch, eta, started, self.rng.bit_generator.state,
+                         [(layer.W, layer.b) for layer in self.net.layers], self.net.velocity, stopping)
         self._settle_behind()
         if self.measure_behind and not stopping and epoch < self.config.epochs:
-            self._behind().submit(self.net, end_of)  # measured while the next epoch trains
+            self._behind().submit(self.net, ended)  # measured while the next epoch trains
             return None
-        params = [(layer.W, layer.b) for layer in self.net.layers]
         d = self.data
         figures = self._evaluator().training_and_validation(d.x_train, d.y_train, d.x_val, d.y_val)
-        return self._epoch_done(EpochEnd(params=params, velocity=self.net.velocity, **end_of), figures,
-                                time.perf_counter())
+        return self._epoch_done(ended, figures, time.perf_counter())
 
     def _behind(self) -> MeasuredBehind:
         if self.behind is None:
