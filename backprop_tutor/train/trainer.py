@@ -267,10 +267,9 @@ class _Run:
             stopping = self.stop.requested or (self.should_stop is not None and self.should_stop(epoch, b + 1))
             if stopping and b + 1 < self.n_batches:
                 self._settle_behind()
-                self._checkpoint(epoch - 1, b + 1, epoch_rng_state)
+                self._checkpoint(epoch - 1, b + 1, epoch_rng_state, *self._state())
                 return self._interrupted((epoch, b + 1))
-        ended = EpochEnd(epoch, eta, started, self.rng.bit_generator.state,
-                         [(layer.W, layer.b) for layer in self.net.layers], self.net.velocity, stopping)
+        ended = EpochEnd(epoch, eta, started, self.rng.bit_generator.state, *self._state(), stopping)
         self._settle_behind()
         if self.measure_behind and not stopping and epoch < self.config.epochs:
             self._behind().submit(self.net, ended)  # measured while the next epoch trains
@@ -370,13 +369,15 @@ class _Run:
             ensure_free_space(path, needed)
             write()
 
+    def _state(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[tuple[np.ndarray, np.ndarray]] | None]:
+        """The network's training state now: W(l), b(l) and momentum's v(l) (needed to continue bit-identically)."""
+        return [(layer.W, layer.b) for layer in self.net.layers], self.net.velocity
+
     def _checkpoint(self, epochs_done: int, next_batch: int, rng_state: dict[str, Any],
-                    params: list[tuple[np.ndarray, np.ndarray]] | None = None,
-                    velocity: list[tuple[np.ndarray, np.ndarray]] | None = None) -> None:
-        """The training state (by default the network's now) with the history so far; the momentum state v(l)
-        is needed to continue bit-identically."""
-        if params is None:
-            params, velocity = [(layer.W, layer.b) for layer in self.net.layers], self.net.velocity
+                    params: list[tuple[np.ndarray, np.ndarray]],
+                    velocity: list[tuple[np.ndarray, np.ndarray]] | None) -> None:
+        """A training state (``params``, ``velocity``: `_state`'s, or their copies at an epoch's end) with the
+        history so far."""
         cp = Checkpoint(epochs_done, next_batch, rng_state, params, None if velocity is None else list(velocity),
                         self.history)
         with self.stop.critical():  # the position recorded with the file, before a deferred Ctrl-C lands
