@@ -25,8 +25,7 @@ def lone_run_threads(cores: int | None = None) -> int:
     LONE_RUN_THREADS when as many cores stay free for everything else, else 1. A BLAS thread waiting for a
     busy core spins, so a 2-thread run on a 2-core machine is several times slower the moment anything else
     runs there."""
-    cores = os.cpu_count() if cores is None else cores
-    return max(1, min(LONE_RUN_THREADS, (cores or 1) // 2))
+    return max(1, min(LONE_RUN_THREADS, _cores(cores) // 2))
 
 
 def retraining_threads(cores: int | None = None) -> int:
@@ -35,15 +34,18 @@ def retraining_threads(cores: int | None = None) -> int:
     (`measures_behind`; the same whatever --workers was: results stay the same in every mode). On 2 cores
     that is 1 thread: 2 threads wait for each other at every product, and on a virtual machine whose cores
     the host places far apart their epoch took 0.38 s where 1 thread measured behind takes 0.29 s."""
-    cores = os.cpu_count() if cores is None else cores
-    return max(1, min(LONE_RUN_THREADS, (cores or 1) - 1))
+    return max(1, min(LONE_RUN_THREADS, _cores(cores) - 1))
 
 
 def measures_behind(blas_threads: int, cores: int | None = None) -> bool:
     """Whether a run alone on the machine measures each epoch on a core its BLAS threads leave free, while
     the next epoch trains (`train.behind`)."""
-    cores = os.cpu_count() if cores is None else cores
-    return (cores or 1) > blas_threads
+    return _cores(cores) > blas_threads
+
+
+def _cores(cores: int | None) -> int:
+    """``cores``, or this machine's count if None (at least 1)."""
+    return (os.cpu_count() if cores is None else cores) or 1
 
 
 class NotEnoughMemory(SettingError):
