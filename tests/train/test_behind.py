@@ -10,8 +10,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from train_helpers import same_parameters
 
-from backprop_tutor.params import read_parameters
 from backprop_tutor.train import TrainConfig, prepare_data, train
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.divergence import DivergenceError
@@ -28,11 +28,6 @@ def figures(folder: Path) -> list[list[object]]:
     """metrics.json's epochs without their wall times."""
     epochs = json.loads((folder / "metrics.json").read_text())["epochs"]
     return [[e[k] for k in COLUMNS if k != "seconds"] for e in epochs]
-
-
-def same_parameters(a: Path, b: Path) -> bool:
-    return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
-               for x, y in zip(pa, pb, strict=True))
 
 
 def checkpoint_arrays(folder: Path) -> dict[str, np.ndarray]:

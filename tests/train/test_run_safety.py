@@ -15,10 +15,9 @@ import h5py
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
-from train_helpers import TUTOR, make_npz
+from train_helpers import TUTOR, make_npz, same_parameters
 
 from backprop_tutor.cli import main
-from backprop_tutor.params import read_parameters
 from backprop_tutor.train import RunFolder, RunFolderBusy, TrainConfig, prepare_data, train
 from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
 from backprop_tutor.train.metrics import EpochMetrics
@@ -36,11 +35,6 @@ def config_for(data: Path, **changes) -> TrainConfig:
     settings = dict(data=str(data), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2, learning_rate=0.1,
                     seed=2, decay_at=[1])
     return TrainConfig(**(settings | changes))
-
-
-def same_parameters(a: Path, b: Path) -> bool:
-    return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
-               for x, y in zip(pa, pb, strict=True))
 
 
 def err_text(capsys: pytest.CaptureFixture) -> str:

@@ -1,4 +1,4 @@
-"""Builders for the training tests' data (tiny, written to a temporary folder)."""
+"""Builders for the training tests' data (tiny, written to a temporary folder), and comparing their results."""
 
 from __future__ import annotations
 
@@ -25,3 +25,11 @@ def make_npz(path: Path, n_train: int = 600, n_test: int = 100, seed: int = 0, n
     x_test, y_test = images(n_test)
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return path
+
+
+def same_parameters(a: Path, b: Path) -> bool:
+    """Whether two parameter files hold the same arrays, bit for bit."""
+    from backprop_tutor.params import read_parameters
+
+    return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
+               for x, y in zip(pa, pb, strict=True))
