@@ -88,6 +88,7 @@ class KeyFooter(Footer):
 
     _shown: tuple[tuple, ...] | None = None  # `key_names` of the keys composed last
     _width: int | None = None  # the terminal's width they were fitted to
+    _made_from: tuple | None = None  # `_sources` of the keys on screen
 
     @classmethod
     def for_width(cls, width: int) -> KeyFooter:
@@ -95,9 +96,17 @@ class KeyFooter(Footer):
         return cls(compact=width < COMPACT_BELOW, show_command_palette=width >= PALETTE_WIDTH)
 
     def compose(self) -> ComposeResult:
+        self._made_from = self._sources()
         keys = self._fitting_keys()
         self._shown = key_names(keys)
         yield from keys
+
+    def _sources(self) -> tuple:
+        """All that Footer.compose makes the keys from: the screen's bindings (enabled or not, tooltips), the
+        width and the footer's style. The same sources give the same keys."""
+        bindings = tuple((binding, enabled, tooltip) for _, binding, enabled, tooltip
+                         in self.screen.active_bindings.values())
+        return bindings, self.app.size.width, self.compact, self.show_command_palette, self._bindings_ready
 
     def _fitting_keys(self) -> list[ShownKey]:
         keys: Iterable[Widget] = super().compose()
@@ -113,6 +122,10 @@ class KeyFooter(Footer):
             self.call_after_refresh(self._show_keys)
 
     async def _show_keys(self) -> None:
+        sources = self._sources()
+        if sources == self._made_from:
+            return  # most changes of focus leave the bindings as they were: no keys are made to compare
+        self._made_from = sources
         wanted = self._fitting_keys()
         if key_names(wanted) == self._shown:
             return
