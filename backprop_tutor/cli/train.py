@@ -22,7 +22,7 @@ from backprop_tutor.errors import UsageError
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads
+from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads, measures_behind
 
 EPILOG = """\
 examples:
@@ -145,7 +145,8 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
             from backprop_tutor.cli.gradcheck import check_first_minibatch
             check_first_minibatch(config, data, console)
         progress = None if args.quiet else RichProgress(console)
-        result = train(config, data, run_folder, progress=progress, resume=resume)
+        result = train(config, data, run_folder, progress=progress, resume=resume,
+                       measure_behind=measures_behind(config.blas_threads))  # a lone run: measured on a spare core
     if args.quiet:
         for warning in result.warnings:
             console.print(Text.assemble(("warning: ", "bold"), warning))

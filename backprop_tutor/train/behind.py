@@ -1,11 +1,13 @@
-"""An epoch measured on a second core while the next epoch trains.
+"""An epoch measured on a spare core while the next epoch trains.
 
-A sweep's retraining runs alone once the grid is done. Its steps on two BLAS threads split every product over
-both cores, and each product then waits for the other core: on a virtual machine whose two cores the host
-places far apart (a cache line takes ~1 µs to cross, where 60 ns is usual), an epoch took 0.38 s instead of
-0.26 s. So the retraining steps on one BLAS thread, and the epoch's measuring pass (the loss and accuracy of
-every training and validation image, a third of the epoch's arithmetic) runs on the other core, in a thread,
-while the next epoch's steps go on: 0.29 s an epoch wherever the host puts the cores (benchmarks/README.md).
+For a run alone on the machine with a core to spare (`tutor train`, `bt.train`, a sweep's retraining once the
+grid is done; `resources.measures_behind`). The epoch's measuring pass (the loss and accuracy of every training
+and validation image, a third of the epoch's arithmetic) runs in a thread on another core while the next
+epoch's steps go on, and its figures are reported as soon as they are in. On a 2-core machine the steps keep
+one BLAS thread: two split every product over both cores, and each product then waits for the other core; on
+a virtual machine whose two cores the host places far apart (a cache line takes ~1 µs to cross, where 60 ns is
+usual), a 2-thread epoch took 0.38 s instead of 0.26 s, while measured behind one took 0.29 s wherever the
+host puts the cores (benchmarks/README.md).
 
 The pass reads a copy of the parameters the epoch ended with, so its figures are the ones it would give
 right after the epoch, and a run measured behind is bit-identical to the same run measured in turn.
@@ -66,6 +68,10 @@ class MeasuredBehind:
         ended = dataclasses.replace(ended, params=[(layer.W, layer.b) for layer in self.copy.layers],
                                     velocity=velocity, handed_over=time.perf_counter())
         self.pending = ended, self.pool.submit(self.evaluator.training_and_validation, *self.data)
+
+    def ready(self) -> bool:
+        """Whether an epoch is pending and its figures are in (`result` would not wait)."""
+        return self.pending is not None and self.pending[1].done()
 
     def result(self) -> tuple[EpochEnd, Figures] | None:
         """The epoch being measured and its figures; None if no epoch is pending."""

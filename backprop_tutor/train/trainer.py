@@ -264,6 +264,8 @@ class _Run:
         stopping = False
         for b in range(start_batch, self.n_batches):
             self._step(epoch, b, perm, eta)
+            if self.behind is not None and self.behind.ready():  # the epoch before reported as soon as measured
+                self._settle_behind()
             stopping = self.stop.requested or (self.should_stop is not None and self.should_stop(epoch, b + 1))
             if stopping and b + 1 < self.n_batches:
                 self._settle_behind()

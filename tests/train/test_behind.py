@@ -1,6 +1,6 @@
-"""Each epoch measured on a spare core while the next one trains (`train.behind`, a sweep's retraining): the
-same run folder, figure for figure and bit for bit, as the epochs measured in turn; also when the run is
-stopped, resumed or diverges."""
+"""Each epoch measured on a spare core while the next one trains (`train.behind`: a lone `tutor train` or
+`bt.train`, a sweep's retraining): the same run folder, figure for figure and bit for bit, as the epochs
+measured in turn; also when the run is stopped, resumed or diverges; and its figures reported once in."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from train_helpers import same_parameters
 
-from backprop_tutor.train import TrainConfig, prepare_data, train
+import backprop_tutor as bt
+from backprop_tutor.cli import main
+from backprop_tutor.train import TrainConfig, prepare_data, resources, train
+from backprop_tutor.train.behind import MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.divergence import DivergenceError
 from backprop_tutor.train.metrics import COLUMNS
@@ -79,3 +82,67 @@ def test_a_run_measured_behind_that_diverges_records_the_epochs_before(tiny_npz:
     for folder in ("turn", "behind"):
         assert json.loads((tmp_path / folder / "metrics.json").read_text())["status"] == "diverged"
     assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
+
+
+class Events:
+    """The trainer's progress reports, in order: ("batch", epoch, minibatch) and ("epoch", epoch)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, ...]] = []
+
+    def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None: ...
+    def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None: ...
+    def stop(self) -> None: ...
+
+    def batch_done(self, epoch: int, batch: int) -> None:
+        self.seen.append(("batch", epoch, batch))
+
+    def epoch_end(self, metrics) -> None:
+        self.seen.append(("epoch", metrics.epoch))
+
+
+def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny_npz: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not one epoch late: the figures of epoch k come after the first minibatch of epoch k + 1 when the measuring
+    pass is done by then (here it is made to be), and the run is still the run measured in turn."""
+    submit = MeasuredBehind.submit
+
+    def submit_and_wait(self: MeasuredBehind, net, ended) -> None:
+        submit(self, net, ended)
+        self.pending[1].result()
+
+    monkeypatch.setattr(MeasuredBehind, "submit", submit_and_wait)
+    config = config_for(tiny_npz)
+    events = Events()
+    assert run(config, tmp_path / "behind", True, progress=events).status == "complete"
+    epochs = [events.seen.index(("epoch", k)) for k in (1, 2, 3, 4)]
+    assert [events.seen[i - 1] for i in epochs] == [("batch", 2, 1), ("batch", 3, 1), ("batch", 4, 1), ("batch", 4, 10)]
+    run(config, tmp_path / "turn", False)
+    assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
+    assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
+
+
+@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 2, True)])
+@pytest.mark.parametrize("entry", ["tutor train", "bt.train"])
+def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str, cores: int, threads: int,
+        behind: bool) -> None:
+    made: list[MeasuredBehind] = []
+    init = MeasuredBehind.__init__
+
+    def counted(self: MeasuredBehind, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(MeasuredBehind, "__init__", counted)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
+    out = tmp_path / "run"
+    if entry == "tutor train":
+        assert main(["train", "--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation",
+                     "100", "--epochs", "3", "--seed", "2", "--threads", str(threads), "--quiet", "--out",
+                     str(out)]) == 0
+    else:
+        bt.train(str(tiny_npz), out=out, hidden=[16, 12], batch_size=50, n_validation=100, epochs=3, seed=2,
+                 blas_threads=threads)
+    assert bool(made) == behind
+    assert json.loads((out / "metrics.json").read_text())["status"] == "complete" and len(figures(out)) == 3
