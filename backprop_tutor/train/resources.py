@@ -37,10 +37,10 @@ def retraining_threads(cores: int | None = None) -> int:
     return max(1, min(LONE_RUN_THREADS, _cores(cores) - 1))
 
 
-def measures_behind(blas_threads: int, cores: int | None = None) -> bool:
-    """Whether a run alone on the machine measures each epoch on a core its BLAS threads leave free, while
-    the next epoch trains (`train.behind`)."""
-    return _cores(cores) > blas_threads
+def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) -> bool:
+    """Whether each of ``runs`` runs side by side (one alone; a sweep's workers) measures each epoch on a core
+    of its own that the runs' BLAS threads leave free, while its next epoch trains (`train.behind`)."""
+    return _cores(cores) >= runs * (blas_threads + 1)
 
 
 def _cores(cores: int | None) -> int:

@@ -122,11 +122,9 @@ def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny
     assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
 
 
-@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 2, True)])
-@pytest.mark.parametrize("entry", ["tutor train", "bt.train"])
-def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
-        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str, cores: int, threads: int,
-        behind: bool) -> None:
+@pytest.fixture
+def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
+    """Every MeasuredBehind made in this process (one per run that measures behind)."""
     made: list[MeasuredBehind] = []
     init = MeasuredBehind.__init__
 
@@ -135,6 +133,14 @@ def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
         made.append(self)
 
     monkeypatch.setattr(MeasuredBehind, "__init__", counted)
+    return made
+
+
+@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 2, True)])
+@pytest.mark.parametrize("entry", ["tutor train", "bt.train"])
+def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
+        entry: str, cores: int, threads: int, behind: bool) -> None:
     monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
     out = tmp_path / "run"
     if entry == "tutor train":
@@ -144,5 +150,23 @@ def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
     else:
         bt.train(str(tiny_npz), out=out, hidden=[16, 12], batch_size=50, n_validation=100, epochs=3, seed=2,
                  blas_threads=threads)
-    assert bool(made) == behind
+    assert bool(behind_made) == behind
     assert json.loads((out / "metrics.json").read_text())["status"] == "complete" and len(figures(out)) == 3
+
+
+@pytest.mark.parametrize(("cores", "measured_behind"), [(1, []), (2, ["lr0.1", "lr0.05", "final"])])
+def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_free(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
+        cores: int, measured_behind: list[str]) -> None:
+    """`tutor sweep`'s default, one worker: on a 2-core machine each grid run measures on the other core, and
+    the report is the one measured in turn (the runs' figures, the choice, the retraining)."""
+    grid = ["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
+            "--epochs", "2", "--lrs", "0.1,0.05", "--seed", "3", "--quiet"]
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 1)
+    assert main([*grid, "--out", str(tmp_path / "turn")]) == 0 and not behind_made
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
+    assert main([*grid, "--out", str(tmp_path / "sweep")]) == 0
+    assert len(behind_made) == len(measured_behind)
+    for run in ("runs/lr0.1", "runs/lr0.05", "final"):
+        assert figures(tmp_path / "turn" / run) == figures(tmp_path / "sweep" / run)
+        assert same_parameters(tmp_path / "turn" / run / "params.h5", tmp_path / "sweep" / run / "params.h5")

@@ -415,3 +415,5 @@ def test_a_lone_run_takes_two_threads_where_two_cores_stay_free_and_a_retraining
     # a retraining keeps a core for its measuring passes, run behind the next epoch's steps
     assert [retraining_threads(cores) for cores in (1, 2, 3, 8)] == [1, 1, 2, 2]
     assert [measures_behind(retraining_threads(cores), cores) for cores in (1, 2, 3, 8)] == [False, True, True, True]
+    # runs side by side (a sweep's workers) each need a core of their own to measure on
+    assert [measures_behind(1, cores, runs=2) for cores in (2, 3, 4)] == [False, False, True]

@@ -239,7 +239,8 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
         run_folder = folder / RUNS_DIR / c.name
         state = _state(run_folder, options)
         if _to_run(state, options):
-            tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder))
+            tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder,
+                                  measure_behind=_grid_measures_behind(c.config, options)))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
     outcomes: list[RunOutcome] = []
@@ -255,6 +256,12 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
 
     runner.run(tasks, finished)
     return outcomes
+
+
+def _grid_measures_behind(config: TrainConfig, options: SweepOptions) -> bool:
+    """Whether a grid run measures its epochs behind: when this machine's cores leave one free for each worker
+    (1 worker on a 2-core machine, `tutor sweep`'s default); never on a Dask cluster, whose cores are its own."""
+    return options.cluster is None and measures_behind(config.blas_threads, runs=options.workers)
 
 
 def _state(run_folder: Path, options: SweepOptions) -> str:
