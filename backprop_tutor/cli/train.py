@@ -176,8 +176,10 @@ def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
 
 # --- the live view ------------------------------------------------------------------------------
 def epoch_line(m: EpochMetrics, epochs: int, samples: int = 0, flop: int = 0) -> str:
-    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`), also
-    its throughput over the epoch's whole wall time (the steps and the measuring passes)."""
+    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`: the steps
+    and the measuring passes), also the throughput over its wall time ``m.seconds``: its steps and measuring pass,
+    or, for an epoch measured behind on another core (`train.behind`), its steps and any wait for the figures of
+    the epoch before it."""
     line = (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
             f"train {100 * m.train_accuracy:6.2f}% (C {m.train_loss:.4f})  "
             f"validation {100 * m.val_accuracy:6.2f}% (C {m.val_loss:.4f})  {m.seconds:5.1f} s")

@@ -3,7 +3,8 @@
 One epoch: shuffle the training rows (a seeded generator), then for each minibatch k = 1..N/B run the
 engine's ``train_step`` (forward, backward, update with η of the epoch, momentum μ and L2 λ), tracing
 the minibatches asked for. After the epoch: loss and accuracy on the training and the validation set
-(forward passes only), a divergence check, a checkpoint, the metrics so far. At the end: the parameters,
+(forward passes only; for a run with a core to spare, on that core while the next epoch trains, reported as
+soon as they are in: `train.behind`), a divergence check, a checkpoint, the metrics so far. At the end: the parameters,
 the plot, the test-set figures, the completion marker. Same seed, same data, same settings (the BLAS
 thread count included) → bit-identical parameters, interrupted or not.
 
