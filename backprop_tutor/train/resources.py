@@ -43,9 +43,18 @@ def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) 
     return _cores(cores) >= runs * (blas_threads + 1)
 
 
+def cores_here() -> int:
+    """The cores this process may run on: its CPU affinity where the system keeps one (a container or `taskset`
+    may allow fewer than the machine has, and a thread more than those waits for a core), else the machine's
+    count; at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _cores(cores: int | None) -> int:
-    """``cores``, or this machine's count if None (at least 1)."""
-    return (os.cpu_count() if cores is None else cores) or 1
+    """``cores``, or `cores_here` if None (at least 1)."""
+    return cores_here() if cores is None else max(cores, 1)
 
 
 class NotEnoughMemory(SettingError):

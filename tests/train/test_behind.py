@@ -141,7 +141,7 @@ def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
 def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
         tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
         entry: str, cores: int, threads: int, behind: bool) -> None:
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(resources, "cores_here", lambda: cores)
     out = tmp_path / "run"
     if entry == "tutor train":
         assert main(["train", "--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation",
@@ -161,9 +161,9 @@ def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_f
     parameters, the choice, the retraining."""
     grid = ["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
             "--epochs", "2", "--lrs", "0.1,0.05", "--seed", "3", "--quiet"]
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(resources, "cores_here", lambda: 1)
     assert main([*grid, "--out", str(tmp_path / "turn")]) == 0 and not behind_made
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(resources, "cores_here", lambda: 2)
     assert main([*grid, "--out", str(tmp_path / "behind")]) == 0
     assert len(behind_made) == 3  # lr0.1, lr0.05 and the retraining
     for run in ("runs/lr0.1", "runs/lr0.05", "final"):

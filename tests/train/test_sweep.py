@@ -227,6 +227,18 @@ def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_pa
     assert report_of(fast)["status"] == "failed"
 
 
+def test_a_sweep_says_when_its_workers_threads_are_more_than_the_cores_it_may_run_on(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Counted as a run counts them (`resources.cores_here`): a process held to 1 core of 16."""
+    from backprop_tutor.train import resources
+
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--lrs", "0.1", "--threads", "2",
+                 "--out", tmp_path / "hw", "--quiet") == 0
+    assert "note: 1 worker × 2 BLAS threads is more than the 1 core here" in capsys.readouterr().out
+
+
 def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> None:
     grid = ["--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--quiet"]
     assert tutor("sweep", *grid, "--out", tmp_path / "one") == 0
