@@ -205,23 +205,33 @@ class RichProgress:
             transient=True,
         )
         self.task: TaskID | None = None
-        self.epochs = 0
-        self.samples = self.flop = 0  # per epoch, for the throughput in the epoch line
+        self.config: TrainConfig | None = None
+        self.epochs = self.batches = 0
+        self.resumed_at = (0, 0)  # (epoch, minibatches it had done) where this session began
         self.figures = "—"
 
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None:
-        from backprop_tutor.engine.flops import epoch_flops
-
-        self.epochs = config.epochs
-        self.samples = batches_per_epoch * config.batch_size
-        self.flop = epoch_flops(config.sizes, config.batch_size, self.samples, self.samples + config.n_validation)
+        self.config, self.epochs, self.batches = config, config.epochs, batches_per_epoch
+        self.resumed_at = (first_epoch, 0)
         self.task = self.progress.add_task("train", total=batches_per_epoch, epoch=first_epoch, epochs=config.epochs,
                                            eta="", figures=self.figures)
         self.progress.start()
 
     def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None:
         assert self.task is not None
+        if epoch == self.resumed_at[0]:
+            self.resumed_at = (epoch, first_batch)
         self.progress.update(self.task, completed=first_batch, epoch=epoch, eta=f"{learning_rate:g}")
+
+    def work(self, epoch: int) -> tuple[int, int]:
+        """(training samples, FLOP) of ``epoch`` in this session, for the throughput in its line: an epoch resumed
+        mid-way trains only the minibatches it had left, and then measures every image as any epoch does."""
+        from backprop_tutor.engine.flops import epoch_flops
+
+        assert self.config is not None
+        B = self.config.batch_size
+        steps = self.batches - (self.resumed_at[1] if epoch == self.resumed_at[0] else 0)
+        return steps * B, epoch_flops(self.config.sizes, B, steps * B, self.batches * B + self.config.n_validation)
 
     def batch_done(self, epoch: int, batch: int) -> None:
         assert self.task is not None
@@ -232,7 +242,7 @@ class RichProgress:
         self.figures = (f"train {100 * metrics.train_accuracy:.2f}%  validation {100 * metrics.val_accuracy:.2f}%  "
                         f"C {metrics.train_loss:.4f}")
         self.progress.update(self.task, figures=self.figures)
-        self.progress.console.print(epoch_line(metrics, self.epochs, self.samples, self.flop), highlight=False)
+        self.progress.console.print(epoch_line(metrics, self.epochs, *self.work(metrics.epoch)), highlight=False)
 
     def warn(self, message: str) -> None:
         self.progress.console.print(Text.assemble(("warning: ", "bold"), message))

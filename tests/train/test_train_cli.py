@@ -150,6 +150,22 @@ def test_the_loader_notes_are_printed_and_test_with_no_test_images_says_so(tmp_p
     assert json.loads((tmp_path / "r" / "metrics.json").read_text())["test"] is None
 
 
+def test_a_resumed_epochs_throughput_counts_the_minibatches_it_trained(tiny_npz: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """Stopped after minibatch 7 of 10, the resumed epoch 1 trains 3 × 50 images: its samples/s is of those."""
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
+                         learning_rate=0.1, seed=2, decay_at=[1], blas_threads=lone_run_threads())
+    stopped = train(config, prepare_data(config), tmp_path / "run", should_stop=lambda e, b: (e, b) == (1, 7))
+    assert stopped.status == "interrupted"
+    capsys.readouterr()
+    assert tutor("train", "--resume", tmp_path / "run") == 0
+    out = capsys.readouterr().out
+    seconds = [e["seconds"] for e in json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs"]]
+    for epoch, samples in ((1, 3 * 50), (2, 10 * 50)):
+        rate = re.search(rf"epoch {epoch}/2 .* s +([\d,]+) samples/s", out)
+        assert rate is not None and rate[1] == f"{samples / seconds[epoch - 1]:,.0f}"
+
+
 def test_resume_honours_test(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     run = tmp_path / "run"
     config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
