@@ -10,10 +10,7 @@ import os
 from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
 from backprop_tutor.plural import plural
 from backprop_tutor.train.config import SettingError, TrainConfig
-
-#: Rows per forward pass when measuring (metrics.EVAL_CHUNK) plus slack for numpy's temporaries.
-_EVAL_ROWS = 1000
-
+from backprop_tutor.train.metrics import EVAL_CHUNK
 
 #: The most BLAS threads a run takes unless told otherwise. Decided by measurement (benchmarks/README.md,
 #: "Threads of a lone run"); recorded in config.json like any thread count, so --resume stays bit-identical.
@@ -71,7 +68,7 @@ def memory_needed(config: TrainConfig) -> int:
     step, checkpoint copy and velocity (and the float64 draw of the initial weights), the per-minibatch work
     arrays s, a, a', δ for B rows, and the forward passes that measure the sets. Data sets are not included."""
     return estimate_bytes(config.sizes, config.batch_size, config.precision, momentum=bool(config.momentum),
-                          checkpointed=True, evaluated_rows=_EVAL_ROWS)
+                          checkpointed=True, evaluated_rows=EVAL_CHUNK)
 
 
 def check_memory(config: TrainConfig, available: int | None = None) -> None:
