@@ -23,10 +23,12 @@ from shared_data import SHARED_DATA, unpacked_shared_data
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
+from backprop_tutor.train import resources
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.sweep import data as sweep_data
+from backprop_tutor.train.sweep import workflow
 from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
 from backprop_tutor.train.sweep.results import RunSummary, run_state, select
 
@@ -266,17 +268,27 @@ def local_dask() -> Iterator[Executor]:
 
 
 def test_the_sweep_runs_on_a_dask_cluster(local_dask: Executor, tiny_npz: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture) -> None:
+                                          capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sweep given a running scheduler's address: the local cluster's, which gets both configurations as a
-    cluster of any size would."""
+    cluster of any size would, and the retraining; none measures behind by the cores of the sweep's machine."""
     address = local_dask._client.scheduler.address  # type: ignore[attr-defined]
     assert address.startswith("tcp://127.0.0.1:")
+    behind: list[bool] = []
+    task_for = workflow.task_for
+
+    def recorded(*args, **kwargs):
+        behind.append(kwargs.get("measure_behind", False))
+        return task_for(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "task_for", recorded)
+    monkeypatch.setattr(resources, "cores_here", lambda: 8)
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
                  address, "--out", out, "--quiet") == 0
     assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
+    assert behind == [False, False, False]
 
 
 def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker(local_dask: Executor) -> None:

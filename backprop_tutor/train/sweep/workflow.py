@@ -240,7 +240,7 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
         state = _state(run_folder, options)
         if _to_run(state, options):
             tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder,
-                                  measure_behind=_grid_measures_behind(c.config, options)))
+                                  measure_behind=_measures_behind(c.config, options, options.workers)))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
     outcomes: list[RunOutcome] = []
@@ -258,10 +258,11 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
     return outcomes
 
 
-def _grid_measures_behind(config: TrainConfig, options: SweepOptions) -> bool:
-    """Whether a grid run measures its epochs behind: when this machine's cores leave one free for each worker
-    (1 worker on a 2-core machine, `tutor sweep`'s default); never on a Dask cluster, whose cores are its own."""
-    return options.cluster is None and measures_behind(config.blas_threads, runs=options.workers)
+def _measures_behind(config: TrainConfig, options: SweepOptions, runs: int) -> bool:
+    """Whether a run of the sweep measures its epochs behind: when this machine's cores leave one free for each of
+    the ``runs`` side by side (the grid's workers: 1 on a 2-core machine, `tutor sweep`'s default; the retraining
+    alone); never on a Dask cluster, whose cores are its own (the retraining runs there too)."""
+    return options.cluster is None and measures_behind(config.blas_threads, runs=runs)
 
 
 def _state(run_folder: Path, options: SweepOptions) -> str:
@@ -292,9 +293,8 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
             progress.phase(f"retraining {chosen.name} on training + validation images")
             progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])), config.epochs)])
         task = task_for(FINAL_DIR, config, final, merged=True, force=force,
-                        measure_behind=measures_behind(config.blas_threads))
-        runner.run([task],
-                   progress.finished if progress is not None else lambda outcome: None, pool=False)
+                        measure_behind=_measures_behind(config, options, 1))
+        runner.run([task], progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
 
 
