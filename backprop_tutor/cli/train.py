@@ -10,7 +10,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -23,6 +23,9 @@ from backprop_tutor.plural import count
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads, measures_behind
+
+if TYPE_CHECKING:
+    from backprop_tutor.train.training_data import TrainingData
 
 EPILOG = """\
 examples:
@@ -131,16 +134,7 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     with open_run(config, folder, resume=resume, force=args.force) as run_folder:
         with console.status(f"loading {config.data} …"):
             data = prepare_data(config)
-        console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
-                      f"{data.x_test.shape[0]} test images  ({data.source})")
-        for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
-            console.print(Text(f"  {note}"))
-        if config.test and not data.x_test.shape[0]:
-            console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
-                                        f"({data.source}): the run will report no test figures"))
-        console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
-                      f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
-                      f"{config.blas_threads} BLAS thread{'s' if config.blas_threads > 1 else ''} → {folder}")
+        _print_setup(console, config, data, folder)
         if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
             from backprop_tutor.cli.gradcheck import check_first_minibatch
             check_first_minibatch(config, data, console)
@@ -163,6 +157,20 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     console.print(f"run folder: {folder}  (config.json, metrics.json/.csv, params.h5, accuracy.png"
                   + (", trace.h5" if config.trace_batches else "") + ", complete.json)")
     return 0
+
+
+def _print_setup(console: Console, config: TrainConfig, data: TrainingData, folder: Path) -> None:
+    """What the run trains on and with, before its first step."""
+    console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
+                  f"{data.x_test.shape[0]} test images  ({data.source})")
+    for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
+        console.print(Text(f"  {note}"))
+    if config.test and not data.x_test.shape[0]:
+        console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
+                                    f"({data.source}): the run will report no test figures"))
+    console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
+                  f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
+                  f"{count(config.blas_threads, 'BLAS thread')} → {folder}")
 
 
 def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
