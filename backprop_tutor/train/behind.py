@@ -39,8 +39,10 @@ class EpochEnd:
     learning_rate: float
     started: float  # time.perf_counter() at the epoch's start
     rng_state: dict[str, Any]  # the shuffling generator's state after the epoch
-    params: list[tuple[np.ndarray, np.ndarray]]  # W(l), b(l) after the epoch (the copy's: kept until the next submit)
-    velocity: list[tuple[np.ndarray, np.ndarray]] | None  # momentum's v(l) after the epoch (copies)
+    #: W(l), b(l) and momentum's v(l) after the epoch: the network's own arrays, until `MeasuredBehind.submit`
+    #: puts copies here (W(l), b(l) those of its copy of the network, kept until the next submit)
+    params: list[tuple[np.ndarray, np.ndarray]]
+    velocity: list[tuple[np.ndarray, np.ndarray]] | None
     stopping: bool  # a stop was asked for at the epoch's last minibatch
     #: when the next epoch could start (its steps, and the wait for the figures of the epoch before, were
     #: done): the epoch's wall time on the run's path ends here, its figures come on another core meanwhile
