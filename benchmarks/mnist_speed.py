@@ -10,7 +10,7 @@ contender is a process of its own, timed by the operating system (wall time, pea
 
   engine-1, engine-2  `tutor train --threads 1` / `--threads 2` (the CLI as a user runs it: it also writes a
                       checkpoint, the metrics and the plot every epoch); epoch times from its metrics.json.
-                      Where the machine has a core beyond the run's threads (engine-1 on 2 cores), `tutor
+                      Where a run on 1 thread has a core to spare (engine-1 on 2 cores or more), `tutor
                       train` measures each epoch there while the next one trains (`train.behind`): the
                       epoch's time is then its steps', and the threads column says "+ 1 measuring"
   torch-1, torch-N    PyTorch on the CPU, torch.set_num_threads(1) / every core; nn.Sequential, SGD, the

@@ -1,18 +1,17 @@
 """An epoch measured on a spare core while the next epoch trains.
 
-For a run with a core to spare (`resources.measures_behind`): a lone `tutor train` or `bt.train`, a sweep's grid
-runs where the machine has a core more for each worker, its retraining once the grid is done. The epoch's measuring
-pass (the loss and accuracy of every training and validation image, a third of the epoch's arithmetic) runs in a
-thread on another core while the next epoch's steps go on, and its figures are reported as soon as they are in. On
-a 2-core machine the steps keep one BLAS thread: two split every product over both cores, and each product then
-waits for the other core; on a virtual machine whose two cores the host places far apart (a cache line takes ~1 µs
-to cross, where 60 ns is usual), a 2-thread epoch took 0.38 s instead of 0.26 s, while measured behind one took
-0.29 s wherever the host puts the cores (benchmarks/README.md).
+For a run on one BLAS thread with a core to spare (`resources.measures_behind`): a lone `tutor train` or
+`bt.train`, a sweep's grid runs where the machine has a core more for each worker, its retraining once the grid is
+done. The epoch's measuring pass (the loss and accuracy of every training and validation image, a third of the
+epoch's arithmetic) runs in a thread on another core while the next epoch's steps go on, and its figures are
+reported as soon as they are in. On a 2-core machine the steps keep one BLAS thread: two split every product over
+both cores, and each product then waits for the other core; on a virtual machine whose two cores the host places
+far apart (a cache line takes ~1 µs to cross, where 60 ns is usual), a 2-thread epoch took 0.38 s instead of
+0.26 s, while measured behind one took 0.29 s wherever the host puts the cores (benchmarks/README.md).
 
 The pass reads a copy of the parameters the epoch ended with, so its figures are the ones it would give
-right after the epoch, and a run measured behind is bit-identical to the same run measured in turn. (On one
-BLAS thread. On two, its products split over both, where a pass in turn (`metrics.Evaluator`) takes each chunk
-on one thread: the parameters are the same, the figures can differ in their last digits.)
+right after the epoch, and a run measured behind is bit-identical to the same run measured in turn (on one
+BLAS thread: why not on more, `resources.measures_behind`).
 """
 
 from __future__ import annotations
@@ -50,9 +49,8 @@ class EpochEnd:
 
 
 class MeasuredBehind:
-    """One epoch at a time measured in a thread of its own on a copy of the network, one chunk after another,
-    its products on the run's BLAS threads (the BLAS libraries hold one thread count for the whole process).
-    `submit` an epoch's end, `result` waits for it."""
+    """One epoch at a time measured in a thread of its own on a copy of the network, one chunk after another, on
+    the run's one BLAS thread. `submit` an epoch's end, `result` waits for it."""
 
     def __init__(self, net: Network, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
         self.data = data

@@ -27,17 +27,22 @@ def lone_run_threads(cores: int | None = None) -> int:
 
 def retraining_threads(cores: int | None = None) -> int:
     """BLAS threads of a sweep's final retraining: it runs when the grid is done, alone on the cores the
-    grid's workers had, so up to LONE_RUN_THREADS, one per core, keeping one core for its measuring passes
-    (`measures_behind`; the same whatever --workers was: results stay the same in every mode). On 2 cores
-    that is 1 thread: 2 threads wait for each other at every product, and on a virtual machine whose cores
-    the host places far apart their epoch took 0.38 s where 1 thread measured behind takes 0.29 s."""
+    grid's workers had, so up to LONE_RUN_THREADS, one per core but one (the same whatever --workers was:
+    results stay the same in every mode). On 2 cores that is 1 thread, measuring behind on the other core
+    (`measures_behind`): 2 threads wait for each other at every product, and on a virtual machine whose cores
+    the host places far apart their epoch took 0.38 s where 1 thread measured behind takes 0.29 s. On 3 cores
+    or more, 2 threads, measured in turn."""
     return max(1, min(LONE_RUN_THREADS, _cores(cores) - 1))
 
 
 def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) -> bool:
     """Whether each of ``runs`` runs side by side (one alone; a sweep's workers) measures each epoch on a core
-    of its own that the runs' BLAS threads leave free, while its next epoch trains (`train.behind`)."""
-    return _cores(cores) >= runs * (blas_threads + 1)
+    of its own that the runs' BLAS threads leave free, while its next epoch trains (`train.behind`). Only a run
+    on one BLAS thread: the BLAS libraries hold one thread count for the whole process, so a pass beside 2-thread
+    steps splits its products over 2 threads too, where a pass in turn (`metrics.Evaluator`) takes each chunk on
+    one, and its figures came out with other last digits; and OpenBLAS's threaded products called from two
+    threads at once have given wrong results (OpenBLAS issue 5836, numpy issue 29391)."""
+    return blas_threads == 1 and _cores(cores) >= 2 * runs
 
 
 def cores_here() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from train_helpers import same_parameters
+from train_helpers import make_npz, same_parameters
 
 import backprop_tutor as bt
 from backprop_tutor.cli import main
@@ -136,7 +136,7 @@ def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
     return made
 
 
-@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 2, True)])
+@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 1, True), (8, 2, False)])
 @pytest.mark.parametrize("entry", ["tutor train", "bt.train"])
 def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
         tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
@@ -152,6 +152,23 @@ def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
                  blas_threads=threads)
     assert bool(behind_made) == behind
     assert json.loads((out / "metrics.json").read_text())["status"] == "complete" and len(figures(out)) == 3
+
+
+def test_a_two_thread_run_on_many_cores_has_the_figures_of_a_run_measured_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tutor train --threads 2` where cores are to spare (the default on 4 or more) measures in turn: BLAS holds
+    one thread count for the process, so a pass beside the steps would split its products over 2 threads, where
+    a pass in turn takes each chunk on 1, and other last digits came out (products large enough to be split)."""
+    monkeypatch.setattr(resources, "cores_here", lambda: 8)
+    data = make_npz(tmp_path / "wide.npz", n_train=3000)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--hidden", "100,50", "--batch-size", "100", "--validation", "1000",
+                 "--epochs", "3", "--lr", "0.1", "--seed", "2", "--decay-at", "none", "--threads", "2", "--quiet",
+                 "--out", str(out)]) == 0
+    config = TrainConfig(data=str(data), hidden=[100, 50], batch_size=100, n_validation=1000, epochs=3,
+                         learning_rate=0.1, seed=2, blas_threads=2)
+    run(config, tmp_path / "turn", False)
+    assert figures(out) == figures(tmp_path / "turn")
 
 
 def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_free(
