@@ -134,13 +134,13 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     with open_run(config, folder, resume=resume, force=args.force) as run_folder:
         with console.status(f"loading {config.data} …"):
             data = prepare_data(config)
-        _print_setup(console, config, data, folder)
+        behind = measures_behind(config.blas_threads)  # a lone run: each epoch measured on a spare core
+        _print_setup(console, config, data, folder, behind)
         if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
             from backprop_tutor.cli.gradcheck import check_first_minibatch
             check_first_minibatch(config, data, console)
         progress = None if args.quiet else RichProgress(console)
-        result = train(config, data, run_folder, progress=progress, resume=resume,
-                       measure_behind=measures_behind(config.blas_threads))  # a lone run: measured on a spare core
+        result = train(config, data, run_folder, progress=progress, resume=resume, measure_behind=behind)
     if args.quiet:
         for warning in result.warnings:
             console.print(Text.assemble(("warning: ", "bold"), warning))
@@ -159,8 +159,9 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     return 0
 
 
-def _print_setup(console: Console, config: TrainConfig, data: TrainingData, folder: Path) -> None:
-    """What the run trains on and with, before its first step."""
+def _print_setup(console: Console, config: TrainConfig, data: TrainingData, folder: Path, behind: bool) -> None:
+    """What the run trains on and with, before its first step (``behind``: its epochs are measured on a second
+    core, so an epoch's line has the time of its steps, and comes once the figures are in)."""
     console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
                   f"{data.x_test.shape[0]} test images  ({data.source})")
     for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
@@ -171,6 +172,8 @@ def _print_setup(console: Console, config: TrainConfig, data: TrainingData, fold
     console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
                   f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
                   f"{count(config.blas_threads, 'BLAS thread')} → {folder}")
+    if behind:
+        console.print(Text("  epochs measured on a second core while the next one trains (the last in turn)"))
 
 
 def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
