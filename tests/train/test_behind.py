@@ -19,6 +19,8 @@ from backprop_tutor.train.behind import MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.divergence import DivergenceError
 from backprop_tutor.train.metrics import COLUMNS
+from backprop_tutor.train.sweep import workflow
+from backprop_tutor.train.sweep.executors import task_for
 
 
 def config_for(data: Path, **changes) -> TrainConfig:
@@ -122,6 +124,13 @@ def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny
     assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
 
 
+def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    """This process may run on ``cores`` cores (as under `taskset`). The system's answer is patched, not
+    `resources.cores_here`, which modules import by name (a patched name would stay in the first to import it)."""
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
+
+
 @pytest.fixture
 def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
     """Every MeasuredBehind made in this process (one per run that measures behind)."""
@@ -141,7 +150,7 @@ def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
 def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
         tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
         capsys: pytest.CaptureFixture, entry: str, cores: int, threads: int, behind: bool) -> None:
-    monkeypatch.setattr(resources, "cores_here", lambda: cores)
+    hold_to_cores(monkeypatch, cores)
     out = tmp_path / "run"
     if entry == "tutor train":
         assert main(["train", "--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation",
@@ -162,7 +171,7 @@ def test_a_two_thread_run_on_many_cores_has_the_figures_of_a_run_measured_in_tur
     """`tutor train --threads 2` where cores are to spare (the default on 4 or more) measures in turn: BLAS holds
     one thread count for the process, so a pass beside the steps would split its products over 2 threads, where
     a pass in turn takes each chunk on 1, and other last digits came out (products large enough to be split)."""
-    monkeypatch.setattr(resources, "cores_here", lambda: 8)
+    hold_to_cores(monkeypatch, 8)
     data = make_npz(tmp_path / "wide.npz", n_train=3000)
     out = tmp_path / "run"
     assert main(["train", "--data", str(data), "--hidden", "100,50", "--batch-size", "100", "--validation", "1000",
@@ -181,9 +190,9 @@ def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_f
     parameters, the choice, the retraining."""
     grid = ["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
             "--epochs", "2", "--lrs", "0.1,0.05", "--seed", "3", "--quiet"]
-    monkeypatch.setattr(resources, "cores_here", lambda: 1)
+    hold_to_cores(monkeypatch, 1)
     assert main([*grid, "--out", str(tmp_path / "turn")]) == 0 and not behind_made
-    monkeypatch.setattr(resources, "cores_here", lambda: 2)
+    hold_to_cores(monkeypatch, 2)
     assert main([*grid, "--out", str(tmp_path / "behind")]) == 0
     assert len(behind_made) == 3  # lr0.1, lr0.05 and the retraining
     for run in ("runs/lr0.1", "runs/lr0.05", "final"):
@@ -192,3 +201,17 @@ def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_f
     turn, behind = (json.loads((tmp_path / s / "report.json").read_text()) for s in ("turn", "behind"))
     assert (turn["selection"]["chosen"], turn["test"]["accuracy"]) == (behind["selection"]["chosen"],
                                                                       behind["test"]["accuracy"])
+
+
+def test_a_grid_of_one_configuration_measures_behind_whatever_the_workers(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind]) -> None:
+    """--workers 2 with one configuration to run: it runs alone, so on 2 cores it has the second to measure on
+    (the task says so; it runs in a pool worker, whose MeasuredBehind this process does not see)."""
+    hold_to_cores(monkeypatch, 2)
+    tasks: list[object] = []
+    monkeypatch.setattr(workflow, "task_for", lambda *args, **kwargs: tasks.append(task_for(*args, **kwargs)) or
+                        tasks[-1])
+    assert main(["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
+                 "--epochs", "2", "--lrs", "0.1", "--seed", "3", "--workers", "2", "--quiet",
+                 "--out", str(tmp_path / "one")]) == 0
+    assert [(t.name, t.measure_behind) for t in tasks] == [("run", True), ("final", True)]

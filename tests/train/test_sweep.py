@@ -281,7 +281,8 @@ def test_the_sweep_runs_on_a_dask_cluster(local_dask: Executor, tiny_npz: Path, 
         return task_for(*args, **kwargs)
 
     monkeypatch.setattr(workflow, "task_for", recorded)
-    monkeypatch.setattr(resources, "cores_here", lambda: 8)
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 8)
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
                  address, "--out", out, "--quiet") == 0

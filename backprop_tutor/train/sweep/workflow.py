@@ -234,13 +234,14 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
     """Run every configuration not yet complete (nor failed, unless ``retry_failed``); the outcomes. ``prep``
     starts when a worker has no run left to take."""
     options, progress = runner.options, runner.progress
+    states = {c.name: _state(folder / RUNS_DIR / c.name, options) for c in configurations}
+    side_by_side = min(options.workers, sum(_to_run(state, options) for state in states.values()))
     tasks, plan = [], []
     for c in configurations:
-        run_folder = folder / RUNS_DIR / c.name
-        state = _state(run_folder, options)
+        run_folder, state = folder / RUNS_DIR / c.name, states[c.name]
         if _to_run(state, options):
             tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder,
-                                  measure_behind=_measures_behind(c.config, options, options.workers)))
+                                  measure_behind=_measures_behind(c.config, options, side_by_side)))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
     outcomes: list[RunOutcome] = []
