@@ -9,7 +9,10 @@ accuracy on those 50,000 and on the 10,000 validation images (what `tutor train`
 contender is a process of its own, timed by the operating system (wall time, peak memory = max RSS):
 
   engine-1, engine-2  `tutor train --threads 1` / `--threads 2` (the CLI as a user runs it: it also writes a
-                      checkpoint, the metrics and the plot every epoch); epoch times from its metrics.json
+                      checkpoint, the metrics and the plot every epoch); epoch times from its metrics.json.
+                      Where a run on 1 thread has a core to spare (engine-1 on 2 cores or more), `tutor
+                      train` measures each epoch there while the next one trains (`train.behind`): the
+                      epoch's time is then its steps', and the threads column says "+ 1 measuring"
   torch-1, torch-N    PyTorch on the CPU, torch.set_num_threads(1) / every core; nn.Sequential, SGD, the
                       framework's own idioms (autograd, no_grad evaluation)
   jax                 JAX on the CPU (every core), the step and the evaluation compiled with jax.jit
@@ -181,6 +184,14 @@ def threads_of(name: str) -> str:
     return last if last.isdigit() else str(os.cpu_count())
 
 
+def threads_column(name: str) -> str:
+    """The table's threads: a contender's, and the core `tutor train` measures on where it has one to spare."""
+    from backprop_tutor.train.resources import measures_behind
+
+    threads = threads_of(name)
+    return f"{threads} + 1 measuring" if name.startswith("engine") and measures_behind(int(threads)) else threads
+
+
 def table(results: dict[str, dict | None], title: str):
     from rich.table import Table
 
@@ -194,10 +205,10 @@ def table(results: dict[str, dict | None], title: str):
         t.add_column(column, justify="left" if column == "contender" else "right")
     for name, r in results.items():
         if r is None:
-            t.add_row(name, threads_of(name), "not installed", "", "", "", "", "")
+            t.add_row(name, threads_column(name), "not installed", "", "", "", "", "")
             continue
         per_epoch = statistics.median(r["seconds"][1:] or r["seconds"])
-        t.add_row(name, threads_of(name), f"{per_epoch:.3f}", f"{n_train / per_epoch:,.0f}",
+        t.add_row(name, threads_column(name), f"{per_epoch:.3f}", f"{n_train / per_epoch:,.0f}",
                   f"{flop / per_epoch / 1e9:.1f}", f"{r['peak_mib']:.0f} MiB", f"{r['wall']:.1f} s",
                   f"{100 * r['accuracy']:.2f} %")
     return t

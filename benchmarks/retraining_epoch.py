@@ -1,7 +1,9 @@
-"""A sweep's retraining epoch on 2 BLAS threads (120 steps of 500 images, then the loss and accuracy of the 60,000
-images by `train.metrics.Evaluator` on 2 threads), with OpenBLAS's idle threads spinning 2^28 ticks (its default)
-against `tutor`'s 2^22 (`cli.OPENBLAS_THREAD_TIMEOUT`), alternated, each a process of its own (OpenBLAS reads the
-timeout when it loads).
+"""A sweep's retraining epoch on 2 BLAS threads, measured in turn (120 steps of 500 images, then the loss and
+accuracy of the 60,000 images by `train.metrics.Evaluator` on 2 threads), with OpenBLAS's idle threads spinning
+2^28 ticks (its default) against `tutor`'s 2^22 (`cli.OPENBLAS_THREAD_TIMEOUT`), alternated, each a process of its
+own (OpenBLAS reads the timeout when it loads). That is the retraining as it ran before 6 December's fourth pass,
+and still runs on 3 cores or more; on a 2-core machine it now steps on 1 thread and measures each epoch behind on
+the other core (`benchmarks/retraining_behind.py` compares the two ways there).
 
 Run:  PYTHONPATH=. python benchmarks/retraining_epoch.py --repeat 3
 

@@ -75,12 +75,14 @@ def phases(out: Path, began: float, ended: float) -> dict[str, float]:
             "end": ended - written(final / "complete.json")}
 
 
-def run_flops(folder: Path) -> int:
-    """The FLOP of one run folder's matrix products: every epoch's steps and measuring passes."""
+def run_flops(folder: Path, merged: bool = False) -> int:
+    """The FLOP of one run folder's matrix products: every epoch's steps and measuring passes. ``merged``: the
+    retraining, whose validation images are the last of its training images, so their figures come from the
+    training pass (`metrics.Evaluator.training_and_validation`): no forward pass of their own is counted."""
     info = json.loads((folder / "config.json").read_text())
     config, n_train = info["config"], info["n_train"]
-    per_epoch = epoch_flops(info["sizes"], config["batch_size"], n_train, n_train + info["n_validation"])
-    return config["epochs"] * per_epoch
+    measured = n_train if merged else n_train + info["n_validation"]
+    return config["epochs"] * epoch_flops(info["sizes"], config["batch_size"], n_train, measured)
 
 
 def workflow_flops(out: Path) -> int:
@@ -88,7 +90,8 @@ def workflow_flops(out: Path) -> int:
     runs = sorted((out / "runs").iterdir())
     test = json.loads((out / "final" / "test.json").read_text())
     sizes = json.loads((out / "final" / "config.json").read_text())["sizes"]
-    return sum(run_flops(r) for r in runs) + run_flops(out / "final") + forward_flops(sizes, test["n_test"])
+    return sum(run_flops(r) for r in runs) + run_flops(out / "final", merged=True) + forward_flops(sizes,
+                                                                                                  test["n_test"])
 
 
 def measure(args: argparse.Namespace, envs: list[str], modes: list[str]) -> dict[tuple[str, str], list[dict]]:

@@ -6,7 +6,6 @@ The command only parses and shows; the workflow is `backprop_tutor.train.sweep.w
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
 from backprop_tutor.plural import count, plural
 from backprop_tutor.train.config import SETTINGS, TrainConfig
+from backprop_tutor.train.resources import cores_here
 
 if TYPE_CHECKING:
     from backprop_tutor.train.sweep.executors import SweepOptions
@@ -134,7 +134,7 @@ def _setup(args: argparse.Namespace) -> tuple[SweepGrid, Path, SweepOptions]:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be ≥ 1, got {args.workers}")
     check_cluster_address(args.cluster)
-    workers = args.workers or ((os.cpu_count() or 1) if args.cluster == "local" else 1)
+    workers = args.workers or (cores_here() if args.cluster == "local" else 1)
     if args.resume is not None:
         given = _given_grid_flags(args)
         if given:
@@ -189,11 +189,11 @@ def _run(args: argparse.Namespace) -> int:
     data = grid.base.data
     refuse_replacing_inputs({"--out": folder}, {"the data": data if Path(data).exists() else None})
     configurations = grid.configurations()
-    threads = max(c.config.blas_threads for c in configurations)
-    if options.cluster is None and options.workers * threads > (os.cpu_count() or 1):
+    threads, cores = max(c.config.blas_threads for c in configurations), cores_here()
+    if options.cluster is None and options.workers * threads > cores:
         console.print(Text.assemble(("note: ", "bold"), f"{count(options.workers, 'worker')} × {threads} BLAS "
                                                         f"{plural(threads, 'thread')} is "
-                                    f"more than the {count(os.cpu_count(), 'core')} here; they will slow each "
+                                    f"more than the {count(cores, 'core')} here; they will slow each "
                                     "other down"))
     where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else
              f"{options.workers} {'Dask ' if options.cluster else ''}{plural(options.workers, 'worker')}")

@@ -10,7 +10,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -22,7 +22,10 @@ from backprop_tutor.errors import UsageError
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
-from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads
+from backprop_tutor.train.resources import LONE_RUN_THREADS, lone_run_threads, measures_behind
+
+if TYPE_CHECKING:
+    from backprop_tutor.train.training_data import TrainingData
 
 EPILOG = """\
 examples:
@@ -131,21 +134,13 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     with open_run(config, folder, resume=resume, force=args.force) as run_folder:
         with console.status(f"loading {config.data} …"):
             data = prepare_data(config)
-        console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
-                      f"{data.x_test.shape[0]} test images  ({data.source})")
-        for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
-            console.print(Text(f"  {note}"))
-        if config.test and not data.x_test.shape[0]:
-            console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
-                                        f"({data.source}): the run will report no test figures"))
-        console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
-                      f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
-                      f"{config.blas_threads} BLAS thread{'s' if config.blas_threads > 1 else ''} → {folder}")
+        behind = measures_behind(config.blas_threads)  # a lone run: each epoch measured on a spare core
+        _print_setup(console, config, data, folder, behind)
         if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
             from backprop_tutor.cli.gradcheck import check_first_minibatch
             check_first_minibatch(config, data, console)
         progress = None if args.quiet else RichProgress(console)
-        result = train(config, data, run_folder, progress=progress, resume=resume)
+        result = train(config, data, run_folder, progress=progress, resume=resume, measure_behind=behind)
     if args.quiet:
         for warning in result.warnings:
             console.print(Text.assemble(("warning: ", "bold"), warning))
@@ -164,6 +159,23 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     return 0
 
 
+def _print_setup(console: Console, config: TrainConfig, data: TrainingData, folder: Path, behind: bool) -> None:
+    """What the run trains on and with, before its first step (``behind``: its epochs are measured on a second
+    core, so an epoch's line has the time of its steps, and comes once the figures are in)."""
+    console.print(f"{data.name}: {data.x_train.shape[0]} training, {data.x_val.shape[0]} validation, "
+                  f"{data.x_test.shape[0]} test images  ({data.source})")
+    for note in data.notes:  # e.g. which pixel scale the loader found and what it did about it
+        console.print(Text(f"  {note}"))
+    if config.test and not data.x_test.shape[0]:
+        console.print(Text.assemble(("warning: ", "bold"), f"--test, but {data.name} has no test images "
+                                    f"({data.source}): the run will report no test figures"))
+    console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
+                  f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
+                  f"{count(config.blas_threads, 'BLAS thread')} → {folder}")
+    if behind:
+        console.print(Text("  epochs measured on a second core while the next one trains (the last in turn)"))
+
+
 def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
     epoch, batch = stopped_at
     if batch == 0:
@@ -175,8 +187,10 @@ def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
 
 # --- the live view ------------------------------------------------------------------------------
 def epoch_line(m: EpochMetrics, epochs: int, samples: int = 0, flop: int = 0) -> str:
-    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`), also
-    its throughput over the epoch's whole wall time (the steps and the measuring passes)."""
+    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`: the steps
+    and the measuring passes), also the throughput over its wall time ``m.seconds``: its steps and measuring pass,
+    or, for an epoch measured behind on another core (`train.behind`), its steps and any wait for the figures of
+    the epoch before it."""
     line = (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
             f"train {100 * m.train_accuracy:6.2f}% (C {m.train_loss:.4f})  "
             f"validation {100 * m.val_accuracy:6.2f}% (C {m.val_loss:.4f})  {m.seconds:5.1f} s")
@@ -202,23 +216,33 @@ class RichProgress:
             transient=True,
         )
         self.task: TaskID | None = None
-        self.epochs = 0
-        self.samples = self.flop = 0  # per epoch, for the throughput in the epoch line
+        self.config: TrainConfig | None = None
+        self.epochs = self.batches = 0
+        self.resumed_at = (0, 0)  # (epoch, minibatches it had done) where this session began
         self.figures = "—"
 
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None:
-        from backprop_tutor.engine.flops import epoch_flops
-
-        self.epochs = config.epochs
-        self.samples = batches_per_epoch * config.batch_size
-        self.flop = epoch_flops(config.sizes, config.batch_size, self.samples, self.samples + config.n_validation)
+        self.config, self.epochs, self.batches = config, config.epochs, batches_per_epoch
+        self.resumed_at = (first_epoch, 0)
         self.task = self.progress.add_task("train", total=batches_per_epoch, epoch=first_epoch, epochs=config.epochs,
                                            eta="", figures=self.figures)
         self.progress.start()
 
     def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None:
         assert self.task is not None
+        if epoch == self.resumed_at[0]:
+            self.resumed_at = (epoch, first_batch)
         self.progress.update(self.task, completed=first_batch, epoch=epoch, eta=f"{learning_rate:g}")
+
+    def work(self, epoch: int) -> tuple[int, int]:
+        """(training samples, FLOP) of ``epoch`` in this session, for the throughput in its line: an epoch resumed
+        mid-way trains only the minibatches it had left, and then measures every image as any epoch does."""
+        from backprop_tutor.engine.flops import epoch_flops
+
+        assert self.config is not None
+        B = self.config.batch_size
+        steps = self.batches - (self.resumed_at[1] if epoch == self.resumed_at[0] else 0)
+        return steps * B, epoch_flops(self.config.sizes, B, steps * B, self.batches * B + self.config.n_validation)
 
     def batch_done(self, epoch: int, batch: int) -> None:
         assert self.task is not None
@@ -229,7 +253,7 @@ class RichProgress:
         self.figures = (f"train {100 * metrics.train_accuracy:.2f}%  validation {100 * metrics.val_accuracy:.2f}%  "
                         f"C {metrics.train_loss:.4f}")
         self.progress.update(self.task, figures=self.figures)
-        self.progress.console.print(epoch_line(metrics, self.epochs, self.samples, self.flop), highlight=False)
+        self.progress.console.print(epoch_line(metrics, self.epochs, *self.work(metrics.epoch)), highlight=False)
 
     def warn(self, message: str) -> None:
         self.progress.console.print(Text.assemble(("warning: ", "bold"), message))

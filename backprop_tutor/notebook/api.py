@@ -167,7 +167,7 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
     from backprop_tutor.train import open_run, prepare_data
     from backprop_tutor.train import train as run_training
     from backprop_tutor.train.config import TrainConfig
-    from backprop_tutor.train.resources import lone_run_threads
+    from backprop_tutor.train.resources import lone_run_threads, measures_behind
     from backprop_tutor.train.trainer import read_run_config
 
     show_errors_briefly()
@@ -185,7 +185,7 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
     # a bad setting is a SettingError that names it as TrainConfig does: epochs = 0, as the argument is written
     with open_run(config, folder, resume=resume is not None, force=force) as run_folder:
         result = run_training(config, prepare_data(config), run_folder, progress=NotebookProgress(),
-                              resume=resume is not None)
+                              resume=resume is not None, measure_behind=measures_behind(config.blas_threads))
     if result.status == "interrupted":
         print(f"stopped; checkpoint saved in {folder}. Continue with: bt.train(resume={str(folder)!r})")
     return Run(folder, result)

@@ -1,14 +1,17 @@
-"""An epoch measured on a second core while the next epoch trains.
+"""An epoch measured on a spare core while the next epoch trains.
 
-A sweep's retraining runs alone once the grid is done. Its steps on two BLAS threads split every product over
-both cores, and each product then waits for the other core: on a virtual machine whose two cores the host
-places far apart (a cache line takes ~1 µs to cross, where 60 ns is usual), an epoch took 0.38 s instead of
-0.26 s. So the retraining steps on one BLAS thread, and the epoch's measuring pass (the loss and accuracy of
-every training and validation image, a third of the epoch's arithmetic) runs on the other core, in a thread,
-while the next epoch's steps go on: 0.29 s an epoch wherever the host puts the cores (benchmarks/README.md).
+For a run on one BLAS thread with a core to spare (`resources.measures_behind`): a lone `tutor train` or
+`bt.train`, a sweep's grid runs where the machine has a core more for each worker, its retraining once the grid is
+done. The epoch's measuring pass (the loss and accuracy of every training and validation image, a third of the
+epoch's arithmetic) runs in a thread on another core while the next epoch's steps go on, and its figures are
+reported as soon as they are in. On a 2-core machine the steps keep one BLAS thread: two split every product over
+both cores, and each product then waits for the other core; on a virtual machine whose two cores the host places
+far apart (a cache line takes ~1 µs to cross, where 60 ns is usual), a 2-thread epoch took 0.38 s instead of
+0.26 s, while measured behind one took 0.29 s wherever the host puts the cores (benchmarks/README.md).
 
 The pass reads a copy of the parameters the epoch ended with, so its figures are the ones it would give
-right after the epoch, and a run measured behind is bit-identical to the same run measured in turn.
+right after the epoch, and a run measured behind is bit-identical to the same run measured in turn (on one
+BLAS thread: why not on more, `resources.measures_behind`).
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ class EpochEnd:
     learning_rate: float
     started: float  # time.perf_counter() at the epoch's start
     rng_state: dict[str, Any]  # the shuffling generator's state after the epoch
-    params: list[tuple[np.ndarray, np.ndarray]]  # W(l), b(l) after the epoch (the copy's: kept until the next submit)
-    velocity: list[tuple[np.ndarray, np.ndarray]] | None  # momentum's v(l) after the epoch (copies)
+    #: W(l), b(l) and momentum's v(l) after the epoch: the network's own arrays, until `MeasuredBehind.submit`
+    #: puts copies here (W(l), b(l) those of its copy of the network, kept until the next submit)
+    params: list[tuple[np.ndarray, np.ndarray]]
+    velocity: list[tuple[np.ndarray, np.ndarray]] | None
     stopping: bool  # a stop was asked for at the epoch's last minibatch
     #: when the next epoch could start (its steps, and the wait for the figures of the epoch before, were
     #: done): the epoch's wall time on the run's path ends here, its figures come on another core meanwhile
@@ -44,8 +49,8 @@ class EpochEnd:
 
 
 class MeasuredBehind:
-    """One epoch at a time measured in a thread of its own on a copy of the network (one BLAS thread, as the
-    run's: the run holds the BLAS libraries at one thread). `submit` an epoch's end, `result` waits for it."""
+    """One epoch at a time measured in a thread of its own on a copy of the network, one chunk after another, on
+    the run's one BLAS thread. `submit` an epoch's end, `result` waits for it."""
 
     def __init__(self, net: Network, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
         self.data = data
@@ -66,6 +71,10 @@ class MeasuredBehind:
         ended = dataclasses.replace(ended, params=[(layer.W, layer.b) for layer in self.copy.layers],
                                     velocity=velocity, handed_over=time.perf_counter())
         self.pending = ended, self.pool.submit(self.evaluator.training_and_validation, *self.data)
+
+    def ready(self) -> bool:
+        """Whether an epoch is pending and its figures are in (`result` would not wait)."""
+        return self.pending is not None and self.pending[1].done()
 
     def result(self) -> tuple[EpochEnd, Figures] | None:
         """The epoch being measured and its figures; None if no epoch is pending."""

@@ -28,7 +28,9 @@ EVAL_CHUNK = 1000
 
 @dataclass
 class EpochMetrics:
-    """One epoch's figures. Accuracies are fractions in [0, 1]; ``seconds`` is the epoch's wall time."""
+    """One epoch's figures. Accuracies are fractions in [0, 1]; ``seconds`` is the epoch's wall time: its steps
+    and its measuring pass, or, for an epoch measured behind on another core (`train.behind`), its steps and any
+    wait for the figures of the epoch before it (its own are taken while the next epoch trains)."""
 
     epoch: int
     learning_rate: float

@@ -10,10 +10,7 @@ import os
 from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
 from backprop_tutor.plural import plural
 from backprop_tutor.train.config import SettingError, TrainConfig
-
-#: Rows per forward pass when measuring (metrics.EVAL_CHUNK) plus slack for numpy's temporaries.
-_EVAL_ROWS = 1000
-
+from backprop_tutor.train.metrics import EVAL_CHUNK
 
 #: The most BLAS threads a run takes unless told otherwise. Decided by measurement (benchmarks/README.md,
 #: "Threads of a lone run"); recorded in config.json like any thread count, so --resume stays bit-identical.
@@ -30,22 +27,36 @@ def lone_run_threads(cores: int | None = None) -> int:
 
 def retraining_threads(cores: int | None = None) -> int:
     """BLAS threads of a sweep's final retraining: it runs when the grid is done, alone on the cores the
-    grid's workers had, so up to LONE_RUN_THREADS, one per core, keeping one core for its measuring passes
-    (`measures_behind`; the same whatever --workers was: results stay the same in every mode). On 2 cores
-    that is 1 thread: 2 threads wait for each other at every product, and on a virtual machine whose cores
-    the host places far apart their epoch took 0.38 s where 1 thread measured behind takes 0.29 s."""
+    grid's workers had, so up to LONE_RUN_THREADS, one per core but one (the same whatever --workers was:
+    results stay the same in every mode). On 2 cores that is 1 thread, measuring behind on the other core
+    (`measures_behind`): 2 threads wait for each other at every product, and on a virtual machine whose cores
+    the host places far apart their epoch took 0.38 s where 1 thread measured behind takes 0.29 s. On 3 cores
+    or more, 2 threads, measured in turn."""
     return max(1, min(LONE_RUN_THREADS, _cores(cores) - 1))
 
 
-def measures_behind(blas_threads: int, cores: int | None = None) -> bool:
-    """Whether a run alone on the machine measures each epoch on a core its BLAS threads leave free, while
-    the next epoch trains (`train.behind`)."""
-    return _cores(cores) > blas_threads
+def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) -> bool:
+    """Whether each of ``runs`` runs side by side (one alone; a sweep's workers) measures each epoch on a core
+    of its own that the runs' BLAS threads leave free, while its next epoch trains (`train.behind`). Only a run
+    on one BLAS thread: the BLAS libraries hold one thread count for the whole process, so a pass beside 2-thread
+    steps splits its products over 2 threads too, where a pass in turn (`metrics.Evaluator`) takes each chunk on
+    one, and its figures came out with other last digits; and OpenBLAS's threaded products called from two
+    threads at once have given wrong results (OpenBLAS issue 5836, numpy issue 29391)."""
+    return blas_threads == 1 and _cores(cores) >= 2 * runs
+
+
+def cores_here() -> int:
+    """The cores this process may run on: its CPU affinity where the system keeps one (a container or `taskset`
+    may allow fewer than the machine has, and a thread more than those waits for a core), else the machine's
+    count; at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _cores(cores: int | None) -> int:
-    """``cores``, or this machine's count if None (at least 1)."""
-    return (os.cpu_count() if cores is None else cores) or 1
+    """``cores``, or `cores_here` if None (at least 1)."""
+    return cores_here() if cores is None else max(cores, 1)
 
 
 class NotEnoughMemory(SettingError):
@@ -62,7 +73,7 @@ def memory_needed(config: TrainConfig) -> int:
     step, checkpoint copy and velocity (and the float64 draw of the initial weights), the per-minibatch work
     arrays s, a, a', δ for B rows, and the forward passes that measure the sets. Data sets are not included."""
     return estimate_bytes(config.sizes, config.batch_size, config.precision, momentum=bool(config.momentum),
-                          checkpointed=True, evaluated_rows=_EVAL_ROWS)
+                          checkpointed=True, evaluated_rows=EVAL_CHUNK)
 
 
 def check_memory(config: TrainConfig, available: int | None = None) -> None:

@@ -1,11 +1,12 @@
 """Minibatch SGD on an image data set, epoch after epoch, with a run folder to show for it.
 
-One epoch: shuffle the training rows (a seeded generator), then for each minibatch k = 1..N/B run the
-engine's ``train_step`` (forward, backward, update with η of the epoch, momentum μ and L2 λ), tracing
-the minibatches asked for. After the epoch: loss and accuracy on the training and the validation set
-(forward passes only), a divergence check, a checkpoint, the metrics so far. At the end: the parameters,
-the plot, the test-set figures, the completion marker. Same seed, same data, same settings (the BLAS
-thread count included) → bit-identical parameters, interrupted or not.
+One epoch: shuffle the training rows (a seeded generator), then for each minibatch k = 1..N/B run the engine's
+``train_step`` (forward, backward, update with η of the epoch, momentum μ and L2 λ), tracing the minibatches
+asked for. After the epoch: loss and accuracy on the training and the validation set (forward passes only; for
+a run on one BLAS thread with a core to spare, on that core while the next epoch trains, reported as soon as
+they are in: `train.behind`), a divergence check, a checkpoint, the metrics so far. At the end: the
+parameters, the plot, the test-set figures, the completion marker. Same seed, same data, same settings (the
+BLAS thread count included) → bit-identical parameters, interrupted or not.
 
 Who does what: `open_run` validates the settings once and claims the run folder (`RunFolder`: files,
 lock, marker); `train` runs the epochs through `_Run`; progress goes to a `TrainProgress`; Ctrl-C is
@@ -124,7 +125,7 @@ def train(config: TrainConfig, data: TrainingData, folder: str | Path | RunFolde
     be a RunFolder already claimed by `open_run` (it stays claimed); otherwise it is claimed here and
     released at the end. The BLAS threads are held at ``config.blas_threads`` for the whole run.
     ``measure_behind``: each epoch is measured on another core while the next one trains (`train.behind`;
-    for a run with a core to spare; the same results)."""
+    for a run on one BLAS thread with a core to spare, `resources.measures_behind`; the same results)."""
     claimed_here = not (isinstance(folder, RunFolder) and folder.claimed)
     run = open_run(config, folder, resume=resume, force=force) if claimed_here else folder
     assert isinstance(run, RunFolder)
@@ -264,6 +265,8 @@ class _Run:
         stopping = False
         for b in range(start_batch, self.n_batches):
             self._step(epoch, b, perm, eta)
+            if self.behind is not None and self.behind.ready():  # the epoch before reported as soon as measured
+                self._settle_behind()
             stopping = self.stop.requested or (self.should_stop is not None and self.should_stop(epoch, b + 1))
             if stopping and b + 1 < self.n_batches:
                 self._settle_behind()

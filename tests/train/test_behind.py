@@ -1,6 +1,6 @@
-"""Each epoch measured on a spare core while the next one trains (`train.behind`, a sweep's retraining): the
-same run folder, figure for figure and bit for bit, as the epochs measured in turn; also when the run is
-stopped, resumed or diverges."""
+"""Each epoch measured on a spare core while the next one trains (`train.behind`: a lone `tutor train` or
+`bt.train`, a sweep's retraining): the same run folder, figure for figure and bit for bit, as the epochs
+measured in turn; also when the run is stopped, resumed or diverges; and its figures reported once in."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from train_helpers import same_parameters
+from train_helpers import make_npz, same_parameters
 
-from backprop_tutor.train import TrainConfig, prepare_data, train
+import backprop_tutor as bt
+from backprop_tutor.cli import main
+from backprop_tutor.train import TrainConfig, prepare_data, resources, train
+from backprop_tutor.train.behind import MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.divergence import DivergenceError
 from backprop_tutor.train.metrics import COLUMNS
+from backprop_tutor.train.sweep import workflow
+from backprop_tutor.train.sweep.executors import task_for
 
 
 def config_for(data: Path, **changes) -> TrainConfig:
@@ -79,3 +84,134 @@ def test_a_run_measured_behind_that_diverges_records_the_epochs_before(tiny_npz:
     for folder in ("turn", "behind"):
         assert json.loads((tmp_path / folder / "metrics.json").read_text())["status"] == "diverged"
     assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
+
+
+class Events:
+    """The trainer's progress reports, in order: ("batch", epoch, minibatch) and ("epoch", epoch)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, ...]] = []
+
+    def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None: ...
+    def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None: ...
+    def stop(self) -> None: ...
+
+    def batch_done(self, epoch: int, batch: int) -> None:
+        self.seen.append(("batch", epoch, batch))
+
+    def epoch_end(self, metrics) -> None:
+        self.seen.append(("epoch", metrics.epoch))
+
+
+def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny_npz: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not one epoch late: the figures of epoch k come after the first minibatch of epoch k + 1 when the measuring
+    pass is done by then (here it is made to be), and the run is still the run measured in turn."""
+    submit = MeasuredBehind.submit
+
+    def submit_and_wait(self: MeasuredBehind, net, ended) -> None:
+        submit(self, net, ended)
+        self.pending[1].result()
+
+    monkeypatch.setattr(MeasuredBehind, "submit", submit_and_wait)
+    config = config_for(tiny_npz)
+    events = Events()
+    assert run(config, tmp_path / "behind", True, progress=events).status == "complete"
+    epochs = [events.seen.index(("epoch", k)) for k in (1, 2, 3, 4)]
+    assert [events.seen[i - 1] for i in epochs] == [("batch", 2, 1), ("batch", 3, 1), ("batch", 4, 1), ("batch", 4, 10)]
+    run(config, tmp_path / "turn", False)
+    assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
+    assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
+
+
+def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    """This process may run on ``cores`` cores (as under `taskset`). The system's answer is patched, not
+    `resources.cores_here`, which modules import by name (a patched name would stay in the first to import it)."""
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
+
+
+@pytest.fixture
+def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
+    """Every MeasuredBehind made in this process (one per run that measures behind)."""
+    made: list[MeasuredBehind] = []
+    init = MeasuredBehind.__init__
+
+    def counted(self: MeasuredBehind, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(MeasuredBehind, "__init__", counted)
+    return made
+
+
+@pytest.mark.parametrize(("cores", "threads", "behind"), [(2, 1, True), (2, 2, False), (8, 1, True), (8, 2, False)])
+@pytest.mark.parametrize("entry", ["tutor train", "bt.train"])
+def test_a_lone_run_measures_behind_when_its_threads_leave_a_core_free(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind],
+        capsys: pytest.CaptureFixture, entry: str, cores: int, threads: int, behind: bool) -> None:
+    hold_to_cores(monkeypatch, cores)
+    out = tmp_path / "run"
+    if entry == "tutor train":
+        assert main(["train", "--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation",
+                     "100", "--epochs", "3", "--seed", "2", "--threads", str(threads), "--quiet", "--out",
+                     str(out)]) == 0
+    else:
+        bt.train(str(tiny_npz), out=out, hidden=[16, 12], batch_size=50, n_validation=100, epochs=3, seed=2,
+                 blas_threads=threads)
+    assert bool(behind_made) == behind
+    assert json.loads((out / "metrics.json").read_text())["status"] == "complete" and len(figures(out)) == 3
+    if entry == "tutor train":  # the setup lines say so: the epochs' times and lines come from the steps' core
+        noted = "epochs measured on a second core while the next one trains" in capsys.readouterr().out
+        assert noted == behind
+
+
+def test_a_two_thread_run_on_many_cores_has_the_figures_of_a_run_measured_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tutor train --threads 2` where cores are to spare (the default on 4 or more) measures in turn: BLAS holds
+    one thread count for the process, so a pass beside the steps would split its products over 2 threads, where
+    a pass in turn takes each chunk on 1, and other last digits came out (products large enough to be split)."""
+    hold_to_cores(monkeypatch, 8)
+    data = make_npz(tmp_path / "wide.npz", n_train=3000)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data), "--hidden", "100,50", "--batch-size", "100", "--validation", "1000",
+                 "--epochs", "3", "--lr", "0.1", "--seed", "2", "--decay-at", "none", "--threads", "2", "--quiet",
+                 "--out", str(out)]) == 0
+    config = TrainConfig(data=str(data), hidden=[100, 50], batch_size=100, n_validation=1000, epochs=3,
+                         learning_rate=0.1, seed=2, blas_threads=2)
+    run(config, tmp_path / "turn", False)
+    assert figures(out) == figures(tmp_path / "turn")
+
+
+def test_a_sweep_in_this_process_measures_its_grid_runs_behind_where_a_core_is_free(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind]) -> None:
+    """`tutor sweep`'s default, one worker: on a 2-core machine each grid run and the retraining measure on the
+    other core (on 1 core none does), and the sweep is the one measured in turn: the runs' figures and
+    parameters, the choice, the retraining."""
+    grid = ["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
+            "--epochs", "2", "--lrs", "0.1,0.05", "--seed", "3", "--quiet"]
+    hold_to_cores(monkeypatch, 1)
+    assert main([*grid, "--out", str(tmp_path / "turn")]) == 0 and not behind_made
+    hold_to_cores(monkeypatch, 2)
+    assert main([*grid, "--out", str(tmp_path / "behind")]) == 0
+    assert len(behind_made) == 3  # lr0.1, lr0.05 and the retraining
+    for run in ("runs/lr0.1", "runs/lr0.05", "final"):
+        assert figures(tmp_path / "turn" / run) == figures(tmp_path / "behind" / run)
+        assert same_parameters(tmp_path / "turn" / run / "params.h5", tmp_path / "behind" / run / "params.h5")
+    turn, behind = (json.loads((tmp_path / s / "report.json").read_text()) for s in ("turn", "behind"))
+    assert (turn["selection"]["chosen"], turn["test"]["accuracy"]) == (behind["selection"]["chosen"],
+                                                                      behind["test"]["accuracy"])
+
+
+def test_a_grid_of_one_configuration_measures_behind_whatever_the_workers(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, behind_made: list[MeasuredBehind]) -> None:
+    """--workers 2 with one configuration to run: it runs alone, so on 2 cores it has the second to measure on
+    (the task says so; it runs in a pool worker, whose MeasuredBehind this process does not see)."""
+    hold_to_cores(monkeypatch, 2)
+    tasks: list[object] = []
+    monkeypatch.setattr(workflow, "task_for", lambda *args, **kwargs: tasks.append(task_for(*args, **kwargs)) or
+                        tasks[-1])
+    assert main(["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
+                 "--epochs", "2", "--lrs", "0.1", "--seed", "3", "--workers", "2", "--quiet",
+                 "--out", str(tmp_path / "one")]) == 0
+    assert [(t.name, t.measure_behind) for t in tasks] == [("run", True), ("final", True)]

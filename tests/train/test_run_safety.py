@@ -408,10 +408,30 @@ def test_a_validation_set_as_big_as_the_data_names_the_flag(tiny_npz: Path, tmp_
     assert "--validation 600 holds out all of the 600 training images" in err and "n_validation" not in err
 
 
+def test_a_lone_run_counts_the_cores_it_may_run_on_not_the_machines(tiny_npz: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    """A process held to 2 of a machine's 16 cores (`taskset`, a container): one BLAS thread, as on a 2-core
+    machine, not two threads and a measuring pass crowding 2 cores."""
+    from backprop_tutor.train import resources
+
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tiny_npz), "--hidden", "8", "--batch-size", "50", "--validation", "100",
+                 "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    assert "1 BLAS thread →" in capsys.readouterr().out
+    assert json.loads((out / "config.json").read_text())["config"]["blas_threads"] == 1
+
+
 def test_a_lone_run_takes_two_threads_where_two_cores_stay_free_and_a_retraining_up_to_two() -> None:
     from backprop_tutor.train.resources import lone_run_threads, measures_behind, retraining_threads
 
     assert [lone_run_threads(cores) for cores in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 2]
-    # a retraining keeps a core for its measuring passes, run behind the next epoch's steps
+    # a retraining on 2 cores keeps one for its measuring passes, run behind the next epoch's steps; on 2 threads
+    # it measures in turn, as every run on more than one BLAS thread does
     assert [retraining_threads(cores) for cores in (1, 2, 3, 8)] == [1, 1, 2, 2]
-    assert [measures_behind(retraining_threads(cores), cores) for cores in (1, 2, 3, 8)] == [False, True, True, True]
+    assert [measures_behind(retraining_threads(cores), cores) for cores in (1, 2, 3, 8)] == [False, True, False, False]
+    assert [measures_behind(threads, 8) for threads in (1, 2, 3)] == [True, False, False]
+    # runs side by side (a sweep's workers) each need a core of their own to measure on
+    assert [measures_behind(1, cores, runs=2) for cores in (2, 3, 4)] == [False, False, True]

@@ -23,10 +23,12 @@ from shared_data import SHARED_DATA, unpacked_shared_data
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
+from backprop_tutor.train import resources
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.sweep import data as sweep_data
+from backprop_tutor.train.sweep import workflow
 from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
 from backprop_tutor.train.sweep.results import RunSummary, run_state, select
 
@@ -227,6 +229,18 @@ def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_pa
     assert report_of(fast)["status"] == "failed"
 
 
+def test_a_sweep_says_when_its_workers_threads_are_more_than_the_cores_it_may_run_on(
+        tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Counted as a run counts them (`resources.cores_here`): a process held to 1 core of 16."""
+    from backprop_tutor.train import resources
+
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--lrs", "0.1", "--threads", "2",
+                 "--out", tmp_path / "hw", "--quiet") == 0
+    assert "note: 1 worker × 2 BLAS threads is more than the 1 core here" in capsys.readouterr().out
+
+
 def test_process_pool_gives_the_same_runs(tiny_npz: Path, tmp_path: Path) -> None:
     grid = ["--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--quiet"]
     assert tutor("sweep", *grid, "--out", tmp_path / "one") == 0
@@ -254,17 +268,28 @@ def local_dask() -> Iterator[Executor]:
 
 
 def test_the_sweep_runs_on_a_dask_cluster(local_dask: Executor, tiny_npz: Path, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture) -> None:
+                                          capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     """A sweep given a running scheduler's address: the local cluster's, which gets both configurations as a
-    cluster of any size would."""
+    cluster of any size would, and the retraining; none measures behind by the cores of the sweep's machine."""
     address = local_dask._client.scheduler.address  # type: ignore[attr-defined]
     assert address.startswith("tcp://127.0.0.1:")
+    behind: list[bool] = []
+    task_for = workflow.task_for
+
+    def recorded(*args, **kwargs):
+        behind.append(kwargs.get("measure_behind", False))
+        return task_for(*args, **kwargs)
+
+    monkeypatch.setattr(workflow, "task_for", recorded)
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: 8)
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
                  address, "--out", out, "--quiet") == 0
     assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
+    assert behind == [False, False, False]
 
 
 def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker(local_dask: Executor) -> None:

@@ -6,9 +6,8 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
-from train_helpers import make_npz
+from train_helpers import make_npz, same_parameters
 
 from backprop_tutor.cli import main
 from backprop_tutor.params import read_parameters
@@ -104,8 +103,7 @@ def test_resume_from_the_command_line_matches_an_uninterrupted_run(tiny_npz: Pat
     assert tutor("train", "--resume", tmp_path / "run", "--lr", "0.2") == 2
     assert "drop --lr" in capsys.readouterr().err
     assert tutor("train", "--resume", tmp_path / "run", "--quiet") == 0
-    whole, resumed = read_parameters(tmp_path / "whole" / "params.h5"), read_parameters(tmp_path / "run" / "params.h5")
-    assert all(np.array_equal(a, b) for wa, wb in zip(whole, resumed, strict=True) for a, b in zip(wa, wb, strict=True))
+    assert same_parameters(tmp_path / "whole" / "params.h5", tmp_path / "run" / "params.h5")
     assert tutor("train", "--resume", tmp_path / "run", "--quiet") == 2  # finished: no checkpoint left
     assert "nothing to resume" in capsys.readouterr().err
 
@@ -148,6 +146,22 @@ def test_the_loader_notes_are_printed_and_test_with_no_test_images_says_so(tmp_p
     assert "x_train: 600 images, uint8 pixels 0..255 (max 255): divided by 255 to get [0, 1]" in out
     assert "warning: --test, but no-test has no test images" in out and ", no test images" in out
     assert json.loads((tmp_path / "r" / "metrics.json").read_text())["test"] is None
+
+
+def test_a_resumed_epochs_throughput_counts_the_minibatches_it_trained(tiny_npz: Path, tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture) -> None:
+    """Stopped after minibatch 7 of 10, the resumed epoch 1 trains 3 × 50 images: its samples/s is of those."""
+    config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], batch_size=50, n_validation=100, epochs=2,
+                         learning_rate=0.1, seed=2, decay_at=[1], blas_threads=lone_run_threads())
+    stopped = train(config, prepare_data(config), tmp_path / "run", should_stop=lambda e, b: (e, b) == (1, 7))
+    assert stopped.status == "interrupted"
+    capsys.readouterr()
+    assert tutor("train", "--resume", tmp_path / "run") == 0
+    out = capsys.readouterr().out
+    seconds = [e["seconds"] for e in json.loads((tmp_path / "run" / "metrics.json").read_text())["epochs"]]
+    for epoch, samples in ((1, 3 * 50), (2, 10 * 50)):
+        rate = re.search(rf"epoch {epoch}/2 .* s +([\d,]+) samples/s", out)
+        assert rate is not None and rate[1] == f"{samples / seconds[epoch - 1]:,.0f}"
 
 
 def test_resume_honours_test(tiny_npz: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

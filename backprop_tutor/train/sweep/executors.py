@@ -41,7 +41,7 @@ class RunTask:
     parent: int | None = None
     #: the sweep's folder, where the run's plot (plots/<name>.png) is drawn as soon as it ends (None: no plot)
     sweep: str | None = None
-    #: each epoch measured on a spare core while the next trains (a run alone on the machine; same results)
+    #: each epoch measured on a spare core while the next trains (`resources.measures_behind`; same results)
     measure_behind: bool = False
 
 

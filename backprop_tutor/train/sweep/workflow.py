@@ -234,12 +234,14 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
     """Run every configuration not yet complete (nor failed, unless ``retry_failed``); the outcomes. ``prep``
     starts when a worker has no run left to take."""
     options, progress = runner.options, runner.progress
+    states = {c.name: _state(folder / RUNS_DIR / c.name, options) for c in configurations}
+    side_by_side = min(options.workers, sum(_to_run(state, options) for state in states.values()))
     tasks, plan = [], []
     for c in configurations:
-        run_folder = folder / RUNS_DIR / c.name
-        state = _state(run_folder, options)
+        run_folder, state = folder / RUNS_DIR / c.name, states[c.name]
         if _to_run(state, options):
-            tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder))
+            tasks.append(task_for(c.name, c.config, run_folder, force=options.force, sweep=folder,
+                                  measure_behind=_measures_behind(c.config, options, side_by_side)))
         done = len(read_metrics(run_folder).get("epochs", [])) if state != "new" else 0
         plan.append((c.name, done, c.config.epochs))
     outcomes: list[RunOutcome] = []
@@ -255,6 +257,13 @@ def _run_grid(folder: Path, configurations: list[Configuration], runner: Runner,
 
     runner.run(tasks, finished)
     return outcomes
+
+
+def _measures_behind(config: TrainConfig, options: SweepOptions, runs: int) -> bool:
+    """Whether a run of the sweep measures its epochs behind: when this machine's cores leave one free for each of
+    the ``runs`` side by side (the grid's workers: 1 on a 2-core machine, `tutor sweep`'s default; the retraining
+    alone); never on a Dask cluster, whose cores are its own (the retraining runs there too)."""
+    return options.cluster is None and measures_behind(config.blas_threads, runs=runs)
 
 
 def _state(run_folder: Path, options: SweepOptions) -> str:
@@ -285,9 +294,8 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
             progress.phase(f"retraining {chosen.name} on training + validation images")
             progress.plan([(FINAL_DIR, 0 if force else len(read_metrics(final).get("epochs", [])), config.epochs)])
         task = task_for(FINAL_DIR, config, final, merged=True, force=force,
-                        measure_behind=measures_behind(config.blas_threads))
-        runner.run([task],
-                   progress.finished if progress is not None else lambda outcome: None, pool=False)
+                        measure_behind=_measures_behind(config, options, 1))
+        runner.run([task], progress.finished if progress is not None else lambda outcome: None, pool=False)
     return summarize(choice, final)
 
 
