@@ -90,10 +90,16 @@ class KeyFooter(Footer):
     _width: int | None = None  # the terminal's width they were fitted to
     _made_from: tuple | None = None  # `_sources` of the keys on screen
 
+    @staticmethod
+    def style_for(width: int) -> tuple[bool, bool]:
+        """(compact, with the palette key) for a terminal ``width`` cells wide."""
+        return width < COMPACT_BELOW, width >= PALETTE_WIDTH
+
     @classmethod
     def for_width(cls, width: int) -> KeyFooter:
         """A footer for a terminal ``width`` cells wide, styled for it from the start (see `on_resize`)."""
-        return cls(compact=width < COMPACT_BELOW, show_command_palette=width >= PALETTE_WIDTH)
+        compact, palette = cls.style_for(width)
+        return cls(compact=compact, show_command_palette=palette)
 
     def compose(self) -> ComposeResult:
         self._made_from = self._sources()
@@ -148,7 +154,7 @@ class KeyFooter(Footer):
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.app.size.width
-        compact, palette = width < COMPACT_BELOW, width >= PALETTE_WIDTH
+        compact, palette = self.style_for(width)
         if (compact, palette, width) == (self.compact, self.show_command_palette, self._width):
             return  # the keys fitted to this width (the first resize: the footer was made `for_width` the terminal)
         self.compact, self.show_command_palette = compact, palette
