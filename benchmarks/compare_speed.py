@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 import threadpoolctl
+from machine import SHARED_DATA
 
 from backprop_tutor.compare.comparison import compare_step
 from backprop_tutor.compare.problem import Problem, random_problem
 from backprop_tutor.compare.student import load_function
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 SIZES, B = [784, 100, 50, 25, 10], 500
 
 

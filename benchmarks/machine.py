@@ -1,5 +1,5 @@
 """What every benchmark states beside its figures: the BLAS kernel numpy runs, the environment it ran in, the
-load, and the machine's own matrix-multiply rate measured in the same run.
+load, and the machine's own matrix-multiply rate measured in the same run; and where the real data sets are.
 
 Two BLAS environments are measured. "as-is" is this shell's environment. "native" is the same without
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE: a development machine may set them (e.g. OPENBLAS_CORETYPE=Haswell, for
@@ -15,6 +15,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+#: The course's and the named data sets, in ../shared/data beside the repository (as the tests find them).
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 #: Variables that override OpenBLAS's own choice of kernel and cache sizes.
 TUNING = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")

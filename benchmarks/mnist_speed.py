@@ -37,9 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import blas_kernel, env_label, environment, envs_to_measure, load
+from machine import SHARED_DATA, blas_kernel, env_label, environment, envs_to_measure, load
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SIZES = [784, 100, 50, 25, 10]
 B, ETA, N_VALIDATION = 500, 0.01, 10_000
 CONTENDERS = ("engine-1", "engine-2", "torch-1", "torch-N", "jax")

@@ -22,11 +22,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from machine import blas_kernel, environment, load
+from machine import SHARED_DATA, blas_kernel, environment, load
 
 from backprop_tutor.cli import OPENBLAS_THREAD_TIMEOUT
-
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 _RUN = """
 import statistics, sys

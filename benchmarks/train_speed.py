@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from machine import blas_kernel_here, env_label, environment, envs_to_measure, load
+from machine import SHARED_DATA, blas_kernel_here, env_label, environment, envs_to_measure, load
 from threadpoolctl import threadpool_limits
 
 from backprop_tutor.engine.flops import step_flops
@@ -40,7 +40,6 @@ from backprop_tutor.engine.network import mlp
 
 SIZES = [784, 100, 50, 25, 10]
 B = 500
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def matmuls_of_a_step(rng: np.random.Generator):

@@ -31,12 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import blas_kernel, env_label, environment, envs_to_measure, load, square_rate
+from machine import SHARED_DATA, blas_kernel, env_label, environment, envs_to_measure, load, square_rate
 
 from backprop_tutor.cli import OPENBLAS_THREAD_TIMEOUT
 from backprop_tutor.engine.flops import epoch_flops, forward_flops
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 GRID = ["--activations", "tanh,relu", "--lrs", "0.1,0.01,0.001", "--hidden", "100,50,25", "--batch-size", "500",
         "--decay-at", "20,40", "--init", "he", "--seed", "1"]
 MODES = {"1": ["--workers", "1"], "2": ["--workers", "2"], "dask": ["--cluster", "local", "--workers", "2"]}
