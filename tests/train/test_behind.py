@@ -10,17 +10,15 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from train_helpers import make_npz, same_parameters
+from train_helpers import hold_to_cores, make_npz, recorded_tasks, same_parameters
 
 import backprop_tutor as bt
 from backprop_tutor.cli import main
-from backprop_tutor.train import TrainConfig, prepare_data, resources, train
+from backprop_tutor.train import TrainConfig, prepare_data, train
 from backprop_tutor.train.behind import MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.divergence import DivergenceError
 from backprop_tutor.train.metrics import COLUMNS
-from backprop_tutor.train.sweep import workflow
-from backprop_tutor.train.sweep.executors import task_for
 
 
 def config_for(data: Path, **changes) -> TrainConfig:
@@ -124,13 +122,6 @@ def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny
     assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
 
 
-def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
-    """This process may run on ``cores`` cores (as under `taskset`). The system's answer is patched, not
-    `resources.cores_here`, which modules import by name (a patched name would stay in the first to import it)."""
-    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores)
-
-
 @pytest.fixture
 def behind_made(monkeypatch: pytest.MonkeyPatch) -> list[MeasuredBehind]:
     """Every MeasuredBehind made in this process (one per run that measures behind)."""
@@ -208,9 +199,7 @@ def test_a_grid_of_one_configuration_measures_behind_whatever_the_workers(
     """--workers 2 with one configuration to run: it runs alone, so on 2 cores it has the second to measure on
     (the task says so; it runs in a pool worker, whose MeasuredBehind this process does not see)."""
     hold_to_cores(monkeypatch, 2)
-    tasks: list[object] = []
-    monkeypatch.setattr(workflow, "task_for", lambda *args, **kwargs: tasks.append(task_for(*args, **kwargs)) or
-                        tasks[-1])
+    tasks = recorded_tasks(monkeypatch)
     assert main(["sweep", "--data", str(tiny_npz), "--hidden", "16,12", "--validation", "100", "--batch-size", "50",
                  "--epochs", "2", "--lrs", "0.1", "--seed", "3", "--workers", "2", "--quiet",
                  "--out", str(tmp_path / "one")]) == 0

@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
-from train_helpers import TUTOR, make_npz, same_parameters
+from train_helpers import TUTOR, hold_to_cores, make_npz, same_parameters
 
 from backprop_tutor.cli import main
 from backprop_tutor.train import RunFolder, RunFolderBusy, TrainConfig, prepare_data, train
@@ -413,10 +413,7 @@ def test_a_lone_run_counts_the_cores_it_may_run_on_not_the_machines(tiny_npz: Pa
                                                                     capsys: pytest.CaptureFixture) -> None:
     """A process held to 2 of a machine's 16 cores (`taskset`, a container): one BLAS thread, as on a 2-core
     machine, not two threads and a measuring pass crowding 2 cores."""
-    from backprop_tutor.train import resources
-
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    hold_to_cores(monkeypatch, 2, machine=16)
     out = tmp_path / "run"
     assert main(["train", "--data", str(tiny_npz), "--hidden", "8", "--batch-size", "50", "--validation", "100",
                  "--epochs", "1", "--quiet", "--out", str(out)]) == 0

@@ -19,16 +19,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from shared_data import SHARED_DATA, unpacked_shared_data
+from train_helpers import hold_to_cores, recorded_tasks
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint
 from backprop_tutor.params import read_parameters
-from backprop_tutor.train import resources
 from backprop_tutor.train.config import TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
 from backprop_tutor.train.resources import retraining_threads
 from backprop_tutor.train.sweep import data as sweep_data
-from backprop_tutor.train.sweep import workflow
 from backprop_tutor.train.sweep.data import SealedTestSet, SealedTestSetError
 from backprop_tutor.train.sweep.results import RunSummary, run_state, select
 
@@ -232,10 +231,7 @@ def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_pa
 def test_a_sweep_says_when_its_workers_threads_are_more_than_the_cores_it_may_run_on(
         tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     """Counted as a run counts them (`resources.cores_here`): a process held to 1 core of 16."""
-    from backprop_tutor.train import resources
-
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    hold_to_cores(monkeypatch, 1, machine=16)
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--lrs", "0.1", "--threads", "2",
                  "--out", tmp_path / "hw", "--quiet") == 0
     assert "note: 1 worker × 2 BLAS threads is more than the 1 core here" in capsys.readouterr().out
@@ -273,23 +269,15 @@ def test_the_sweep_runs_on_a_dask_cluster(local_dask: Executor, tiny_npz: Path, 
     cluster of any size would, and the retraining; none measures behind by the cores of the sweep's machine."""
     address = local_dask._client.scheduler.address  # type: ignore[attr-defined]
     assert address.startswith("tcp://127.0.0.1:")
-    behind: list[bool] = []
-    task_for = workflow.task_for
-
-    def recorded(*args, **kwargs):
-        behind.append(kwargs.get("measure_behind", False))
-        return task_for(*args, **kwargs)
-
-    monkeypatch.setattr(workflow, "task_for", recorded)
-    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: 8)
+    tasks = recorded_tasks(monkeypatch)
+    hold_to_cores(monkeypatch, 8)
     out = tmp_path / "hw"
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "2", "--lrs", "0.1,0.05", "--cluster",
                  address, "--out", out, "--quiet") == 0
     assert "Dask cluster at tcp://127.0.0.1:" in capsys.readouterr().out
     report = report_of(out)
     assert [r["status"] for r in report["runs"]] == ["complete", "complete"] and report["test"] is not None
-    assert behind == [False, False, False]
+    assert [t.measure_behind for t in tasks] == [False, False, False]
 
 
 def test_a_local_dask_cluster_drops_malloc_trim_and_runs_one_thread_per_worker(local_dask: Executor) -> None:

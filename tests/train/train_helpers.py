@@ -1,4 +1,5 @@
-"""Builders for the training tests' data (tiny, written to a temporary folder), and comparing their results."""
+"""Builders for the training tests' data (tiny, written to a temporary folder), comparing their results, and
+holding a test to a number of cores or recording the runs a sweep hands out."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from backprop_tutor.train import resources
+from backprop_tutor.train.sweep import executors, workflow
 
 #: `tutor` in a process of its own (the same Python, whether or not the script is on PATH)
 TUTOR = [sys.executable, "-c", "import sys; from backprop_tutor.cli import main; sys.exit(main(sys.argv[1:]))"]
@@ -33,3 +38,24 @@ def same_parameters(a: Path, b: Path) -> bool:
 
     return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
                for x, y in zip(pa, pb, strict=True))
+
+
+def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int, machine: int | None = None) -> None:
+    """This process may run on ``cores`` cores of a machine of ``machine`` (default: as many; `taskset`, a
+    container). The system's answer is patched, not `resources.cores_here`, which modules import by name (a
+    patched name would stay in the first module to import it, for the rest of the test worker)."""
+    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores if machine is None else machine)
+
+
+def recorded_tasks(monkeypatch: pytest.MonkeyPatch) -> list[executors.RunTask]:
+    """Every run task a sweep of this process makes, as it is handed to a worker (its own or a pool's)."""
+    tasks: list[executors.RunTask] = []
+    task_for = executors.task_for
+
+    def recording(*args, **kwargs) -> executors.RunTask:
+        tasks.append(task_for(*args, **kwargs))
+        return tasks[-1]
+
+    monkeypatch.setattr(workflow, "task_for", recording)
+    return tasks
