@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from textual import events
 from textual._context import visible_screen_stack
+from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import Pilot
+from textual.timer import Timer
+from textual.worker import WorkerState
 
 
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -18,6 +25,83 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
         asyncio.run(fn(*args, **kwargs))
 
     return wrapper
+
+
+#: rounds of "handle what is queued" before a key is called unsettled (a few are needed; hundreds mean a loop)
+SETTLE_ROUNDS = 500
+#: how long a round that found something still to do sleeps, for timers to come due
+TIMER_STEP = 1 / 500
+
+
+def _timer_pending(timer: Timer) -> bool:
+    """A one-shot timer (`set_timer`, e.g. the app's resize, 1/120 s after the event) that has yet to fire;
+    intervals (`set_interval`: playing, a cursor's blink) never end and are not waited for."""
+    return timer._repeat == 0 and timer._task is not None and not timer._task.done()
+
+
+def _settled(app: App) -> bool:
+    """Nothing left to do: no message or callback queued in the app or a widget of its screen, no layout,
+    repaint or after-refresh callback pending on the screen (none is done inside `App.batch_update`, which
+    holds them to its end), no one-shot timer, animation or worker running."""
+    screen = app.screen
+    pumps = [app, *screen.walk_children(with_self=True)]
+    if any(not pump._message_queue.empty() or pump._next_callbacks for pump in pumps):
+        return False
+    pending = (screen._layout_required, screen._scroll_required, screen._repaint_required,
+               screen._recompose_required, screen._dirty_widgets, screen._callbacks) if not app._batch_count else ()
+    timing = any(_timer_pending(timer) for pump in pumps for timer in pump._timers)
+    animating = app.animator._animations or app.animator._scheduled
+    working = any(worker.state in (WorkerState.PENDING, WorkerState.RUNNING) for worker in app.workers)
+    return not (any(pending) or timing or animating or working)
+
+
+async def settle(app: App) -> None:
+    """Wait until the app has done everything the last input set going (see `_settled`), applying a pending
+    layout at once instead of at the screen's next update tick. Deterministic, unlike Pilot's idle windows
+    (20 ms of low CPU, twice a key), which are most of the UI tests' wall time."""
+    pilot = Pilot(app)
+    for _ in range(SETTLE_ROUNDS):
+        await pilot._wait_for_screen()  # test-only: every message queued now handled
+        if app._exception_event.is_set():
+            return
+        app.screen._on_timer_update()  # the layout and callbacks the update tick would run
+        await app.animator.wait_until_complete()  # a scroll glides over a few frames, as Pilot waits for it
+        await asyncio.sleep(0)
+        if _settled(app):
+            return
+        await asyncio.sleep(TIMER_STEP)
+    raise AssertionError(f"the app did not settle after {SETTLE_ROUNDS} rounds of messages")
+
+
+async def press_and_settle(app: App, keys) -> None:
+    """`Pilot.press`'s key sending (`App._press_keys`), each key handled and settled before the next."""
+    for key in keys:
+        if key.startswith("wait:"):
+            await asyncio.sleep(float(key.split(":")[1]) / 1000)
+            await settle(app)
+            continue
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+        await settle(app)
+
+
+async def pause_or_settle(pilot: Pilot, delay: float | None = None) -> None:
+    """`Pilot.pause`: a pause of `delay` seconds as asked, and without one, until the app has settled (where
+    Pilot waits for a 20 ms idle window)."""
+    if delay is None:
+        await settle(pilot.app)
+    else:
+        await PILOT_PAUSE(pilot, delay)
+
+
+PILOT_PAUSE = Pilot.pause
 
 
 def screen_strips(app) -> list:
