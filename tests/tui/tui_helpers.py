@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 import unicodedata
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -27,8 +28,8 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
     return wrapper
 
 
-#: rounds of "handle what is queued" before a key is called unsettled (a few are needed; hundreds mean a loop)
-SETTLE_ROUNDS = 500
+#: seconds after which an app that still has something to do is called unsettled (Pilot's own limit)
+SETTLE_TIMEOUT = 30.0
 #: how long a round that found something still to do sleeps, for timers to come due
 TIMER_STEP = 1 / 500
 
@@ -59,8 +60,8 @@ async def settle(app: App) -> None:
     """Wait until the app has done everything the last input set going (see `_settled`), applying a pending
     layout at once instead of at the screen's next update tick. Deterministic, unlike Pilot's idle windows
     (20 ms of low CPU, twice a key), which are most of the UI tests' wall time."""
-    pilot = Pilot(app)
-    for _ in range(SETTLE_ROUNDS):
+    pilot, deadline = Pilot(app), time.monotonic() + SETTLE_TIMEOUT
+    while time.monotonic() < deadline:
         await pilot._wait_for_screen()  # test-only: every message queued now handled
         if app._exception_event.is_set():
             return
@@ -70,7 +71,7 @@ async def settle(app: App) -> None:
         if _settled(app):
             return
         await asyncio.sleep(TIMER_STEP)
-    raise AssertionError(f"the app did not settle after {SETTLE_ROUNDS} rounds of messages")
+    raise AssertionError(f"the app still had work to do after {SETTLE_TIMEOUT} s")
 
 
 async def press_and_settle(app: App, keys) -> None:
