@@ -1,5 +1,6 @@
 """How much memory a network and a minibatch need, and how long exact mode would take: both checked before
-anything big is allocated or computed.
+anything big is allocated or computed; and what this machine has for them (free memory, the cores a process may
+use).
 
 `units = 1e9` in a spec, or `--hidden 10000000`, would otherwise fill the machine's memory (or end in a
 MemoryError traceback) before one number is computed. The estimate counts the arrays the engine keeps
@@ -98,6 +99,15 @@ def available_bytes() -> int | None:
         except (ValueError, OSError):
             pass
     return min(figures) if figures else None
+
+
+def cores_here() -> int:
+    """The cores this process may run on: its CPU affinity where the system keeps one (a container or `taskset`
+    may allow fewer than the machine has, and a thread more than those waits for a core), else the machine's
+    count; at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def check_memory(need: int, what: str, advice: str = "use fewer units or a smaller minibatch") -> None:

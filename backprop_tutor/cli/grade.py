@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from backprop_tutor.errors import UsageError
+from backprop_tutor.memory import cores_here
 from backprop_tutor.plural import count
 
 EPILOG = """\
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     from backprop_tutor.grading.roster import load_class
 
     policy, tolerance = policy_from(args), tolerance_from(args)
-    workers = min(2, os.cpu_count() or 1) if args.workers is None else args.workers
+    workers = min(2, cores_here()) if args.workers is None else args.workers
     if not 1 <= workers <= 64:
         raise UsageError(f"--workers {workers}: give 1 to 64 processes")
     klass = load_class(args.klass)

@@ -19,9 +19,9 @@ from rich.text import Text
 from backprop_tutor.cli._settings import GRID, add_flag, add_grid_flag, grid_values
 from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
+from backprop_tutor.memory import cores_here
 from backprop_tutor.plural import count, plural
 from backprop_tutor.train.config import SETTINGS, TrainConfig
-from backprop_tutor.train.resources import cores_here
 
 if TYPE_CHECKING:
     from backprop_tutor.train.sweep.executors import SweepOptions

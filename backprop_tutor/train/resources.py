@@ -5,9 +5,7 @@ reported, by `fileio`, which writes every file.)"""
 
 from __future__ import annotations
 
-import os
-
-from backprop_tutor.memory import available_bytes, estimate_bytes, format_bytes
+from backprop_tutor.memory import available_bytes, cores_here, estimate_bytes, format_bytes
 from backprop_tutor.plural import plural
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.metrics import EVAL_CHUNK
@@ -43,15 +41,6 @@ def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) 
     one, and its figures came out with other last digits; and OpenBLAS's threaded products called from two
     threads at once have given wrong results (OpenBLAS issue 5836, numpy issue 29391)."""
     return blas_threads == 1 and _cores(cores) >= 2 * runs
-
-
-def cores_here() -> int:
-    """The cores this process may run on: its CPU affinity where the system keeps one (a container or `taskset`
-    may allow fewer than the machine has, and a thread more than those waits for a core), else the machine's
-    count; at least 1."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def _cores(cores: int | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
 
 import pytest
@@ -152,4 +153,24 @@ def test_an_index_written_before_paths_were_relative_and_without_sizes_still_gra
     assert (row["seed"], float(row["score"]), float(row["max"])) == ("2", MAX, MAX)
     absent = next(r for r in csv.DictReader((tmp_path / "g" / "grades.csv").open()) if r["seed"] == "1")
     assert float(absent["max"]) == MAX and absent["reason"] == "no submission"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (8, 2)])
+def test_grade_shares_the_class_among_the_cores_this_process_may_use(klass, tmp_path, capsys, monkeypatch, cores,
+                                                                      workers):
+    """Two processes at most by default, and one where the process may run on one core only (`taskset`, a
+    container), however many the machine has."""
+    import backprop_tutor.grading.gradebook as gradebook
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    used = []
+    grade_all = gradebook.grade_all
+    monkeypatch.setattr(gradebook, "grade_all", lambda *args: used.append(args[-1]) or grade_all(*args))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(klass / "seed-1" / "key.md", subs / "seed-1.md")
+    assert main(["grade", str(klass), str(subs), "--out", str(tmp_path / "g")]) == 0
+    assert used == [workers]
     capsys.readouterr()

@@ -230,7 +230,7 @@ def test_a_failing_configuration_does_not_stop_the_others(tiny_npz: Path, tmp_pa
 
 def test_a_sweep_says_when_its_workers_threads_are_more_than_the_cores_it_may_run_on(
         tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    """Counted as a run counts them (`resources.cores_here`): a process held to 1 core of 16."""
+    """Counted as a run counts them (`memory.cores_here`): a process held to 1 core of 16."""
     hold_to_cores(monkeypatch, 1, machine=16)
     assert tutor("sweep", "--data", tiny_npz, *TINY, *B50, "--epochs", "1", "--lrs", "0.1", "--threads", "2",
                  "--out", tmp_path / "hw", "--quiet") == 0

@@ -3,13 +3,13 @@ holding a test to a number of cores or recording the runs a sweep hands out."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from backprop_tutor.train import resources
 from backprop_tutor.train.sweep import executors, workflow
 
 #: `tutor` in a process of its own (the same Python, whether or not the script is on PATH)
@@ -42,10 +42,10 @@ def same_parameters(a: Path, b: Path) -> bool:
 
 def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int, machine: int | None = None) -> None:
     """This process may run on ``cores`` cores of a machine of ``machine`` (default: as many; `taskset`, a
-    container). The system's answer is patched, not `resources.cores_here`, which modules import by name (a
+    container). The system's answer is patched, not `memory.cores_here`, which modules import by name (a
     patched name would stay in the first module to import it, for the rest of the test worker)."""
-    monkeypatch.setattr(resources.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    monkeypatch.setattr(resources.os, "cpu_count", lambda: cores if machine is None else machine)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores if machine is None else machine)
 
 
 def recorded_tasks(monkeypatch: pytest.MonkeyPatch) -> list[executors.RunTask]:
