@@ -82,9 +82,10 @@ LONG_FIRST = ("notebook", "train", "tui")
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto` (the default in pyproject.toml): one worker per core. Two a core paid while Textual's Pilot slept
     20 ms after every key; since the UI tests wait for the app to settle instead (tests/tui/conftest.py) the
-    suite is CPU-bound, and a second worker a core only added contention: on 2 cores 104-110 s with 2 workers,
-    108-110 s with 3, 110-117 s with 4 (benchmarks/README.md, "The test suite"). A worker costs about 4 s of
-    CPU to start (collection and imports). PYTEST_XDIST_AUTO_NUM_WORKERS=N or `-n N` still sets the number."""
+    suite is CPU-bound, and a second worker a core only added contention: alternated on 2 cores, 104.5 and 105.1 s
+    with 2 workers, 108.1 and 109.8 s with 3, 114.9 and 110.3 s with 4 (benchmarks/README.md, "The test suite").
+    A worker costs about 4 s of CPU to start (collection and imports). PYTEST_XDIST_AUTO_NUM_WORKERS=N or `-n N`
+    still sets the number."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own rule reads it
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
