@@ -187,10 +187,10 @@ def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:
 
 # --- the live view ------------------------------------------------------------------------------
 def epoch_line(m: EpochMetrics, epochs: int, samples: int = 0, flop: int = 0) -> str:
-    """One finished epoch; with the epoch's training ``samples`` and ``flop`` (`engine.flops.epoch_flops`: the steps
-    and the measuring passes), also the throughput over its wall time ``m.seconds``: its steps and measuring pass,
-    or, for an epoch measured behind on another core (`train.behind`), its steps and any wait for the figures of
-    the epoch before it."""
+    """One finished epoch; with the training ``samples`` and the ``flop`` done in its wall time ``m.seconds``
+    (`RichProgress.work`), also the throughput over that time: its steps and measuring pass, or, for an epoch
+    measured behind on another core (`train.behind`), its steps and any wait for the figures of the epoch before
+    it, while that epoch was measured."""
     line = (f"epoch {m.epoch:>{len(str(epochs))}}/{epochs}  η {m.learning_rate:<8g}  "
             f"train {100 * m.train_accuracy:6.2f}% (C {m.train_loss:.4f})  "
             f"validation {100 * m.val_accuracy:6.2f}% (C {m.val_loss:.4f})  {m.seconds:5.1f} s")
@@ -234,26 +234,29 @@ class RichProgress:
             self.resumed_at = (epoch, first_batch)
         self.progress.update(self.task, completed=first_batch, epoch=epoch, eta=f"{learning_rate:g}")
 
-    def work(self, epoch: int) -> tuple[int, int]:
-        """(training samples, FLOP) of ``epoch`` in this session, for the throughput in its line: an epoch resumed
-        mid-way trains only the minibatches it had left, and then measures every image as any epoch does."""
+    def work(self, epoch: int, passes: int = 1) -> tuple[int, int]:
+        """(training samples, FLOP) of ``epoch``'s wall time in this session, for the throughput in its line: its
+        steps (an epoch resumed mid-way trains only the minibatches it had left) and ``passes`` measuring passes
+        over every image (`TrainProgress.epoch_end`: 0, 1 or 2 when epochs are measured behind)."""
         from backprop_tutor.engine.flops import epoch_flops
 
         assert self.config is not None
         B = self.config.batch_size
         steps = self.batches - (self.resumed_at[1] if epoch == self.resumed_at[0] else 0)
-        return steps * B, epoch_flops(self.config.sizes, B, steps * B, self.batches * B + self.config.n_validation)
+        measured = passes * (self.batches * B + self.config.n_validation)
+        return steps * B, epoch_flops(self.config.sizes, B, steps * B, measured)
 
     def batch_done(self, epoch: int, batch: int) -> None:
         assert self.task is not None
         self.progress.update(self.task, completed=batch)
 
-    def epoch_end(self, metrics: EpochMetrics) -> None:
+    def epoch_end(self, metrics: EpochMetrics, passes: int = 1) -> None:
         assert self.task is not None
         self.figures = (f"train {100 * metrics.train_accuracy:.2f}%  validation {100 * metrics.val_accuracy:.2f}%  "
                         f"C {metrics.train_loss:.4f}")
         self.progress.update(self.task, figures=self.figures)
-        self.progress.console.print(epoch_line(metrics, self.epochs, *self.work(metrics.epoch)), highlight=False)
+        self.progress.console.print(epoch_line(metrics, self.epochs, *self.work(metrics.epoch, passes)),
+                                    highlight=False)
 
     def warn(self, message: str) -> None:
         self.progress.console.print(Text.assemble(("warning: ", "bold"), message))

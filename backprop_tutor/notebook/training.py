@@ -89,7 +89,7 @@ class NotebookProgress:
         self.line = f"epoch {epoch}/{self.epochs}: minibatch {batch}/{self.batches}"
         self._show()
 
-    def epoch_end(self, metrics: Any) -> None:
+    def epoch_end(self, metrics: Any, passes: int = 1) -> None:
         self.history.append(metrics)
         self.line = (f"epoch {metrics.epoch}/{self.epochs} done: training {100 * metrics.train_accuracy:.2f}%, "
                      f"validation {100 * metrics.val_accuracy:.2f}%")

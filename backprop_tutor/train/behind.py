@@ -43,6 +43,7 @@ class EpochEnd:
     params: list[tuple[np.ndarray, np.ndarray]]
     velocity: list[tuple[np.ndarray, np.ndarray]] | None
     stopping: bool  # a stop was asked for at the epoch's last minibatch
+    overlapped: bool  # the epoch before was measured behind, on another core, while this one trained
     #: when the next epoch could start (its steps, and the wait for the figures of the epoch before, were
     #: done): the epoch's wall time on the run's path ends here, its figures come on another core meanwhile
     handed_over: float = 0.0

@@ -66,7 +66,10 @@ class TrainProgress(Protocol):
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None: ...
     def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None: ...
     def batch_done(self, epoch: int, batch: int) -> None: ...
-    def epoch_end(self, metrics: EpochMetrics) -> None: ...
+    def epoch_end(self, metrics: EpochMetrics, passes: int = 1) -> None:
+        """``passes``: the measuring passes (every training and validation image) the run made in the epoch's wall
+        time: its own when measured in turn, and the epoch before's when that was measured behind meanwhile."""
+
     def stop(self) -> None: ...
 
 
@@ -257,6 +260,7 @@ class _Run:
 
     def _epoch(self, epoch: int, start_batch: int) -> RunResult | None:
         started = time.perf_counter()
+        overlapped = self.behind is not None and self.behind.pending is not None
         eta = self.schedule.learning_rate(epoch)
         epoch_rng_state = self.rng.bit_generator.state
         perm = self.rng.permutation(self.data.x_train.shape[0])
@@ -272,14 +276,14 @@ class _Run:
                 self._settle_behind()
                 self._checkpoint(epoch - 1, b + 1, epoch_rng_state, *self._state())
                 return self._interrupted((epoch, b + 1))
-        ended = EpochEnd(epoch, eta, started, self.rng.bit_generator.state, *self._state(), stopping)
+        ended = EpochEnd(epoch, eta, started, self.rng.bit_generator.state, *self._state(), stopping, overlapped)
         self._settle_behind()
         if self.measure_behind and not stopping and epoch < self.config.epochs:
             self._behind().submit(self.net, ended)  # measured while the next epoch trains
             return None
         d = self.data
         figures = self._evaluator().training_and_validation(d.x_train, d.y_train, d.x_val, d.y_val)
-        return self._epoch_done(ended, figures, time.perf_counter())
+        return self._epoch_done(ended, figures, time.perf_counter(), in_turn=True)
 
     def _behind(self) -> MeasuredBehind:
         if self.behind is None:
@@ -295,9 +299,9 @@ class _Run:
             ended, figures = measured
             self._epoch_done(ended, figures, ended.handed_over)
 
-    def _epoch_done(self, ended: EpochEnd, figures: Figures, done: float) -> RunResult | None:
+    def _epoch_done(self, ended: EpochEnd, figures: Figures, done: float, in_turn: bool = False) -> RunResult | None:
         """An epoch's figures in the history, the divergence check, the checkpoint, the metrics so far;
-        ``done``: when the epoch's wall time ends."""
+        ``done``: when the epoch's wall time ends; ``in_turn``: its figures were measured within that time."""
         (train_loss, train_acc), (val_loss, val_acc) = figures
         metrics = EpochMetrics(ended.epoch, ended.learning_rate, train_loss, train_acc, val_loss, val_acc,
                                done - ended.started)
@@ -310,7 +314,7 @@ class _Run:
             raise
         self._checkpoint(ended.epoch, 0, ended.rng_state, ended.params, ended.velocity)
         if self.progress is not None:
-            self.progress.epoch_end(metrics)
+            self.progress.epoch_end(metrics, passes=int(in_turn) + int(ended.overlapped))
         if warning:
             self._warn(warning)
         if ended.stopping and ended.epoch < self.config.epochs:  # stopped after the epoch's last minibatch

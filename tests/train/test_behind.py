@@ -89,6 +89,7 @@ class Events:
 
     def __init__(self) -> None:
         self.seen: list[tuple[object, ...]] = []
+        self.passes: dict[int, int] = {}  # epoch: measuring passes in its wall time
 
     def start(self, config: TrainConfig, first_epoch: int, batches_per_epoch: int) -> None: ...
     def epoch_start(self, epoch: int, learning_rate: float, first_batch: int) -> None: ...
@@ -97,8 +98,9 @@ class Events:
     def batch_done(self, epoch: int, batch: int) -> None:
         self.seen.append(("batch", epoch, batch))
 
-    def epoch_end(self, metrics) -> None:
+    def epoch_end(self, metrics, passes: int = 1) -> None:
         self.seen.append(("epoch", metrics.epoch))
+        self.passes[metrics.epoch] = passes
 
 
 def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny_npz: Path, tmp_path: Path,
@@ -120,6 +122,34 @@ def test_an_epoch_measured_behind_is_reported_as_soon_as_its_figures_are_in(tiny
     run(config, tmp_path / "turn", False)
     assert figures(tmp_path / "turn") == figures(tmp_path / "behind")
     assert same_parameters(tmp_path / "turn" / "params.h5", tmp_path / "behind" / "params.h5")
+
+
+@pytest.mark.parametrize(("behind", "stop_at", "passes"), [
+    (False, None, {1: 1, 2: 1, 3: 1, 4: 1}),
+    (True, None, {1: 0, 2: 1, 3: 1, 4: 2}),  # the first has no pass beside it; the last its own and the third's
+    (True, (2, 10), {1: 0, 2: 2, 3: 0, 4: 2}),  # stopped at epoch 2's end (measured in turn), then resumed
+])
+def test_each_epoch_reports_the_measuring_passes_made_in_its_wall_time(tiny_npz: Path, tmp_path: Path, behind: bool,
+                                                                       stop_at, passes: dict[int, int]) -> None:
+    """What `tutor train`'s line divides by the epoch's seconds: the steps, and every measuring pass the run made
+    meanwhile, on this core or the other (`RichProgress.work`)."""
+    config, events = config_for(tiny_npz), Events()
+    stop = None if stop_at is None else (lambda epoch, batch: (epoch, batch) == stop_at)
+    first = run(config, tmp_path / "run", behind, progress=events, should_stop=stop)
+    if stop_at is not None:
+        assert first.status == "interrupted"
+        assert run(config, tmp_path / "run", behind, progress=events, resume=True).status == "complete"
+    assert events.passes == passes
+
+
+def test_the_epoch_line_counts_the_arithmetic_of_its_wall_time() -> None:
+    from backprop_tutor.cli.train import RichProgress
+    from backprop_tutor.engine.flops import forward_flops, step_flops
+
+    progress = RichProgress(None)
+    progress.config, progress.batches = TrainConfig(hidden=[100, 50, 25], batch_size=500, n_validation=10000), 100
+    steps, measuring = 100 * step_flops([784, 100, 50, 25, 10], 500), forward_flops([784, 100, 50, 25, 10], 60000)
+    assert [progress.work(1, passes) for passes in (0, 1, 2)] == [(50000, steps + k * measuring) for k in (0, 1, 2)]
 
 
 @pytest.fixture

@@ -242,7 +242,7 @@ class _EpochsToSweep:
     def batch_done(self, epoch: int, batch: int) -> None: ...
     def stop(self) -> None: ...
 
-    def epoch_end(self, metrics: EpochMetrics) -> None:
+    def epoch_end(self, metrics: EpochMetrics, passes: int = 1) -> None:
         self.progress.update(self.name, metrics.epoch)
 
 
