@@ -75,7 +75,10 @@ async def settle(app: App) -> None:
 
 
 async def press_and_settle(app: App, keys) -> None:
-    """`Pilot.press`'s key sending (`App._press_keys`), each key handled and settled before the next."""
+    """`Pilot.press`'s key sending (`App._press_keys`, its key-to-event lines as Textual writes them), each key
+    handled and settled before the next. (Putting `settle` in place of Textual's `wait_for_idle` instead would
+    keep Textual's own `_press_keys`, but it waits twice a key and cannot skip the second wait safely: the
+    driver posts the key a loop iteration later. Tried: `tests/tui` took 10-28 s more CPU.)"""
     for key in keys:
         if key.startswith("wait:"):
             await asyncio.sleep(float(key.split(":")[1]) / 1000)
