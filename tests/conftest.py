@@ -88,8 +88,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     still sets the number."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # pytest-xdist's own rule reads it
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores
+    from backprop_tutor.memory import cores_here  # the package's count (CPU affinity), as training's
+
+    return cores_here()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
