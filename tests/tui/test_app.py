@@ -240,12 +240,8 @@ async def test_mnist_trace_sample_switching_and_image(mnist_trace_path):
 async def test_footer_always_shows_help_quit_and_export(hand_float64, size):
     app = TutorApp(hand_float64)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        for _ in range(40):  # Textual's Footer fills in after the first idle; on a loaded machine, later
-            footer = screen_text(app).splitlines()[-1]
-            if footer.strip():
-                break
-            await pilot.pause(0.05)
+        await pilot.pause()  # Textual's Footer fills in after the first idle, which the pause waits for
+        footer = screen_text(app).splitlines()[-1]
         for key in ("? Help", "q Quit", "e Export", "→ Next"):
             assert key in footer, footer
 

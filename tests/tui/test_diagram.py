@@ -197,9 +197,7 @@ async def test_update_steps_do_not_repeat_b_as_a_layer(hand_float64, size):
 async def test_mnist_a_taller_terminal_shows_more_units(mnist_app_factory):
     async with mnist_at(mnist_app_factory, (80, 24), "s(1), a(1), a'(1)") as (trace, app, pilot):
         a1 = np.asarray(trace.array(app.step, fields.A, 0))
-        await pilot.resize_terminal(160, 48)
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.resize_terminal(160, 48)  # which pauses until the new size is laid out
         drawn = "\n".join(diagram_lines(app))
         assert "↓ units 18–100" in drawn  # 17 units of layer 1 now, where 80×24 had room for 5
         assert all(f"a={fmt(v, 3)} " in drawn for v in a1[:17])
