@@ -4,22 +4,34 @@ going, including work done later by a one-shot timer, an after-refresh callback 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
+from textual.message import Message
 from textual.widgets import Static
 from tui_helpers import pilot_test, screen_text
 
 
 class Width(Static):
-    """Says how wide it was laid out, each time it is."""
+    """Says how wide it was laid out, each time it is; passes a `Relay` back to the app."""
+
+    class Relay(Message):
+        """A message handed from the app to this widget and back."""
 
     def on_resize(self, event) -> None:
         self.update(f"laid out {event.size.width} wide")
 
+    def on_width_relay(self, message: Relay) -> None:
+        message.stop()
+        self.app.post_message(Width.Relay())
+
 
 class Later(App):
-    """Each key's effect arrives late: `t` after two timers, `r` after the next refresh, `w` by a new layout; and
-    a line says how wide it was laid out, after each resize."""
+    """Each key's effect arrives late: `t` after two timers, `r` after the next refresh, `w` by a new layout, `s`
+    after its handler's sleep, `m` after a message's round trip through a widget; and a line says how wide it
+    was laid out, after each resize."""
 
     def compose(self) -> ComposeResult:
         yield Static("nothing yet", id="shown")
@@ -28,8 +40,16 @@ class Later(App):
     def show(self, text: str) -> None:
         self.query_one("#shown", Static).update(text)
 
-    def on_key(self, event) -> None:
-        if event.key == "t":
+    def on_width_relay(self, message: Width.Relay) -> None:
+        self.show("passed along")
+
+    async def on_key(self, event) -> None:
+        if event.key == "s":
+            await asyncio.sleep(0.05)
+            self.show("after a sleep")
+        elif event.key == "m":
+            self.query_one(Width).post_message(Width.Relay())
+        elif event.key == "t":
             self.set_timer(0.05, lambda: self.set_timer(0.02, lambda: self.show("after two timers")))
         elif event.key == "r":
             self.call_after_refresh(self.call_later, self.show, "after a refresh")
@@ -39,7 +59,8 @@ class Later(App):
 
 
 @pytest.mark.parametrize(("key", "lines"), [("t", ["after two timers"]), ("r", ["after a refresh"]),
-                                            ("w", ["narrowed to", "twelve"])])
+                                            ("w", ["narrowed to", "twelve"]), ("s", ["after a sleep"]),
+                                            ("m", ["passed along"])])
 @pilot_test
 async def test_a_screen_read_right_after_a_key_shows_what_the_key_set_going(key, lines):
     app = Later()
@@ -47,6 +68,19 @@ async def test_a_screen_read_right_after_a_key_shows_what_the_key_set_going(key,
         await pilot.press(key)
         shown = [line.rstrip() for line in screen_text(app).splitlines()]
         assert shown[:len(lines)] == lines
+
+
+@pytest.mark.parametrize(("key", "line"), [("s", "after a sleep"), ("m", "passed along"), ("t", "after two timers")])
+@pilot_test
+async def test_a_pause_waits_for_a_handler_still_running_and_for_messages_it_passes_on(key, line):
+    """`pilot.press` ends with Pilot's own wait for the screen, so here the key is posted and `pause()` alone
+    (the settle) must wait for the handler in hand and for the messages it hands on."""
+    app = Later()
+    async with app.run_test(size=(40, 6)) as pilot:
+        await pilot.pause()
+        app.post_message(events.Key(key, key))
+        await pilot.pause()
+        assert screen_text(app).splitlines()[0].rstrip() == line
 
 
 @pilot_test

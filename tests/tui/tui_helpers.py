@@ -32,6 +32,8 @@ def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., No
 SETTLE_TIMEOUT = 30.0
 #: how long a round that found something still to do sleeps, for timers to come due
 TIMER_STEP = 1 / 500
+#: turns of the event loop a wait for busy message queues yields before it sleeps between looks
+YIELDS = 200
 
 
 def _timer_pending(timer: Timer) -> bool:
@@ -40,13 +42,43 @@ def _timer_pending(timer: Timer) -> bool:
     return timer._repeat == 0 and timer._task is not None and not timer._task.done()
 
 
+def _pumps(app: App) -> list:
+    """The app and every widget of its screen: what can hold queued messages that change what is drawn."""
+    return [app, *app.screen.walk_children(with_self=True)]
+
+
+def _busy(pump) -> bool:
+    """A message queued, or one taken and still being handled: the pump's loop is not back waiting on its
+    queue (Textual's queue counts no unfinished tasks). A closed pump has nothing more to do."""
+    if pump._closed:
+        return False
+    queue = pump._message_queue
+    waiting = any(not waiter.done() for waiter in queue.ready_event._waiters)
+    return bool(queue.values) or pump._pending_message is not None or (pump._running and not waiting)
+
+
+async def _drain(app: App, deadline: float) -> None:
+    """Wait until no pump of the app's screen has a message queued or in hand, by looking at the queues.
+    (Pilot's `_wait_for_screen` posts a callback to every widget of the screen and waits for each, a hundred
+    on an MNIST trace: most of the messages these tests handled.) A handler that waits for time (a sleep, a
+    timer) is given it in steps of `TIMER_STEP` after `YIELDS` turns of the loop."""
+    turns = 0
+    while any(_busy(pump) for pump in _pumps(app)):
+        if app._exception_event.is_set():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app still had messages to handle after {SETTLE_TIMEOUT} s")
+        turns += 1
+        await asyncio.sleep(0 if turns < YIELDS else TIMER_STEP)
+
+
 def _settled(app: App) -> bool:
     """Nothing left to do: no message or callback queued in the app or a widget of its screen, no layout,
     repaint or after-refresh callback pending on the screen (none is done inside `App.batch_update`, which
     holds them to its end), no one-shot timer, animation or worker running."""
     screen = app.screen
-    pumps = [app, *screen.walk_children(with_self=True)]
-    if any(not pump._message_queue.empty() or pump._next_callbacks for pump in pumps):
+    pumps = _pumps(app)
+    if any(_busy(pump) or pump._next_callbacks for pump in pumps):
         return False
     pending = (screen._layout_required, screen._scroll_required, screen._repaint_required,
                screen._recompose_required, screen._dirty_widgets, screen._callbacks) if not app._batch_count else ()
@@ -60,9 +92,9 @@ async def settle(app: App) -> None:
     """Wait until the app has done everything the last input set going (see `_settled`), applying a pending
     layout at once instead of at the screen's next update tick. Deterministic, unlike Pilot's idle windows
     (20 ms of low CPU, twice a key), which are most of the UI tests' wall time."""
-    pilot, deadline = Pilot(app), time.monotonic() + SETTLE_TIMEOUT
+    deadline = time.monotonic() + SETTLE_TIMEOUT
     while time.monotonic() < deadline:
-        await pilot._wait_for_screen()  # test-only: every message queued now handled
+        await _drain(app, deadline)  # test-only: every message queued now handled
         if app._exception_event.is_set():
             return
         app.screen._on_timer_update()  # the layout and callbacks the update tick would run
