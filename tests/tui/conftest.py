@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.app import App
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
 from textual.screen import Screen
-from tui_helpers import pause_or_settle, press_and_settle
+from tui_helpers import pause_or_settle, press_settled
 
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace.events import Trace, TraceHeader
@@ -52,7 +51,7 @@ def _keys_handled_not_timed(monkeypatch: pytest.MonkeyPatch) -> None:
     under 1 ms of CPU: most of these tests' wall time (709 waits, 24 s of test_one_story's 29 s), and under
     load a window can end before the work is done. Here each key and pause is followed until the app has
     handled everything it set going (`tui_helpers.settle`), which is both sooner and certain."""
-    monkeypatch.setattr(App, "_press_keys", press_and_settle)
+    monkeypatch.setattr(Pilot, "press", press_settled)
     monkeypatch.setattr(Pilot, "pause", pause_or_settle)
 
 

@@ -73,8 +73,8 @@ async def test_a_screen_read_right_after_a_key_shows_what_the_key_set_going(key,
 @pytest.mark.parametrize(("key", "line"), [("s", "after a sleep"), ("m", "passed along"), ("t", "after two timers")])
 @pilot_test
 async def test_a_pause_waits_for_a_handler_still_running_and_for_messages_it_passes_on(key, line):
-    """`pilot.press` ends with Pilot's own wait for the screen, so here the key is posted and `pause()` alone
-    (the settle) must wait for the handler in hand and for the messages it hands on."""
+    """The key posted as the driver would, then `pause()` alone (a settle) waits for the handler still in hand
+    and for the messages it hands on."""
     app = Later()
     async with app.run_test(size=(40, 6)) as pilot:
         await pilot.pause()

@@ -128,6 +128,12 @@ async def press_and_settle(app: App, keys) -> None:
         await settle(app)
 
 
+async def press_settled(pilot: Pilot, *keys: str) -> None:
+    """`Pilot.press`: the keys pressed one by one, each settled before the next (`press_and_settle`). Pilot's
+    own press ends with a wait for every widget of the screen, which the settle after the last key has made."""
+    await press_and_settle(pilot.app, keys)
+
+
 async def pause_or_settle(pilot: Pilot, delay: float | None = None) -> None:
     """`Pilot.pause`: a pause of `delay` seconds as asked, and without one, until the app has settled (where
     Pilot waits for a 20 ms idle window)."""
