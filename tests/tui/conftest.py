@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textual import constants
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
@@ -53,6 +54,15 @@ def _keys_handled_not_timed(monkeypatch: pytest.MonkeyPatch) -> None:
     handled everything it set going (`tui_helpers.settle`), which is both sooner and certain."""
     monkeypatch.setattr(Pilot, "press", press_settled)
     monkeypatch.setattr(Pilot, "pause", pause_or_settle)
+
+
+@pytest.fixture(autouse=True)
+def _scrolls_jump(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scroll by Textual's own keys (PgDn in the help) glides over ~0.1 s of frames, and a test that reads the
+    screen after each waits for the glide to end: 1.2-1.5 s of the help test's 1.6-1.8 s, the process idle.
+    Textual's animation level "none" (`TEXTUAL_ANIMATIONS=none`, read once at its import) puts each scroll at
+    its end at once: the screen the test reads is the one the glide ends on."""
+    monkeypatch.setattr(constants, "TEXTUAL_ANIMATIONS", "none")
 
 
 #: the rules parsed from each piece of CSS with each set of theme variables, for every app the worker starts
