@@ -1,6 +1,7 @@
 """The UI tests' wait after a key (`tui_helpers.settle`, put in place of Pilot's idle windows by
 tests/tui/conftest.py): a screen read right after `pilot.press` or `pilot.pause()` shows everything the key set
-going, including work done later by a one-shot timer, an after-refresh callback or a new layout."""
+going, including work done later by a one-shot timer, an after-refresh callback or a new layout, by a handler
+still running (a sleep in it) or by a message it passes to a widget and back."""
 
 from __future__ import annotations
 
