@@ -9,14 +9,13 @@ about 15 ms of CPU (layout, footer), so the suite walks 100 keys per trace;
 
 from __future__ import annotations
 
-import os
 import random
 import traceback
 
 import pytest
 from textual import events
 from textual.widgets import Input
-from tui_helpers import pilot_test, screen_text
+from tui_helpers import pilot_test, screen_text, walk_length
 
 from backprop_tutor.check.expected import reference_for
 from backprop_tutor.check.marking import Verdict
@@ -36,7 +35,7 @@ CHARS = {"space": " ", "left_square_bracket": "[", "right_square_bracket": "]", 
          "full_stop": ".", "colon": ":", "number_sign": "#", "question_mark": "?", "greater_than_sign": ">",
          "less_than_sign": "<", "plus": "+"}
 #: keys per walk: 100 in the suite (about 2 s of CPU each), more on request
-WALK_KEYS = int(os.environ.get("BACKPROP_TUTOR_WALK_KEYS", "100"))
+WALK_KEYS = walk_length(100)
 SIZES = [(80, 24), (100, 30), (160, 48), (60, 18), (40, 12)]  # 40×12: the "too small" message
 
 

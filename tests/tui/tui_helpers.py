@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import time
 import unicodedata
 from collections.abc import Callable, Coroutine
@@ -16,6 +17,15 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 from textual.timer import Timer
 from textual.worker import WorkerState
+
+#: the environment variable that sets how many keys a random walk of the UI presses (tests/tui/test_*_walk.py)
+WALK_KEYS_VARIABLE = "BACKPROP_TUTOR_WALK_KEYS"
+
+
+def walk_length(default: int) -> int:
+    """Keys a random walk presses: `BACKPROP_TUTOR_WALK_KEYS` if set (issue 18's figure is 2,000), else the
+    suite's ``default``."""
+    return int(os.environ.get(WALK_KEYS_VARIABLE, default))
 
 
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
