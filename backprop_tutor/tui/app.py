@@ -182,7 +182,7 @@ class TutorApp(App[None]):
         if len(self.source) == 0:
             self.exit(message="this trace has no events")
             return
-        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=True)
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._play_tick, pause=True)
         box = self.query_one("#step-box", VerticalScroll)
         for attribute in ("virtual_size", "size", "scroll_y"):  # the panel's title follows every layout and scroll
             self.watch(box, attribute, lambda *_: self.call_after_refresh(self._mark_step_overflow), init=False)
@@ -305,6 +305,12 @@ class TutorApp(App[None]):
             self.step = 0
         self.playing = not self.playing
 
+    def _play_tick(self) -> None:
+        """The play timer's tick. None once the app is shutting down: its timers still run while its screens'
+        widgets are removed, and a step drawn then found no status line (a traceback on quitting while playing)."""
+        if self.is_running:
+            self._tick()
+
     def _tick(self) -> None:
         if self.step < len(self.source) - 1:
             self.step += 1
@@ -319,7 +325,7 @@ class TutorApp(App[None]):
         self.speed = faster
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._tick, pause=not self.playing)
+        self._timer = self.set_interval(PLAY_SPEEDS[self.speed], self._play_tick, pause=not self.playing)
         self.notify(f"play: {PLAY_SPEEDS[self.speed]:g} s per step", timeout=1.5)
         self.refresh_view()
 

@@ -9,13 +9,17 @@ import pytest
 from textual.widgets import Static
 from tui_helpers import pilot_test, screen_text
 
+from backprop_tutor.check.expected import reference_for
+from backprop_tutor.check.practice import PracticeSession
 from backprop_tutor.render.markdown import trace_to_markdown
+from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.trace.events import Gradient
 from backprop_tutor.trace.store import TraceFile, write_trace
 from backprop_tutor.tui.app import TutorApp
 from backprop_tutor.tui.detail_screens import FullViewScreen, NeuronScreen
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.network_diagram import Neuron
+from backprop_tutor.tui.practice import PracticeApp
 from backprop_tutor.worksheet.model import build_worksheet
 from backprop_tutor.worksheet.tables import worksheet_tables
 
@@ -338,6 +342,21 @@ async def test_play_pauses_on_a_step_key_and_changes_speed(hand_float64):
         assert "playing" not in paused and paused.startswith("step ")
         await pilot.pause(1.4)  # longer than a 1.2 s tick: paused, so still the same step
         assert top_line(app) == paused
+
+
+@pytest.mark.parametrize("app_class", ["viewer", "practice"])
+@pilot_test
+async def test_a_play_tick_while_the_app_shuts_down_does_nothing(hand_float64, app_class):
+    """The play timer runs until the app's very end, after its screens' widgets are gone: a tick then (quitting
+    while playing) used to draw a step and raise NoMatches for the status line."""
+    app = TutorApp(hand_float64) if app_class == "viewer" else PracticeApp(
+        PracticeSession(reference_for(load_spec(resolve_example("hand-backprop"))), spec="hand-backprop"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("space")
+        assert app.playing
+    step = app.step
+    app._timer._callback()  # the timer's own callback, as it would fire during the shutdown
+    assert app.step == step and app._exception is None
 
 
 @pilot_test
