@@ -15,7 +15,7 @@ import traceback
 import pytest
 from textual import events
 from textual.widgets import Input
-from tui_helpers import pilot_test, screen_text, walk_length
+from tui_helpers import pilot_test, screen_text, shows_step, walk_length, walk_rng
 
 from backprop_tutor.check.expected import reference_for
 from backprop_tutor.check.marking import Verdict
@@ -45,8 +45,9 @@ async def press(pilot, key: str) -> None:
     await pilot._wait_for_screen()  # test-only: each message handled, without pause()'s idle wait and repaint
 
 
-async def answer(pilot, rng: random.Random) -> None:
-    """Type the value asked (right, one entry off, the wrong shape, or not a number) and press Enter."""
+async def answer(pilot, rng: random.Random, kind: str | None = None) -> None:
+    """Type the value asked (right, one entry off, the wrong shape, or not a number: ``kind``, else drawn) and
+    press Enter."""
     app: PracticeApp = pilot.app
     slot = app.session.current
     box = app.query_one("#answer", Input)
@@ -54,7 +55,7 @@ async def answer(pilot, rng: random.Random) -> None:
         return
     value = app.session.ref.expected[(slot.quantity, slot.layer)]
     right = fmt_array(value, 6)
-    kind = rng.choice(["right", "right", "off", "shape", "text"])
+    kind = kind or rng.choice(["right", "right", "off", "shape", "text"])
     box.value = {"right": right, "off": right.replace("0", "1", 1) if "0" in right else right + "1",
                  "shape": "[1, 2]", "text": "five"}[kind]
     app.set_focus(box)
@@ -97,22 +98,25 @@ async def test_a_random_walk_of_keys_never_ends_practice(example, tmp_path, monk
     app = PracticeApp(session, save_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         try:
-            await whole_session(pilot, random.Random(18))
+            await whole_session(pilot, walk_rng())
         except BaseException:
             # said here: run_test's shutdown raises its own error (keys still queued for a closed app) instead
             traceback.print_exc()
             raise
         assert app.is_running and app._exception is None
         screen = screen_text(app)
-        assert f"step {app.step + 1} of {len(app.source)}" in screen and "practice ·" not in screen
+        assert shows_step(screen, app.step, len(app.source)) and "practice ·" not in screen
         assert session.summary() in screen  # the finished session's totals in the panel's title
         counts = session.counts()
         assert counts[Verdict.RIGHT] and counts[Verdict.ROOT]  # values were typed and judged, not only revealed
 
 
 async def whole_session(pilot, rng: random.Random) -> None:
-    """Walk, answer or reveal what is left, press the keys of issue 18's crash, walk on, close every dialog."""
+    """Answer the first value wrong, walk, answer or reveal what is left, press the keys of issue 18's crash, walk
+    on, close every dialog."""
     app: PracticeApp = pilot.app
+    app.step = app.session.current_step
+    await answer(pilot, rng, "off")  # whatever the walk types later, one root mistake is judged
     await walk(pilot, rng, WALK_KEYS * 3 // 4)
     with app.batch_update():  # drawn once at the end
         while not app.session.finished:

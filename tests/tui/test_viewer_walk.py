@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from tui_helpers import pilot_test, screen_text, walk_length
+from tui_helpers import pilot_test, screen_text, shows_step, walk_length, walk_rng
 
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.tui.app import TutorApp
@@ -48,8 +48,8 @@ async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, mnist_t
     with TraceFile(mnist_trace_path) as tf:
         app = TutorApp(hand_float64 if trace == "hand" else tf, export_dir=tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
-            await walk(pilot, random.Random(18), KEYS)
+            await walk(pilot, walk_rng(), KEYS)
             assert app.is_running
             top = screen_text(app).splitlines()[0]  # "▶ playing 2 s/step · step …" if the walk left it playing
-            assert f"step {app.step + 1} of {len(app.source)} · " in top, top
+            assert shows_step(top, app.step, len(app.source)), top
     assert app.return_code in (None, 0)

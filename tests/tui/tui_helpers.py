@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import random
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Coroutine
@@ -18,14 +20,29 @@ from textual.pilot import Pilot
 from textual.timer import Timer
 from textual.worker import WorkerState
 
-#: the environment variable that sets how many keys a random walk of the UI presses (tests/tui/test_*_walk.py)
-WALK_KEYS_VARIABLE = "BACKPROP_TUTOR_WALK_KEYS"
+#: the environment variables that set how many keys a random walk of the UI presses (tests/tui/test_*_walk.py)
+#: and the seed of its choices
+WALK_KEYS_VARIABLE, WALK_SEED_VARIABLE = "BACKPROP_TUTOR_WALK_KEYS", "BACKPROP_TUTOR_WALK_SEED"
+#: the suite's seed for the walks (issue 18's)
+WALK_SEED = 18
 
 
 def walk_length(default: int) -> int:
     """Keys a random walk presses: `BACKPROP_TUTOR_WALK_KEYS` if set (issue 18's figure is 2,000), else the
     suite's ``default``."""
     return int(os.environ.get(WALK_KEYS_VARIABLE, default))
+
+
+def walk_rng() -> random.Random:
+    """The random choices of a walk: seeded with `BACKPROP_TUTOR_WALK_SEED` if set (to walk other paths), else
+    `WALK_SEED`."""
+    return random.Random(int(os.environ.get(WALK_SEED_VARIABLE, WALK_SEED)))
+
+
+def shows_step(line: str, step: int, count: int) -> bool:
+    """Whether a status line names step ``step`` (0-based) of ``count``, in its long form ("step 3 of 18 · ") or
+    the short one a long line falls back to ("step 3/18 · "), after "▶ playing … · " when playing."""
+    return re.search(rf"\bstep {step + 1}( of |/){count} · ", line) is not None
 
 
 def pilot_test(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
