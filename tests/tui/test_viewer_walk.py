@@ -42,11 +42,11 @@ async def walk(pilot, rng: random.Random, keys: int) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("trace", ["hand", "mnist"])
+@pytest.mark.parametrize("trace", ["hand", "exact", "mnist"])
 @pilot_test
-async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, mnist_trace_path, tmp_path, trace):
+async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, hand_exact, mnist_trace_path, tmp_path, trace):
     with TraceFile(mnist_trace_path) as tf:
-        app = TutorApp(hand_float64 if trace == "hand" else tf, export_dir=tmp_path)
+        app = TutorApp({"hand": hand_float64, "exact": hand_exact, "mnist": tf}[trace], export_dir=tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
             await walk(pilot, walk_rng(), KEYS)
             assert app.is_running
