@@ -1,6 +1,7 @@
-"""A seeded random walk of keys through the viewer (issue 18): no key sequence, resize or dialog may end it
-with an exception. `BACKPROP_TUTOR_WALK_KEYS=2000 pytest tests/tui/test_viewer_walk.py` walks 2,000 keys per trace
-(the issue's figure); the default keeps the suite fast."""
+"""A seeded random walk of keys through the viewer (issue 18), also in exact mode and with a student's marks
+(`tutor example hand-backprop --answers FILE`): no key sequence, resize or dialog may end it with an exception.
+`BACKPROP_TUTOR_WALK_KEYS=2000 pytest tests/tui/test_viewer_walk.py` walks 2,000 keys per trace (the issue's
+figure); the default keeps the suite fast."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import random
 import pytest
 from tui_helpers import pilot_test, screen_text, shows_step, walk_length, walk_rng
 
+from backprop_tutor.check.checker import check_answers
+from backprop_tutor.check.expected import reference_for
+from backprop_tutor.check.templates import render
+from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.trace.store import TraceFile
+from backprop_tutor.tui.answers_overlay import AnswersApp
 from backprop_tutor.tui.app import TutorApp
 
 KEYS = walk_length(40)
@@ -42,11 +48,20 @@ async def walk(pilot, rng: random.Random, keys: int) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("trace", ["hand", "exact", "mnist"])
+def answers_app(trace, tmp_path) -> AnswersApp:
+    """`tutor example hand-backprop --answers` of a sheet with one root mistake (and the value it carries into)."""
+    key = render(reference_for(load_spec(resolve_example("hand-backprop"))), "hand-backprop", "md", key=True)
+    sheet = tmp_path / "mine.md"
+    sheet.write_text(key.replace("| 1 | [5, -5] | [5, 0] | [1, 0] |", "| 1 | [4, -5] | [4, 0] | [1, 0] |"))
+    return AnswersApp(trace, check_answers(sheet))
+
+
+@pytest.mark.parametrize("trace", ["hand", "exact", "mnist", "answers"])
 @pilot_test
 async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, hand_exact, mnist_trace_path, tmp_path, trace):
     with TraceFile(mnist_trace_path) as tf:
-        app = TutorApp({"hand": hand_float64, "exact": hand_exact, "mnist": tf}[trace], export_dir=tmp_path)
+        app = answers_app(hand_float64, tmp_path) if trace == "answers" else TutorApp(
+            {"hand": hand_float64, "exact": hand_exact, "mnist": tf}[trace], export_dir=tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
             await walk(pilot, walk_rng(), KEYS)
             assert app.is_running
