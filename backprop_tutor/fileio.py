@@ -198,6 +198,11 @@ def _space_figures(path: Path, needs: int | None) -> str:
     return f" (needs ~{format_bytes(needs)}, {format_bytes(free)} free)" if needs else f" ({format_bytes(free)} free)"
 
 
+#: what h5py raises when a damaged file cannot be read: OSError mostly, RuntimeError, KeyError, ValueError or
+#: TypeError for some damaged headers, attributes and object tables (found by flipping bits in a saved trace)
+HDF5_READ_ERRORS: tuple[type[Exception], ...] = (OSError, RuntimeError, KeyError, ValueError, TypeError)
+
+
 def describe_hdf5_error(err: BaseException | str) -> str:
     """h5py's "Can't close file (file write failed: time = …, error message = 'X', buf = 0x…)" → "X":
     the reason in words, without HDF5's internals (addresses, timestamps, our temporary file's name)."""

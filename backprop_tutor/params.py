@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.fileio import HDF5_READ_ERRORS, atomic_hdf5, describe_hdf5_error
 from backprop_tutor.plural import count
 
 
@@ -30,30 +30,39 @@ def read_parameters(path: str | os.PathLike[str]) -> list[tuple[np.ndarray, np.n
         kind = "not an HDF5 file" if path.is_file() and not h5py.is_hdf5(path) else "cannot be read"
         raise DataError(f"{path}: {kind} ({describe_hdf5_error(err)})") from None
     with f:
-        layers = []
-        l = 1
-        while f"W{l}" in f:
-            if f"b{l}" not in f:
-                raise DataError(f"{path}: has W{l} but no b{l}; keys present: {', '.join(sorted(f.keys()))}")
-            W, b = _numbers(f, f"W{l}", path), _numbers(f, f"b{l}", path)
-            b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
-            if W.ndim != 2 or b.shape != (W.shape[0],):
-                raise DataError(f"{path}: W{l} is {'×'.join(map(str, W.shape))} and b{l} is "
-                                f"{'×'.join(map(str, b.shape))}; W(l) must be (units out, units in) "
-                                "and b(l) (units out,)")
-            if layers and layers[-1][0].shape[0] != W.shape[1]:
-                raise DataError(f"{path}: W{l} is {W.shape[0]}×{W.shape[1]} but layer {l - 1} has "
-                                f"{count(layers[-1][0].shape[0], 'unit')}, so W{l} needs "
-                                f"{count(layers[-1][0].shape[0], 'column')}")
-            layers.append((W, b))
-            l += 1
-        if not layers:
-            raise DataError(f"{path}: no W1/b1 found; keys present: {', '.join(sorted(f.keys())) or 'none'} "
-                            "(expected W1, b1, W2, b2, … as in mnist_network_params.hdf5)")
-        beyond = sorted(k for k in f.keys() if re.fullmatch(r"[Wb]\d+", k) and int(k[1:]) > len(layers))
-        if beyond:
-            raise DataError(f"{path}: has {', '.join(beyond)} but no W{len(layers) + 1}, b{len(layers) + 1}: the "
-                            f"layers must be numbered W1, b1, W2, b2, … without a gap (found W1 to W{len(layers)})")
+        try:
+            return _layers(f, path)
+        except HDF5_READ_ERRORS as err:
+            raise DataError(f"{path}: cannot be read ({describe_hdf5_error(err)}); it may be truncated or damaged: "
+                            "copy or download it again") from None
+
+
+def _layers(f: h5py.File, path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (W(l), b(l)) of an open parameter file, checked for shape."""
+    layers = []
+    l = 1
+    while f"W{l}" in f:
+        if f"b{l}" not in f:
+            raise DataError(f"{path}: has W{l} but no b{l}; keys present: {', '.join(sorted(f.keys()))}")
+        W, b = _numbers(f, f"W{l}", path), _numbers(f, f"b{l}", path)
+        b = b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b
+        if W.ndim != 2 or b.shape != (W.shape[0],):
+            raise DataError(f"{path}: W{l} is {'×'.join(map(str, W.shape))} and b{l} is "
+                            f"{'×'.join(map(str, b.shape))}; W(l) must be (units out, units in) "
+                            "and b(l) (units out,)")
+        if layers and layers[-1][0].shape[0] != W.shape[1]:
+            raise DataError(f"{path}: W{l} is {W.shape[0]}×{W.shape[1]} but layer {l - 1} has "
+                            f"{count(layers[-1][0].shape[0], 'unit')}, so W{l} needs "
+                            f"{count(layers[-1][0].shape[0], 'column')}")
+        layers.append((W, b))
+        l += 1
+    if not layers:
+        raise DataError(f"{path}: no W1/b1 found; keys present: {', '.join(sorted(f.keys())) or 'none'} "
+                        "(expected W1, b1, W2, b2, … as in mnist_network_params.hdf5)")
+    beyond = sorted(k for k in f.keys() if re.fullmatch(r"[Wb]\d+", k) and int(k[1:]) > len(layers))
+    if beyond:
+        raise DataError(f"{path}: has {', '.join(beyond)} but no W{len(layers) + 1}, b{len(layers) + 1}: the "
+                        f"layers must be numbered W1, b1, W2, b2, … without a gap (found W1 to W{len(layers)})")
     return layers
 
 

@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import DataError
-from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.fileio import HDF5_READ_ERRORS, atomic_hdf5, describe_hdf5_error
 from backprop_tutor.plural import count, plural
 
 IMAGE_SIDE = 28
@@ -245,7 +245,7 @@ def read_course_hdf5(path: str | os.PathLike[str]) -> LabelledImages:
                 if not isinstance(node, h5py.Dataset):
                     raise DataError(f"{path}: '{key}' is a group, not a dataset; expected {what}.")
                 arrays[key] = node[()]
-    except OSError as err:
+    except HDF5_READ_ERRORS as err:
         raise DataError(f"{path}: the HDF5 file cannot be read ({describe_hdf5_error(err)}); it may be truncated, "
                         "corrupt, or being written by another program.") from None
     images = labelled_images(arrays[COURSE_X_KEY], arrays[COURSE_Y_KEY], str(path), COURSE_X_KEY, COURSE_Y_KEY)

@@ -32,7 +32,7 @@ from backprop_tutor.engine.hyperparameters import HYPERPARAMETERS, hyperparamete
 from backprop_tutor.engine.losses import LOSSES
 from backprop_tutor.engine.precision import PRECISIONS
 from backprop_tutor.errors import TraceError
-from backprop_tutor.fileio import atomic_hdf5, describe_hdf5_error
+from backprop_tutor.fileio import HDF5_READ_ERRORS, atomic_hdf5, describe_hdf5_error
 from backprop_tutor.numbers.certain import certain_array, from_text, legacy_text, to_text
 from backprop_tutor.plural import count, plural
 from backprop_tutor.trace.events import (
@@ -133,18 +133,26 @@ class TraceFile:
             self.traces = names
             self._group = self._file[group]
             where = self.path if group == "/" else f"{self.path} (trace {group})"
-            self.header = _read_header(self._group, where)
-            self._index = _read_index(self._group, where, self.header)
-            for info in self._index:
-                _check_event(self._event_group(info), info, self.header, where)
-            _check_index_covers_events(self._group, self._index, self.header, where)
+            self._check(where)
             self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
             self._first: dict[tuple[str, int], int] = {}
             for info in reversed(self._index):
                 self._first[(info.kind, info.layer)] = info.index
+        except HDF5_READ_ERRORS as err:  # a damaged object header or attribute (what our checks name is a TraceError)
+            self._file.close()
+            raise TraceError(f"{self.path}: damaged trace: HDF5 cannot read its metadata "
+                             f"({describe_hdf5_error(err)}); save or copy the trace again") from None
         except BaseException:
             self._file.close()
             raise
+
+    def _check(self, where: Path | str) -> None:
+        """The header, the index and every event's metadata, checked against each other (no array is read)."""
+        self.header = _read_header(self._group, where)
+        self._index = _read_index(self._group, where, self.header)
+        for info in self._index:
+            _check_event(self._event_group(info), info, self.header, where)
+        _check_index_covers_events(self._group, self._index, self.header, where)
 
     # the Trace interface
     def __len__(self) -> int:
@@ -163,7 +171,7 @@ class TraceFile:
         """Data that passed the checks on open but cannot be read (a damaged chunk) is a TraceError too."""
         try:
             yield
-        except (OSError, ValueError, TypeError, KeyError) as err:
+        except HDF5_READ_ERRORS as err:
             raise TraceError(f"{self.path}: damaged trace: event {info.index} ({info.label}) cannot be read "
                              f"({describe_hdf5_error(err)})") from None
 
@@ -194,21 +202,22 @@ class TraceFile:
         """``field`` of event ``i``; with ``row``, only that row (one sample's), read from disk alone."""
         info = self.info(i)
         key = (info.index, check_field(info, field).name)
-        if key not in self._datasets:  # h5py look-ups cost more than small reads: keep the handles
-            g = self._event_group(info)
-            self._datasets[key] = g[key[1]] if key[1] in g else None
-        ds = self._datasets[key]
-        if ds is None:
-            return None
-        if row is not None and ds.ndim >= 1:
-            row = check_row(info, field, row, ds.shape[0], self.path)
         with self._reading(info):
+            if key not in self._datasets:  # h5py look-ups cost more than small reads: keep the handles
+                g = self._event_group(info)
+                self._datasets[key] = g[key[1]] if key[1] in g else None
+            ds = self._datasets[key]
+            if ds is None:
+                return None
+            if row is not None and ds.ndim >= 1:
+                row = check_row(info, field, row, ds.shape[0], self.path)
             return np.asarray(_read(ds, row) if row is not None and ds.ndim >= 1 else _read(ds))
 
     def scalar(self, i: int, field: Field) -> float:
         """η or μ of update event ``i``: one attribute, no arrays (0 if the file did not record it)."""
         info = self.info(i)
-        return float(self._event_group(info).attrs.get(check_field(info, field).name, 0.0))
+        with self._reading(info):
+            return float(self._event_group(info).attrs.get(check_field(info, field).name, 0.0))
 
     def load(self) -> Trace:
         """Everything, into memory."""

@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import TraceError, UsageError
-from backprop_tutor.fileio import atomic_path
+from backprop_tutor.fileio import HDF5_READ_ERRORS, atomic_path
 from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.store import TraceFile, list_traces, write_trace
 from backprop_tutor.train.config import LOSS, TrainConfig
@@ -138,7 +138,7 @@ def _reads_back(path: Path) -> bool:
         for name in names:
             with TraceFile(path, name) as trace:
                 trace.load()
-    except (OSError, TraceError):
+    except (*HDF5_READ_ERRORS, TraceError):
         return False
     return True
 
