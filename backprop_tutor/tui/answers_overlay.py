@@ -18,7 +18,7 @@ from textual.widget import Widget
 from backprop_tutor.check.marking import Marked, Marking
 from backprop_tutor.check.report import summary
 from backprop_tutor.trace.reader import TraceReader
-from backprop_tutor.tui.app import TutorApp
+from backprop_tutor.tui.app import TutorApp, run_to_end
 from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.sizing import SizedByLayout
 from backprop_tutor.tui.viewmodel import StepView
@@ -111,6 +111,4 @@ class AnswersApp(MarksLayout):
 
 
 def run_answers_app(trace: TraceReader, marking: Marking, *, digits: int | None = 3, sample: int = 0) -> int:
-    app = AnswersApp(trace, marking, digits=digits, sample=sample)
-    app.run()
-    return app.return_code or 0
+    return run_to_end(AnswersApp(trace, marking, digits=digits, sample=sample))

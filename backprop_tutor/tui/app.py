@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from backprop_tutor.errors import TutorError
 from backprop_tutor.fileio import write_text_atomic
 from backprop_tutor.render.markdown import tables_to_markdown
 from backprop_tutor.trace.events import Delta, Event, Forward, Gradient, Input, Loss, OutputDelta, Update
@@ -157,6 +158,9 @@ class TutorApp(App[None]):
         self._shown: tuple[int, int, int | None] | None = None  # (step, sample, digits) on screen
         self._step_title = "step"
         self._columns = 0  # the terminal's width, from the last resize event
+        #: bad input found during the session (a damaged part of the trace, read when its step is shown): the app
+        #: ends and `run_app` raises it, so the command says it as every command does, exit 2
+        self.bad_input: TutorError | None = None
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
 
@@ -304,6 +308,16 @@ class TutorApp(App[None]):
         if not self.playing and self.step == len(self.source) - 1:
             self.step = 0
         self.playing = not self.playing
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's end for an exception in a handler (a traceback), except for bad input: a trace whose arrays
+        are damaged passes the checks on open and fails only when a step reads them; the app then ends at once
+        and the error is said by `run_app`'s caller, naming the file."""
+        if isinstance(error, TutorError):
+            self.bad_input = self.bad_input or error
+            self.exit(return_code=2)
+            return
+        super()._handle_exception(error)
 
     def _play_tick(self) -> None:
         """The play timer's tick. None once the app is shutting down: its timers still run while its screens'
@@ -496,6 +510,13 @@ def run_app(trace: TraceReader, *, digits: int | None = 3, title: str | None = N
             export_dir: Path | None = None, sample: int = 0) -> int:
     """Open the step-through UI on ``trace`` (in memory or a TraceFile); when the user quits, return
     the app's exit code (non-zero if it stopped on an error)."""
-    app = TutorApp(trace, digits=digits, title=title, export_dir=export_dir, sample=sample)
+    return run_to_end(TutorApp(trace, digits=digits, title=title, export_dir=export_dir, sample=sample))
+
+
+def run_to_end(app: TutorApp) -> int:
+    """Run ``app`` until the user quits; its exit code, or the bad input that ended it (raised, for the command to
+    say as a message)."""
     app.run()
+    if app.bad_input is not None:
+        raise app.bad_input
     return app.return_code or 0

@@ -30,6 +30,7 @@ from backprop_tutor.check.practice import PracticeSession, is_revealed
 from backprop_tutor.plural import count
 from backprop_tutor.render.math import TextEquation
 from backprop_tutor.tui.answers_overlay import MarksLayout, marks_box, with_panel
+from backprop_tutor.tui.app import run_to_end
 from backprop_tutor.tui.help_screen import HelpScreen
 from backprop_tutor.tui.marks import MarksPanel, marked_tables
 from backprop_tutor.tui.messages import NeuronSelected
@@ -292,7 +293,7 @@ def run_practice(session: PracticeSession, *, digits: int | None = 3) -> int:
     """Practice until the student quits; values typed and not saved yet are then saved (ctrl+s's file)."""
     app = PracticeApp(session, digits=digits)
     try:
-        app.run()
+        return run_to_end(app)
     finally:
         if session.unsaved:
             try:
@@ -300,4 +301,3 @@ def run_practice(session: PracticeSession, *, digits: int | None = 3) -> int:
                 print(f"your answers so far: {path} (check them with `tutor check {path.name}`)")
             except OSError as err:
                 print(f"could not save your answers in {Path.cwd()}: {err}", file=sys.stderr)
-    return app.return_code or 0

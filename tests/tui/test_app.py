@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import h5py
 import pytest
@@ -11,6 +12,7 @@ from tui_helpers import pilot_test, screen_text
 
 from backprop_tutor.check.expected import reference_for
 from backprop_tutor.check.practice import PracticeSession
+from backprop_tutor.errors import TraceError
 from backprop_tutor.render.markdown import trace_to_markdown
 from backprop_tutor.spec import load_spec, resolve_example
 from backprop_tutor.trace.events import Gradient
@@ -357,6 +359,32 @@ async def test_a_play_tick_while_the_app_shuts_down_does_nothing(hand_float64, a
     step = app.step
     app._timer._callback()  # the timer's own callback, as it would fire during the shutdown
     assert app.step == step and app._exception is None
+
+
+def _damage_a_later_step(path):
+    """Overwrite the middle of the first compressed array after event 0: the file passes the checks on open (they
+    read no array) and fails when that step is shown."""
+    with h5py.File(path, "r") as f:
+        events = f["events"]
+        chunked = next(ds for name in sorted(events)[1:] for ds in events[name].values()
+                       if isinstance(ds, h5py.Dataset) and ds.chunks)
+        chunk = chunked.id.get_chunk_info(0)
+    with open(path, "r+b") as raw:
+        raw.seek(chunk.byte_offset + 10)
+        raw.write(b"\xff" * 64)
+
+
+@pilot_test
+async def test_a_damaged_step_ends_the_viewer_with_the_file_named_not_a_traceback(mnist_trace_path, tmp_path):
+    path = tmp_path / "damaged.h5"
+    shutil.copyfile(mnist_trace_path, path)
+    _damage_a_later_step(path)
+    with TraceFile(path) as trace:
+        app = TutorApp(trace)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press(*["right"] * 8)
+        assert app.return_code == 2 and app._exception is None  # ended, without Textual's traceback
+        assert isinstance(app.bad_input, TraceError) and f"{path}: damaged trace: event " in str(app.bad_input)
 
 
 @pilot_test

@@ -84,6 +84,12 @@ def _busy(pump) -> bool:
     return bool(queue.values) or pump._pending_message is not None or (pump._running and not waiting)
 
 
+def _ended(app: App) -> bool:
+    """The app stopped on an exception, or is exiting (`App.exit`: a quit key, or bad input found mid-session):
+    what is still queued will not be handled, so there is nothing to wait for."""
+    return app._exception_event.is_set() or app._exit or not app.is_running
+
+
 async def _drain(app: App, deadline: float) -> None:
     """Wait until no pump of the app's screen has a message queued or in hand, by looking at the queues.
     (Pilot's `_wait_for_screen` posts a callback to every widget of the screen and waits for each, a hundred
@@ -91,7 +97,7 @@ async def _drain(app: App, deadline: float) -> None:
     timer) is given it in steps of `TIMER_STEP` after `YIELDS` turns of the loop."""
     turns = 0
     while any(_busy(pump) for pump in _pumps(app)):
-        if app._exception_event.is_set():
+        if _ended(app):
             return
         if time.monotonic() > deadline:
             raise AssertionError(f"the app still had messages to handle after {SETTLE_TIMEOUT} s")
@@ -122,7 +128,7 @@ async def settle(app: App) -> None:
     deadline = time.monotonic() + SETTLE_TIMEOUT
     while time.monotonic() < deadline:
         await _drain(app, deadline)  # test-only: every message queued now handled
-        if app._exception_event.is_set():
+        if _ended(app):
             return
         app.screen._on_timer_update()  # the layout and callbacks the update tick would run
         await app.animator.wait_until_complete()  # a scroll glides over a few frames, as Pilot waits for it
