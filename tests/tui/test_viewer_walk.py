@@ -58,7 +58,9 @@ def answers_app(trace, tmp_path) -> AnswersApp:
 
 @pytest.mark.parametrize("trace", ["hand", "exact", "mnist", "answers"])
 @pilot_test
-async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, hand_exact, mnist_trace_path, tmp_path, trace):
+async def test_a_random_walk_of_keys_never_ends_the_viewer(hand_float64, hand_exact, mnist_trace_path, tmp_path, trace,
+                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)  # e exports the step into the current folder where no export_dir is given (answers)
     with TraceFile(mnist_trace_path) as tf:
         app = answers_app(hand_float64, tmp_path) if trace == "answers" else TutorApp(
             {"hand": hand_float64, "exact": hand_exact, "mnist": tf}[trace], export_dir=tmp_path)
