@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import math
 import os
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -377,6 +378,12 @@ def read_idx_pair(images_path: str | os.PathLike[str], labels_path: str | os.Pat
 # npz
 
 
+#: what numpy raises for a damaged .npz: a bad zip, a truncated member, or an array header it cannot parse (a
+#: damaged header reaches the tokenizer: TokenError, or SyntaxError)
+NPZ_READ_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, ValueError, OSError, EOFError, tokenize.TokenError,
+                                                SyntaxError)
+
+
 def npz_problem(path: Path, err: BaseException) -> str:
     """Why numpy could not read ``path`` as an .npz, in words: numpy's own message for a file that is not a zip
     archive at all is about pickles and allow_pickle, which is neither the cause nor a safe way out."""
@@ -413,7 +420,7 @@ def read_npz(path: str | os.PathLike[str]) -> tuple[LabelledImages, LabelledImag
             arrays = {k: archive[k] for k in NPZ_KEYS}
     except DataError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+    except NPZ_READ_ERRORS as err:
         raise DataError(
             f"{path}: cannot be read as an .npz archive of plain arrays ({npz_problem(path, err)}); expected a "
             f"file saved with numpy.savez holding {', '.join(NPZ_KEYS)}."

@@ -7,7 +7,6 @@ here: the IDX pair, the course HDF5 file or the npz arrays of that split, nothin
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from backprop_tutor.data.datasets import (
 from backprop_tutor.data.formats import (
     COURSE_TEST_FILE,
     COURSE_TRAIN_FILE,
+    NPZ_READ_ERRORS,
     LabelledImages,
     labelled_images,
     npz_problem,
@@ -110,7 +110,7 @@ def _npz_split(path: Path, split: str) -> Split:
             raw_x, raw_y = archive[keys[0]], archive[keys[1]]
     except DataError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
+    except NPZ_READ_ERRORS as err:
         raise DataError(f"{path}: cannot be read as an .npz archive of plain arrays ({npz_problem(path, err)}).") \
             from None
     images = labelled_images(raw_x, raw_y, str(path), *keys)

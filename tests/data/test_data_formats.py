@@ -325,3 +325,31 @@ def test_soft_labels_spread_over_classes_are_not_one_class(tmp_path: Path) -> No
     path = tmp_path / "soft.npz"
     np.savez(path, x_train=x, y_train=np.full((5, 10), 0.1), x_test=x[:2], y_test=np.arange(2))
     assert load_dataset(str(path)).y_train.sum() == pytest.approx(5)
+
+
+def test_damaged_npz_and_course_files_are_named_never_a_traceback(tmp_path: Path) -> None:
+    """Bits flipped in an .npz (its zip directory and the arrays' headers) and in a course HDF5 file (its metadata),
+    and truncations: each is read or refused with a DataError naming it. Was: numpy's tokenize.TokenError for an
+    array header it could not parse, as a traceback."""
+    rng = np.random.default_rng(1)
+    x, y = rng.random((60, 784)).astype(np.float32), np.eye(10, dtype=np.float32)[rng.integers(0, 10, 60)]
+    np.savez(tmp_path / "good.npz", x_train=x, y_train=y.argmax(1), x_test=x[:10], y_test=y[:10].argmax(1))
+    write_course_hdf5(tmp_path / "good.hdf5", x, y)
+    refused = 0
+    for suffix in ("npz", "hdf5"):
+        good = (tmp_path / f"good.{suffix}").read_bytes()
+        for seed in range(40):
+            flips = np.random.default_rng(seed)
+            data = bytearray(good)
+            if seed % 4 == 3:
+                data = data[:int(flips.integers(len(data)))]
+            for i in flips.integers(0, min(len(data), 4096), size=flips.integers(1, 30)):
+                data[i] ^= 1 << int(flips.integers(8))
+            damaged = tmp_path / f"flipped-{seed}.{suffix}"
+            damaged.write_bytes(bytes(data))
+            try:
+                read_npz(damaged) if suffix == "npz" else read_course_hdf5(damaged)
+            except DataError as err:
+                assert str(damaged) in str(err)
+                refused += 1
+    assert refused
