@@ -396,6 +396,8 @@ def npz_problem(path: Path, err: BaseException) -> str:
     if "pickle" in str(err):
         return ("it holds an array of Python objects (pickled), which is never loaded, being able to run code; "
                 "save plain numeric arrays")
+    if isinstance(err, tokenize.TokenError | SyntaxError):
+        return "an array's header is damaged"
     return str(err)
 
 

@@ -350,6 +350,6 @@ def test_damaged_npz_and_course_files_are_named_never_a_traceback(tmp_path: Path
             try:
                 read_npz(damaged) if suffix == "npz" else read_course_hdf5(damaged)
             except DataError as err:
-                assert str(damaged) in str(err)
+                assert str(damaged) in str(err) and "EOF in multi-line" not in str(err), str(err)
                 refused += 1
     assert refused
