@@ -133,7 +133,11 @@ class TraceFile:
             self.traces = names
             self._group = self._file[group]
             where = self.path if group == "/" else f"{self.path} (trace {group})"
-            self._check(where)
+            self.header = _read_header(self._group, where)
+            self._index = _read_index(self._group, where, self.header)
+            for info in self._index:
+                _check_event(self._event_group(info), info, self.header, where)
+            _check_index_covers_events(self._group, self._index, self.header, where)
             self._datasets: dict[tuple[int, str], h5py.Dataset | None] = {}
             self._first: dict[tuple[str, int], int] = {}
             for info in reversed(self._index):
@@ -145,14 +149,6 @@ class TraceFile:
         except BaseException:
             self._file.close()
             raise
-
-    def _check(self, where: Path | str) -> None:
-        """The header, the index and every event's metadata, checked against each other (no array is read)."""
-        self.header = _read_header(self._group, where)
-        self._index = _read_index(self._group, where, self.header)
-        for info in self._index:
-            _check_event(self._event_group(info), info, self.header, where)
-        _check_index_covers_events(self._group, self._index, self.header, where)
 
     # the Trace interface
     def __len__(self) -> int:

@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 
 from backprop_tutor.errors import UsageError
-from backprop_tutor.fileio import atomic_hdf5
+from backprop_tutor.fileio import HDF5_READ_ERRORS, atomic_hdf5
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError
 from backprop_tutor.train.metrics import EpochMetrics
@@ -89,7 +89,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
                         if "velocity" in f else None)
     except DamagedCheckpoint:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as err:
+    except HDF5_READ_ERRORS as err:  # (json's errors for a damaged state are ValueErrors)
         raise DamagedCheckpoint(f"{path}: damaged checkpoint ({hdf5_reason(err)})") from None
     return _from_state(path, state, params, velocity)
 
