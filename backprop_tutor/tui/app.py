@@ -159,7 +159,7 @@ class TutorApp(App[None]):
         self._step_title = "step"
         self._columns = 0  # the terminal's width, from the last resize event
         #: bad input found during the session (a damaged part of the trace, read when its step is shown): the app
-        #: ends and `run_app` raises it, so the command says it as every command does, exit 2
+        #: ends and `run_to_end` raises it, so the command says it as every command does, exit 2
         self.bad_input: TutorError | None = None
         self.set_reactive(TutorApp.digits, digits)
         self.set_reactive(TutorApp.sample, min(max(0, sample), self.source.samples - 1))
@@ -312,7 +312,7 @@ class TutorApp(App[None]):
     def _handle_exception(self, error: Exception) -> None:
         """Textual's end for an exception in a handler (a traceback), except for bad input: a trace whose arrays
         are damaged passes the checks on open and fails only when a step reads them; the app then ends at once
-        and the error is said by `run_app`'s caller, naming the file."""
+        and the error is said by `run_to_end`'s caller, naming the file."""
         if isinstance(error, TutorError):
             self.bad_input = self.bad_input or error
             self.exit(return_code=2)
