@@ -11,11 +11,15 @@ from pathlib import Path
 
 import h5py
 import pytest
+from damage import damage_chunk
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import TraceError
 from backprop_tutor.spec import load_spec, resolve_example, run_spec
 from backprop_tutor.trace.store import TraceFile, save_trace
+
+#: the tests' folder, for the child process that imports `damage` from it
+TESTS = Path(__file__).resolve().parents[1]
 
 
 def _header(f: h5py.File, **changes: object) -> None:
@@ -148,11 +152,7 @@ def _batch_trace(path: Path) -> Path:
 
 def test_a_damaged_chunk_is_a_trace_error_when_read(tmp_path: Path, capsys):
     path = _batch_trace(tmp_path / "b.h5")
-    with h5py.File(path, "r") as f:
-        chunk = f["events/000000/x"].id.get_chunk_info(0)  # gzip-compressed: damage breaks inflate
-    with path.open("r+b") as raw:
-        raw.seek(chunk.byte_offset + 10)
-        raw.write(b"\xff" * 64)
+    damage_chunk(path, "events/000000/x")  # gzip-compressed: damage breaks inflate
     with TraceFile(path) as trace, pytest.raises(TraceError, match=r"event 0 \(a\(0\) = x, target y\) cannot be read"):
         trace[0]
     assert main(["export", str(path), "--markdown", "-"]) == 2
@@ -192,19 +192,16 @@ def test_a_nan_in_a_trace_is_said_when_exported(good_trace: Path, tmp_path: Path
 
 
 _FLIPS = """
-import contextlib, io, json, random, sys
+import contextlib, io, json, sys
 from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+from damage import flipped
 from backprop_tutor.cli import main
-good, folder, seeds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+good, folder, seeds = Path(sys.argv[1]).read_bytes(), Path(sys.argv[2]), int(sys.argv[3])
 outcomes = []
 for seed in range(seeds):
-    rng = random.Random(seed)
-    data = bytearray(good.read_bytes())
-    for _ in range(rng.randint(1, 40)):
-        i = rng.randrange(len(data))
-        data[i] ^= 1 << rng.randrange(8)
     damaged = folder / f"flipped-{seed}.h5"
-    damaged.write_bytes(bytes(data))
+    damaged.write_bytes(flipped(good, seed))
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
@@ -221,8 +218,8 @@ def test_bits_flipped_anywhere_give_the_trace_or_a_message_never_a_traceback(goo
     either still reads it or says which file is damaged and exits 2. Was: h5py's RuntimeError for an unreadable
     attribute, as a traceback. In a child process: damaged HDF5 metadata must not be able to take a test worker
     down with it."""
-    child = subprocess.run([sys.executable, "-c", _FLIPS, str(good_trace), str(tmp_path), "40"], capture_output=True,
-                           text=True, timeout=120, cwd=tmp_path)
+    child = subprocess.run([sys.executable, "-c", _FLIPS, str(good_trace), str(tmp_path), "40", str(TESTS)],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert child.returncode == 0, child.stderr[-2000:]
     outcomes = json.loads(child.stdout)
     for seed, code, err in outcomes:

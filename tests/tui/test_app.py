@@ -7,6 +7,7 @@ import shutil
 
 import h5py
 import pytest
+from damage import damage_chunk
 from textual.widgets import Static
 from tui_helpers import pilot_test, screen_text
 
@@ -362,16 +363,13 @@ async def test_a_play_tick_while_the_app_shuts_down_does_nothing(hand_float64, a
 
 
 def _damage_a_later_step(path):
-    """Overwrite the middle of the first compressed array after event 0: the file passes the checks on open (they
-    read no array) and fails when that step is shown."""
+    """Damage the first compressed array after event 0: the file passes the checks on open (they read no array)
+    and fails when that step is shown."""
     with h5py.File(path, "r") as f:
         events = f["events"]
-        chunked = next(ds for name in sorted(events)[1:] for ds in events[name].values()
+        chunked = next(ds.name for name in sorted(events)[1:] for ds in events[name].values()
                        if isinstance(ds, h5py.Dataset) and ds.chunks)
-        chunk = chunked.id.get_chunk_info(0)
-    with open(path, "r+b") as raw:
-        raw.seek(chunk.byte_offset + 10)
-        raw.write(b"\xff" * 64)
+    damage_chunk(path, chunked)
 
 
 @pilot_test
