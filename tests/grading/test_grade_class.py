@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 import shutil
 
 import pytest
+from cores import hold_to_cores
 from grading_helpers import bias_left_out_values, cells, make_class, write_slipped
 
 from backprop_tutor.cli import main
@@ -163,8 +163,7 @@ def test_grade_shares_the_class_among_the_cores_this_process_may_use(klass, tmp_
     container), however many the machine has."""
     import backprop_tutor.grading.gradebook as gradebook
 
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    hold_to_cores(monkeypatch, cores, machine=16)
     used = []
     grade_all = gradebook.grade_all
     monkeypatch.setattr(gradebook, "grade_all", lambda *args: used.append(args[-1]) or grade_all(*args))

@@ -10,7 +10,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from train_helpers import hold_to_cores, make_npz, recorded_tasks, same_parameters
+from cores import hold_to_cores
+from train_helpers import make_npz, recorded_tasks, same_parameters
 
 import backprop_tutor as bt
 from backprop_tutor.cli import main

@@ -14,8 +14,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from cores import hold_to_cores
 from threadpoolctl import threadpool_info
-from train_helpers import TUTOR, hold_to_cores, make_npz, same_parameters
+from train_helpers import TUTOR, make_npz, same_parameters
 
 from backprop_tutor.cli import main
 from backprop_tutor.train import RunFolder, RunFolderBusy, TrainConfig, prepare_data, train

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cores import hold_to_cores
 from shared_data import SHARED_DATA, unpacked_shared_data
-from train_helpers import hold_to_cores, recorded_tasks
+from train_helpers import recorded_tasks
 
 from backprop_tutor.cli import main
 from backprop_tutor.errors import UsageError, install_hint

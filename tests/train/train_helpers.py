@@ -1,9 +1,8 @@
 """Builders for the training tests' data (tiny, written to a temporary folder), comparing their results, and
-holding a test to a number of cores or recording the runs a sweep hands out."""
+recording the runs a sweep hands out (holding a test to a number of cores: tests/cores.py)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -38,14 +37,6 @@ def same_parameters(a: Path, b: Path) -> bool:
 
     return all(np.array_equal(x, y) for pa, pb in zip(read_parameters(a), read_parameters(b), strict=True)
                for x, y in zip(pa, pb, strict=True))
-
-
-def hold_to_cores(monkeypatch: pytest.MonkeyPatch, cores: int, machine: int | None = None) -> None:
-    """This process may run on ``cores`` cores of a machine of ``machine`` (default: as many; `taskset`, a
-    container). The system's answer is patched, not `memory.cores_here`, which modules import by name (a
-    patched name would stay in the first module to import it, for the rest of the test worker)."""
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: cores if machine is None else machine)
 
 
 def recorded_tasks(monkeypatch: pytest.MonkeyPatch) -> list[executors.RunTask]:
