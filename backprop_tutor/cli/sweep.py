@@ -189,10 +189,11 @@ def _run(args: argparse.Namespace) -> int:
     data = grid.base.data
     refuse_replacing_inputs({"--out": folder}, {"the data": data if Path(data).exists() else None})
     configurations = grid.configurations()
-    threads, cores = max(c.config.blas_threads for c in configurations), cores_here()
+    threads, cores = max(c.config.blas_threads * c.config.processes for c in configurations), cores_here()
     if options.cluster is None and options.workers * threads > cores:
-        console.print(Text.assemble(("note: ", "bold"), f"{count(options.workers, 'worker')} × {threads} BLAS "
-                                                        f"{plural(threads, 'thread')} is "
+        each = (f"{threads} BLAS {plural(threads, 'thread')}" if all(c.config.processes == 1 for c in configurations)
+                else f"{threads} {plural(threads, 'process', 'processes')}")
+        console.print(Text.assemble(("note: ", "bold"), f"{count(options.workers, 'worker')} × {each} is "
                                     f"more than the {count(cores, 'core')} here; they will slow each "
                                     "other down"))
     where = (f"Dask cluster at {options.cluster}" if options.cluster not in (None, "local") else

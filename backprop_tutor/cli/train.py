@@ -90,7 +90,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     given = {s.name: getattr(args, s.name) for s in SETTINGS.values()}
     values: dict[str, Any] = {name: value_of(SETTINGS[name], value) for name, value in given.items()
                               if value is not None and value is not False and name != "trace_epochs"}
-    values.setdefault("blas_threads", lone_run_threads())  # recorded in config.json: --resume keeps it
+    values.setdefault("blas_threads", lone_run_threads(processes=values.get("processes", 1)))  # recorded in
+    # config.json: --resume keeps it
     if args.trace_epochs is not None:  # "all" needs the number of epochs
         epochs = values.get("epochs", SETTINGS["epochs"].default)
         values["trace_epochs"] = (list(range(1, epochs + 1)) if args.trace_epochs.strip().lower() == "all"
@@ -134,7 +135,8 @@ def _run(args: argparse.Namespace, folder: Path, resume: bool) -> int:
     with open_run(config, folder, resume=resume, force=args.force) as run_folder:
         with console.status(f"loading {config.data} …"):
             data = prepare_data(config)
-        behind = measures_behind(config.blas_threads)  # a lone run: each epoch measured on a spare core
+        behind = measures_behind(config.blas_threads, processes=config.processes)  # a lone run: each epoch
+        # measured on a spare core
         _print_setup(console, config, data, folder, behind)
         if args.gradcheck:  # issue 10: backprop vs finite differences before any step; raises if they disagree
             from backprop_tutor.cli.gradcheck import check_first_minibatch
@@ -171,7 +173,8 @@ def _print_setup(console: Console, config: TrainConfig, data: TrainingData, fold
                                     f"({data.source}): the run will report no test figures"))
     console.print(f"network {'-'.join(map(str, config.sizes))}, {config.activation} + softmax, η = "
                   f"{config.learning_rate:g}, B = {config.batch_size}, {count(config.epochs, 'epoch')}, "
-                  f"{count(config.blas_threads, 'BLAS thread')} → {folder}")
+                  f"{count(config.blas_threads, 'BLAS thread')}"
+                  f"{f' in each of {config.processes} processes' if config.processes > 1 else ''} → {folder}")
     if behind:
         console.print(Text("  epochs measured on a second core while the next one trains (the last in turn)"))
 

@@ -20,8 +20,9 @@ arrays keep every value until the next step), and without one copies nothing.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -51,17 +52,41 @@ class Layer:
 
 
 class _Workspace:
-    """Preallocated arrays for one batch size B; index l = 0..L (s[0], a_prime[0] unused)."""
+    """Preallocated arrays for one batch size B; index l = 0..L (s[0], a_prime[0] unused). ``zeros`` allocates
+    each (default: the precision's own; e.g. memory another process shares)."""
 
-    def __init__(self, sizes: list[int], B: int, ops: Ops) -> None:
-        self.s = [ops.zeros((B, n)) for n in sizes]
-        self.a = [ops.zeros((B, n)) for n in sizes]
+    def __init__(self, sizes: list[int], B: int, ops: Ops, zeros: Callable[[tuple[int, ...]], Array] | None = None
+                 ) -> None:
+        zeros = zeros or ops.zeros
+        self.s = [zeros((B, n)) for n in sizes]
+        self.a = [zeros((B, n)) for n in sizes]
         self.x = self.a[0]  # a(0) when x must be converted; see Network.forward
-        self.a_prime = [ops.zeros((B, n)) for n in sizes]
-        self.delta = [ops.zeros((B, n)) for n in sizes]
-        self.back = [ops.zeros((B, n)) for n in sizes]  # W(l+1)ᵀ δ(l+1), before ⊙ a'(l) makes it δ(l)
-        self.dW = [ops.zeros((n, m)) for m, n in zip([0, *sizes[:-1]], sizes, strict=True)]
-        self.db = [ops.zeros((n,)) for n in sizes]
+        self.a_prime = [zeros((B, n)) for n in sizes]
+        self.delta = [zeros((B, n)) for n in sizes]
+        self.back = [zeros((B, n)) for n in sizes]  # W(l+1)ᵀ δ(l+1), before ⊙ a'(l) makes it δ(l)
+        self.dW = [zeros((n, m)) for m, n in zip([0, *sizes[:-1]], sizes, strict=True)]
+        self.db = [zeros((n,)) for n in sizes]
+
+    @classmethod
+    def joined(cls, parts: list[_Workspace], x: Array) -> _Workspace:
+        """The minibatch x's rows from its parts' (in order): s, a, a', δ, W(l+1)ᵀ δ(l+1) of every sample; ∇W(l),
+        ∇b(l) are the first part's (`Network.combine_gradients` made them the minibatch's)."""
+        whole = cls.__new__(cls)
+        for name in ("s", "a", "a_prime", "delta", "back"):
+            setattr(whole, name, [np.concatenate(rows) for rows in zip(*(getattr(p, name) for p in parts),
+                                                                       strict=True)])
+        whole.a[0] = whole.x = x  # (a part's a(0) is its rows of x, wherever its process took them)
+        whole.dW, whole.db = parts[0].dW, parts[0].db
+        return whole
+
+
+class Parts(Protocol):
+    """The other parts of a minibatch computed in parts (`Network.train_step`)."""
+
+    networks: list[Network]  # each computing its part's forward and backward (λ = 0) on the same layers
+
+    def wait(self) -> None:
+        """Return once every part's gradients are in its network's work arrays."""
 
 
 class Network:
@@ -93,6 +118,11 @@ class Network:
         if ws is None:
             ws = self._workspaces[B] = _Workspace(self.sizes, B, self.ops)
         return ws
+
+    def place_workspace(self, B: int, zeros: Callable[[tuple[int, ...]], Array]) -> None:
+        """Make the work arrays for minibatches of B rows with ``zeros`` (e.g. in memory shared with another
+        process, which then reads this network's s(l), a(l), δ(l), ∇W(l) of every step)."""
+        self._workspaces[B] = _Workspace(self.sizes, B, self.ops, zeros)
 
     # --- forward --------------------------------------------------------------------------------
     def forward(self, x: Array, derivatives: bool = True) -> Array:
@@ -153,6 +183,23 @@ class Network:
                 if l2:  # ∇ of (λ/2)‖W(l)‖² (array first: an interval × array fails)
                     ws.dW[l] += self.layers[l - 1].W * ops.scalar(l2)
 
+    def combine_gradients(self, B: int, parts: list[Network], l2: float = 0.0) -> None:
+        """A minibatch's ∇W(l), ∇b(l) from its N equal parts of B rows, each part's from a backward with λ = 0
+        (this network's own first, then ``parts``'): ∇W(l) = (1/N) Σ_parts ∇W(l)_part + λ W(l), the mean over
+        the whole minibatch; likewise ∇b(l) without λ. The result is this network's, for `update(η, B)`."""
+        ops = self.ops
+        with ops.context():
+            ws, others = self._workspace(B), [part._workspace(B) for part in parts]
+            inv_N = ops.scalar(1) / ops.scalar(len(parts) + 1)
+            for l in range(self.L, 0, -1):
+                for other in others:
+                    ws.dW[l] += other.dW[l]
+                    ws.db[l] += other.db[l]
+                ws.dW[l] *= inv_N
+                ws.db[l] *= inv_N
+                if l2:
+                    ws.dW[l] += self.layers[l - 1].W * ops.scalar(l2)
+
     # --- update ---------------------------------------------------------------------------------
     def update(self, eta: float, B: int, momentum: float = 0.0) -> None:
         """W(l) ← W(l) − η ∇W(l), b(l) ← b(l) − η ∇b(l), with the gradients of the last backward
@@ -180,15 +227,27 @@ class Network:
                     layer.b -= step_b
 
     def train_step(self, x: Array, y: Array, eta: float, recorder: Recorder | None = None,
-                   momentum: float = 0.0, l2: float = 0.0) -> None:
+                   momentum: float = 0.0, l2: float = 0.0, parts: Parts | None = None) -> None:
         """One SGD step on the minibatch (x, y), each (B, units). With a ``recorder``, every value of the step
-        is recorded afterwards (the weights before the update are kept first); without, nothing is copied."""
+        is recorded afterwards (the weights before the update are kept first); without, nothing is copied.
+        With ``parts``, the minibatch is computed in N equal parts at once: this network takes the first B/N
+        rows, ``parts.networks`` the others' (in other processes: `train.processes`), and the gradients are
+        combined (`combine_gradients`) for one update once ``parts.wait()`` returns."""
         before = None if recorder is None else [(layer.W.copy(), layer.b.copy()) for layer in self.layers]
-        self.forward(x)
-        self.backward(y, l2=l2)
-        self.update(eta, x.shape[0], momentum=momentum)
+        if parts is None:
+            B = x.shape[0]
+            self.forward(x)
+            self.backward(y, l2=l2)
+        else:  # λ's term is added once, to the combined gradient
+            B = x.shape[0] // (len(parts.networks) + 1)
+            self.forward(x[:B])
+            self.backward(y[:B])
+            parts.wait()
+            self.combine_gradients(B, parts.networks, l2)
+        self.update(eta, B, momentum=momentum)
         if recorder is not None:
-            record_step(recorder, self, x, y, before, eta, momentum)  # type: ignore[arg-type]
+            record_step(recorder, self, x, y, before, eta, momentum,  # type: ignore[arg-type]
+                        None if parts is None else parts.networks)
 
     @property
     def velocity(self) -> list[tuple[Array, Array]] | None:
@@ -214,12 +273,17 @@ class Network:
 
 # --- recording ------------------------------------------------------------------------------------
 def record_step(recorder: Recorder, net: Network, x: Any, y: Any, before: list[tuple[Any, Any]], eta: float,
-                momentum: float) -> None:
+                momentum: float, parts: list[Network] | None = None) -> None:
     """Record the step ``net`` just took on (x, y), in the order a student writes it: x, y; s(l), a(l), a'(l)
     for l = 1..L; C; δ(L) (also the long way, A ∇a C); δ(l) with W(l+1)ᵀ δ(l+1) for l = L-1..1; ∇W(l), ∇b(l)
-    and the update, l = L..1. ``before``: [(W(l), b(l))] as they were before the update."""
+    and the update, l = L..1. ``before``: [(W(l), b(l))] as they were before the update. ``parts``: for a step
+    computed in parts (`Network.combine_gradients`), the other parts' networks: their rows follow ``net``'s."""
     ops, L = net.ops, net.L
-    ws = net._workspace(x.shape[0])
+    if parts:
+        rows = x.shape[0] // (len(parts) + 1)
+        ws = _Workspace.joined([n._workspace(rows) for n in [net, *parts]], x)
+    else:
+        ws = net._workspace(x.shape[0])
     with ops.context():
         recorder.record(Input(0, x.copy(), y.copy()))
         for l, layer in enumerate(net.layers, start=1):

@@ -177,7 +177,7 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
         folder, config = Path(resume), read_run_config(resume)
     else:
         values = {"data": data, **{k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}}
-        values.setdefault("blas_threads", lone_run_threads())  # as `tutor train`: a lone run's threads
+        values.setdefault("blas_threads", lone_run_threads(processes=values.get("processes", 1)))  # as `tutor train`
         if trace_batch is not None:
             values["trace_batches"] = [trace_batch] if isinstance(trace_batch, int) else list(trace_batch)
         config = TrainConfig.from_dict(values)
@@ -185,7 +185,8 @@ def train(data: str = "mnist", *, out: str | os.PathLike[str] | None = None,
     # a bad setting is a SettingError that names it as TrainConfig does: epochs = 0, as the argument is written
     with open_run(config, folder, resume=resume is not None, force=force) as run_folder:
         result = run_training(config, prepare_data(config), run_folder, progress=NotebookProgress(),
-                              resume=resume is not None, measure_behind=measures_behind(config.blas_threads))
+                              resume=resume is not None,
+                              measure_behind=measures_behind(config.blas_threads, processes=config.processes))
     if result.status == "interrupted":
         print(f"stopped; checkpoint saved in {folder}. Continue with: bt.train(resume={str(folder)!r})")
     return Run(folder, result)

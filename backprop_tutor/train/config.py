@@ -8,7 +8,10 @@ the flags of `tutor train` and `tutor sweep`, the sweep's grid, the checks and t
 
 from __future__ import annotations
 
+import os
+import platform
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -128,6 +131,17 @@ def _at_least(least: int, problem: str) -> Callable[[Any], str | None]:
     return _unless(lambda v: v >= least, problem)
 
 
+def split_problem(processes: int) -> str | None:
+    """Why a run cannot be split over ``processes`` processes on this machine (`train.processes`), or None."""
+    if processes < 1:
+        return "the number of processes must be ≥ 1"
+    if processes > 1 and not (sys.platform.startswith("linux") and hasattr(os, "fork")):
+        return "a run is split over processes only on Linux (its helpers are forked): give 1"
+    if processes > 1 and platform.machine().lower() not in ("x86_64", "amd64"):
+        return f"a run is split over processes only on x86-64 processors, not {platform.machine()}: give 1"
+    return None
+
+
 def _each_at_least(least: int, problem: str) -> Callable[[Any], str | None]:
     return _unless(lambda values: all(v >= least for v in values), problem)
 
@@ -198,6 +212,12 @@ class TrainConfig:
         flag="--threads", metavar="N", group="network", label="threads",
         help="BLAS threads for the matrix products; the result is bit-identical only for the same N, so it is "
              "recorded and reused by --resume", problem=_at_least(1, "the BLAS thread count must be ≥ 1")))
+    #: Processes each minibatch is split over (data-parallel SGD on one machine: `train.processes`). Recorded and
+    #: reused on resume like the thread count: the gradients' parts are added in an order of their own
+    processes: int = field(default=1, metadata=setting(
+        flag="--processes", metavar="N", group="network", label="processes",
+        help="split every minibatch over N processes, one BLAS thread each (Linux, x86-64); the result is "
+             "bit-identical only for the same N, so it is recorded and reused by --resume", problem=split_problem))
     n_validation: int = field(default=10_000, metadata=setting(
         flag="--validation", metavar="N", group="data split",
         help="hold out the last N training images for validation",
@@ -264,7 +284,16 @@ class TrainConfig:
             if problem:
                 raise SettingError(f"{{{name}}} {getattr(self, name)!r}: {problem}")
         self._check_init()
+        self._check_processes()
         self._check_subset_and_tracing()
+
+    def _check_processes(self) -> None:
+        if self.processes > 1 and self.batch_size % self.processes:
+            raise SettingError(f"{{processes}} {self.processes} does not divide {{batch_size}} {self.batch_size}: "
+                               "each process takes an equal part of every minibatch")
+        if self.processes > 1 and self.blas_threads != 1:
+            raise SettingError(f"{{processes}} {self.processes} runs each process on one BLAS thread: give "
+                               "{blas_threads} 1 with it")
 
     def _check_init(self) -> None:
         if self.init == "normal" and self.init_sigma is None:

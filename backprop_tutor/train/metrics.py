@@ -14,7 +14,7 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
@@ -117,6 +117,18 @@ def mean_figures(figures: list[ChunkFigures], n: int) -> tuple[float, float]:
     return total_loss / n, correct / n
 
 
+class ChunkHelpers(Protocol):
+    """Other processes that measure runs of chunks while this one measures its own (`train.processes`)."""
+
+    count: int  # how many
+
+    def measure(self, x: np.ndarray, y: np.ndarray, chunks: list[tuple[int, int]]) -> bool:
+        """Ask each for the chunks [first, stop) of (x, y), one run each; False if they do not hold (x, y)."""
+
+    def figures(self) -> list[ChunkFigures]:
+        """The figures of the chunks asked for, in order, once they are in."""
+
+
 class Evaluator:
     """(mean loss, accuracy) of a network by forward passes in chunks, on ``threads`` cores: each thread takes
     a run of consecutive chunks with one BLAS thread and its own work arrays (a second Network on the same
@@ -124,10 +136,12 @@ class Evaluator:
     the figures are those of a one-thread pass, whatever ``threads``. Why not one pass on several BLAS
     threads: only the products split over them, the elementwise work and the small layers stay on one
     core while the other BLAS threads wait (spinning); threads of one BLAS thread each split everything
-    and use 5 % more CPU than one thread (measured on machine A, benchmarks/README.md)."""
+    and use 5 % more CPU than one thread (measured on machine A, benchmarks/README.md). With ``helpers`` (a run
+    split over processes), they take runs of the chunks of the sets they hold in the same way."""
 
-    def __init__(self, net: Network, threads: int = 1, chunk: int = EVAL_CHUNK) -> None:
-        self.chunk = chunk
+    def __init__(self, net: Network, threads: int = 1, chunk: int = EVAL_CHUNK,
+                 helpers: ChunkHelpers | None = None) -> None:
+        self.chunk, self.helpers = chunk, helpers
         self.nets = [net] + [Network(net.layers, net.loss, net.ops, net.relu_prime_at_zero)
                              for _ in range(max(threads, 1) - 1)]
         self._classes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -147,6 +161,11 @@ class Evaluator:
         """Each chunk's (Σ C, number right), in order."""
         n_chunks = -(-x.shape[0] // self.chunk)
         classes = self.classes(y)
+        if self.helpers is not None and n_chunks > 1:
+            parts = np.array_split(np.arange(n_chunks), min(self.helpers.count + 1, n_chunks))
+            if self.helpers.measure(x, y, [(int(p[0]), int(p[-1]) + 1) for p in parts[1:]]):
+                stop = min((int(parts[0][-1]) + 1) * self.chunk, x.shape[0])
+                return chunk_figures(self.nets[0], x, y, 0, stop, self.chunk, classes) + self.helpers.figures()
         if len(self.nets) == 1 or n_chunks == 0:
             return chunk_figures(self.nets[0], x, y, 0, x.shape[0], self.chunk, classes)
         from concurrent.futures import ThreadPoolExecutor

@@ -149,11 +149,16 @@ def build_report(result: SweepResult, record: dict[str, Any], plots: dict[str, s
                            "epochs_done": len(result.final.history),
                            "training_accuracy": _figure(final.train_accuracy) if final else None,
                            "blas_threads": result.final.config.blas_threads,  # a lone run's, not the grid's
+                           "processes": result.final.config.processes,
                            "seconds": round(result.final.seconds, 3)}
     if result.test is not None:
         report["test"] = {**{k: result.test[k] for k in ("accuracy", "loss", "n_test", "correct", "evaluated")},
                           "note": TEST_NOTE}
     return report
+
+
+def _split(processes: int) -> str:
+    return f" in each of {processes} processes (every minibatch split over them)" if processes > 1 else ""
 
 
 def write_report(result: SweepResult, record: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +240,8 @@ def _outcome_md(report: dict[str, Any]) -> list[str]:
         lines += ["", f"Retrained with the same schedule on {report['data'].get('final_training_images')} "
                       f"training + validation images ({final['folder']}/): {count(final['epochs_done'], 'epoch')}, "
                       f"training accuracy {_pct(final['training_accuracy'])}, "
-                      f"{count(final.get('blas_threads', 1), 'BLAS thread')}, {final['seconds']:.1f} s."]
+                      f"{count(final.get('blas_threads', 1), 'BLAS thread')}{_split(final.get('processes', 1))}, "
+                      f"{final['seconds']:.1f} s."]
     if test is not None:
         lines += ["", f"**Test accuracy: {_pct(test['accuracy'])}** ({test['correct']} / {test['n_test']} correct, "
                       f"mean loss {test['loss']:.4f}).", "", test["note"]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from backprop_tutor.memory import available_bytes, cores_here, estimate_bytes, format_bytes
 from backprop_tutor.plural import plural
-from backprop_tutor.train.config import SettingError, TrainConfig
+from backprop_tutor.train.config import SettingError, TrainConfig, split_problem
 from backprop_tutor.train.metrics import EVAL_CHUNK
 
 #: The most BLAS threads a run takes unless told otherwise. Decided by measurement (benchmarks/README.md,
@@ -15,12 +15,12 @@ from backprop_tutor.train.metrics import EVAL_CHUNK
 LONE_RUN_THREADS = 2
 
 
-def lone_run_threads(cores: int | None = None) -> int:
+def lone_run_threads(cores: int | None = None, processes: int = 1) -> int:
     """BLAS threads of `tutor train` without --threads on a machine of ``cores`` cores (default: this one's):
-    LONE_RUN_THREADS when as many cores stay free for everything else, else 1. A BLAS thread waiting for a
-    busy core spins, so a 2-thread run on a 2-core machine is several times slower the moment anything else
-    runs there."""
-    return max(1, min(LONE_RUN_THREADS, _cores(cores) // 2))
+    LONE_RUN_THREADS when as many cores stay free for everything else, else 1; 1 for a run split over
+    ``processes`` > 1 (each takes one). A BLAS thread waiting for a busy core spins, so a 2-thread run on a
+    2-core machine is several times slower the moment anything else runs there."""
+    return 1 if processes > 1 else max(1, min(LONE_RUN_THREADS, _cores(cores) // 2))
 
 
 def retraining_threads(cores: int | None = None) -> int:
@@ -33,14 +33,25 @@ def retraining_threads(cores: int | None = None) -> int:
     return max(1, min(LONE_RUN_THREADS, _cores(cores) - 1))
 
 
-def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1) -> bool:
+def retraining_processes(cores: int | None = None) -> int:
+    """Processes a sweep's final retraining splits every minibatch over (`train.processes`), each on one BLAS thread:
+    2 where the machine has 2 cores or more and the platform allows it (`config.split_problem`: Linux on x86-64),
+    else 1 (on `retraining_threads`). Python runs a step's numpy calls one thread at a time, so two processes
+    step where two threads could not: on machine A's 2 cores a retraining epoch took ~0.25 s split, against
+    0.29–0.31 s on one BLAS thread measured behind and 0.35 s on 2 BLAS threads (benchmarks/README.md, seventh
+    pass). Measured on 2 cores only; on more, the same reasons hold."""
+    return 2 if _cores(cores) >= 2 and split_problem(2) is None else 1
+
+
+def measures_behind(blas_threads: int, cores: int | None = None, runs: int = 1, processes: int = 1) -> bool:
     """Whether each of ``runs`` runs side by side (one alone; a sweep's workers) measures each epoch on a core
     of its own that the runs' BLAS threads leave free, while its next epoch trains (`train.behind`). Only a run
     on one BLAS thread: the BLAS libraries hold one thread count for the whole process, so a pass beside 2-thread
     steps splits its products over 2 threads too, where a pass in turn (`metrics.Evaluator`) takes each chunk on
     one, and its figures came out with other last digits; and OpenBLAS's threaded products called from two
-    threads at once have given wrong results (OpenBLAS issue 5836, numpy issue 29391)."""
-    return blas_threads == 1 and _cores(cores) >= 2 * runs
+    threads at once have given wrong results (OpenBLAS issue 5836, numpy issue 29391). Never a run split over
+    ``processes`` > 1: its cores are all stepping, and it measures each epoch split in turn."""
+    return blas_threads == 1 and processes == 1 and _cores(cores) >= 2 * runs
 
 
 def _cores(cores: int | None) -> int:

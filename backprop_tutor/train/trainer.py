@@ -38,6 +38,7 @@ from backprop_tutor.train.divergence import DivergenceError, DivergenceWatch
 from backprop_tutor.train.interrupt import StopRequest
 from backprop_tutor.train.metrics import EpochMetrics, Evaluator, RunMetrics
 from backprop_tutor.train.plots import plot_accuracy
+from backprop_tutor.train.processes import SplitRun
 from backprop_tutor.train.resources import check_memory, layer_shapes, trace_group_bytes
 from backprop_tutor.train.run_folder import (
     COMPLETE_FILE,
@@ -146,7 +147,8 @@ class _Run:
     def __init__(self, config: TrainConfig, data: TrainingData, run: RunFolder, progress: TrainProgress | None,
                  should_stop: Callable[[int, int], bool] | None, measure_behind: bool = False) -> None:
         self.config, self.data, self.run, self.progress, self.should_stop = config, data, run, progress, should_stop
-        self.measure_behind = measure_behind
+        self.measure_behind = measure_behind and config.processes == 1
+        self.split: SplitRun | None = None  # the helper processes of a run split over processes, once started
         self.behind: MeasuredBehind | None = None  # made at the first epoch measured behind
         self.n_batches = config.check_data(data.x_train.shape[0])
         self.info = {"config": config.to_dict(), **data.describe(), "sizes": config.sizes,
@@ -174,11 +176,17 @@ class _Run:
             with self.stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 first_epoch, first_batch = self._begin(resume)
                 self._open_tracer(first_epoch, first_batch, resume)
+                if self.config.processes > 1:
+                    d = self.data
+                    self.split = SplitRun(self.net, [(d.x_train, d.y_train), (d.x_val, d.y_val)],
+                                          self.config.processes, self.config.batch_size).start()
                 if self.progress is not None:
                     self.progress.start(self.config, first_epoch, self.n_batches)
                 try:
                     return self._epochs(first_epoch, first_batch) or self._finish()
                 finally:
+                    if self.split is not None:
+                        self.split.stop()
                     if self.behind is not None:
                         self.behind.close()
                     if self.tracer is not None:
@@ -264,6 +272,8 @@ class _Run:
         eta = self.schedule.learning_rate(epoch)
         epoch_rng_state = self.rng.bit_generator.state
         perm = self.rng.permutation(self.data.x_train.shape[0])
+        if self.split is not None:
+            self.split.new_epoch(perm)
         if self.progress is not None:
             self.progress.epoch_start(epoch, eta, start_batch)
         stopping = False
@@ -323,16 +333,19 @@ class _Run:
         return None
 
     def _step(self, epoch: int, b: int, perm: np.ndarray, eta: float) -> None:
-        B = self.config.batch_size
-        rows = perm[b * B:(b + 1) * B]
-        # mode="clip": the rows are a permutation, always in range; numpy's default ("raise") gathers into a
-        # temporary and copies it to out, twice the memory traffic (the step's largest after the products)
-        np.take(self.data.x_train, rows, axis=0, out=self.xb, mode="clip")
-        np.take(self.data.y_train, rows, axis=0, out=self.yb, mode="clip")
+        c = self.config
+        rows = perm[b * c.batch_size:(b + 1) * c.batch_size]
         recorder = None
         if (epoch, b + 1) in self.traced:
-            recorder = Recorder(trace_header(self.config, epoch, b + 1, eta, rows, self.info))
-        self.net.train_step(self.xb, self.yb, eta, recorder, momentum=self.config.momentum, l2=self.config.l2)
+            recorder = Recorder(trace_header(c, epoch, b + 1, eta, rows, self.info))
+        if self.split is not None:  # each process gathers its part of the rows
+            self.split.step(b, eta, recorder, c.momentum, c.l2)
+        else:
+            # mode="clip": the rows are a permutation, always in range; numpy's default ("raise") gathers into a
+            # temporary and copies it to out, twice the memory traffic (the step's largest after the products)
+            np.take(self.data.x_train, rows, axis=0, out=self.xb, mode="clip")
+            np.take(self.data.y_train, rows, axis=0, out=self.yb, mode="clip")
+            self.net.train_step(self.xb, self.yb, eta, recorder, momentum=c.momentum, l2=c.l2)
         if recorder is not None and self.tracer is not None:
             tracer = self.tracer
             self._write(self.run.file(TRACE_FILE), trace_group_bytes(self.config),
@@ -344,7 +357,7 @@ class _Run:
         """The forward passes that measure the network, on as many cores as the run's BLAS threads (the same
         figures as on one thread); made again if a checkpoint replaced the network."""
         if self.evaluator is None or self.evaluator.nets[0] is not self.net:
-            self.evaluator = Evaluator(self.net, self.config.blas_threads)
+            self.evaluator = Evaluator(self.net, self.config.blas_threads, helpers=self.split)
         return self.evaluator
 
     def _finish(self) -> RunResult:

@@ -11,6 +11,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from backprop_tutor.params import read_parameters
 from backprop_tutor.trace.store import TraceFile
 from backprop_tutor.train import RunFolder
 from backprop_tutor.train.checkpoint import load_checkpoint
+from backprop_tutor.train.config import split_problem
 
 CHILD = Path(__file__).with_name("fault_child.py")
 #: 3 epochs of 10 minibatches, 4 traced minibatches: a few seconds per case
@@ -77,6 +79,7 @@ def faulty_tutor() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
         assert answer, f"fault_child.py stopped: {err.read_text() if err.exists() else ''}"
         return subprocess.CompletedProcess(args, int(answer), out.read_text(), err.read_text())
 
+    run.group = server.pid  # type: ignore[attr-defined]  # the process group of the server and every case
     try:
         yield run
     finally:
@@ -143,3 +146,52 @@ def test_a_fault_leaves_only_whole_files_and_the_run_continues_bit_identically(
     assert same_parameters(reference / "params.h5", run / "params.h5")
     assert _trace_groups(run / "trace.h5") == _trace_groups(reference / "trace.h5")
     assert not list(run.glob("trace-damaged-*"))  # the kill left trace.h5 readable: nothing had to be set aside
+
+
+SPLIT_CASES = [
+    ("SIGKILL", "step", 4),
+    ("SIGKILL", "trace-group", 3),
+    ("SIGKILL", "before-replace:params.h5", 1),
+    ("SIGINT", "step", 14),
+    ("SIGINT2", "before-replace:checkpoint.h5", 2),
+]
+
+
+@pytest.fixture(scope="module")
+def split_reference(tiny_npz: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run = tmp_path_factory.mktemp("reference") / "run"
+    assert main(["train", "--data", str(tiny_npz), *ARGS, "--processes", "2", "--out", str(run)]) == 0
+    return run
+
+
+def _others_in_group(group: int) -> list[int]:
+    """Processes of the process group ``group`` other than its leader, alive (not zombies)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and int(stat.parent.name) != group and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(split_problem(2) is not None, reason=str(split_problem(2)))
+@pytest.mark.parametrize(("signal_name", "moment", "nth"), SPLIT_CASES)
+def test_a_fault_in_a_run_split_over_processes_leaves_no_helper_and_the_run_continues_bit_identically(
+        tiny_npz: Path, tmp_path: Path, split_reference: Path,
+        faulty_tutor: Callable[..., subprocess.CompletedProcess[str]], signal_name: str, moment: str, nth: int) -> None:
+    run = tmp_path / "run"
+    args = ["train", "--data", str(tiny_npz), *ARGS, "--processes", "2", "--out", str(run)]
+    child = faulty_tutor(signal_name, moment, nth, args, tmp_path)
+    assert child.returncode == (-signal.SIGKILL if signal_name == "SIGKILL" else 130), child.stderr
+    deadline = time.monotonic() + 10
+    while _others_in_group(faulty_tutor.group) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+        time.sleep(0.05)
+    assert not _others_in_group(faulty_tutor.group)  # type: ignore[attr-defined]  # the helper died with its run
+    assert_every_file_absent_or_complete(run)
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    assert RunFolder(run).status() == "complete"
+    assert same_parameters(split_reference / "params.h5", run / "params.h5")
+    assert _trace_groups(run / "trace.h5") == _trace_groups(split_reference / "trace.h5")

@@ -16,14 +16,21 @@ from backprop_tutor.trace.events import Trace, TraceHeader
 from backprop_tutor.trace.recorder import Recorder
 from backprop_tutor.trace.store import TraceFile, load_trace, write_trace
 from backprop_tutor.train import TrainConfig, prepare_data, tracing, train
+from backprop_tutor.train.config import split_problem
 from backprop_tutor.train.tracing import TraceWriter
 from backprop_tutor.train.trainer import initial_network
 
 
-def test_trace_groups_hold_every_quantity_of_the_chosen_minibatches(tiny_npz: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2, 5], ids=["one-process", "split-in-2", "split-in-5"])
+def test_trace_groups_hold_every_quantity_of_the_chosen_minibatches(tiny_npz: Path, tmp_path: Path,
+                                                                    processes: int) -> None:
+    """Every row of a traced minibatch, also of a run split over processes (each row from the process that
+    computed it; ∇W(l) the combined one, the update made with it)."""
+    if processes > 1 and split_problem(processes):
+        pytest.skip(split_problem(processes))
     config = TrainConfig(data=str(tiny_npz), hidden=[16, 12], activation="sigmoid", learning_rate=0.2,
                          batch_size=50, epochs=3, decay_at=[1], n_validation=100, seed=5, l2=1e-3,
-                         trace_batches=[1, 4], trace_epochs=[1, 2])
+                         trace_batches=[1, 4], trace_epochs=[1, 2], processes=processes)
     data = prepare_data(config)
     initial = initial_network(config)
     train(config, data, tmp_path / "run")

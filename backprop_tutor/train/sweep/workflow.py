@@ -21,7 +21,7 @@ from backprop_tutor.errors import TutorError, UsageError
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SettingError, TrainConfig
 from backprop_tutor.train.plots import load_matplotlib
-from backprop_tutor.train.resources import measures_behind, retraining_threads
+from backprop_tutor.train.resources import measures_behind, retraining_processes, retraining_threads
 from backprop_tutor.train.run_folder import CONFIG_FILE, LOCK_FILE, is_temporary, release_lock, write_json
 from backprop_tutor.train.sweep.data import SealedTestSet, forget_loaded_data, training_data, training_split
 from backprop_tutor.train.sweep.executors import Runner, SweepOptions, SweepProgress, task_for
@@ -263,7 +263,7 @@ def _measures_behind(config: TrainConfig, options: SweepOptions, runs: int) -> b
     """Whether a run of the sweep measures its epochs behind: when this machine's cores leave one free for each of
     the ``runs`` side by side (the grid's workers: 1 on a 2-core machine, `tutor sweep`'s default; the retraining
     alone); never on a Dask cluster, whose cores are its own (the retraining runs there too)."""
-    return options.cluster is None and measures_behind(config.blas_threads, runs=runs)
+    return options.cluster is None and measures_behind(config.blas_threads, runs=runs, processes=config.processes)
 
 
 def _state(run_folder: Path, options: SweepOptions) -> str:
@@ -282,7 +282,7 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     options, progress = runner.options, runner.progress
     final = folder / FINAL_DIR
     recorded = _recorded_config(final)
-    config = _final_config(chosen.config, recorded)
+    config = _final_config(chosen.config, recorded, local=options.cluster is None)
     choice = Configuration(chosen.name, chosen.settings, config)
     if options.force or recorded not in (None, config):  # another choice's run: replace
         (final / TEST_FILE).unlink(missing_ok=True)
@@ -299,11 +299,15 @@ def _retrain(folder: Path, chosen: RunSummary, runner: Runner) -> RunSummary:
     return summarize(choice, final)
 
 
-def _final_config(chosen: TrainConfig, recorded: TrainConfig | None) -> TrainConfig:
-    """The retraining's settings: the choice's, on `retraining_threads` (it runs alone: the grid is done), or on
-    those of a retraining of this choice begun before (so it continues bit-identically)."""
-    if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads) == chosen:
+def _final_config(chosen: TrainConfig, recorded: TrainConfig | None, local: bool = True) -> TrainConfig:
+    """The retraining's settings: the choice's, split over `retraining_processes` on this machine (``local``: not on
+    a Dask cluster) or else on `retraining_threads` (it runs alone: the grid is done); or those of a retraining of
+    this choice begun before (so it continues bit-identically)."""
+    if recorded is not None and dataclasses.replace(recorded, blas_threads=chosen.blas_threads,
+                                                    processes=chosen.processes) == chosen:
         return recorded
+    if chosen.processes == 1 and chosen.blas_threads == 1 and local and retraining_processes() > 1:
+        return dataclasses.replace(chosen, processes=retraining_processes())
     return dataclasses.replace(chosen, blas_threads=max(chosen.blas_threads, retraining_threads()))
 
 
