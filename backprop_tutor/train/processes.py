@@ -86,7 +86,10 @@ class _Helper:
         _spin(lambda: control[_DONE] >= asked, self._alive)
 
     def _alive(self) -> bool:
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:  # collected by someone else's wait
+            pid, status = self.pid, 0
         if pid == 0:
             return True
         self.pid = 0
@@ -145,11 +148,16 @@ class SplitRun:
 
     # --- the helpers' lives ----------------------------------------------------------------------
     def start(self) -> SplitRun:
+        """Fork the helpers (`stop` ends those started, also when this fails)."""
         parent = os.getpid()
         for helper in self.helpers:
             with warnings.catch_warnings():  # Python ≥ 3.12 warns of forking a process that has threads: the
                 warnings.simplefilter("ignore", DeprecationWarning)  # helper touches none of their locks
-                pid = os.fork()
+                try:
+                    pid = os.fork()
+                except OSError as err:
+                    raise HelperLost(f"helper process {helper.part} of the run could not be started ({err.strerror});"
+                                     " train with one process (--processes 1)") from None
             if pid == 0:
                 _serve(self, helper, parent)  # never returns
             helper.pid = pid
@@ -213,6 +221,7 @@ def _serve(run: SplitRun, helper: _Helper, parent: int) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's: it stops at a minibatch's end
+        # (the thread that forked is this process's main thread, whichever thread of the run's it was)
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the run
         if os.getppid() != parent:

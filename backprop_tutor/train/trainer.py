@@ -176,13 +176,10 @@ class _Run:
             with self.stop, np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 first_epoch, first_batch = self._begin(resume)
                 self._open_tracer(first_epoch, first_batch, resume)
-                if self.config.processes > 1:
-                    d = self.data
-                    self.split = SplitRun(self.net, [(d.x_train, d.y_train), (d.x_val, d.y_val)],
-                                          self.config.processes, self.config.batch_size).start()
                 if self.progress is not None:
                     self.progress.start(self.config, first_epoch, self.n_batches)
                 try:
+                    self._start_helpers()
                     return self._epochs(first_epoch, first_batch) or self._finish()
                 finally:
                     if self.split is not None:
@@ -238,6 +235,14 @@ class _Run:
         self.watch.resumed_at_epoch = cp.epochs_done + 1
         self._check_space_for_run(cp.epochs_done + 1, cp.next_batch)
         return cp.epochs_done + 1, cp.next_batch
+
+    def _start_helpers(self) -> None:
+        """A run split over processes: its helpers, forked once the network is in its state to begin from."""
+        if self.config.processes > 1:
+            d = self.data
+            self.split = SplitRun(self.net, [(d.x_train, d.y_train), (d.x_val, d.y_val)], self.config.processes,
+                                  self.config.batch_size)
+            self.split.start()
 
     def _check_same_data(self, recorded: Any) -> None:
         """Refuse to continue on data whose images or labels changed since the run started (same sizes)."""

@@ -246,3 +246,34 @@ def test_a_sweep_retrains_its_choice_split_over_two_cores(tiny_npz: Path, tmp_pa
     assert (final["processes"], final["blas_threads"], grid["processes"]) == (processes, 1, 1)
     report = json.loads((tmp_path / "s" / "report.json").read_text())
     assert report["status"] == "complete" and report["final"]["processes"] == processes
+
+
+def test_a_split_run_works_from_a_thread_other_than_the_main_one(tiny_npz: Path, tmp_path: Path) -> None:
+    """A notebook or a GUI may train from a thread of its own: the helper forked there still ignores Ctrl-C
+    and steps (the forking thread is its process's main thread)."""
+    import threading
+
+    config = config_for(tiny_npz, epochs=2)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(run(config, tmp_path / "thread")))
+    thread.start()
+    thread.join(120)
+    run(config, tmp_path / "main")
+    assert results and results[0].status == "complete"
+    assert same_parameters(tmp_path / "main" / "params.h5", tmp_path / "thread" / "params.h5")
+
+
+def test_a_helper_that_cannot_be_started_is_one_clear_message(tiny_npz: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert main(["train", "--data", str(tiny_npz), "--hidden", "16", "--batch-size", "50", "--validation", "100",
+                 "--epochs", "2", "--processes", "2", "--quiet", "--out", str(tmp_path / "run")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert ("helper process 1 of the run could not be started (Cannot allocate memory); train with one process "
+            "(--processes 1)") in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(tmp_path / "run"), "--quiet"]) == 0  # nothing lost: it starts again
