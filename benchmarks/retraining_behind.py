@@ -1,6 +1,7 @@
-"""A sweep's retraining, epoch by epoch, two ways, alternated: on 2 BLAS threads with each epoch measured in turn
-(the retraining before 6 December's fourth pass), and on 1 BLAS thread with each epoch measured behind, on the
-other core, while the next one trains (`train.behind`, the retraining now on a 2-core machine). Each way is a
+"""A sweep's retraining, epoch by epoch, three ways, alternated: on 2 BLAS threads with each epoch measured in turn
+(the retraining before 6 December's fourth pass); on 1 BLAS thread with each epoch measured behind, on the
+other core, while the next one trains (`train.behind`, the retraining on a 2-core machine until the seventh pass);
+and split over 2 processes of 1 BLAS thread each (`train.processes`, the retraining now). Each way is a
 process of its own running the trainer itself on the merged Fashion-MNIST images (60,000), the homework's
 784-100-50-25-10 tanh network, batch 500; with the core-to-core round trip (`benchmarks/core_latency.c`)
 before each, since the 2-thread epoch depends on where the host puts the two cores.
@@ -8,8 +9,8 @@ before each, since the 2-thread epoch depends on where the host puts the two cor
 Run:  PYTHONPATH=. python benchmarks/retraining_behind.py --repeat 3
 
 Printed per process: the median wall time of an epoch on the run's path (the first and the last left out: the
-last is measured in turn either way) and the run's final figures, which differ between the two ways only
-because 1 and 2 BLAS threads round differently.
+last is measured in turn either way) and the run's final figures, which differ between the ways only because
+they round differently (1 or 2 BLAS threads, one minibatch or two halves).
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ from backprop_tutor.train import TrainConfig, train
 from backprop_tutor.train.sweep.data import training_data
 data, threads, way, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 config = TrainConfig(data=data, activation="tanh", learning_rate=0.1, hidden=[100, 50, 25], batch_size=500,
-                     epochs=epochs, init="he", seed=1, blas_threads=threads)
+                     epochs=epochs, init="he", seed=1, blas_threads=threads, processes=2 if way == "split" else 1)
 result = train(config, training_data(config, merged=True), out, force=True, measure_behind=way == "behind")
 seconds = statistics.median(m.seconds for m in result.history[1:-1])
 last = result.history[-1]
 print(f"epoch {1e3 * seconds:4.0f} ms   last epoch: C {last.train_loss:.6f}, accuracy {last.train_accuracy:.4f}")
 """
 
-_WAYS = {"2 threads, measured in turn": ("2", "turn"), "1 thread, measured behind": ("1", "behind")}
+_WAYS = {"2 threads, measured in turn": ("2", "turn"), "1 thread, measured behind": ("1", "behind"),
+         "2 processes of 1 thread": ("1", "split")}
 
 
 def core_round_trip() -> str:
@@ -55,7 +57,7 @@ def core_round_trip() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="alternations of the two ways")
+    parser.add_argument("--repeat", type=int, default=3, help="alternations of the three ways")
     parser.add_argument("--epochs", type=int, default=8, help="epochs per process")
     parser.add_argument("--data", type=Path, default=SHARED_DATA / "fashion-mnist")
     args = parser.parse_args()
