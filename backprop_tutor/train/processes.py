@@ -134,6 +134,7 @@ class SplitRun:
         self.net, self.sets = net, sets
         x_train, y_train = sets[0]
         self.B, self.rows = batch_size, batch_size // processes
+        self.batches = x_train.shape[0] // batch_size  # minibatches an epoch
         for layer in net.layers:  # W(l), b(l) where the helpers see each update
             layer.W, layer.b = _in_shared(layer.W), _in_shared(layer.b)
         self.x = shared_zeros((batch_size, x_train.shape[1]), x_train.dtype)
@@ -175,7 +176,7 @@ class SplitRun:
     def step(self, b: int, eta: float, recorder: Any, momentum: float, l2: float) -> None:
         """Minibatch b (0-based) of the epoch, split; recorded by ``recorder`` if not None."""
         for helper in self.helpers:
-            helper.ask(_STEP, b)
+            helper.ask(_STEP, b, recorder is not None)
         rows = self.perm[b * self.B:b * self.B + self.rows]
         x_train, y_train = self.sets[0]
         np.take(x_train, rows, axis=0, out=self.x[:self.rows], mode="clip")
@@ -237,21 +238,21 @@ def _serve(run: SplitRun, helper: _Helper, parent: int) -> None:
 
 
 def _work(run: SplitRun, helper: _Helper, parent_alive: Callable[[], bool]) -> None:
-    net, control, done = helper.net, helper.control, 0
+    """Steps and measuring passes as asked. After a step whose rows nobody records, the helper gathers its rows of
+    the epoch's next minibatch while the run's process combines and updates (the same rows, taken earlier)."""
+    net, control, done, gathered = helper.net, helper.control, 0, -1
     part = slice(helper.part * run.rows, (helper.part + 1) * run.rows)
-    x, y, (x_train, y_train) = run.x[part], run.y[part], run.sets[0]
     evaluator = Evaluator(net)  # for the label classes, taken once per set
     while True:
         _spin(lambda done=done: control[_ASKED] > done, parent_alive)
         command, *args = control[_COMMAND:_COMMAND + 4].tolist()
         if command == _STEP:
-            first = args[0] * run.B + part.start
-            rows = run.perm[first:first + run.rows]
-            np.take(x_train, rows, axis=0, out=x, mode="clip")
-            np.take(y_train, rows, axis=0, out=y, mode="clip")
+            b, traced = args[:2]
+            if gathered != b:
+                _gather(run, part, b)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                net.forward(x)
-                net.backward(y)  # λ's term is added once, to the combined gradient
+                net.forward(run.x[part])
+                net.backward(run.y[part])  # λ's term is added once, to the combined gradient
         elif command == _MEASURE:
             which, first, stop = args[:3]
             xs, ys = run.sets[which]
@@ -260,3 +261,15 @@ def _work(run: SplitRun, helper: _Helper, parent_alive: Callable[[], bool]) -> N
             run.loss_sums[first:stop], run.rights[first:stop] = zip(*figures, strict=True)
         done += 1
         control[_DONE] = done
+        gathered = -1
+        if command == _STEP and not traced and b + 1 < run.batches:  # (a traced step's rows are read after it)
+            _gather(run, part, b + 1)
+            gathered = b + 1
+
+
+def _gather(run: SplitRun, part: slice, b: int) -> None:
+    """This helper's rows of the epoch's minibatch b into its part of the minibatch's arrays."""
+    rows = run.perm[b * run.B + part.start:b * run.B + part.stop]
+    x_train, y_train = run.sets[0]
+    np.take(x_train, rows, axis=0, out=run.x[part], mode="clip")
+    np.take(y_train, rows, axis=0, out=run.y[part], mode="clip")
