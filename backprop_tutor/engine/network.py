@@ -5,6 +5,7 @@ Layers l = 1..L; a(0) = x.
     output     δ(L) = ∇s(L) C               (a − y for softmax + cross-entropy)
     backward   δ(l) = a'(l) ⊙ (W(l+1)ᵀ δ(l+1))   with the weights *before* this step's update
     gradient   ∇W(l) = mean over the minibatch of δ(l) a(l-1)ᵀ (+ λ W(l)),  ∇b(l) = mean of δ(l)
+               (a minibatch in N equal parts: ∇W(l) = (1/N) Σ_parts ∇W(l)_part + λ W(l), `combine_gradients`)
     update     W(l) ← W(l) − η ∇W(l),  b(l) ← b(l) − η ∇b(l)   (with momentum μ: v ← μv − η∇, W ← W + v)
 
 W(l) has shape (units out, units in), as in the course's files. A minibatch is B samples stored as

@@ -2,11 +2,13 @@
 
 One epoch: shuffle the training rows (a seeded generator), then for each minibatch k = 1..N/B run the engine's
 ``train_step`` (forward, backward, update with η of the epoch, momentum μ and L2 λ), tracing the minibatches
-asked for. After the epoch: loss and accuracy on the training and the validation set (forward passes only; for
-a run on one BLAS thread with a core to spare, on that core while the next epoch trains, reported as soon as
-they are in: `train.behind`), a divergence check, a checkpoint, the metrics so far. At the end: the
-parameters, the plot, the test-set figures, the completion marker. Same seed, same data, same settings (the
-BLAS thread count included) → bit-identical parameters, interrupted or not.
+asked for; with the ``processes`` setting N > 1, each minibatch in N parts stepped at once by this process and
+N − 1 helpers (`train.processes`). After the epoch: loss and accuracy on the training and the validation set
+(forward passes only; for a run on one BLAS thread with a core to spare, on that core while the next epoch
+trains, reported as soon as they are in: `train.behind`; split over the processes of a split run), a divergence
+check, a checkpoint, the metrics so far. At the end: the parameters, the plot, the test-set figures, the
+completion marker. Same seed, same data, same settings (the BLAS thread and process counts included) →
+bit-identical parameters, interrupted or not.
 
 Who does what: `open_run` validates the settings once and claims the run folder (`RunFolder`: files,
 lock, marker); `train` runs the epochs through `_Run`; progress goes to a `TrainProgress`; Ctrl-C is
