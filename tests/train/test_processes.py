@@ -277,3 +277,26 @@ def test_a_helper_that_cannot_be_started_is_one_clear_message(tiny_npz: Path, tm
             "(--processes 1)") in err and "Traceback" not in err
     monkeypatch.undo()
     assert main(["train", "--resume", str(tmp_path / "run"), "--quiet"]) == 0  # nothing lost: it starts again
+
+
+@pytest.mark.parametrize("ending", ["complete", "interrupted", "diverged", "helper lost"])
+def test_no_helper_outlives_its_run_however_it_ends(tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    ending: str) -> None:
+    from backprop_tutor.train.divergence import DivergenceError
+
+    started: list[SplitRun] = []
+    real_start = SplitRun.start
+    monkeypatch.setattr(SplitRun, "start", lambda self: started.append(self) or real_start(self))
+    config = config_for(tiny_npz, **({"learning_rate": 1e6, "momentum": 0.0} if ending == "diverged" else {}))
+
+    def stop_at(epoch: int, batch: int) -> bool:
+        if ending == "helper lost" and (epoch, batch) == (2, 2):
+            os.kill(started[0].helpers[0].pid, signal.SIGKILL)
+        return ending == "interrupted" and (epoch, batch) == (2, 2)
+
+    try:
+        result = run(config, tmp_path / "run", should_stop=stop_at)
+        assert result.status == ending
+    except (DivergenceError, HelperLost) as err:
+        assert {DivergenceError: "diverged", HelperLost: "helper lost"}[type(err)] == ending
+    assert started and not children(os.getpid())  # stopped and collected: not even a zombie
