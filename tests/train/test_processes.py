@@ -288,8 +288,11 @@ def test_no_helper_outlives_its_run_however_it_ends(tiny_npz: Path, tmp_path: Pa
     real_start = SplitRun.start
     monkeypatch.setattr(SplitRun, "start", lambda self: started.append(self) or real_start(self))
     config = config_for(tiny_npz, **({"learning_rate": 1e6, "momentum": 0.0} if ending == "diverged" else {}))
+    before = set(children(os.getpid()))  # (a pool's fork server left by an earlier test of this worker, say)
+    helpers: list[int] = []
 
     def stop_at(epoch: int, batch: int) -> bool:
+        helpers[:] = [helper.pid for helper in started[0].helpers]
         if ending == "helper lost" and (epoch, batch) == (2, 2):
             os.kill(started[0].helpers[0].pid, signal.SIGKILL)
         return ending == "interrupted" and (epoch, batch) == (2, 2)
@@ -299,4 +302,5 @@ def test_no_helper_outlives_its_run_however_it_ends(tiny_npz: Path, tmp_path: Pa
         assert result.status == ending
     except (DivergenceError, HelperLost) as err:
         assert {DivergenceError: "diverged", HelperLost: "helper lost"}[type(err)] == ending
-    assert started and not children(os.getpid())  # stopped and collected: not even a zombie
+    assert helpers and set(children(os.getpid())) <= before  # stopped and collected: not even a zombie
+    assert all(not Path(f"/proc/{pid}").exists() for pid in helpers)
