@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -115,10 +116,41 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+_UNTRACKED = pytest.StashKey[set[str] | None]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The repository's untracked files before the run (in the process that reports), for `pytest_sessionfinish`."""
+    if not hasattr(session.config, "workerinput"):
+        session.config.stash[_UNTRACKED] = _untracked()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """At its end pytest makes five full collections, to bring out exceptions raised in objects' finalizers; in
     a worker whose heap the tests have grown (fixtures, caches, Textual's apps) they took 1.8-2.8 s, all of it
     after the last test. One collection here, while pytest still listens for those exceptions, then a freeze of
-    what survives it: the five walk only what is made after."""
+    what survives it: the five walk only what is made after.
+
+    Then, in the process that reports, the run fails if it left a file in the repository that was not there
+    before (a test that wrote into the folder pytest ran from instead of its tmp_path: the UI's walk once did)."""
     gc.collect()
     gc.freeze()
+    before = session.config.stash.get(_UNTRACKED, None)
+    after = _untracked() if before is not None else None
+    if before is not None and after is not None and after - before:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write("\n")  # (after xdist's progress, which ends without one)
+            reporter.write_line(f"the tests left files in the repository: {', '.join(sorted(after - before))}; a "
+                                "test must write into its tmp_path", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _untracked() -> set[str] | None:
+    """The files of the repository that git neither tracks nor ignores, or None outside a git checkout."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists() or shutil.which("git") is None:
+        return None
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "--others", "--exclude-standard", "-z"],
+                            capture_output=True, timeout=60, check=False)
+    return set(listed.stdout.decode(errors="replace").split("\0")) - {""} if listed.returncode == 0 else None
