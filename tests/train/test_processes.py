@@ -304,3 +304,17 @@ def test_no_helper_outlives_its_run_however_it_ends(tiny_npz: Path, tmp_path: Pa
         assert {DivergenceError: "diverged", HelperLost: "helper lost"}[type(err)] == ending
     assert helpers and set(children(os.getpid())) <= before  # stopped and collected: not even a zombie
     assert all(not Path(f"/proc/{pid}").exists() for pid in helpers)
+
+
+def test_a_helper_that_fails_stops_the_run_with_its_reason(tiny_npz: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception in a helper (here in its gather; say a MemoryError) reaches the run as the reason it ended."""
+    from backprop_tutor.train import processes
+
+    def failing(*args) -> None:
+        raise RuntimeError("no memory for the minibatch")
+
+    monkeypatch.setattr(processes, "_gather", failing)  # the helpers' alone: the run's process gathers its own
+    with pytest.raises(HelperLost, match=r"helper process 1 of the run \(pid \d+\) ended: RuntimeError: no memory for "
+                                         r"the minibatch; the run stopped"):
+        run(config_for(tiny_npz), tmp_path / "run")
