@@ -19,6 +19,7 @@ from rich.text import Text
 from backprop_tutor.cli._settings import add_flag, value_of
 from backprop_tutor.cli._settings import flag_speller as settings_speller
 from backprop_tutor.errors import UsageError
+from backprop_tutor.memory import cores_here
 from backprop_tutor.plural import count
 from backprop_tutor.train.config import SETTINGS, SettingError, TrainConfig
 from backprop_tutor.train.metrics import EpochMetrics
@@ -177,6 +178,9 @@ def _print_setup(console: Console, config: TrainConfig, data: TrainingData, fold
                   f"{f' in each of {config.processes} processes' if config.processes > 1 else ''} → {folder}")
     if behind:
         console.print(Text("  epochs measured on a second core while the next one trains (the last in turn)"))
+    if config.processes > cores_here():  # each waits for the others at every step
+        console.print(Text.assemble(("note: ", "bold"), f"{count(config.processes, 'process', 'processes')} is more "
+                                    f"than the {count(cores_here(), 'core')} here; they will slow each other down"))
 
 
 def _stopped_message(stopped_at: tuple[int, int], folder: Path) -> str:

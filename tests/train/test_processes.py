@@ -224,7 +224,8 @@ def test_tutor_train_splits_a_run_over_processes_and_resumes_it_so(tiny_npz: Pat
     hold_args = ["--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation", "100",
                  "--epochs", "3", "--lr", "0.1", "--seed", "2"]
     assert main(["train", *hold_args, "--processes", "2", "--out", str(tmp_path / "run")]) == 0
-    assert "1 BLAS thread in each of 2 processes" in " ".join(capsys.readouterr().out.split())
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 BLAS thread in each of 2 processes" in out and "note:" not in out
     recorded = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
     assert (recorded["processes"], recorded["blas_threads"]) == (2, 1)
     stopped = tmp_path / "stopped"
@@ -318,3 +319,12 @@ def test_a_helper_that_fails_stops_the_run_with_its_reason(tiny_npz: Path, tmp_p
     with pytest.raises(HelperLost, match=r"helper process 1 of the run \(pid \d+\) ended: RuntimeError: no memory for "
                                          r"the minibatch; the run stopped"):
         run(config_for(tiny_npz), tmp_path / "run")
+
+
+def test_tutor_train_notes_more_processes_than_cores(tiny_npz: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    hold_to_cores(monkeypatch, 2)
+    assert main(["train", "--data", str(tiny_npz), "--hidden", "16", "--batch-size", "50", "--validation", "100",
+                 "--epochs", "1", "--processes", "5", "--out", str(tmp_path / "run")]) == 0
+    assert ("note: 5 processes is more than the 2 cores here; they will slow each other down"
+            in " ".join(capsys.readouterr().out.split()))
