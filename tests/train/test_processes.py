@@ -220,7 +220,9 @@ def test_a_split_run_is_refused_where_the_platform_cannot_fork(tiny_npz: Path, t
 
 
 def test_tutor_train_splits_a_run_over_processes_and_resumes_it_so(tiny_npz: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    hold_to_cores(monkeypatch, 2)
     hold_args = ["--data", str(tiny_npz), "--hidden", "16,12", "--batch-size", "50", "--validation", "100",
                  "--epochs", "3", "--lr", "0.1", "--seed", "2"]
     assert main(["train", *hold_args, "--processes", "2", "--out", str(tmp_path / "run")]) == 0
