@@ -37,9 +37,9 @@ def retraining_processes(cores: int | None = None) -> int:
     """Processes a sweep's final retraining splits every minibatch over (`train.processes`), each on one BLAS thread:
     2 where the machine has 2 cores or more and the platform allows it (`config.split_problem`: Linux on x86-64),
     else 1 (on `retraining_threads`). Python runs a step's numpy calls one thread at a time, so two processes
-    step where two threads could not: on machine A's 2 cores a retraining epoch took ~0.25 s split, against
-    0.29–0.31 s on one BLAS thread measured behind and 0.35 s on 2 BLAS threads (benchmarks/README.md, seventh
-    pass). Measured on 2 cores only; on more, the same reasons hold."""
+    step where two threads could not: on machine A's 2 cores a retraining epoch took 0.23–0.27 s split, against
+    0.30–0.33 s on one BLAS thread measured behind and 0.28–0.29 s on 2 BLAS threads in turn, alternated
+    (benchmarks/README.md, seventh pass). Measured on 2 cores only; on more, the same reasons hold."""
     return 2 if _cores(cores) >= 2 and split_problem(2) is None else 1
 
 
