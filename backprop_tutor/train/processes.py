@@ -68,7 +68,7 @@ class _Helper:
     those rows in shared memory), its control block."""
 
     def __init__(self, net: Network, part: int, rows: int) -> None:
-        self.part, self.rows = part, rows
+        self.part = part
         self.net = Network(net.layers, net.loss, net.ops, net.relu_prime_at_zero)
         self.net.place_workspace(rows, lambda shape: shared_zeros(shape, net.ops.dtype))
         self.control = shared_zeros((_CONTROL,), np.int64)
@@ -177,10 +177,7 @@ class SplitRun:
         """Minibatch b (0-based) of the epoch, split; recorded by ``recorder`` if not None."""
         for helper in self.helpers:
             helper.ask(_STEP, b, recorder is not None)
-        rows = self.perm[b * self.B:b * self.B + self.rows]
-        x_train, y_train = self.sets[0]
-        np.take(x_train, rows, axis=0, out=self.x[:self.rows], mode="clip")
-        np.take(y_train, rows, axis=0, out=self.y[:self.rows], mode="clip")
+        _gather(self, slice(0, self.rows), b)
         self.net.train_step(self.x, self.y, eta, recorder, momentum=momentum, l2=l2, parts=self)
 
     def wait(self) -> None:
@@ -268,7 +265,8 @@ def _work(run: SplitRun, helper: _Helper, parent_alive: Callable[[], bool]) -> N
 
 
 def _gather(run: SplitRun, part: slice, b: int) -> None:
-    """This helper's rows of the epoch's minibatch b into its part of the minibatch's arrays."""
+    """A process's rows of the epoch's minibatch b into its part of the minibatch's arrays (mode="clip": the rows
+    are a permutation, always in range, and numpy's default gathers into a temporary first)."""
     rows = run.perm[b * run.B + part.start:b * run.B + part.stop]
     x_train, y_train = run.sets[0]
     np.take(x_train, rows, axis=0, out=run.x[part], mode="clip")

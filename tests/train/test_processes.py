@@ -314,10 +314,14 @@ def test_a_helper_that_fails_stops_the_run_with_its_reason(tiny_npz: Path, tmp_p
     """An exception in a helper (here in its gather; say a MemoryError) reaches the run as the reason it ended."""
     from backprop_tutor.train import processes
 
-    def failing(*args) -> None:
-        raise RuntimeError("no memory for the minibatch")
+    real_gather, run_process = processes._gather, os.getpid()
 
-    monkeypatch.setattr(processes, "_gather", failing)  # the helpers' alone: the run's process gathers its own
+    def failing(*args) -> None:
+        if os.getpid() != run_process:  # in a helper
+            raise RuntimeError("no memory for the minibatch")
+        real_gather(*args)
+
+    monkeypatch.setattr(processes, "_gather", failing)
     with pytest.raises(HelperLost, match=r"helper process 1 of the run \(pid \d+\) ended: RuntimeError: no memory for "
                                          r"the minibatch; the run stopped"):
         run(config_for(tiny_npz), tmp_path / "run")
