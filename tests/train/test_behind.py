@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 from cores import hold_to_cores
-from train_helpers import make_npz, recorded_tasks, same_parameters
+from train_helpers import figures, make_npz, recorded_tasks, same_parameters
 
 import backprop_tutor as bt
 from backprop_tutor.cli import main
@@ -20,19 +20,12 @@ from backprop_tutor.train.behind import MeasuredBehind
 from backprop_tutor.train.checkpoint import CHECKPOINT_FILE
 from backprop_tutor.train.config import split_problem
 from backprop_tutor.train.divergence import DivergenceError
-from backprop_tutor.train.metrics import COLUMNS
 
 
 def config_for(data: Path, **changes) -> TrainConfig:
     settings = dict(data=str(data), hidden=[16, 12], batch_size=50, n_validation=100, epochs=4, learning_rate=0.1,
                     seed=2, decay_at=[2], momentum=0.5)
     return TrainConfig(**(settings | changes))
-
-
-def figures(folder: Path) -> list[list[object]]:
-    """metrics.json's epochs without their wall times."""
-    epochs = json.loads((folder / "metrics.json").read_text())["epochs"]
-    return [[e[k] for k in COLUMNS if k != "seconds"] for e in epochs]
 
 
 def checkpoint_arrays(folder: Path) -> dict[str, np.ndarray]:

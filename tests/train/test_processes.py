@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cores import hold_to_cores
-from train_helpers import same_parameters
+from train_helpers import figures, same_parameters
 
 from backprop_tutor.cli import main
 from backprop_tutor.engine.network import Network, mlp
 from backprop_tutor.train import TrainConfig, prepare_data, train
 from backprop_tutor.train.config import SettingError, split_problem
-from backprop_tutor.train.metrics import COLUMNS, Evaluator
+from backprop_tutor.train.metrics import Evaluator
 from backprop_tutor.train.processes import HelperLost, SplitRun
 
 pytestmark = pytest.mark.skipif(split_problem(2) is not None, reason=str(split_problem(2)))
@@ -34,12 +34,6 @@ def config_for(data: Path, **changes) -> TrainConfig:
     settings = dict(data=str(data), hidden=[16, 12], batch_size=50, n_validation=100, epochs=4, learning_rate=0.1,
                     seed=2, decay_at=[2], momentum=0.5, l2=1e-3, processes=2)
     return TrainConfig(**(settings | changes))
-
-
-def figures(folder: Path) -> list[list[object]]:
-    """metrics.json's epochs without their wall times."""
-    epochs = json.loads((folder / "metrics.json").read_text())["epochs"]
-    return [[e[k] for k in COLUMNS if k != "seconds"] for e in epochs]
 
 
 def run(config: TrainConfig, folder: Path, **kwargs):

@@ -3,6 +3,7 @@ recording the runs a sweep hands out (holding a test to a number of cores: tests
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -29,6 +30,14 @@ def make_npz(path: Path, n_train: int = 600, n_test: int = 100, seed: int = 0, n
     x_test, y_test = images(n_test)
     np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return path
+
+
+def figures(folder: Path) -> list[list[object]]:
+    """A run folder's metrics.json epochs without their wall times: what two runs with the same results share."""
+    from backprop_tutor.train.metrics import COLUMNS
+
+    epochs = json.loads((folder / "metrics.json").read_text())["epochs"]
+    return [[e[k] for k in COLUMNS if k != "seconds"] for e in epochs]
 
 
 def same_parameters(a: Path, b: Path) -> bool:
