@@ -122,8 +122,9 @@ class ChunkHelpers(Protocol):
 
     count: int  # how many
 
-    def measure(self, x: np.ndarray, y: np.ndarray, chunks: list[tuple[int, int]]) -> bool:
-        """Ask each for the chunks [first, stop) of (x, y), one run each; False if they do not hold (x, y)."""
+    def measure(self, x: np.ndarray, y: np.ndarray, chunk: int, chunks: list[tuple[int, int]]) -> bool:
+        """Ask each for the chunks [first, stop) of ``chunk`` rows of (x, y), one run each; False if they do not
+        hold (x, y) or do not measure in chunks of that size."""
 
     def figures(self) -> list[ChunkFigures]:
         """The figures of the chunks asked for, in order, once they are in."""
@@ -163,7 +164,7 @@ class Evaluator:
         classes = self.classes(y)
         if self.helpers is not None and n_chunks > 1:
             parts = np.array_split(np.arange(n_chunks), min(self.helpers.count + 1, n_chunks))
-            if self.helpers.measure(x, y, [(int(p[0]), int(p[-1]) + 1) for p in parts[1:]]):
+            if self.helpers.measure(x, y, self.chunk, [(int(p[0]), int(p[-1]) + 1) for p in parts[1:]]):
                 stop = min((int(parts[0][-1]) + 1) * self.chunk, x.shape[0])
                 return chunk_figures(self.nets[0], x, y, 0, stop, self.chunk, classes) + self.helpers.figures()
         if len(self.nets) == 1 or n_chunks == 0:

@@ -185,11 +185,11 @@ class SplitRun:
         for helper in self.helpers:
             helper.wait()
 
-    def measure(self, x: np.ndarray, y: np.ndarray, chunks: list[tuple[int, int]]) -> bool:
+    def measure(self, x: np.ndarray, y: np.ndarray, chunk: int, chunks: list[tuple[int, int]]) -> bool:
         """Ask the helpers for the figures of chunks [first, stop) each (`metrics.ChunkHelpers`); False if they do
-        not hold (x, y)."""
+        not hold (x, y), or for chunks of another size than `EVAL_CHUNK`, the one their figures are laid out for."""
         known = [i for i, (xs, ys) in enumerate(self.sets) if xs is x and ys is y]
-        if not known:
+        if not known or chunk != EVAL_CHUNK:
             return False
         self.measuring = [(helper, first, stop) for helper, (first, stop) in zip(self.helpers, chunks, strict=False)]
         for helper, first, stop in self.measuring:

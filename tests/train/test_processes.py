@@ -116,6 +116,8 @@ def test_the_measuring_pass_split_over_processes_gives_the_figures_of_one_proces
     try:
         evaluator = Evaluator(net, helpers=split)
         assert [evaluator(*big), evaluator(data.x_val, data.y_val), evaluator(data.x_test, data.y_test)] == expected
+        # chunks of another size than the helpers measure in: measured here, the figures of such a pass alone
+        assert Evaluator(net, chunk=300, helpers=split)(*big) == Evaluator(net, chunk=300)(*big)
     finally:
         split.stop()
 
